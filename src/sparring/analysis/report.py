@@ -1,0 +1,59 @@
+"""Pass rates per evaluation. Errors and not-applicable verdicts are counted apart, never as passes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+from rich.table import Table
+
+from sparring.data_model import Outcome, Verdict
+
+
+class EvaluationSummary(BaseModel):
+    evaluation_id: str
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    not_applicable: int = 0
+
+    @property
+    def applicable(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Over conversations with a pass or fail verdict; None when there are none."""
+        return self.passed / self.applicable if self.applicable else None
+
+
+def summarize(verdicts: Iterable[Verdict], order: list[str] | None = None) -> list[EvaluationSummary]:
+    counts: dict[str, EvaluationSummary] = defaultdict(lambda: EvaluationSummary(evaluation_id=""))
+    field = {
+        Outcome.PASS: "passed",
+        Outcome.FAIL: "failed",
+        Outcome.ERROR: "errors",
+        Outcome.NOT_APPLICABLE: "not_applicable",
+    }
+    for verdict in verdicts:
+        summary = counts[verdict.evaluation_id]
+        summary.evaluation_id = verdict.evaluation_id
+        name = field[verdict.outcome]
+        setattr(summary, name, getattr(summary, name) + 1)
+    ids = order or sorted(counts)
+    return [counts[i] if i in counts else EvaluationSummary(evaluation_id=i) for i in ids]
+
+
+def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate per evaluation") -> Table:
+    table = Table(title=title)
+    table.add_column("evaluation")
+    for column in ("pass", "fail", "error", "n/a"):
+        table.add_column(column, justify="right")
+    table.add_column("pass rate", justify="right")
+    for s in summaries:
+        rate = "—" if s.pass_rate is None else f"{s.pass_rate:.0%}"
+        table.add_row(
+            s.evaluation_id, str(s.passed), str(s.failed), str(s.errors), str(s.not_applicable), rate
+        )
+    return table

@@ -1,0 +1,18 @@
+"""The mock backend: a JSON-like state the chatbot's tools read and change."""
+
+from sparring.backend.state import BackendDataError, build_state, check_references, deep_merge
+from sparring.backend.tools import Backend, BackendState, Tool, ToolError, collect_tools, make_tool, tool
+
+__all__ = [
+    "Backend",
+    "BackendDataError",
+    "BackendState",
+    "Tool",
+    "ToolError",
+    "build_state",
+    "check_references",
+    "collect_tools",
+    "deep_merge",
+    "make_tool",
+    "tool",
+]

@@ -1,0 +1,101 @@
+"""Backend tools: plain functions registered by decorator, exposed to the agent with JSON-schema parameters.
+
+A tool is `def name(db: BackendState, arg: type, ...) -> result`. It may read and change `db.data`.
+Raise `ToolError` for a domain refusal (unknown order, ineligible refund); the agent sees the message.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel, ValidationError, create_model
+
+from sparring.data_model import ToolCall, ToolCallRecord, ToolSpec
+
+
+class ToolError(Exception):
+    """A refusal or failure the agent should see as the tool's answer."""
+
+
+@dataclass
+class BackendState:
+    data: dict[str, Any]
+    now: datetime
+
+
+@dataclass
+class Tool:
+    name: str
+    description: str
+    function: Callable[..., Any]
+    arguments: type[BaseModel]
+
+    def spec(self) -> ToolSpec:
+        schema = self.arguments.model_json_schema()
+        schema.pop("title", None)
+        return ToolSpec(name=self.name, description=self.description, parameters=schema)
+
+
+def tool(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a function in a suite's tools module as a backend tool."""
+    function.__sparring_tool__ = True  # type: ignore[attr-defined]
+    return function
+
+
+def make_tool(function: Callable[..., Any]) -> Tool:
+    signature = inspect.signature(function)
+    hints = get_type_hints(function, include_extras=True)
+    params = list(signature.parameters.values())[1:]  # the first parameter receives the BackendState
+    fields: dict[str, Any] = {
+        p.name: (hints.get(p.name, Any), ... if p.default is inspect.Parameter.empty else p.default)
+        for p in params
+    }
+    arguments = create_model(f"{function.__name__}_arguments", **fields)
+    description = inspect.getdoc(function) or function.__name__
+    return Tool(function.__name__, description.split("\n\n")[0], function, arguments)
+
+
+def collect_tools(namespace: dict[str, Any]) -> dict[str, Tool]:
+    return {
+        name: make_tool(obj)
+        for name, obj in namespace.items()
+        if callable(obj) and getattr(obj, "__sparring_tool__", False)
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+@dataclass
+class Backend:
+    """The mock backend one conversation talks to. Every call and its answer is recorded."""
+
+    state: BackendState
+    tools: dict[str, Tool]
+    calls: list[ToolCallRecord] = field(default_factory=list)
+
+    def specs(self) -> list[ToolSpec]:
+        return [t.spec() for t in self.tools.values()]
+
+    def execute(self, call: ToolCall) -> ToolCallRecord:
+        record = ToolCallRecord(id=call.id, name=call.name, arguments=call.arguments)
+        chosen = self.tools.get(call.name)
+        try:
+            if chosen is None:
+                raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(self.tools)}")
+            try:
+                args = chosen.arguments.model_validate(call.arguments)
+            except ValidationError as exc:
+                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                raise ToolError(f"invalid arguments for {call.name}: {problems}") from exc
+            record.result = _jsonable(chosen.function(self.state, **args.model_dump()))
+        except ToolError as exc:
+            record.error = str(exc)
+        self.calls.append(record)
+        return record

@@ -1,0 +1,81 @@
+"""A simulated conversation: ordered customer and agent turns, tool calls, and the final backend state."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from sparring.data_model.run import TokenUsage
+
+
+class CustomerAnalysis(BaseModel):
+    """What the simulated customer concluded about the agent's last turn before writing its next message."""
+
+    notes: str = ""
+    issue_addressed: bool = False
+    progressing: bool = True
+    needs_to_provide_info: bool = False
+    going_in_circles: bool = False
+    frustration: int = Field(0, ge=0, le=10)
+
+
+class ToolCallRecord(BaseModel):
+    """One tool call the agent made on the mock backend, with what the backend answered."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    result: Any = None
+    error: str | None = None
+
+
+class CustomerTurn(BaseModel):
+    role: Literal["customer"] = "customer"
+    content: str
+    analysis: CustomerAnalysis | None = None
+    intent: str = Field("", description="the escalation policy's decision for this turn, e.g. ask_for_human")
+    directive: str = Field("", description="what the simulator was told to do this turn")
+
+
+class AgentTurn(BaseModel):
+    role: Literal["agent"] = "agent"
+    content: str
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+
+
+Turn = Annotated[CustomerTurn | AgentTurn, Field(discriminator="role")]
+
+
+class EndReason(StrEnum):
+    RESOLVED = "resolved"
+    GAVE_UP = "gave_up"
+    ESCALATED = "escalated"
+    MAX_TURNS = "max_turns"
+    ERROR = "error"
+
+
+class Conversation(BaseModel):
+    id: str
+    run_id: str
+    scenario_id: str
+    trial: int = 0
+    turns: list[Turn] = Field(default_factory=list)
+    end_reason: EndReason | None = None
+    final_analysis: CustomerAnalysis | None = Field(
+        None, description="the customer's assessment that ended the conversation"
+    )
+    error: str | None = None
+    final_state: dict[str, Any] = Field(default_factory=dict)
+    usage: dict[str, TokenUsage] = Field(default_factory=dict, description="tokens per role")
+    duration_s: float = 0.0
+
+    def tool_calls(self) -> list[ToolCallRecord]:
+        return [call for turn in self.turns if isinstance(turn, AgentTurn) for call in turn.tool_calls]
+
+    def agent_turns(self) -> list[AgentTurn]:
+        return [t for t in self.turns if isinstance(t, AgentTurn)]
+
+    def customer_turns(self) -> list[CustomerTurn]:
+        return [t for t in self.turns if isinstance(t, CustomerTurn)]

@@ -1,0 +1,31 @@
+"""Evaluations: LLM judges and deterministic checks, each a binary verdict on a whole conversation."""
+
+from sparring.evaluations.checks import (
+    CheckContext,
+    CheckResult,
+    check,
+    collect_checks,
+    failed,
+    not_applicable,
+    passed,
+)
+from sparring.evaluations.evaluator import Evaluator
+from sparring.evaluations.judge import Judge, JudgeParseError, parse_judge_answer
+from sparring.evaluations.spec import EvaluationSpec
+from sparring.evaluations.transcript import render_transcript
+
+__all__ = [
+    "CheckContext",
+    "CheckResult",
+    "EvaluationSpec",
+    "Evaluator",
+    "Judge",
+    "JudgeParseError",
+    "check",
+    "collect_checks",
+    "failed",
+    "not_applicable",
+    "parse_judge_answer",
+    "passed",
+    "render_transcript",
+]

@@ -1,0 +1,28 @@
+"""Model backends behind one async interface."""
+
+from sparring.models.base import (
+    ChatModel,
+    ChatRequest,
+    ChatResponse,
+    MeteredModel,
+    ModelError,
+    ModelNotInstalled,
+    ModelUnreachable,
+)
+from sparring.models.registry import ModelPool, create_model, default_model_spec, register_provider
+from sparring.models.scripted import ScriptedModel
+
+__all__ = [
+    "ChatModel",
+    "ChatRequest",
+    "ChatResponse",
+    "MeteredModel",
+    "ModelError",
+    "ModelNotInstalled",
+    "ModelPool",
+    "ModelUnreachable",
+    "ScriptedModel",
+    "create_model",
+    "default_model_spec",
+    "register_provider",
+]

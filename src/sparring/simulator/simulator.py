@@ -1,0 +1,119 @@
+"""The simulated customer: analyses each agent turn, lets the escalation policy decide, then writes.
+
+Roles are swapped in the simulator's own prompt (the agent's words are the "user" side, the
+customer's are "assistant") so that the simulator's model never slips into playing the agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from sparring.data_model import AgentTurn, CustomerAnalysis, CustomerTurn, Message, Scenario, Turn
+from sparring.models.base import ChatRequest, MeteredModel
+from sparring.parsing import extract_json_object
+from sparring.prompts import package_prompt
+from sparring.simulator.escalation import DIRECTIVES, Action, EscalationPolicy
+
+BRIEF = package_prompt(__file__, "brief.j2")
+ANALYSIS = package_prompt(__file__, "analysis.j2")
+MESSAGE = package_prompt(__file__, "message.j2")
+OPENING_DIRECTIVE = "Explain your problem in your own words, with the facts you mention at the start."
+# Not part of the transcript: it gives the customer's opening message something to answer, so the
+# simulator's model replies as the customer instead of greeting like an agent.
+SCAFFOLD_GREETING = "Hi, you're chatting with customer support. How can I help you today?"
+
+ANALYSIS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "notes": {"type": "string", "maxLength": 200},
+        "issue_addressed": {"type": "boolean"},
+        "progressing": {"type": "boolean"},
+        "needs_to_provide_info": {"type": "boolean"},
+        "going_in_circles": {"type": "boolean"},
+        "frustration": {"type": "integer", "minimum": 0, "maximum": 10},
+    },
+    "required": ["notes", "issue_addressed", "progressing", "needs_to_provide_info", "going_in_circles", "frustration"],
+}
+
+
+@dataclass
+class SimulatorStep:
+    """What the customer does after an agent turn: a message, or the end of the conversation."""
+
+    action: Action
+    analysis: CustomerAnalysis | None
+    message: CustomerTurn | None
+
+
+class CustomerSimulator:
+    def __init__(self, scenario: Scenario, model: MeteredModel, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.model = model
+        self.seed = seed
+        self.policy = EscalationPolicy(patience=scenario.persona.patience)
+        self.brief = BRIEF.render(
+            scenario=scenario,
+            persona=scenario.persona,
+            upfront=scenario.facts_upfront(),
+            when_asked=scenario.facts_when_asked(),
+        )
+
+    def _prefix(self, turns: list[Turn]) -> list[Message]:
+        """The shared start of both calls of a turn, so a local model reuses its KV cache."""
+        messages = [Message(role="system", content=self.brief), Message(role="user", content=SCAFFOLD_GREETING)]
+        for turn in turns:
+            role = "assistant" if isinstance(turn, CustomerTurn) else "user"
+            messages.append(Message(role=role, content=turn.content or "(no reply)"))
+        return messages
+
+    async def analyse(self, turns: list[Turn]) -> CustomerAnalysis:
+        request = ChatRequest(
+            messages=[*self._prefix(turns), Message(role="system", content=ANALYSIS.render())],
+            response_schema=ANALYSIS_SCHEMA,
+            schema_name="customer_analysis",
+            max_tokens=160,
+            seed=self.seed,
+        )
+        for _ in range(2):
+            response = await self.model.complete(request)
+            data = extract_json_object(response.content)
+            if data is not None:
+                try:
+                    return CustomerAnalysis.model_validate(data)
+                except ValidationError:
+                    pass
+        # An unreadable self-assessment must not end the conversation: count the turn as unhelpful.
+        return CustomerAnalysis(progressing=False, notes="(analysis could not be parsed)")
+
+    async def write(self, turns: list[Turn], directive: str) -> str:
+        request = ChatRequest(
+            messages=[
+                *self._prefix(turns),
+                Message(role="system", content=MESSAGE.render(opening=not turns, directive=directive)),
+            ],
+            max_tokens=120,
+            temperature=0.7,
+            seed=self.seed,
+        )
+        response = await self.model.complete(request)
+        return response.content.strip() or "Hello? Are you still there?"
+
+    async def open(self) -> CustomerTurn:
+        content = await self.write([], OPENING_DIRECTIVE)
+        return CustomerTurn(content=content, intent="open", directive=OPENING_DIRECTIVE)
+
+    async def step(self, turns: list[Turn], agent_handed_off: bool) -> SimulatorStep:
+        """React to the agent's last turn (the last element of `turns`)."""
+        assert turns and isinstance(turns[-1], AgentTurn), "the simulator reacts to an agent turn"
+        if agent_handed_off:
+            return SimulatorStep(Action.END_ESCALATED, None, None)
+        analysis = await self.analyse(turns)
+        action = self.policy.decide(analysis)
+        if action.ends:
+            return SimulatorStep(action, analysis, None)
+        directive = DIRECTIVES[action]
+        content = await self.write(turns, directive)
+        turn = CustomerTurn(content=content, analysis=analysis, intent=action.value, directive=directive)
+        return SimulatorStep(action, analysis, turn)

@@ -1,0 +1,193 @@
+"""The store: the only state shared between commands. SQLite (WAL) by default, any SQLAlchemy URL otherwise.
+
+Each finished conversation is committed with its verdicts in one transaction, so an interrupted
+run leaves only whole conversations behind.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sparring.data_model import SCHEMA_VERSION, Conversation, Run, RunStatus, TokenUsage, Verdict
+from sparring.store.tables import Base, ConversationRow, RunRow, VerdictRow
+
+DEFAULT_DB_PATH = Path(".sparring") / "sparring.db"
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+def database_url(db: str | None) -> str:
+    """A SQLAlchemy URL from `--db`: a URL as given, or a file path for SQLite."""
+    if db and "://" in db:
+        return db
+    path = Path(db) if db else DEFAULT_DB_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(self.engine)
+        Base.metadata.create_all(self.engine)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, db: str | None = None) -> Store:
+        return cls(database_url(db))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # runs
+    def create_run(self, run: Run) -> None:
+        with self._session.begin() as session:
+            session.add(
+                RunRow(
+                    id=run.id,
+                    label=run.label,
+                    suite=run.suite,
+                    status=run.status.value,
+                    seed=run.seed,
+                    settings=run.settings.model_dump(mode="json"),
+                    scenario_ids=list(run.scenario_ids),
+                    usage={k: v.model_dump() for k, v in run.usage.items()},
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    schema_version=SCHEMA_VERSION,
+                )
+            )
+
+    def finish_run(
+        self, run_id: str, status: RunStatus, usage: dict[str, TokenUsage], finished_at: datetime
+    ) -> None:
+        with self._session.begin() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise RunNotFound(run_id)
+            row.status = status.value
+            row.usage = {k: v.model_dump() for k, v in usage.items()}
+            row.finished_at = finished_at
+
+    def get_run(self, ref: str) -> Run:
+        """A run by id, unique id prefix, or label (the latest run with that label)."""
+        with self._session() as session:
+            row = session.get(RunRow, ref)
+            if row is None:
+                rows = session.scalars(select(RunRow).where(RunRow.id.startswith(ref))).all()
+                row = rows[0] if len(rows) == 1 else None
+            if row is None:
+                row = session.scalars(
+                    select(RunRow).where(RunRow.label == ref).order_by(RunRow.started_at.desc()).limit(1)
+                ).first()
+            if row is None:
+                raise RunNotFound(f"no run with id or label {ref!r} in {self.url}")
+            return _run_from_row(row)
+
+    def list_runs(self, limit: int = 50, suite: str | None = None) -> list[Run]:
+        with self._session() as session:
+            query = select(RunRow).order_by(RunRow.started_at.desc()).limit(limit)
+            if suite:
+                query = query.where(RunRow.suite == suite)
+            return [_run_from_row(r) for r in session.scalars(query)]
+
+    # conversations and verdicts
+    def save_conversation(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
+        with self._session.begin() as session:
+            session.add(
+                ConversationRow(
+                    id=conversation.id,
+                    run_id=conversation.run_id,
+                    scenario_id=conversation.scenario_id,
+                    trial=conversation.trial,
+                    end_reason=conversation.end_reason.value if conversation.end_reason else None,
+                    data=conversation.model_dump(mode="json"),
+                )
+            )
+            session.flush()
+            session.add_all(
+                VerdictRow(
+                    run_id=conversation.run_id,
+                    conversation_id=v.conversation_id,
+                    evaluation_id=v.evaluation_id,
+                    outcome=v.outcome.value,
+                    reasoning=v.reasoning,
+                    judge_model=v.judge_model,
+                    prompt_hash=v.prompt_hash,
+                    attempts=v.attempts,
+                )
+                for v in verdicts
+            )
+
+    def conversations(self, run_id: str) -> list[Conversation]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(ConversationRow).where(ConversationRow.run_id == run_id).order_by(ConversationRow.id)
+            )
+            return [Conversation.model_validate(r.data) for r in rows]
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        with self._session() as session:
+            row = session.get(ConversationRow, conversation_id)
+            if row is None:
+                raise LookupError(f"no conversation {conversation_id!r}")
+            return Conversation.model_validate(row.data)
+
+    def conversation_count(self, run_id: str) -> int:
+        with self._session() as session:
+            query = select(func.count()).select_from(ConversationRow).where(ConversationRow.run_id == run_id)
+            return int(session.scalar(query) or 0)
+
+    def verdicts(self, run_id: str) -> list[Verdict]:
+        with self._session() as session:
+            rows = session.scalars(select(VerdictRow).where(VerdictRow.run_id == run_id).order_by(VerdictRow.id))
+            return [
+                Verdict(
+                    evaluation_id=r.evaluation_id,
+                    conversation_id=r.conversation_id,
+                    outcome=r.outcome,  # type: ignore[arg-type]
+                    reasoning=r.reasoning,
+                    judge_model=r.judge_model,
+                    prompt_hash=r.prompt_hash,
+                    attempts=r.attempts,
+                )
+                for r in rows
+            ]
+
+    def session(self) -> Session:
+        return self._session()
+
+
+def _run_from_row(row: RunRow) -> Run:
+    return Run(
+        id=row.id,
+        label=row.label,
+        suite=row.suite,
+        status=RunStatus(row.status),
+        seed=row.seed,
+        settings=row.settings,  # type: ignore[arg-type]
+        scenario_ids=row.scenario_ids,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        usage={k: TokenUsage.model_validate(v) for k, v in (row.usage or {}).items()},
+    )

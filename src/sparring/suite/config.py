@@ -1,0 +1,58 @@
+"""The suite YAML schema. Unknown fields are errors: a typo must not be silently ignored."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sparring.evaluations.spec import EvaluationSpec
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BackendConfig(_Strict):
+    snapshot: str = Field(..., description="JSON file: collections of records keyed by id")
+    tools: str = "tools.py"
+    references: dict[str, str] = Field(default_factory=dict, description="collection.field: target collection")
+    handoff_tools: list[str] = Field(default_factory=list, description="tools that hand the customer to a human")
+
+
+class AgentConfig(_Strict):
+    kind: Literal["reference", "http", "python"] = "reference"
+    target: str | None = Field(None, description="http: base URL; python: module:attribute")
+    endpoint_model: str = Field("chatbot", description="http: the model name sent to the endpoint")
+    system_prompt: str | None = Field(None, description="reference: a prompt template file with {{ policy }}")
+    max_tool_rounds: int = Field(4, ge=0, le=20)
+
+
+class ModelsConfig(_Strict):
+    simulator: str | None = None
+    agent: str | None = None
+    judge: str | None = None
+    base_url: str | None = None
+
+
+class SimulationConfig(_Strict):
+    max_turns: int = Field(8, ge=1, le=100)
+    judge_retries: int = Field(2, ge=0, le=10)
+
+
+class SuiteEvaluation(EvaluationSpec):
+    model_config = ConfigDict(extra="forbid")
+    policy_file: str | None = None
+
+
+class SuiteConfig(_Strict):
+    name: str
+    description: str = ""
+    policy: str = Field(..., description="policy document file")
+    backend: BackendConfig
+    scenarios: str = Field("scenarios", description="a YAML file or a folder of YAML files")
+    checks: str | None = "checks.py"
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    models: ModelsConfig = Field(default_factory=ModelsConfig)
+    simulation: SimulationConfig = Field(default_factory=SimulationConfig)
+    evaluations: list[SuiteEvaluation] = Field(..., min_length=1)

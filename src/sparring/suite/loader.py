@@ -1,0 +1,176 @@
+"""Load a suite folder and check everything before any work starts: config, policy, snapshot,
+tools, checks and every scenario's backend overrides."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pydantic import ValidationError
+
+from sparring.backend import BackendDataError, Tool, build_state, check_references, collect_tools
+from sparring.data_model import Scenario
+from sparring.evaluations import EvaluationSpec, collect_checks
+from sparring.evaluations.checks import CheckFunction
+from sparring.suite.config import SuiteConfig
+from sparring.suite.yaml_lines import SuiteError, YamlDocument
+
+SUITE_FILE = "suite.yaml"
+
+
+@dataclass
+class Suite:
+    root: Path
+    config: SuiteConfig
+    policy: str
+    snapshot: dict[str, Any]
+    tools: dict[str, Tool]
+    checks: dict[str, CheckFunction]
+    scenarios: list[Scenario]
+    evaluations: list[EvaluationSpec] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+def _read_text(root: Path, relative: str, owner: YamlDocument, path: tuple[str | int, ...]) -> str:
+    file = root / relative
+    if not file.is_file():
+        raise owner.error(path, f"file not found: {file}")
+    return file.read_text(encoding="utf-8")
+
+
+def _load_module(file: Path, kind: str) -> ModuleType:
+    name = f"sparring_suite_{hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:10]}_{kind}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise SuiteError(file, f"cannot load {kind} module")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise SuiteError(file, f"error while importing {kind}: {exc!r}") from exc
+    return module
+
+
+def _load_snapshot(file: Path, owner: YamlDocument) -> dict[str, Any]:
+    if not file.is_file():
+        raise owner.error(("backend", "snapshot"), f"file not found: {file}")
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SuiteError(file, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from exc
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise SuiteError(file, "the snapshot must be an object of collections, each an object of records by id")
+    return data
+
+
+def _scenario_files(root: Path, target: str, owner: YamlDocument) -> list[Path]:
+    location = root / target
+    if location.is_file():
+        return [location]
+    if location.is_dir():
+        files = sorted([*location.glob("*.yaml"), *location.glob("*.yml")])
+        if files:
+            return files
+    raise owner.error(("scenarios",), f"no scenario YAML files at {location}")
+
+
+def load_scenarios(file: Path) -> list[tuple[Scenario, YamlDocument, tuple[str | int, ...]]]:
+    """A scenario file holds one scenario, a list of them, or a mapping with a `scenarios:` list."""
+    doc = YamlDocument(file)
+    data, prefix = doc.data, ()
+    if isinstance(data, dict) and "scenarios" in data:
+        data, prefix = data["scenarios"], ("scenarios",)
+    items = [(data, prefix)] if isinstance(data, dict) else [(d, (*prefix, i)) for i, d in enumerate(data or [])]
+    if not items:
+        raise SuiteError(file, "no scenarios in this file")
+    loaded = []
+    for item, path in items:
+        if not isinstance(item, dict):
+            raise doc.error(path, "a scenario must be a mapping")
+        try:
+            loaded.append((Scenario.model_validate(item), doc, path))
+        except ValidationError as exc:
+            raise doc.validation_error(exc, path) from exc
+    return loaded
+
+
+def load_suite(path: str | Path) -> Suite:
+    root = Path(path)
+    if root.is_file():
+        root = root.parent
+    config_file = root / SUITE_FILE
+    if not config_file.is_file():
+        raise SuiteError(config_file, "no suite.yaml here: a suite is a folder with a suite.yaml")
+    doc = YamlDocument(config_file)
+    if not isinstance(doc.data, dict):
+        raise SuiteError(config_file, "the suite must be a YAML mapping")
+    try:
+        config = SuiteConfig.model_validate(doc.data)
+    except ValidationError as exc:
+        raise doc.validation_error(exc) from exc
+
+    policy = _read_text(root, config.policy, doc, ("policy",))
+    snapshot_file = root / config.backend.snapshot
+    snapshot = _load_snapshot(snapshot_file, doc)
+    try:
+        check_references(snapshot, config.backend.references)
+    except BackendDataError as exc:
+        raise SuiteError(snapshot_file, str(exc), field=exc.path) from exc
+
+    tools_file = root / config.backend.tools
+    if not tools_file.is_file():
+        raise doc.error(("backend", "tools"), f"file not found: {tools_file}")
+    tools = collect_tools(vars(_load_module(tools_file, "tools")))
+    if not tools:
+        raise SuiteError(tools_file, "no @tool functions found")
+    for index, name in enumerate(config.backend.handoff_tools):
+        if name not in tools:
+            raise doc.error(("backend", "handoff_tools", index), f"no tool named {name!r} in {tools_file.name}")
+
+    checks: dict[str, CheckFunction] = {}
+    if config.checks and (root / config.checks).is_file():
+        checks = collect_checks(vars(_load_module(root / config.checks, "checks")))
+
+    evaluations: list[EvaluationSpec] = []
+    seen: set[str] = set()
+    for index, item in enumerate(config.evaluations):
+        where = ("evaluations", index)
+        if item.id in seen:
+            raise doc.error((*where, "id"), f"duplicate evaluation id {item.id!r}")
+        seen.add(item.id)
+        if item.kind == "check" and item.function not in checks:
+            raise doc.error((*where, "function"), f"no @check function {item.function!r} in {config.checks}")
+        data = item.model_dump(exclude={"policy_file"})
+        if item.policy_file:
+            data["policy"] = _read_text(root, item.policy_file, doc, (*where, "policy_file"))
+        if item.template and not (root / item.template).is_file():
+            raise doc.error((*where, "template"), f"file not found: {root / item.template}")
+        if item.template:
+            data["template"] = str(root / item.template)
+        evaluations.append(EvaluationSpec.model_validate(data))
+
+    scenarios: list[Scenario] = []
+    ids: dict[str, Path] = {}
+    now = datetime.now(UTC)
+    for file in _scenario_files(root, config.scenarios, doc):
+        for scenario, scenario_doc, spath in load_scenarios(file):
+            if scenario.id in ids:
+                raise scenario_doc.error((*spath, "id"), f"duplicate scenario id {scenario.id!r} (also in {ids[scenario.id]})")
+            ids[scenario.id] = file
+            try:
+                build_state(snapshot, scenario.backend_overrides, config.backend.references, now)
+            except BackendDataError as exc:
+                field_path = (*spath, "backend_overrides", *exc.path.split("."))
+                raise scenario_doc.error(field_path, str(exc).split(": ", 1)[1]) from exc
+            scenarios.append(scenario)
+
+    return Suite(root, config, policy, snapshot, tools, checks, scenarios, evaluations)

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sparring import load_suite
+from sparring.suite import Suite
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "food-delivery"
+
+
+@pytest.fixture(scope="session")
+def example_suite() -> Suite:
+    return load_suite(EXAMPLE)
+
+
+@pytest.fixture
+def suite_copy(tmp_path: Path) -> Path:
+    """A writable copy of the demo suite, for tests that break it on purpose."""
+    target = tmp_path / "suite"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target

@@ -1,0 +1,60 @@
+import pytest
+
+from sparring import Conversation, CustomerTurn, Outcome, ScriptedModel
+from sparring.data_model.run import TokenUsage
+from sparring.evaluations import EvaluationSpec, Judge, JudgeParseError, parse_judge_answer
+from sparring.evaluations.judge import DEFAULT_JUDGE_PROMPT
+from sparring.models import MeteredModel
+
+SPEC = EvaluationSpec(id="no_invented_policy", kind="judge", description="d", criterion="The agent invents no policy.")
+CONVERSATION = Conversation(id="c1", run_id="r", scenario_id="s", turns=[CustomerTurn(content="hi")])
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        ('{"reasoning": "ok", "verdict": "pass"}', Outcome.PASS),
+        ('```json\n{"reasoning": "bad", "verdict": "FAIL"}\n```', Outcome.FAIL),
+        ('Sure! {"reasoning": "n/a", "verdict": "not_applicable"} hope that helps', Outcome.NOT_APPLICABLE),
+        ('{"outcome": "pass", "reasoning": "alias key"}', Outcome.PASS),
+    ],
+)
+def test_parse_accepts_well_formed_and_wrapped_answers(text, outcome):
+    assert parse_judge_answer(text)[0] == outcome
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"reasoning": "the agent did fine"}',  # verdict omitted: must not count as pass
+        '{"reasoning": "x", "verdict": "probably ok"}',
+        '{"reasoning": "x", "verdict": true}',
+        "PASS",
+        "",
+    ],
+)
+def test_parse_rejects_missing_or_unknown_verdicts(text):
+    with pytest.raises(JudgeParseError):
+        parse_judge_answer(text)
+
+
+async def test_unparseable_answers_are_retried_then_recorded_as_error():
+    model = ScriptedModel(['{"reasoning": "no verdict"}', "garbage", "PASS!"])
+    verdict = await Judge(SPEC, "policy", retries=2).judge(CONVERSATION, "transcript", MeteredModel(model, TokenUsage()))
+    assert verdict.outcome == Outcome.ERROR
+    assert verdict.attempts == 3 and len(model.requests) == 3
+    assert "judge failed after 3 attempts" in verdict.reasoning
+
+
+async def test_a_retry_that_parses_is_used_and_the_prompt_hash_recorded():
+    model = ScriptedModel(["not json", {"reasoning": "cites turn 2", "verdict": "fail"}])
+    usage = TokenUsage()
+    verdict = await Judge(SPEC, "policy text", retries=2).judge(CONVERSATION, "TRANSCRIPT", MeteredModel(model, usage))
+    assert verdict.outcome == Outcome.FAIL and verdict.attempts == 2
+    assert verdict.prompt_hash == DEFAULT_JUDGE_PROMPT.hash and len(verdict.prompt_hash) == 12
+    assert usage.calls == 2
+    prompt = model.requests[0].messages[-1].content
+    assert prompt.index("TRANSCRIPT") < prompt.index("policy text") < prompt.index(SPEC.criterion), (
+        "shared transcript first, the evaluation's question last (prefix reuse)"
+    )
+    assert model.requests[0].response_schema["required"] == ["reasoning", "verdict"]

@@ -1,0 +1,60 @@
+"""Round trip through a real SQLite file."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sparring import AgentTurn, Conversation, CustomerAnalysis, CustomerTurn, EndReason, Outcome, Store, Verdict
+from sparring.data_model import ModelSettings, Run, RunStatus, TokenUsage, ToolCallRecord
+from sparring.store import RunNotFound
+
+
+def make_run(run_id: str, label: str) -> Run:
+    return Run(id=run_id, label=label, suite="s", seed=1, scenario_ids=["a"], started_at=datetime.now(UTC),
+               settings=ModelSettings(simulator="local:smollm2", agent="openai:x", judge="openai:y"))
+
+
+def test_run_conversation_and_verdicts_round_trip(tmp_path):
+    db = tmp_path / "sparring.db"
+    store = Store.open(str(db))
+    store.create_run(make_run("20260101-000000-aaaaaa", "v1"))
+    conversation = Conversation(
+        id="20260101-000000-aaaaaa:a:0", run_id="20260101-000000-aaaaaa", scenario_id="a",
+        turns=[
+            CustomerTurn(content="late!", intent="open"),
+            AgentTurn(content="Refunded.", tool_calls=[ToolCallRecord(id="1", name="issue_refund",
+                                                                      arguments={"amount": 3.5}, result={"ok": 1})]),
+            CustomerTurn(content="thanks", analysis=CustomerAnalysis(issue_addressed=True, frustration=2)),
+        ],
+        end_reason=EndReason.RESOLVED, final_state={"refunds": {"RF-1": {}}},
+        usage={"judge": TokenUsage(prompt_tokens=5, completion_tokens=2, calls=1)},
+    )
+    verdicts = [
+        Verdict(evaluation_id="e1", conversation_id=conversation.id, outcome=Outcome.PASS, reasoning="ok",
+                judge_model="openai:y", prompt_hash="abc"),
+        Verdict(evaluation_id="e2", conversation_id=conversation.id, outcome=Outcome.ERROR, reasoning="bad"),
+    ]
+    store.save_conversation(conversation, verdicts)
+    store.finish_run("20260101-000000-aaaaaa", RunStatus.COMPLETED, {"judge": TokenUsage(calls=1)}, datetime.now(UTC))
+    store.close()
+
+    reopened = Store.open(str(db))
+    assert reopened.conversation(conversation.id) == conversation
+    assert reopened.verdicts("20260101-000000-aaaaaa") == verdicts
+    run = reopened.get_run("v1")
+    assert run.status == RunStatus.COMPLETED and run.usage["judge"].calls == 1
+    assert reopened.get_run("20260101").id == run.id, "unique id prefix"
+    with pytest.raises(RunNotFound):
+        reopened.get_run("nope")
+    mode = reopened.engine.connect().exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert mode == "wal"
+
+
+def test_a_failed_save_writes_nothing(tmp_path):
+    store = Store.open(str(tmp_path / "x.db"))
+    store.create_run(make_run("r1", "v1"))
+    conversation = Conversation(id="r1:a:0", run_id="r1", scenario_id="a")
+    duplicate = [Verdict(evaluation_id="e", conversation_id="r1:a:0", outcome=Outcome.PASS)] * 2
+    with pytest.raises(Exception):  # noqa: B017 - the unique constraint, whatever the driver calls it
+        store.save_conversation(conversation, duplicate)
+    assert store.conversation_count("r1") == 0 and store.verdicts("r1") == []
