@@ -19,16 +19,23 @@ def world_reply(request: ChatRequest) -> ChatResponse | str | dict:
     """Simulator: open, then declare resolved after one agent reply. Agent: look up, then answer.
     Judge: pass, unless the transcript mentions 'FAILME'."""
     if request.schema_name == "customer_analysis":
-        return {"notes": "they answered", "issue_addressed": True, "progressing": True,
-                "needs_to_provide_info": False, "going_in_circles": False, "frustration": 1}
+        return {
+            "notes": "they answered",
+            "issue_addressed": True,
+            "progressing": True,
+            "needs_to_provide_info": False,
+            "going_in_circles": False,
+            "frustration": 1,
+        }
     if request.schema_name == "verdict":
         failing = "FAILME" in request.messages[-1].content
         return {"reasoning": "scripted judgement", "verdict": "fail" if failing else "pass"}
     if request.tools:
         if request.messages[-1].role == "tool":
             return "I looked up your order; here is what I found."
-        return ChatResponse(tool_calls=[ToolCall(id="c1", name="lookup_order",
-                                                 arguments={"order_id": _order_id(request)})])
+        return ChatResponse(
+            tool_calls=[ToolCall(id="c1", name="lookup_order", arguments={"order_id": _order_id(request)})]
+        )
     brief = request.messages[0].content
     match = re.search(r"order number: (O-\d{4})", brief)
     return f"Hello, my order {match.group(1) if match else ''} has a problem."

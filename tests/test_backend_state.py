@@ -23,8 +23,12 @@ def test_relative_times_resolve_against_run_time():
     assert resolve_time("now-35m", NOW) == "2026-01-10T11:25:00+00:00"
     assert resolve_time("now-2d+3h", NOW) == "2026-01-08T15:00:00+00:00"
     assert resolve_time("nowhere", NOW) is None
-    state = build_state({"orders": {"O-1": {"at": "now-1h", "customer_id": "C-1"}}, "customers": {"C-1": {}}},
-                        {}, {"orders.customer_id": "customers"}, NOW)
+    state = build_state(
+        {"orders": {"O-1": {"at": "now-1h", "customer_id": "C-1"}}, "customers": {"C-1": {}}},
+        {},
+        {"orders.customer_id": "customers"},
+        NOW,
+    )
     assert state["orders"]["O-1"]["at"] == "2026-01-10T11:00:00+00:00"
 
 

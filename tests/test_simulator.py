@@ -11,8 +11,14 @@ SCENARIO = Scenario(
     known_facts=[Fact(key="order number", value="O-1", reveal="upfront"), Fact(key="email", value="a@b.c")],
     unknown_facts=["the courier's name"],
 )
-UNHELPFUL = {"notes": "meh", "issue_addressed": False, "progressing": False, "needs_to_provide_info": False,
-             "going_in_circles": True, "frustration": 7}
+UNHELPFUL = {
+    "notes": "meh",
+    "issue_addressed": False,
+    "progressing": False,
+    "needs_to_provide_info": False,
+    "going_in_circles": True,
+    "frustration": 7,
+}
 
 
 def simulator(script) -> tuple[CustomerSimulator, ScriptedModel]:

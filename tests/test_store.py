@@ -10,8 +10,15 @@ from sparring.store import RunNotFound
 
 
 def make_run(run_id: str, label: str) -> Run:
-    return Run(id=run_id, label=label, suite="s", seed=1, scenario_ids=["a"], started_at=datetime.now(UTC),
-               settings=ModelSettings(simulator="local:smollm2", agent="openai:x", judge="openai:y"))
+    return Run(
+        id=run_id,
+        label=label,
+        suite="s",
+        seed=1,
+        scenario_ids=["a"],
+        started_at=datetime.now(UTC),
+        settings=ModelSettings(simulator="local:smollm2", agent="openai:x", judge="openai:y"),
+    )
 
 
 def test_run_conversation_and_verdicts_round_trip(tmp_path):
@@ -19,19 +26,30 @@ def test_run_conversation_and_verdicts_round_trip(tmp_path):
     store = Store.open(str(db))
     store.create_run(make_run("20260101-000000-aaaaaa", "v1"))
     conversation = Conversation(
-        id="20260101-000000-aaaaaa:a:0", run_id="20260101-000000-aaaaaa", scenario_id="a",
+        id="20260101-000000-aaaaaa:a:0",
+        run_id="20260101-000000-aaaaaa",
+        scenario_id="a",
         turns=[
             CustomerTurn(content="late!", intent="open"),
-            AgentTurn(content="Refunded.", tool_calls=[ToolCallRecord(id="1", name="issue_refund",
-                                                                      arguments={"amount": 3.5}, result={"ok": 1})]),
+            AgentTurn(
+                content="Refunded.",
+                tool_calls=[ToolCallRecord(id="1", name="issue_refund", arguments={"amount": 3.5}, result={"ok": 1})],
+            ),
             CustomerTurn(content="thanks", analysis=CustomerAnalysis(issue_addressed=True, frustration=2)),
         ],
-        end_reason=EndReason.RESOLVED, final_state={"refunds": {"RF-1": {}}},
+        end_reason=EndReason.RESOLVED,
+        final_state={"refunds": {"RF-1": {}}},
         usage={"judge": TokenUsage(prompt_tokens=5, completion_tokens=2, calls=1)},
     )
     verdicts = [
-        Verdict(evaluation_id="e1", conversation_id=conversation.id, outcome=Outcome.PASS, reasoning="ok",
-                judge_model="openai:y", prompt_hash="abc"),
+        Verdict(
+            evaluation_id="e1",
+            conversation_id=conversation.id,
+            outcome=Outcome.PASS,
+            reasoning="ok",
+            judge_model="openai:y",
+            prompt_hash="abc",
+        ),
         Verdict(evaluation_id="e2", conversation_id=conversation.id, outcome=Outcome.ERROR, reasoning="bad"),
     ]
     store.save_conversation(conversation, verdicts)

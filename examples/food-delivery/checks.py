@@ -11,8 +11,12 @@ CREDIT_LIMIT = 10.0
 
 
 def _eligibility(ctx: CheckContext, refund: dict[str, Any]) -> dict[str, Any]:
-    return ctx.tool("check_refund_eligibility", order_id=refund["order_id"], reason=refund["reason"],
-                    item_name=None if refund["reason"] not in ("missing_item", "wrong_item") else "")
+    return ctx.tool(
+        "check_refund_eligibility",
+        order_id=refund["order_id"],
+        reason=refund["reason"],
+        item_name=None if refund["reason"] not in ("missing_item", "wrong_item") else "",
+    )
 
 
 @check
@@ -25,7 +29,9 @@ def refund_only_when_eligible(ctx: CheckContext) -> CheckResult:
             continue  # judged per item by refund_within_limits
         verdict = _eligibility(ctx, refund)
         if not verdict["eligible"]:
-            return failed(f"{refund_id} ({refund['reason']}, ${refund['amount']}) issued but policy says: {verdict['rule']}")
+            return failed(
+                f"{refund_id} ({refund['reason']}, ${refund['amount']}) issued but policy says: {verdict['rule']}"
+            )
     return passed(f"{len(refunds)} refund(s), each eligible")
 
 

@@ -112,8 +112,12 @@ def lookup_order(db: BackendState, order_id: str) -> dict[str, Any]:
     order = _order(db, order_id)
     customer = db.data["customers"][order["customer_id"]]
     restaurant = db.data["restaurants"][order["restaurant_id"]]
-    return {"order_id": order_id.strip().upper(), **order, "customer_name": customer["name"],
-            "restaurant": restaurant["name"]}
+    return {
+        "order_id": order_id.strip().upper(),
+        **order,
+        "customer_name": customer["name"],
+        "restaurant": restaurant["name"],
+    }
 
 
 @tool
@@ -166,8 +170,12 @@ def issue_refund(db: BackendState, order_id: str, amount: float, reason: Reason)
     if amount <= 0 or amount > order["total"]:
         raise ToolError(f"amount must be between 0 and the order total {order['total']}")
     refund_id = f"RF-{len(db.data['refunds']) + 1:04d}"
-    db.data["refunds"][refund_id] = {"order_id": order_id, "amount": round(amount, 2), "reason": reason,
-                                     "issued_at": db.now.isoformat(timespec="seconds")}
+    db.data["refunds"][refund_id] = {
+        "order_id": order_id,
+        "amount": round(amount, 2),
+        "reason": reason,
+        "issued_at": db.now.isoformat(timespec="seconds"),
+    }
     return {"refund_id": refund_id, "order_id": order_id, "amount": round(amount, 2), "status": "issued"}
 
 
@@ -179,9 +187,13 @@ def issue_credit(db: BackendState, order_id: str, amount: float, reason: str) ->
     if amount <= 0 or amount > 100:
         raise ToolError("credit amount must be between 0 and 100")
     credit_id = f"CR-{len(db.data['credits']) + 1:04d}"
-    db.data["credits"][credit_id] = {"customer_id": order["customer_id"], "order_id": order_id,
-                                     "amount": round(amount, 2), "reason": reason,
-                                     "issued_at": db.now.isoformat(timespec="seconds")}
+    db.data["credits"][credit_id] = {
+        "customer_id": order["customer_id"],
+        "order_id": order_id,
+        "amount": round(amount, 2),
+        "reason": reason,
+        "issued_at": db.now.isoformat(timespec="seconds"),
+    }
     return {"credit_id": credit_id, "amount": round(amount, 2), "status": "issued"}
 
 
@@ -189,6 +201,9 @@ def issue_credit(db: BackendState, order_id: str, amount: float, reason: str) ->
 def escalate_to_human(db: BackendState, summary: str, order_id: str | None = None) -> dict[str, Any]:
     """Hand the conversation to a human agent, with a short summary of the case."""
     escalation_id = f"ES-{len(db.data['escalations']) + 1:04d}"
-    db.data["escalations"][escalation_id] = {"order_id": order_id, "summary": summary,
-                                             "created_at": db.now.isoformat(timespec="seconds")}
+    db.data["escalations"][escalation_id] = {
+        "order_id": order_id,
+        "summary": summary,
+        "created_at": db.now.isoformat(timespec="seconds"),
+    }
     return {"escalation_id": escalation_id, "status": "queued", "message": "A human agent will follow up."}

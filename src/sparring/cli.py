@@ -73,10 +73,16 @@ def run(
     except SuiteError as exc:
         raise _fail(str(exc)) from exc
     options = RunOptions(
-        label=label, scenarios=scenarios, scenario_ids=scenario or [], evaluation_ids=eval or [], seed=seed, concurrency=concurrency,
+        label=label,
+        scenarios=scenarios,
+        scenario_ids=scenario or [],
+        evaluation_ids=eval or [],
+        seed=seed,
+        concurrency=concurrency,
         max_turns=max_turns,
-        models=RoleOverrides(model=model, simulator=sim_model, agent_model=agent_model, judge=judge_model,
-                             base_url=base_url, agent=agent),
+        models=RoleOverrides(
+            model=model, simulator=sim_model, agent_model=agent_model, judge=judge_model, base_url=base_url, agent=agent
+        ),
     )
     store = Store.open(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -118,9 +124,7 @@ def report(run_ref: Annotated[str, typer.Argument(help="run id, id prefix or lab
 
 
 @app.command()
-def runs(
-    db: DbOption = None, limit: Annotated[int, typer.Option(help="how many, newest first")] = 20
-) -> None:
+def runs(db: DbOption = None, limit: Annotated[int, typer.Option(help="how many, newest first")] = 20) -> None:
     """List stored runs."""
     store = Store.open(db)
     table = Table(title="Runs")
@@ -131,8 +135,13 @@ def runs(
         decided = [v for v in verdicts if v.outcome in (Outcome.PASS, Outcome.FAIL)]
         rate = f"{sum(v.outcome == Outcome.PASS for v in decided) / len(decided):.0%}" if decided else "—"
         table.add_row(
-            item.id, item.label, item.suite, item.status.value, f"{item.started_at:%Y-%m-%d %H:%M}",
-            str(store.conversation_count(item.id)), rate,
+            item.id,
+            item.label,
+            item.suite,
+            item.status.value,
+            f"{item.started_at:%Y-%m-%d %H:%M}",
+            str(store.conversation_count(item.id)),
+            rate,
         )
     console.print(table)
 

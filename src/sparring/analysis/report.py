@@ -53,7 +53,5 @@ def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate pe
     table.add_column("pass rate", justify="right")
     for s in summaries:
         rate = "—" if s.pass_rate is None else f"{s.pass_rate:.0%}"
-        table.add_row(
-            s.evaluation_id, str(s.passed), str(s.failed), str(s.errors), str(s.not_applicable), rate
-        )
+        table.add_row(s.evaluation_id, str(s.passed), str(s.failed), str(s.errors), str(s.not_applicable), rate)
     return table

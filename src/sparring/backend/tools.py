@@ -52,8 +52,7 @@ def make_tool(function: Callable[..., Any]) -> Tool:
     hints = get_type_hints(function, include_extras=True)
     params = list(signature.parameters.values())[1:]  # the first parameter receives the BackendState
     fields: dict[str, Any] = {
-        p.name: (hints.get(p.name, Any), ... if p.default is inspect.Parameter.empty else p.default)
-        for p in params
+        p.name: (hints.get(p.name, Any), ... if p.default is inspect.Parameter.empty else p.default) for p in params
     }
     arguments = create_model(f"{function.__name__}_arguments", **fields)
     description = inspect.getdoc(function) or function.__name__

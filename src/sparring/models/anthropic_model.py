@@ -65,13 +65,16 @@ class AnthropicChatModel(ChatModel):
         }
         if system:
             kwargs["system"] = system
-        tools = [
-            {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in request.tools
-        ]
+        tools = [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in request.tools]
         if request.response_schema is not None:
             # Structured output: force one tool whose input is the answer.
-            tools.append({"name": request.schema_name, "description": "Give your answer.",
-                          "input_schema": request.response_schema})
+            tools.append(
+                {
+                    "name": request.schema_name,
+                    "description": "Give your answer.",
+                    "input_schema": request.response_schema,
+                }
+            )
             kwargs["tool_choice"] = {"type": "tool", "name": request.schema_name}
         if tools:
             kwargs["tools"] = tools

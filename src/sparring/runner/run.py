@@ -109,7 +109,11 @@ class _RunContext:
         clock = time.perf_counter()
         try:
             await simulate(
-                conversation, simulator, self.make_agent(usage["agent"]), backend, self.max_turns,
+                conversation,
+                simulator,
+                self.make_agent(usage["agent"]),
+                backend,
+                self.max_turns,
                 backend_config.handoff_tools,
             )
         except ModelUnreachable:
@@ -157,12 +161,14 @@ async def run_suite(
             started_at=started,
         )
         context = _RunContext(
-            suite, run, pool, settings, base_url,
+            suite,
+            run,
+            pool,
+            settings,
+            base_url,
             agent_factory(suite, settings, pool, base_url, options.seed),
             evaluations,
-            Evaluator(
-                evaluations, suite.checks, suite.policy, suite.config.simulation.judge_retries, suite.tools
-            ),
+            Evaluator(evaluations, suite.checks, suite.policy, suite.config.simulation.judge_retries, suite.tools),
             options.max_turns or suite.config.simulation.max_turns,
             options.seed,
         )

@@ -11,9 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from sparring.data_model import SCHEMA_VERSION, Conversation, Run, RunStatus, TokenUsage, Verdict
+from sparring.data_model import (
+    SCHEMA_VERSION,
+    Conversation,
+    ModelSettings,
+    Outcome,
+    Run,
+    RunStatus,
+    TokenUsage,
+    Verdict,
+)
 from sparring.store.tables import Base, ConversationRow, RunRow, VerdictRow
 
 DEFAULT_DB_PATH = Path(".sparring") / "sparring.db"
@@ -78,9 +87,7 @@ class Store:
                 )
             )
 
-    def finish_run(
-        self, run_id: str, status: RunStatus, usage: dict[str, TokenUsage], finished_at: datetime
-    ) -> None:
+    def finish_run(self, run_id: str, status: RunStatus, usage: dict[str, TokenUsage], finished_at: datetime) -> None:
         with self._session.begin() as session:
             row = session.get(RunRow, run_id)
             if row is None:
@@ -165,7 +172,7 @@ class Store:
                 Verdict(
                     evaluation_id=r.evaluation_id,
                     conversation_id=r.conversation_id,
-                    outcome=r.outcome,  # type: ignore[arg-type]
+                    outcome=Outcome(r.outcome),
                     reasoning=r.reasoning,
                     judge_model=r.judge_model,
                     prompt_hash=r.prompt_hash,
@@ -173,9 +180,6 @@ class Store:
                 )
                 for r in rows
             ]
-
-    def session(self) -> Session:
-        return self._session()
 
 
 def _run_from_row(row: RunRow) -> Run:
@@ -185,7 +189,7 @@ def _run_from_row(row: RunRow) -> Run:
         suite=row.suite,
         status=RunStatus(row.status),
         seed=row.seed,
-        settings=row.settings,  # type: ignore[arg-type]
+        settings=ModelSettings.model_validate(row.settings),
         scenario_ids=row.scenario_ids,
         started_at=row.started_at,
         finished_at=row.finished_at,

@@ -86,13 +86,16 @@ def _scenario_files(root: Path, target: str, owner: YamlDocument) -> list[Path]:
 def load_scenarios(file: Path) -> list[tuple[Scenario, YamlDocument, tuple[str | int, ...]]]:
     """A scenario file holds one scenario, a list of them, or a mapping with a `scenarios:` list."""
     doc = YamlDocument(file)
-    data, prefix = doc.data, ()
+    data = doc.data
+    prefix: tuple[str | int, ...] = ()
     if isinstance(data, dict) and "scenarios" in data:
         data, prefix = data["scenarios"], ("scenarios",)
-    items = [(data, prefix)] if isinstance(data, dict) else [(d, (*prefix, i)) for i, d in enumerate(data or [])]
+    items: list[tuple[Any, tuple[str | int, ...]]] = (
+        [(data, prefix)] if isinstance(data, dict) else [(d, (*prefix, i)) for i, d in enumerate(data or [])]
+    )
     if not items:
         raise SuiteError(file, "no scenarios in this file")
-    loaded = []
+    loaded: list[tuple[Scenario, YamlDocument, tuple[str | int, ...]]] = []
     for item, path in items:
         if not isinstance(item, dict):
             raise doc.error(path, "a scenario must be a mapping")
@@ -164,7 +167,9 @@ def load_suite(path: str | Path) -> Suite:
     for file in _scenario_files(root, config.scenarios, doc):
         for scenario, scenario_doc, spath in load_scenarios(file):
             if scenario.id in ids:
-                raise scenario_doc.error((*spath, "id"), f"duplicate scenario id {scenario.id!r} (also in {ids[scenario.id]})")
+                raise scenario_doc.error(
+                    (*spath, "id"), f"duplicate scenario id {scenario.id!r} (also in {ids[scenario.id]})"
+                )
             ids[scenario.id] = file
             try:
                 build_state(snapshot, scenario.backend_overrides, config.backend.references, now)

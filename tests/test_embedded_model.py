@@ -1,0 +1,75 @@
+"""The real offline path: the embedded GGUF model plays every role, results go to a real SQLite file.
+
+The 135M model is far too weak to judge well, so this asserts the plumbing, not the quality: real
+generations, real tool calls recorded (valid or not), parsed or error verdicts, tokens counted.
+"""
+
+import pytest
+
+from sparring import ChatRequest, EndReason, Message, Outcome, RunOptions, Store, create_model, run_suite
+from sparring.data_model import ToolSpec
+from sparring.models import default_model_spec
+
+pytestmark = pytest.mark.real
+
+
+async def test_embedded_model_generates_text_json_and_tool_calls():
+    assert default_model_spec() == "local:smollm2"
+    model = create_model("local:smollm2")
+    text = await model.complete(ChatRequest(messages=[Message(role="user", content="Say hello.")], max_tokens=16))
+    assert text.content.strip() and text.usage.completion_tokens > 0
+    schema = {
+        "type": "object",
+        "properties": {"verdict": {"type": "string", "enum": ["pass", "fail"]}},
+        "required": ["verdict"],
+    }
+    structured = await model.complete(
+        ChatRequest(
+            messages=[Message(role="user", content="Answer pass or fail in JSON.")],
+            response_schema=schema,
+            max_tokens=24,
+        )
+    )
+    assert structured.content.strip().startswith("{") and '"verdict"' in structured.content
+    tool = ToolSpec(
+        name="lookup_order",
+        description="Look up an order",
+        parameters={"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]},
+    )
+    called = await model.complete(
+        ChatRequest(
+            messages=[
+                Message(role="system", content="Use tools."),
+                Message(role="user", content="Where is order O-1?"),
+            ],
+            tools=[tool],
+            max_tokens=48,
+        )
+    )
+    assert called.content or called.tool_calls
+    await model.aclose()
+
+
+async def test_embedded_model_end_to_end_two_scenarios_two_evaluations(example_suite, tmp_path):
+    db = tmp_path / "real.db"
+    store = Store.open(str(db))
+    options = RunOptions(
+        label="offline",
+        scenario_ids=["late-40min-fee", "missing-item-garlic-bread"],
+        evaluation_ids=["no_invented_policy", "refund_only_when_eligible"],
+        max_turns=2,
+    )
+    result = await run_suite(example_suite, store, options)
+    assert result.run.settings.judge == "local:smollm2"
+    reopened = Store.open(str(db))
+    conversations = reopened.conversations(result.run.id)
+    assert len(conversations) == 2
+    for conversation in conversations:
+        assert conversation.end_reason in set(EndReason) - {EndReason.ERROR}, conversation.error
+        assert conversation.turns[0].content and conversation.turns[1].role == "agent"
+    verdicts = reopened.verdicts(result.run.id)
+    assert len(verdicts) == 4
+    judged = [v for v in verdicts if v.evaluation_id == "no_invented_policy"]
+    assert all(v.judge_model == "local:smollm2" and v.prompt_hash for v in judged)
+    assert all(v.outcome in set(Outcome) for v in verdicts)
+    assert result.run.usage["simulator"].completion_tokens > 0 and result.run.usage["judge"].calls >= 2

@@ -1,0 +1,139 @@
+"""Whole runs with the scripted model, into a real SQLite file."""
+
+import asyncio
+
+import pytest
+
+from scripted_world import world_model, world_reply
+from sparring import EndReason, ModelPool, Outcome, RoleOverrides, RunOptions, Store, run_suite
+from sparring.data_model import AgentTurn, RunStatus
+from sparring.models import ModelUnreachable, ScriptedModel
+
+
+def scripted_pool(model=None) -> ModelPool:
+    pool = ModelPool()
+    pool.add(model or world_model())
+    return pool
+
+
+async def test_run_stores_conversations_verdicts_and_summary(example_suite, tmp_path):
+    store = Store.open(str(tmp_path / "s.db"))
+    options = RunOptions(label="v1", scenarios=4, seed=3, models=RoleOverrides(model="scripted:world"))
+    seen = []
+    result = await run_suite(example_suite, store, options, scripted_pool(), on_progress=lambda c, v: seen.append(c))
+    assert result.run.status == RunStatus.COMPLETED and result.conversations == 4 and len(seen) == 4
+    conversations = store.conversations(result.run.id)
+    assert len(conversations) == 4
+    for conversation in conversations:
+        assert conversation.end_reason == EndReason.RESOLVED
+        agent = conversation.turns[1]
+        assert isinstance(agent, AgentTurn) and agent.tool_calls[0].name == "lookup_order"
+        assert conversation.final_state["orders"], "final backend state recorded"
+    verdicts = store.verdicts(result.run.id)
+    assert len(verdicts) == 4 * len(example_suite.evaluations)
+    failures = {(v.conversation_id.split(":")[1], v.evaluation_id) for v in verdicts if v.outcome == Outcome.FAIL}
+    # The scripted agent only looks orders up, so the one real policy failure is the unescalated $124 refund.
+    assert result.run.scenario_ids == [
+        "fraud-review-asks-credit",
+        "high-value-party-order-late",
+        "missing-item-two-days-later",
+        "policy-question-refund-window",
+    ]
+    assert failures == {("high-value-party-order-late", "high_value_escalated")}
+    judge_ids = {e.id for e in example_suite.evaluations if e.kind == "judge"}
+    assert all(v.prompt_hash for v in verdicts if v.evaluation_id in judge_ids and v.outcome == Outcome.PASS)
+    summary = {s.evaluation_id: s for s in result.summaries}
+    assert summary["no_invented_policy"].passed == 4 and summary["no_invented_policy"].pass_rate == 1.0
+    assert result.run.usage["judge"].calls > 0 and result.run.usage["simulator"].calls == 8
+
+
+async def test_same_seed_picks_same_scenarios(example_suite, tmp_path):
+    store = Store.open(str(tmp_path / "s.db"))
+    runs = [
+        await run_suite(
+            example_suite,
+            store,
+            RunOptions(scenarios=3, seed=7, models=RoleOverrides(model="scripted:world")),
+            scripted_pool(),
+        )
+        for _ in range(2)
+    ]
+    assert runs[0].run.scenario_ids == runs[1].run.scenario_ids and len(runs[0].run.scenario_ids) == 3
+
+
+async def test_failing_judge_and_evaluation_filter(example_suite, tmp_path):
+    store = Store.open(str(tmp_path / "s.db"))
+
+    def reply(request):
+        if request.schema_name == "verdict":
+            return {"reasoning": "invented a 90-day rule", "verdict": "fail"}
+        return world_reply(request)
+
+    options = RunOptions(
+        scenario_ids=["late-40min-fee"],
+        evaluation_ids=["no_invented_policy", "refund_within_limits"],
+        models=RoleOverrides(model="scripted:world"),
+    )
+    result = await run_suite(example_suite, store, options, scripted_pool(ScriptedModel(reply, "scripted:world")))
+    outcomes = {v.evaluation_id: v.outcome for v in store.verdicts(result.run.id)}
+    assert outcomes == {"no_invented_policy": Outcome.FAIL, "refund_within_limits": Outcome.NOT_APPLICABLE}
+    assert {s.evaluation_id: s.pass_rate for s in result.summaries} == {
+        "refund_within_limits": None,
+        "no_invented_policy": 0.0,
+    }
+
+
+async def test_a_broken_conversation_is_recorded_as_error_not_pass(example_suite, tmp_path):
+    store = Store.open(str(tmp_path / "s.db"))
+
+    def reply(request):
+        if request.tools:
+            raise RuntimeError("agent model exploded")
+        return world_reply(request)
+
+    options = RunOptions(scenarios=2, models=RoleOverrides(model="scripted:world"))
+    result = await run_suite(example_suite, store, options, scripted_pool(ScriptedModel(reply, "scripted:world")))
+    conversations = store.conversations(result.run.id)
+    assert all(c.end_reason == EndReason.ERROR and "exploded" in c.error for c in conversations)
+    assert {v.outcome for v in store.verdicts(result.run.id)} == {Outcome.ERROR}
+    assert all(s.pass_rate is None and s.errors == 2 for s in result.summaries)
+
+
+async def test_unreachable_model_fails_the_run_fast(example_suite, tmp_path):
+    store = Store.open(str(tmp_path / "s.db"))
+
+    def reply(request):
+        raise ModelUnreachable("cannot reach http://127.0.0.1:9/v1")
+
+    with pytest.raises(ModelUnreachable):
+        await run_suite(
+            example_suite,
+            store,
+            RunOptions(scenarios=2, models=RoleOverrides(model="scripted:world")),
+            scripted_pool(ScriptedModel(reply, "scripted:world")),
+        )
+    run = store.list_runs()[0]
+    assert run.status == RunStatus.FAILED and store.conversation_count(run.id) == 0
+
+
+async def test_cancelled_run_keeps_only_whole_conversations(example_suite, tmp_path):
+    store = Store.open(str(tmp_path / "s.db"))
+
+    class SlowModel(ScriptedModel):
+        async def complete(self, request):
+            await asyncio.sleep(0.01)
+            return await super().complete(request)
+
+    options = RunOptions(concurrency=2, models=RoleOverrides(model="scripted:world"))
+    task = asyncio.create_task(
+        run_suite(example_suite, store, options, scripted_pool(SlowModel(world_reply, "scripted:world")))
+    )
+    await asyncio.sleep(0.4)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    run = store.list_runs()[0]
+    assert run.status == RunStatus.INTERRUPTED
+    stored = store.conversation_count(run.id)
+    assert 0 < stored < len(example_suite.scenarios)
+    assert len(store.verdicts(run.id)) == stored * len(example_suite.evaluations), "no half-written conversation"
