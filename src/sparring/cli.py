@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sparring.agents import AgentLoadError
-from sparring.analysis import summarize, summary_table
+from sparring.analysis import EvaluationSummary, summarize, summary_table
 from sparring.data_model import Outcome, Run
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions, run_suite
@@ -43,8 +43,57 @@ def _run_header(run: Run) -> str:
 
 
 def _usage_line(run: Run) -> str:
-    parts = [f"{role} {u.calls} calls {u.prompt_tokens + u.completion_tokens} tokens" for role, u in run.usage.items()]
+    parts = [
+        f"{role} {u.calls} calls ({u.cached_calls} cached) {u.prompt_tokens + u.completion_tokens} tokens"
+        for role, u in run.usage.items()
+    ]
     return "tokens: " + ", ".join(parts)
+
+
+class _ProgressObserver:
+    """Drives a Rich progress bar from the runner's events."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("conversations", total=None)
+
+    def started(self, run: Run, pending: int) -> None:
+        self.progress.update(self.task, total=pending, description=f"run {run.id}")
+
+    def finished(self, conversation: object, verdicts: object) -> None:
+        self.progress.advance(self.task)
+
+
+def _call_stats_table(run: Run) -> Table | None:
+    if not run.call_stats:
+        return None
+    table = Table(title="Model calls")
+    columns = (
+        "requests",
+        "retries",
+        "rate_limited",
+        "server_errors",
+        "timeouts",
+        "connection_errors",
+        "malformed",
+        "gave_up",
+        "cache_hits",
+        "cache_misses",
+    )
+    table.add_column("model")
+    for column in columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for name, stats in run.call_stats.items():
+        table.add_row(name, *(str(getattr(stats, c)) for c in columns))
+    return table
+
+
+def _print_run(run: Run, summaries: list[EvaluationSummary]) -> None:
+    console.print(_run_header(run), highlight=False)
+    console.print(summary_table(summaries))
+    stats = _call_stats_table(run)
+    if stats is not None:
+        console.print(stats)
 
 
 @app.command()
@@ -61,10 +110,15 @@ def run(
     scenarios: Annotated[int | None, typer.Option(help="sample this many scenarios (by --seed)")] = None,
     scenario: Annotated[list[str] | None, typer.Option(help="run only this scenario id (repeatable)")] = None,
     eval: Annotated[list[str] | None, typer.Option("--eval", help="run only this evaluation id (repeatable)")] = None,
+    trials: Annotated[int, typer.Option(min=1, help="conversations per scenario")] = 1,
     label: Annotated[str | None, typer.Option(help="name of this iteration")] = None,
     seed: Annotated[int, typer.Option(help="seed for sampling and models")] = 0,
-    concurrency: Annotated[int, typer.Option(min=1, help="conversations in flight")] = 8,
+    concurrency: Annotated[int, typer.Option(min=1, help="conversations and calls per model in flight")] = 8,
     max_turns: Annotated[int | None, typer.Option(min=1, help="customer messages before stopping")] = None,
+    timeout: Annotated[float, typer.Option(min=0.1, help="seconds before a model call is retried")] = 120.0,
+    max_retries: Annotated[int, typer.Option(min=0, help="retries of a failed model call")] = 5,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="call models even for cached requests")] = False,
+    resume: Annotated[str | None, typer.Option(help="finish an interrupted run (id or label)")] = None,
     db: DbOption = None,
 ) -> None:
     """Simulate conversations, judge them, store everything, print pass rates."""
@@ -77,9 +131,14 @@ def run(
         scenarios=scenarios,
         scenario_ids=scenario or [],
         evaluation_ids=eval or [],
+        trials=trials,
         seed=seed,
         concurrency=concurrency,
         max_turns=max_turns,
+        cache=not no_cache,
+        max_retries=max_retries,
+        timeout_s=timeout,
+        resume=resume,
         models=RoleOverrides(
             model=model, simulator=sim_model, agent_model=agent_model, judge=judge_model, base_url=base_url, agent=agent
         ),
@@ -87,21 +146,13 @@ def run(
     store = Store.open(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("conversations", total=None)
-
-        def advance(conversation: object, verdicts: object) -> None:
-            progress.advance(task)
-
         try:
-            total = options.scenarios or len(options.scenario_ids) or len(loaded.scenarios)
-            progress.update(task, total=min(total, len(loaded.scenarios)))
-            result = asyncio.run(run_suite(loaded, store, options, on_progress=advance))
-        except (ModelError, AgentLoadError, ValueError) as exc:
+            result = asyncio.run(run_suite(loaded, store, options, observer=_ProgressObserver(progress)))
+        except (ModelError, AgentLoadError, ValueError, RunNotFound) as exc:
             raise _fail(str(exc)) from exc
         except KeyboardInterrupt:
-            raise _fail("interrupted: finished conversations are stored; the run is marked interrupted", 130) from None
-    console.print(_run_header(result.run), highlight=False)
-    console.print(summary_table(result.summaries))
+            raise _fail("interrupted: finished conversations are stored; finish with --resume", 130) from None
+    _print_run(result.run, result.summaries)
     console.print(f"{result.conversations} conversations in {result.wall_s:.1f}s · {_usage_line(result.run)}")
     console.print(f"stored in {store.url}; see it again with: sparring report {result.run.id}", highlight=False)
 
@@ -115,8 +166,7 @@ def report(run_ref: Annotated[str, typer.Argument(help="run id, id prefix or lab
     except RunNotFound as exc:
         raise _fail(str(exc)) from exc
     verdicts = store.verdicts(stored.id)
-    console.print(_run_header(stored), highlight=False)
-    console.print(summary_table(summarize(verdicts)))
+    _print_run(stored, summarize(verdicts, stored.evaluation_ids or None))
     failing = sorted({v.conversation_id for v in verdicts if v.outcome in (Outcome.FAIL, Outcome.ERROR)})
     console.print(f"{store.conversation_count(stored.id)} conversations · {_usage_line(stored)}")
     if failing:

@@ -10,15 +10,15 @@ from sparring.data_model.conversation import (
     Turn,
 )
 from sparring.data_model.messages import Message, ToolCall, ToolSpec
-from sparring.data_model.run import ModelSettings, Run, RunStatus, TokenUsage
+from sparring.data_model.run import CallStats, ModelSettings, Run, RunStatus, TokenUsage
 from sparring.data_model.scenario import Fact, Persona, Scenario
 from sparring.data_model.verdict import Outcome, Verdict
-
-SCHEMA_VERSION = 1
+from sparring.data_model.version import SCHEMA_VERSION
 
 __all__ = [
     "SCHEMA_VERSION",
     "AgentTurn",
+    "CallStats",
     "Conversation",
     "CustomerAnalysis",
     "CustomerTurn",

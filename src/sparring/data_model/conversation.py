@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from sparring.data_model.run import TokenUsage
+from sparring.data_model.version import SCHEMA_VERSION
 
 
 class CustomerAnalysis(BaseModel):
@@ -57,6 +58,7 @@ class EndReason(StrEnum):
 
 
 class Conversation(BaseModel):
+    schema_version: int = SCHEMA_VERSION
     id: str
     run_id: str
     scenario_id: str

@@ -7,16 +7,44 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from sparring.data_model.version import SCHEMA_VERSION
+
 
 class TokenUsage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
+    cached_calls: int = Field(0, description="answered from the cache: no tokens spent")
 
     def add(self, other: TokenUsage) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.calls += other.calls
+        self.cached_calls += other.cached_calls
+
+
+class CallStats(BaseModel):
+    """What happened to one model's calls during a run: faults are counted, never hidden."""
+
+    requests: int = Field(0, description="attempts sent to the provider, retries included")
+    succeeded: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    server_errors: int = 0
+    timeouts: int = 0
+    connection_errors: int = 0
+    malformed: int = 0
+    gave_up: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+    def add(self, other: CallStats) -> None:
+        for name in CallStats.model_fields:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def faults(self) -> int:
+        return self.rate_limited + self.server_errors + self.timeouts + self.connection_errors + self.malformed
 
 
 class RunStatus(StrEnum):
@@ -34,9 +62,11 @@ class ModelSettings(BaseModel):
     judge: str
     agent_kind: str = Field("reference", description="reference | http | python")
     agent_target: str | None = None
+    base_url: str | None = Field(None, description="OpenAI-compatible server for the roles' models")
 
 
 class Run(BaseModel):
+    schema_version: int = SCHEMA_VERSION
     id: str
     label: str
     suite: str
@@ -44,6 +74,11 @@ class Run(BaseModel):
     status: RunStatus = RunStatus.RUNNING
     seed: int = 0
     scenario_ids: list[str] = Field(default_factory=list)
+    evaluation_ids: list[str] = Field(default_factory=list)
+    trials: int = 1
+    max_turns: int = 8
+    clock: datetime = Field(..., description="the backend's 'now': relative timestamps resolve against it")
     started_at: datetime
     finished_at: datetime | None = None
     usage: dict[str, TokenUsage] = Field(default_factory=dict, description="tokens per role")
+    call_stats: dict[str, CallStats] = Field(default_factory=dict, description="per model: retries, faults, cache")

@@ -8,11 +8,16 @@ from sparring.models.base import (
     ModelError,
     ModelNotInstalled,
     ModelUnreachable,
+    RateLimited,
+    TransientModelError,
 )
-from sparring.models.registry import ModelPool, create_model, default_model_spec, register_provider
+from sparring.models.registry import CallPolicy, ModelPool, create_model, default_model_spec, register_provider
 from sparring.models.scripted import ScriptedModel
 
 __all__ = [
+    "CallPolicy",
+    "RateLimited",
+    "TransientModelError",
     "ChatModel",
     "ChatRequest",
     "ChatResponse",

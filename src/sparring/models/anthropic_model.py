@@ -15,6 +15,8 @@ from sparring.models.base import (
     ModelError,
     ModelNotInstalled,
     ModelUnreachable,
+    RateLimited,
+    TransientModelError,
 )
 
 
@@ -53,7 +55,7 @@ class AnthropicChatModel(ChatModel):
         self._anthropic = anthropic
         self.name = f"anthropic:{model}"
         self.model = model
-        self._client = anthropic.AsyncAnthropic(base_url=base_url, timeout=timeout_s, max_retries=1)
+        self._client = anthropic.AsyncAnthropic(base_url=base_url, timeout=timeout_s, max_retries=0)
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         system, messages = _to_anthropic(request.messages)
@@ -78,11 +80,19 @@ class AnthropicChatModel(ChatModel):
             kwargs["tool_choice"] = {"type": "tool", "name": request.schema_name}
         if tools:
             kwargs["tools"] = tools
+        sdk = self._anthropic
         try:
             message = await self._client.messages.create(**kwargs)
-        except self._anthropic.APIConnectionError as exc:
+        except sdk.RateLimitError as exc:
+            retry_after = exc.response.headers.get("retry-after")
+            raise RateLimited(f"{self.name}: rate limited", float(retry_after) if retry_after else None) from exc
+        except sdk.APITimeoutError as exc:
+            raise TransientModelError(f"{self.name}: timed out", kind="timeout") from exc
+        except sdk.APIConnectionError as exc:
             raise ModelUnreachable(f"cannot reach Anthropic for {self.name}: {exc}") from exc
-        except self._anthropic.APIStatusError as exc:
+        except sdk.InternalServerError as exc:
+            raise TransientModelError(f"{self.name}: HTTP {exc.status_code}", kind="server_error") from exc
+        except sdk.APIStatusError as exc:
             raise ModelError(f"{self.name} answered HTTP {exc.status_code}: {exc}") from exc
         text, calls = "", []
         for block in message.content:

@@ -50,6 +50,7 @@ class LocalChatModel(ChatModel):
     """
 
     max_concurrency = 1
+    cancellable = False
 
     def __init__(self, model: str = DEFAULT_LOCAL, n_ctx: int = 8192, n_threads: int | None = None) -> None:
         self.name = f"local:{model}"

@@ -9,7 +9,15 @@ import openai
 
 from sparring.data_model.run import TokenUsage
 from sparring.models._convert import to_openai_messages, to_openai_tools, tool_calls_from_openai
-from sparring.models.base import ChatModel, ChatRequest, ChatResponse, ModelError, ModelUnreachable
+from sparring.models.base import (
+    ChatModel,
+    ChatRequest,
+    ChatResponse,
+    ModelError,
+    ModelUnreachable,
+    RateLimited,
+    TransientModelError,
+)
 
 # Local servers accept any key; the SDK insists on one being set.
 _PLACEHOLDER_KEY = "sparring-no-key"
@@ -28,8 +36,9 @@ class OpenAIChatModel(ChatModel):
                     "(or --base-url for a self-hosted OpenAI-compatible server)"
                 )
             api_key = _PLACEHOLDER_KEY
-        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=self.base_url, timeout=timeout_s, max_retries=1)
+        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=self.base_url, timeout=timeout_s, max_retries=0)
         self._schema_supported = True
+        self._answered = False  # a refused connection before any answer means a wrong URL: fail fast
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         kwargs: dict[str, Any] = {
@@ -48,21 +57,14 @@ class OpenAIChatModel(ChatModel):
                 "json_schema": {"name": request.schema_name, "schema": request.response_schema},
             }
         try:
-            completion = await self._client.chat.completions.create(**kwargs)
-        except openai.APIConnectionError as exc:
-            raise ModelUnreachable(
-                f"cannot reach {self.base_url} for {self.name}: {exc}. "
-                "Hint: is the server running, and is --base-url right (it usually ends in /v1)?"
-            ) from exc
+            completion = await self._create(kwargs)
         except openai.BadRequestError as exc:
             if "response_format" not in kwargs:
                 raise ModelError(f"{self.name} rejected the request: {exc}") from exc
             # Some servers lack JSON-schema output; the prompt still asks for JSON, parsed leniently.
             self._schema_supported = False
             kwargs.pop("response_format")
-            completion = await self._client.chat.completions.create(**kwargs)
-        except openai.APIStatusError as exc:
-            raise ModelError(f"{self.name} at {self.base_url} answered HTTP {exc.status_code}: {exc}") from exc
+            completion = await self._create(kwargs)
         if not completion.choices:
             raise ModelError(f"{self.name} returned no choices")
         message = completion.choices[0].message
@@ -78,5 +80,54 @@ class OpenAIChatModel(ChatModel):
             model=self.name,
         )
 
+    async def _create(self, kwargs: dict[str, Any]) -> Any:
+        """One HTTP call, its failures translated: retryable ones to TransientModelError."""
+        try:
+            completion = await self._client.chat.completions.create(**kwargs)
+        except openai.RateLimitError as exc:
+            raise RateLimited(f"{self.name}: rate limited (HTTP 429)", _retry_after(exc.response)) from exc
+        except openai.APITimeoutError as exc:
+            raise TransientModelError(f"{self.name}: timed out", kind="timeout") from exc
+        except openai.APIConnectionError as exc:
+            if not self._answered and _refused(exc):
+                raise ModelUnreachable(
+                    f"cannot reach {self.base_url} for {self.name}: {exc}. "
+                    "Hint: is the server running, and is --base-url right (it usually ends in /v1)?"
+                ) from exc
+            raise TransientModelError(f"{self.name}: connection failed: {exc}", kind="connection") from exc
+        except openai.APIResponseValidationError as exc:
+            raise TransientModelError(f"{self.name}: malformed response: {exc}", kind="malformed") from exc
+        except openai.InternalServerError as exc:
+            raise TransientModelError(f"{self.name}: HTTP {exc.status_code}", kind="server_error") from exc
+        except openai.BadRequestError:
+            raise
+        except openai.APIStatusError as exc:
+            raise ModelError(f"{self.name} at {self.base_url} answered HTTP {exc.status_code}: {exc}") from exc
+        except ValueError as exc:  # the body was not JSON at all
+            raise TransientModelError(f"{self.name}: malformed response: {exc}", kind="malformed") from exc
+        self._answered = True
+        return completion
+
+    def cache_identity(self) -> str:
+        return f"{self.name}@{self.base_url}"
+
     async def aclose(self) -> None:
         await self._client.close()
+
+
+def _retry_after(response: Any) -> float | None:
+    value = response.headers.get("retry-after") if response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _refused(exc: BaseException) -> bool:
+    """True when the connection was never made (refused, DNS), as opposed to dropped mid-call."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if type(cause).__name__ == "ConnectError":
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from sparring.data_model import CallStats
 from sparring.models.base import ChatModel, ModelError, ModelNotInstalled
+from sparring.models.cache import CachedModel, ResponseCache
 from sparring.models.local import DEFAULT_LOCAL, INSTALL_HINT, embedded_model_available
+from sparring.models.resilience import ResilientModel
 
 ProviderFactory = Callable[[str, str | None], ChatModel]
 _PROVIDERS: dict[str, ProviderFactory] = {}
@@ -55,26 +59,59 @@ def create_model(spec: str, base_url: str | None = None) -> ChatModel:
     return _PROVIDERS[provider](model, base_url)
 
 
+@dataclass
+class CallPolicy:
+    """How every model call is made: per-model concurrency, retries, timeouts, caching."""
+
+    max_concurrency: int = 64
+    max_retries: int = 5
+    timeout_s: float | None = 120.0
+    base_delay_s: float = 0.5
+    max_delay_s: float = 30.0
+
+
 class ModelPool:
-    """One instance per (spec, base URL) for a whole run, so an embedded model loads once for all roles."""
+    """One instance per (spec, base URL) for a whole run, so an embedded model loads once for all roles.
 
-    def __init__(self) -> None:
-        self._models: dict[tuple[str, str | None], ChatModel] = {}
+    Every model handed out is wrapped the same way: cache (when given) → retries/back-off → provider.
+    """
 
-    def get(self, spec: str, base_url: str | None = None) -> ChatModel:
+    def __init__(self, policy: CallPolicy | None = None, cache: ResponseCache | None = None) -> None:
+        self.policy = policy or CallPolicy()
+        self.cache = cache
+        self.stats: dict[str, CallStats] = {}
+        self._raw: dict[tuple[str, str | None], ChatModel] = {}
+        self._wrapped: dict[tuple[str, str | None, bool], ChatModel] = {}
+
+    def get(self, spec: str, base_url: str | None = None, cacheable: bool = True) -> ChatModel:
+        """`cacheable=False` for a chatbot under test behind an endpoint: it may change between runs
+        while the requests stay the same."""
         key = (spec, base_url)
-        if key not in self._models:
-            self._models[key] = create_model(spec, base_url)
-        return self._models[key]
+        if key not in self._raw:
+            self._raw[key] = create_model(spec, base_url)
+        if (*key, cacheable) not in self._wrapped:
+            self._wrapped[(*key, cacheable)] = self._wrap(self._raw[key], cacheable)
+        return self._wrapped[(*key, cacheable)]
+
+    def _wrap(self, model: ChatModel, cacheable: bool) -> ChatModel:
+        stats = self.stats.setdefault(model.name, CallStats())
+        p = self.policy
+        wrapped: ChatModel = ResilientModel(
+            model, stats, p.max_concurrency, p.max_retries, p.timeout_s, p.base_delay_s, p.max_delay_s
+        )
+        if self.cache is not None and cacheable:
+            wrapped = CachedModel(wrapped, self.cache, stats)
+        return wrapped
 
     def models(self) -> list[ChatModel]:
-        return list(self._models.values())
+        return list(self._wrapped.values())
 
     def add(self, model: ChatModel) -> None:
         """Register a ready-made model (a scripted one, or one built in Python) under its name."""
-        self._models[(model.name, None)] = model
+        self._raw[(model.name, None)] = model
 
     async def aclose(self) -> None:
-        for model in self._models.values():
+        for model in self._raw.values():
             await model.aclose()
-        self._models.clear()
+        self._raw.clear()
+        self._wrapped.clear()

@@ -9,7 +9,6 @@ from sparring.agents import Agent, ToolLoopAgent, load_python_agent, reference_s
 from sparring.agents.tool_loop import REFERENCE_PROMPT
 from sparring.data_model import ModelSettings, TokenUsage
 from sparring.models import MeteredModel, ModelPool, default_model_spec
-from sparring.models.openai_compat import OpenAIChatModel
 from sparring.prompts import load_prompt
 from sparring.suite import Suite
 
@@ -59,37 +58,38 @@ def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
         judge=models["judge"],
         agent_kind=kind,
         agent_target=target,
+        base_url=overrides.base_url or suite.config.models.base_url,
     )
 
 
-AgentFactory = Callable[[TokenUsage], Agent]
+AgentFactory = Callable[[TokenUsage, int], Agent]
 
 
-def agent_factory(
-    suite: Suite, settings: ModelSettings, pool: ModelPool, base_url: str | None, seed: int
-) -> AgentFactory:
+def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: int) -> AgentFactory:
     """Build the chatbot for one conversation; its model calls count into that conversation's usage."""
     config = suite.config.agent
     if settings.agent_kind == "python":
         python_agent = load_python_agent(settings.agent_target or "", search_path=suite.root)
-        return lambda _usage: python_agent
+        return lambda _usage, _trial: python_agent
     if settings.agent_kind == "http":
         if not settings.agent_target:
             raise ValueError("an http agent needs a target URL (agent.target in suite.yaml, or --agent URL)")
-        endpoint = OpenAIChatModel(config.endpoint_model, base_url=settings.agent_target)
+        endpoint = pool.get(f"openai:{config.endpoint_model}", settings.agent_target, cacheable=False)
         name = f"http:{settings.agent_target}"
-        return lambda usage: ToolLoopAgent(MeteredModel(endpoint, usage), None, config.max_tool_rounds, name=name)
+        return lambda usage, trial: ToolLoopAgent(
+            MeteredModel(endpoint, usage, trial), None, config.max_tool_rounds, name=name
+        )
     template = load_prompt(suite.root / config.system_prompt) if config.system_prompt else REFERENCE_PROMPT
     prompt = reference_system_prompt(suite.policy, template)
-    model = pool.get(settings.agent, base_url)
-    return lambda usage: ToolLoopAgent(
-        MeteredModel(model, usage), prompt, config.max_tool_rounds, seed=seed, name="reference"
+    model = pool.get(settings.agent, settings.base_url)
+    return lambda usage, trial: ToolLoopAgent(
+        MeteredModel(model, usage, trial), prompt, config.max_tool_rounds, seed=seed, name="reference"
     )
 
 
-def open_models(pool: ModelPool, settings: ModelSettings, base_url: str | None) -> None:
+def open_models(pool: ModelPool, settings: ModelSettings) -> None:
     """Instantiate every role's model up front so a misconfiguration fails before any work."""
-    pool.get(settings.simulator, base_url)
-    pool.get(settings.judge, base_url)
+    pool.get(settings.simulator, settings.base_url)
+    pool.get(settings.judge, settings.base_url)
     if settings.agent_kind == "reference":
-        pool.get(settings.agent, base_url)
+        pool.get(settings.agent, settings.base_url)

@@ -1,4 +1,7 @@
-"""A run: sample scenarios, simulate each conversation, judge it, commit it — concurrently."""
+"""A run: sample scenarios, simulate each conversation, judge it, commit it — concurrently.
+
+Every (scenario, trial) conversation has a stable id, so `resume` finishes exactly what is missing.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,16 @@ import copy
 import random
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sparring.analysis import EvaluationSummary, summarize
 from sparring.backend import Backend, BackendState, build_state
 from sparring.data_model import (
+    CallStats,
     Conversation,
     EndReason,
-    ModelSettings,
     Outcome,
     Run,
     RunStatus,
@@ -25,15 +28,20 @@ from sparring.data_model import (
     Verdict,
 )
 from sparring.evaluations import EvaluationSpec, Evaluator
-from sparring.models import MeteredModel, ModelPool, ModelUnreachable
+from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
 from sparring.runner.conversation import simulate
 from sparring.runner.roles import AgentFactory, RoleOverrides, agent_factory, model_settings, open_models
 from sparring.simulator import CustomerSimulator
 from sparring.store import Store
 from sparring.suite import Suite
 
-ProgressCallback = Callable[[Conversation, list[Verdict]], None]
 ROLES = ("simulator", "agent", "judge")
+
+
+class RunObserver(Protocol):
+    def started(self, run: Run, pending: int) -> None: ...
+
+    def finished(self, conversation: Conversation, verdicts: list[Verdict]) -> None: ...
 
 
 @dataclass
@@ -42,9 +50,15 @@ class RunOptions:
     scenarios: int | None = None  # sample this many (reproducible by seed)
     scenario_ids: list[str] = field(default_factory=list)
     evaluation_ids: list[str] = field(default_factory=list)
+    trials: int = 1
     seed: int = 0
     concurrency: int = 8
     max_turns: int | None = None
+    clock: datetime | None = None
+    cache: bool = True
+    max_retries: int = 5
+    timeout_s: float | None = 120.0
+    resume: str | None = None  # id or label of an interrupted run to finish
     models: RoleOverrides = field(default_factory=RoleOverrides)
 
 
@@ -56,14 +70,14 @@ class RunResult:
     wall_s: float
 
 
-def select_evaluations(suite: Suite, options: RunOptions) -> list[EvaluationSpec]:
-    if not options.evaluation_ids:
+def select_evaluations(suite: Suite, ids: list[str]) -> list[EvaluationSpec]:
+    if not ids:
         return suite.evaluations
     known = {e.id for e in suite.evaluations}
-    missing = [i for i in options.evaluation_ids if i not in known]
+    missing = [i for i in ids if i not in known]
     if missing:
         raise ValueError(f"unknown evaluation ids: {', '.join(missing)}")
-    return [e for e in suite.evaluations if e.id in set(options.evaluation_ids)]
+    return [e for e in suite.evaluations if e.id in set(ids)]
 
 
 def select_scenarios(suite: Suite, options: RunOptions) -> list[Scenario]:
@@ -80,6 +94,10 @@ def select_scenarios(suite: Suite, options: RunOptions) -> list[Scenario]:
     return chosen
 
 
+def conversation_id(run_id: str, scenario_id: str, trial: int) -> str:
+    return f"{run_id}:{scenario_id}:{trial}"
+
+
 @dataclass
 class _RunContext:
     """Everything one conversation needs, fixed for the whole run."""
@@ -87,34 +105,33 @@ class _RunContext:
     suite: Suite
     run: Run
     pool: ModelPool
-    settings: ModelSettings
-    base_url: str | None
     make_agent: AgentFactory
     evaluations: list[EvaluationSpec]
     evaluator: Evaluator
-    max_turns: int
-    seed: int
 
-    async def converse_and_judge(self, scenario: Scenario) -> tuple[Conversation, list[Verdict]]:
+    def model(self, role: str, usage: TokenUsage, trial: int) -> MeteredModel:
+        settings = self.run.settings
+        return MeteredModel(self.pool.get(getattr(settings, role), settings.base_url), usage, trial)
+
+    async def converse_and_judge(self, scenario: Scenario, trial: int) -> tuple[Conversation, list[Verdict]]:
         usage = {role: TokenUsage() for role in ROLES}
+        run = self.run
         conversation = Conversation(
-            id=f"{self.run.id}:{scenario.id}:0", run_id=self.run.id, scenario_id=scenario.id, usage=usage
+            id=conversation_id(run.id, scenario.id, trial),
+            run_id=run.id,
+            scenario_id=scenario.id,
+            trial=trial,
+            usage=usage,
         )
-        now = datetime.now(UTC)
-        backend_config = self.suite.config.backend
-        initial = build_state(self.suite.snapshot, scenario.backend_overrides, backend_config.references, now)
-        backend = Backend(BackendState(copy.deepcopy(initial), now), self.suite.tools)
-        simulator_model = MeteredModel(self.pool.get(self.settings.simulator, self.base_url), usage["simulator"])
-        simulator = CustomerSimulator(scenario, simulator_model, self.seed)
+        references = self.suite.config.backend.references
+        initial = build_state(self.suite.snapshot, scenario.backend_overrides, references, run.clock)
+        backend = Backend(BackendState(copy.deepcopy(initial), run.clock), self.suite.tools)
+        simulator = CustomerSimulator(scenario, self.model("simulator", usage["simulator"], trial), run.seed)
         clock = time.perf_counter()
         try:
+            agent = self.make_agent(usage["agent"], trial)
             await simulate(
-                conversation,
-                simulator,
-                self.make_agent(usage["agent"]),
-                backend,
-                self.max_turns,
-                backend_config.handoff_tools,
+                conversation, simulator, agent, backend, run.max_turns, self.suite.config.backend.handoff_tools
             )
         except ModelUnreachable:
             raise
@@ -129,8 +146,38 @@ class _RunContext:
                 Verdict(evaluation_id=e.id, conversation_id=conversation.id, outcome=Outcome.ERROR, reasoning=reason)
                 for e in self.evaluations
             ]
-        judge = MeteredModel(self.pool.get(self.settings.judge, self.base_url), usage["judge"])
-        return conversation, await self.evaluator.evaluate(conversation, scenario, initial, judge, now)
+        judge = self.model("judge", usage["judge"], trial)
+        return conversation, await self.evaluator.evaluate(conversation, scenario, initial, judge, run.clock)
+
+
+def _new_run(suite: Suite, options: RunOptions) -> Run:
+    started = datetime.now(UTC)
+    settings = model_settings(suite, options.models)
+    return Run(
+        id=f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}",
+        label=options.label or f"run-{started:%Y%m%d-%H%M%S}",
+        suite=suite.name,
+        settings=settings,
+        seed=options.seed,
+        scenario_ids=[s.id for s in select_scenarios(suite, options)],
+        evaluation_ids=[e.id for e in select_evaluations(suite, options.evaluation_ids)],
+        trials=options.trials,
+        max_turns=options.max_turns or suite.config.simulation.max_turns,
+        clock=options.clock or suite.config.simulation.clock or started,
+        started_at=started,
+    )
+
+
+def _resumed_run(suite: Suite, store: Store, ref: str) -> Run:
+    run = store.get_run(ref)
+    if run.suite != suite.name:
+        raise ValueError(f"run {run.id} belongs to suite {run.suite!r}, not {suite.name!r}")
+    if run.status == RunStatus.COMPLETED:
+        raise ValueError(f"run {run.id} is already completed")
+    missing = set(run.scenario_ids) - {s.id for s in suite.scenarios}
+    if missing:
+        raise ValueError(f"run {run.id} needs scenarios the suite no longer has: {', '.join(sorted(missing))}")
+    return run.model_copy(update={"status": RunStatus.RUNNING, "finished_at": None})
 
 
 async def run_suite(
@@ -138,79 +185,81 @@ async def run_suite(
     store: Store,
     options: RunOptions | None = None,
     pool: ModelPool | None = None,
-    on_progress: ProgressCallback | None = None,
+    observer: RunObserver | None = None,
 ) -> RunResult:
-    """Run a suite and store everything. Each finished conversation is committed as it completes."""
+    """Run a suite (or finish an interrupted run) and store everything as it completes."""
     options = options or RunOptions()
     own_pool = pool is None
     pool = pool or ModelPool()
+    pool.policy = CallPolicy(
+        max_concurrency=options.concurrency, max_retries=options.max_retries, timeout_s=options.timeout_s
+    )
+    pool.cache = store if options.cache else None
     try:
-        settings = model_settings(suite, options.models)
-        base_url = options.models.base_url or suite.config.models.base_url
-        open_models(pool, settings, base_url)
-        scenarios = select_scenarios(suite, options)
-        evaluations = select_evaluations(suite, options)
-        started = datetime.now(UTC)
-        run = Run(
-            id=f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}",
-            label=options.label or f"run-{started:%Y%m%d-%H%M%S}",
-            suite=suite.name,
-            settings=settings,
-            seed=options.seed,
-            scenario_ids=[s.id for s in scenarios],
-            started_at=started,
-        )
+        run = _resumed_run(suite, store, options.resume) if options.resume else _new_run(suite, options)
+        open_models(pool, run.settings)
+        evaluations = select_evaluations(suite, run.evaluation_ids)
         context = _RunContext(
             suite,
             run,
             pool,
-            settings,
-            base_url,
-            agent_factory(suite, settings, pool, base_url, options.seed),
+            agent_factory(suite, run.settings, pool, run.seed),
             evaluations,
             Evaluator(evaluations, suite.checks, suite.policy, suite.config.simulation.judge_retries, suite.tools),
-            options.max_turns or suite.config.simulation.max_turns,
-            options.seed,
         )
-        return await _execute(context, scenarios, store, options.concurrency, on_progress)
+        return await _execute(context, store, options.concurrency, observer)
     finally:
         if own_pool:
             await pool.aclose()
 
 
-async def _execute(
-    context: _RunContext,
-    scenarios: list[Scenario],
-    store: Store,
-    concurrency: int,
-    on_progress: ProgressCallback | None,
-) -> RunResult:
+async def _execute(context: _RunContext, store: Store, concurrency: int, observer: RunObserver | None) -> RunResult:
     run = context.run
-    store.create_run(run)
-    usage = {role: TokenUsage() for role in ROLES}
+    by_id = {s.id: s for s in context.suite.scenarios}
+    done = store.conversation_ids(run.id)
+    pending = [
+        (by_id[scenario_id], trial)
+        for scenario_id in run.scenario_ids
+        for trial in range(run.trials)
+        if conversation_id(run.id, scenario_id, trial) not in done
+    ]
+    store.save_run(run)
+    if observer:
+        observer.started(run, len(pending))
+    usage = {role: run.usage.get(role, TokenUsage()).model_copy() for role in ROLES}
     # An embedded model serves one call at a time; interleaving conversations would only evict its KV cache.
     limit = min([concurrency] + [m.max_concurrency for m in context.pool.models()])
     semaphore = asyncio.Semaphore(max(1, limit))
     clock = time.perf_counter()
 
-    async def one(scenario: Scenario) -> None:
+    async def one(scenario: Scenario, trial: int) -> None:
         async with semaphore:
-            conversation, verdicts = await context.converse_and_judge(scenario)
+            conversation, verdicts = await context.converse_and_judge(scenario, trial)
         for role, counted in conversation.usage.items():
             usage[role].add(counted)
         store.save_conversation(conversation, verdicts)
-        if on_progress:
-            on_progress(conversation, verdicts)
+        if observer:
+            observer.finished(conversation, verdicts)
 
     status = RunStatus.FAILED
+    tasks = [asyncio.create_task(one(scenario, trial)) for scenario, trial in pending]
     try:
-        await asyncio.gather(*(one(s) for s in scenarios))
+        await asyncio.gather(*tasks)
         status = RunStatus.COMPLETED
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = RunStatus.INTERRUPTED
         raise
     finally:
-        store.finish_run(run.id, status, usage, datetime.now(UTC))
-    order = [e.id for e in context.evaluations]
-    summaries = summarize(store.verdicts(run.id), order)
-    return RunResult(store.get_run(run.id), summaries, len(scenarios), time.perf_counter() - clock)
+        # Stop every sibling before marking the run, so nothing is written after its final status.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        call_stats = {name: stats.model_copy() for name, stats in run.call_stats.items()}
+        for name, stats in context.pool.stats.items():
+            call_stats.setdefault(name, CallStats()).add(stats)
+        run = run.model_copy(
+            update={"status": status, "usage": usage, "call_stats": call_stats, "finished_at": datetime.now(UTC)}
+        )
+        store.save_run(run)
+    summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations])
+    return RunResult(run, summaries, len(pending), time.perf_counter() - clock)

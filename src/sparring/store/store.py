@@ -1,29 +1,19 @@
 """The store: the only state shared between commands. SQLite (WAL) by default, any SQLAlchemy URL otherwise.
 
 Each finished conversation is committed with its verdicts in one transaction, so an interrupted
-run leaves only whole conversations behind.
+(even SIGKILLed) run leaves only whole conversations behind and can be resumed.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import sessionmaker
 
-from sparring.data_model import (
-    SCHEMA_VERSION,
-    Conversation,
-    ModelSettings,
-    Outcome,
-    Run,
-    RunStatus,
-    TokenUsage,
-    Verdict,
-)
-from sparring.store.tables import Base, ConversationRow, RunRow, VerdictRow
+from sparring.data_model import Conversation, Outcome, Run, Verdict
+from sparring.store.tables import Base, CacheRow, ConversationRow, RunRow, VerdictRow
 
 DEFAULT_DB_PATH = Path(".sparring") / "sparring.db"
 
@@ -69,32 +59,19 @@ class Store:
         self.engine.dispose()
 
     # runs
-    def create_run(self, run: Run) -> None:
+    def save_run(self, run: Run) -> None:
+        """Insert or update a run (its status, usage and call statistics change as it goes)."""
         with self._session.begin() as session:
-            session.add(
+            session.merge(
                 RunRow(
                     id=run.id,
                     label=run.label,
                     suite=run.suite,
                     status=run.status.value,
-                    seed=run.seed,
-                    settings=run.settings.model_dump(mode="json"),
-                    scenario_ids=list(run.scenario_ids),
-                    usage={k: v.model_dump() for k, v in run.usage.items()},
                     started_at=run.started_at,
-                    finished_at=run.finished_at,
-                    schema_version=SCHEMA_VERSION,
+                    data=run.model_dump(mode="json"),
                 )
             )
-
-    def finish_run(self, run_id: str, status: RunStatus, usage: dict[str, TokenUsage], finished_at: datetime) -> None:
-        with self._session.begin() as session:
-            row = session.get(RunRow, run_id)
-            if row is None:
-                raise RunNotFound(run_id)
-            row.status = status.value
-            row.usage = {k: v.model_dump() for k, v in usage.items()}
-            row.finished_at = finished_at
 
     def get_run(self, ref: str) -> Run:
         """A run by id, unique id prefix, or label (the latest run with that label)."""
@@ -109,14 +86,14 @@ class Store:
                 ).first()
             if row is None:
                 raise RunNotFound(f"no run with id or label {ref!r} in {self.url}")
-            return _run_from_row(row)
+            return Run.model_validate(row.data)
 
     def list_runs(self, limit: int = 50, suite: str | None = None) -> list[Run]:
         with self._session() as session:
             query = select(RunRow).order_by(RunRow.started_at.desc()).limit(limit)
             if suite:
                 query = query.where(RunRow.suite == suite)
-            return [_run_from_row(r) for r in session.scalars(query)]
+            return [Run.model_validate(r.data) for r in session.scalars(query)]
 
     # conversations and verdicts
     def save_conversation(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
@@ -160,6 +137,10 @@ class Store:
                 raise LookupError(f"no conversation {conversation_id!r}")
             return Conversation.model_validate(row.data)
 
+    def conversation_ids(self, run_id: str) -> set[str]:
+        with self._session() as session:
+            return set(session.scalars(select(ConversationRow.id).where(ConversationRow.run_id == run_id)))
+
     def conversation_count(self, run_id: str) -> int:
         with self._session() as session:
             query = select(func.count()).select_from(ConversationRow).where(ConversationRow.run_id == run_id)
@@ -181,17 +162,12 @@ class Store:
                 for r in rows
             ]
 
+    # model-call cache (see sparring.models.cache)
+    def cached_response(self, key: str) -> dict[str, Any] | None:
+        with self._session() as session:
+            row = session.get(CacheRow, key)
+            return row.response if row is not None else None
 
-def _run_from_row(row: RunRow) -> Run:
-    return Run(
-        id=row.id,
-        label=row.label,
-        suite=row.suite,
-        status=RunStatus(row.status),
-        seed=row.seed,
-        settings=ModelSettings.model_validate(row.settings),
-        scenario_ids=row.scenario_ids,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        usage={k: TokenUsage.model_validate(v) for k, v in (row.usage or {}).items()},
-    )
+    def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None:
+        with self._session.begin() as session:
+            session.merge(CacheRow(key=key, model=model, response=response))

@@ -19,13 +19,8 @@ class RunRow(Base):
     label: Mapped[str] = mapped_column(String(200), index=True)
     suite: Mapped[str] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(20))
-    seed: Mapped[int] = mapped_column(Integer)
-    settings: Mapped[dict[str, Any]]
-    scenario_ids: Mapped[list[Any]]
-    usage: Mapped[dict[str, Any]]
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    schema_version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]]
 
 
 class ConversationRow(Base):
@@ -50,3 +45,10 @@ class VerdictRow(Base):
     judge_model: Mapped[str | None] = mapped_column(String(300), nullable=True)
     prompt_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer)
+
+
+class CacheRow(Base):
+    __tablename__ = "model_cache"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(300), index=True)
+    response: Mapped[dict[str, Any]]

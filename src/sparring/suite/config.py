@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from sparring.evaluations.spec import EvaluationSpec
 
@@ -38,6 +38,9 @@ class ModelsConfig(_Strict):
 class SimulationConfig(_Strict):
     max_turns: int = Field(8, ge=1, le=100)
     judge_retries: int = Field(2, ge=0, le=10)
+    clock: AwareDatetime | None = Field(
+        None, description="fixed 'now' for the backend (reproducible data, cacheable re-runs); default: run start"
+    )
 
 
 class SuiteEvaluation(EvaluationSpec):
