@@ -64,8 +64,14 @@ async def test_rerun_of_unchanged_suite_is_answered_from_the_cache(example_suite
     [stats] = second.run.call_stats.values()
     assert stats.cache_hits == calls and stats.cache_misses == 0 and stats.requests == 0
     assert second.run.usage["judge"].cached_calls > 0 and second.run.usage["judge"].calls == 0
-    first_verdicts = [(v.evaluation_id, v.outcome, v.reasoning) for v in store.verdicts(first.run.id)]
-    assert first_verdicts == [(v.evaluation_id, v.outcome, v.reasoning) for v in store.verdicts(second.run.id)]
+
+    def outcomes(run_id):
+        return sorted(
+            (v.conversation_id.split(":", 1)[1], v.evaluation_id, v.outcome, v.reasoning)
+            for v in store.verdicts(run_id)
+        )
+
+    assert outcomes(first.run.id) == outcomes(second.run.id)
     assert uncached.run.call_stats["openai:stub"].cache_hits == 0
 
 

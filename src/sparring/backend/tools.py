@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ValidationError, create_model
@@ -35,7 +36,9 @@ class Tool:
     function: Callable[..., Any]
     arguments: type[BaseModel]
 
+    @cached_property
     def spec(self) -> ToolSpec:
+        """Built once: agents are shown the tools on every turn."""
         schema = self.arguments.model_json_schema()
         schema.pop("title", None)
         return ToolSpec(name=self.name, description=self.description, parameters=schema)
@@ -80,7 +83,7 @@ class Backend:
     calls: list[ToolCallRecord] = field(default_factory=list)
 
     def specs(self) -> list[ToolSpec]:
-        return [t.spec() for t in self.tools.values()]
+        return [t.spec for t in self.tools.values()]
 
     def execute(self, call: ToolCall) -> ToolCallRecord:
         record = ToolCallRecord(id=call.id, name=call.name, arguments=call.arguments)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any, Protocol
 
 from sparring.data_model import CallStats
@@ -17,9 +16,13 @@ class ResponseCache(Protocol):
 
 
 def cache_key(identity: str, request: ChatRequest) -> str:
-    """Model identity + messages, tools, schema, sampling parameters, seed and trial index."""
-    payload = json.dumps({"model": identity, **request.model_dump(mode="json")}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """Model identity + messages, tools, schema, sampling parameters, seed and trial index.
+
+    pydantic's serializer writes fields in declaration order, so equal requests hash equally.
+    """
+    digest = hashlib.sha256(identity.encode())
+    digest.update(request.model_dump_json().encode())
+    return digest.hexdigest()
 
 
 class CachedModel(ChatModel):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -45,20 +44,31 @@ def embedded_model_available() -> bool:
 class LocalChatModel(ChatModel):
     """One llama.cpp instance per GGUF, shared by every role; calls are serialised (one context).
 
-    Consecutive calls that share a prompt prefix reuse llama.cpp's KV cache, which is why prompts put
-    the long shared part (policy, transcript) first.
+    Prompt reading is the slow part on a CPU, so KV state is reused: llama.cpp keeps the last
+    prompt's prefix, and llama-cpp-python's RAM cache restores the longest matching earlier prefix
+    (the simulator's, the agent's and the judge's prompts alternate within a conversation). Prompts
+    put the long shared part (policy, transcript) first so that the prefixes match.
     """
 
     max_concurrency = 1
     cancellable = False
 
-    def __init__(self, model: str = DEFAULT_LOCAL, n_ctx: int = 8192, n_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model: str = DEFAULT_LOCAL,
+        n_ctx: int = 8192,
+        n_threads: int | None = None,
+        reuse_prefix: bool = True,
+        cache_bytes: int = 1 << 30,
+    ) -> None:
         self.name = f"local:{model}"
         self.path = packaged_model_path(model) if model in PACKAGED_MODELS else Path(model)
         if not self.path.is_file():
             raise ModelError(f"GGUF file not found: {self.path}")
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.n_threads = n_threads  # None: llama-cpp-python's default split (generation vs prompt batches)
+        self.reuse_prefix = reuse_prefix
+        self.cache_bytes = cache_bytes
         self._llama: Any = None
         self._load_lock = threading.Lock()
         self._call_lock = asyncio.Lock()
@@ -67,20 +77,25 @@ class LocalChatModel(ChatModel):
         with self._load_lock:
             if self._llama is None:
                 try:
-                    from llama_cpp import Llama
+                    from llama_cpp import Llama, LlamaRAMCache
                 except ImportError as exc:
                     raise ModelNotInstalled(f"llama-cpp-python is not installed. {INSTALL_HINT}") from exc
+                threads: dict[str, Any] = {"n_threads": self.n_threads} if self.n_threads else {}
                 self._llama = Llama(
                     model_path=str(self.path),
                     n_ctx=self.n_ctx,
-                    n_threads=self.n_threads,
                     chat_format="chatml-function-calling",
                     verbose=False,
+                    **threads,
                 )
+                if self.reuse_prefix:
+                    self._llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_bytes))
             return self._llama
 
     def _generate(self, request: ChatRequest) -> dict[str, Any]:
         llama = self._load()
+        if not self.reuse_prefix:
+            llama.reset()  # forget the previous prompt: every call reads its whole prompt
         kwargs: dict[str, Any] = {
             "messages": to_openai_messages(request.messages),
             "temperature": request.temperature,

@@ -12,7 +12,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sparring.analysis import EvaluationSummary, summarize
 from sparring.backend import Backend, BackendState, build_state
@@ -108,6 +108,16 @@ class _RunContext:
     make_agent: AgentFactory
     evaluations: list[EvaluationSpec]
     evaluator: Evaluator
+    initial_states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def initial_state(self, scenario: Scenario) -> dict[str, Any]:
+        """Snapshot ⊕ overrides at the run's clock; built once per scenario, whatever the trials."""
+        if scenario.id not in self.initial_states:
+            references = self.suite.config.backend.references
+            self.initial_states[scenario.id] = build_state(
+                self.suite.snapshot, scenario.backend_overrides, references, self.run.clock
+            )
+        return self.initial_states[scenario.id]
 
     def model(self, role: str, usage: TokenUsage, trial: int) -> MeteredModel:
         settings = self.run.settings
@@ -123,8 +133,7 @@ class _RunContext:
             trial=trial,
             usage=usage,
         )
-        references = self.suite.config.backend.references
-        initial = build_state(self.suite.snapshot, scenario.backend_overrides, references, run.clock)
+        initial = self.initial_state(scenario)
         backend = Backend(BackendState(copy.deepcopy(initial), run.clock), self.suite.tools)
         simulator = CustomerSimulator(scenario, self.model("simulator", usage["simulator"], trial), run.seed)
         clock = time.perf_counter()
@@ -237,7 +246,8 @@ async def _execute(context: _RunContext, store: Store, concurrency: int, observe
             conversation, verdicts = await context.converse_and_judge(scenario, trial)
         for role, counted in conversation.usage.items():
             usage[role].add(counted)
-        store.save_conversation(conversation, verdicts)
+        # SQLite releases the GIL while it writes: commit off the event loop, so calls in flight go on.
+        await asyncio.to_thread(store.save_conversation, conversation, verdicts)
         if observer:
             observer.finished(conversation, verdicts)
 
@@ -260,6 +270,7 @@ async def _execute(context: _RunContext, store: Store, concurrency: int, observe
         run = run.model_copy(
             update={"status": status, "usage": usage, "call_stats": call_stats, "finished_at": datetime.now(UTC)}
         )
+        store.flush_cache()
         store.save_run(run)
     summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations])
     return RunResult(run, summaries, len(pending), time.perf_counter() - clock)

@@ -6,10 +6,11 @@ Each finished conversation is committed with its verdicts in one transaction, so
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.orm import sessionmaker
 
 from sparring.data_model import Conversation, Outcome, Run, Verdict
@@ -50,12 +51,19 @@ class Store:
             _sqlite_pragmas(self.engine)
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._cache_select = select(CacheRow.response).where(CacheRow.key == bindparam("key"))
+        self._pending_cache: dict[str, dict[str, Any]] = {}
+        self._pending_lock = threading.Lock()  # conversations are committed from a worker thread
+        self._cache_reader: Connection | None = None
 
     @classmethod
     def open(cls, db: str | None = None) -> Store:
         return cls(database_url(db))
 
     def close(self) -> None:
+        if self._cache_reader is not None:
+            self._cache_reader.close()
+            self._cache_reader = None
         self.engine.dispose()
 
     # runs
@@ -98,6 +106,7 @@ class Store:
     # conversations and verdicts
     def save_conversation(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
         with self._session.begin() as session:
+            self._write_pending_cache(session.connection())
             session.add(
                 ConversationRow(
                     id=conversation.id,
@@ -162,12 +171,36 @@ class Store:
                 for r in rows
             ]
 
-    # model-call cache (see sparring.models.cache)
+    # model-call cache (see sparring.models.cache). It runs once per model call, so: Core statements,
+    # and new entries wait in memory to be written with the next conversation (one commit, not one each).
     def cached_response(self, key: str) -> dict[str, Any] | None:
-        with self._session() as session:
-            row = session.get(CacheRow, key)
-            return row.response if row is not None else None
+        with self._pending_lock:
+            pending = self._pending_cache.get(key)
+        if pending is not None:
+            return pending["response"]
+        if self._cache_reader is None:  # one connection kept for lookups (made from the event loop only)
+            self._cache_reader = self.engine.connect()
+        value = self._cache_reader.execute(self._cache_select, {"key": key}).scalar()
+        self._cache_reader.rollback()  # end the read transaction so later commits stay visible
+        return value if isinstance(value, dict) else None
 
     def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None:
-        with self._session.begin() as session:
-            session.merge(CacheRow(key=key, model=model, response=response))
+        with self._pending_lock:
+            self._pending_cache[key] = {"key": key, "model": model, "response": response}
+
+    def flush_cache(self) -> None:
+        with self.engine.begin() as connection:
+            self._write_pending_cache(connection)
+
+    def _write_pending_cache(self, connection: Connection) -> None:
+        with self._pending_lock:
+            rows = list(self._pending_cache.values())
+            self._pending_cache = {}
+        if not rows:
+            return
+        known = set(
+            connection.execute(select(CacheRow.key).where(CacheRow.key.in_([r["key"] for r in rows]))).scalars()
+        )
+        fresh = [r for r in rows if r["key"] not in known]
+        if fresh:
+            connection.execute(insert(CacheRow), fresh)

@@ -1,9 +1,9 @@
-"""A stub OpenAI-compatible chat server on 127.0.0.1, for tests and benchmarks.
+"""A stub OpenAI-compatible chat server on 127.0.0.1, for tests and benchmarks (aiohttp.web).
 
 Answers come from a responder (`body -> assistant message dict`), after a configurable latency
 and token throughput, with faults injected at given rates from a seeded generator:
-`rate_limit` (429 with Retry-After), `server_error` (500), `timeout` (hangs), `malformed`
-(200 with a body that is not JSON) and `reset` (the connection is dropped).
+`rate_limit` (429 with Retry-After), `server_error` (500), `timeout` (stalls `hang_s`),
+`malformed` (200 with a body that is not JSON) and `reset` (the connection is dropped).
 
     python -m sparring.testing.stub_server --port 8001 --latency-ms 200 --fault rate_limit=0.05
 """
@@ -11,6 +11,7 @@ and token throughput, with faults injected at given rates from a seeded generato
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import socket
@@ -20,8 +21,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from aiohttp import web
 
 from sparring.testing.world import world_responder
 
@@ -32,7 +34,7 @@ FAULTS = ("rate_limit", "server_error", "timeout", "malformed", "reset")
 @dataclass
 class StubConfig:
     latency_s: float = 0.0
-    tokens_per_s: float | None = None  # completion tokens are streamed out at this rate
+    tokens_per_s: float | None = None  # completion tokens are produced at this rate
     faults: dict[str, float] = field(default_factory=dict)  # fault kind -> probability per request
     retry_after_s: float = 0.05
     hang_s: float = 30.0  # how long a `timeout` fault stalls before answering
@@ -47,6 +49,8 @@ class StubConfig:
 
 
 class StubServer:
+    """Use as a context manager (served from a background thread), or `serve_forever()`."""
+
     def __init__(
         self,
         responder: Responder = world_responder,
@@ -56,34 +60,45 @@ class StubServer:
     ) -> None:
         self.responder = responder
         self.config = config or StubConfig()
+        self.host, self.port = host, port
         self.requests: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self._random = random.Random(self.config.seed)
-        self._lock = threading.Lock()
-        ThreadingHTTPServer.request_queue_size = 1024
-        self._httpd = ThreadingHTTPServer((host, port), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"http://{self.host}:{self.port}/v1"
+
+    async def _start(self) -> None:
+        app = web.Application(client_max_size=64 * 2**20)
+        app.router.add_post("/v1/chat/completions", self._chat)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
 
     def __enter__(self) -> StubServer:
         self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
 
-    def serve_forever(self) -> None:
-        self._httpd.serve_forever()
+    def serve_forever(self, on_ready: Callable[[str], None]) -> None:
+        self._loop.run_until_complete(self._start())
+        on_ready(self.base_url)
+        self._loop.run_forever()
 
     def _draw_fault(self) -> str | None:
-        with self._lock:
-            roll = self._random.random()
+        roll = self._random.random()
         for kind in FAULTS:
             rate = self.config.faults.get(kind, 0.0)
             if roll < rate:
@@ -91,89 +106,61 @@ class StubServer:
             roll -= rate
         return None
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
         config = self.config
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep output clean
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                if not self.path.endswith("/chat/completions"):
-                    self._send(404, {"error": {"message": f"no route {self.path}"}})
-                    return
-                fault = server._draw_fault()
-                with server._lock:
-                    server.requests.append(body)
-                    server.counts["requests"] += 1
-                    server.counts[fault or "ok"] += 1
-                time.sleep(config.latency_s)
-                if fault == "reset":
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    self.close_connection = True
-                    self.connection.close()
-                    return
-                if fault == "rate_limit":
-                    self._send(429, {"error": {"message": "slow down"}}, {"Retry-After": str(config.retry_after_s)})
-                    return
-                if fault == "server_error":
-                    self._send(500, {"error": {"message": "internal error"}})
-                    return
-                if fault == "timeout":
-                    time.sleep(config.hang_s)
-                if fault == "malformed":
-                    self._send_raw(200, b'{"id": "chatcmpl-stub", "choices": [', "application/json")
-                    return
-                message = {"role": "assistant", "content": None, **server.responder(body)}
-                for i, call in enumerate(message.get("tool_calls") or []):
-                    call.setdefault("id", f"call_{i}")
-                    call.setdefault("type", "function")
-                completion_tokens = max(1, len(message.get("content") or "") // 4)
-                if config.tokens_per_s:
-                    time.sleep(completion_tokens / config.tokens_per_s)
-                prompt_tokens = max(1, sum(len(str(m.get("content") or "")) for m in body.get("messages", [])) // 4)
-                self._send(
-                    200,
-                    {
-                        "id": "chatcmpl-stub",
-                        "object": "chat.completion",
-                        "created": int(time.time()),
-                        "model": body.get("model", "stub"),
-                        "choices": [
-                            {
-                                "index": 0,
-                                "message": message,
-                                "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
-                            }
-                        ],
-                        "usage": {
-                            "prompt_tokens": prompt_tokens,
-                            "completion_tokens": completion_tokens,
-                            "total_tokens": prompt_tokens + completion_tokens,
-                        },
+        body = await request.json()
+        fault = self._draw_fault()
+        self.requests.append(body)
+        self.counts["requests"] += 1
+        self.counts[fault or "ok"] += 1
+        await asyncio.sleep(config.latency_s)
+        if fault == "reset":
+            transport = request.transport
+            if transport is not None:
+                sock = transport.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                transport.abort()
+            return web.Response()
+        if fault == "rate_limit":
+            error = {"error": {"message": "slow down"}}
+            return web.json_response(error, status=429, headers={"Retry-After": str(config.retry_after_s)})
+        if fault == "server_error":
+            return web.json_response({"error": {"message": "internal error"}}, status=500)
+        if fault == "timeout":
+            await asyncio.sleep(config.hang_s)
+        if fault == "malformed":
+            return web.Response(body=b'{"id": "chatcmpl-stub", "choices": [', content_type="application/json")
+        message = {"role": "assistant", "content": None, **self.responder(body)}
+        for i, call in enumerate(message.get("tool_calls") or []):
+            call.setdefault("id", f"call_{i}")
+            call.setdefault("type", "function")
+        completion_tokens = max(1, len(message.get("content") or "") // 4)
+        if config.tokens_per_s:
+            await asyncio.sleep(completion_tokens / config.tokens_per_s)
+        prompt_tokens = max(1, sum(len(str(m.get("content") or "")) for m in body.get("messages", [])) // 4)
+        return web.Response(
+            text=json.dumps(
+                {
+                    "id": "chatcmpl-stub",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "stub"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": message,
+                            "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": prompt_tokens,
+                        "completion_tokens": completion_tokens,
+                        "total_tokens": prompt_tokens + completion_tokens,
                     },
-                )
-
-            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-                self._send_raw(status, json.dumps(payload).encode(), "application/json", headers)
-
-            def _send_raw(self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(data)))
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (its timeout)
-                    self.close_connection = True
-
-        return Handler
+                }
+            ),
+            content_type="application/json",
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -187,9 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     faults = {kind: float(rate) for kind, rate in (f.split("=", 1) for f in args.fault)}
     config = StubConfig(args.latency_ms / 1000, args.tokens_per_s, faults, hang_s=args.hang_s, seed=args.seed)
-    server = StubServer(config=config, port=args.port)
-    print(server.base_url, flush=True)
-    server.serve_forever()
+    StubServer(config=config, port=args.port).serve_forever(lambda url: print(url, flush=True))
 
 
 if __name__ == "__main__":

@@ -57,4 +57,6 @@ def world_responder(body: dict[str, Any]) -> dict[str, Any]:
         return {"tool_calls": [{"function": {"name": tool["function"]["name"], "arguments": arguments}}]}
     if tools:
         return {"content": "Thanks for waiting. I have checked your order and here is what I found."}
-    return {"content": "Hi, I have a problem with my order and I would like some help please."}
+    # The customer's words carry a fingerprint of their brief, so each scenario's conversation is its own.
+    brief = hashlib.sha256(str(messages[0].get("content")).encode()).hexdigest()[:8]
+    return {"content": f"Hi, I have a problem with my order (case {brief}) and I would like some help please."}

@@ -1,0 +1,145 @@
+"""Embedded-model figures for bench/runner.py: framework overhead against bare llama-cpp-python,
+the speed-up from KV prefix reuse, and the README's offline demo end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import subprocess
+import time
+from pathlib import Path
+
+from runner import CLOCK, Figure
+
+from sparring import AgentTurn, Conversation, CustomerTurn, Message, ToolCallRecord, load_suite
+from sparring.data_model import TokenUsage
+from sparring.evaluations import Evaluator
+from sparring.models import ChatRequest, MeteredModel
+from sparring.models._convert import to_openai_messages
+from sparring.models.local import LocalChatModel, packaged_model_path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROMPTS = [
+    "Summarise in two sentences why food deliveries arrive late.",
+    "Write a short, polite apology to a customer whose pizza arrived cold.",
+    "List three questions a support agent should ask about a missing item.",
+    "Explain the difference between a refund and an account credit.",
+]
+
+
+def transcript() -> Conversation:
+    order = {
+        "order_id": "O-2002",
+        "status": "delivered",
+        "total": 31.99,
+        "delivery_fee": 3.99,
+        "items": [{"name": "Pepperoni pizza", "qty": 2, "price": 14.0}],
+        "promised_by": "2026-06-01T10:00:00",
+    }
+    timeline = {
+        "current_status": "delivered",
+        "minutes_late": 40,
+        "events": [{"status": "placed", "at": "08:59"}, {"status": "delivered", "at": "10:40"}],
+    }
+    return Conversation(
+        id="bench",
+        run_id="bench",
+        scenario_id="late-40min-fee",
+        turns=[
+            CustomerTurn(
+                content="Hi, my order O-2002 came 40 minutes late and my guests were waiting. What can you do?"
+            ),
+            AgentTurn(
+                content="I'm sorry about the wait. Your order was 40 minutes late, so the delivery fee is refundable.",
+                tool_calls=[
+                    ToolCallRecord(id="1", name="lookup_order", arguments={"order_id": "O-2002"}, result=order),
+                    ToolCallRecord(id="2", name="delivery_status", arguments={"order_id": "O-2002"}, result=timeline),
+                ],
+            ),
+            CustomerTurn(content="Only the fee? The whole evening was ruined. Can't you refund everything?"),
+            AgentTurn(
+                content="Under our policy a full refund applies from 60 minutes late. I've refunded the $3.99 fee.",
+                tool_calls=[
+                    ToolCallRecord(
+                        id="3",
+                        name="issue_refund",
+                        arguments={"order_id": "O-2002", "amount": 3.99, "reason": "late"},
+                        result={"refund_id": "RF-0001", "status": "issued"},
+                    )
+                ],
+            ),
+        ],
+    )
+
+
+def generated_tokens_per_s_bare(path: Path) -> float:
+    from llama_cpp import Llama
+
+    llama = Llama(model_path=str(path), n_ctx=8192, chat_format="chatml-function-calling", verbose=False)
+    llama.create_chat_completion(messages=[{"role": "user", "content": "hi"}], max_tokens=1)  # warm-up
+    tokens, seconds = 0, 0.0
+    for prompt in PROMPTS:
+        llama.reset()
+        messages = to_openai_messages([Message(role="user", content=prompt)])
+        start = time.perf_counter()
+        result = llama.create_chat_completion(messages=messages, temperature=0.0, max_tokens=128, repeat_penalty=1.15)
+        seconds += time.perf_counter() - start
+        tokens += result["usage"]["completion_tokens"]
+    llama.close()
+    return tokens / seconds
+
+
+async def generated_tokens_per_s_sparring() -> float:
+    model = LocalChatModel(reuse_prefix=False)
+    await model.complete(ChatRequest(messages=[Message(role="user", content="hi")], max_tokens=1))  # warm-up
+    tokens, seconds = 0, 0.0
+    for prompt in PROMPTS:
+        start = time.perf_counter()
+        response = await model.complete(
+            ChatRequest(messages=[Message(role="user", content=prompt)], temperature=0.0, max_tokens=128)
+        )
+        seconds += time.perf_counter() - start
+        tokens += response.usage.completion_tokens
+    await model.aclose()
+    return tokens / seconds
+
+
+async def judge_transcript(reuse_prefix: bool) -> float:
+    """Eight judges on one transcript: the work a conversation's evaluations cost on the embedded model."""
+    suite = load_suite(ROOT / "examples" / "food-delivery")
+    judges = [e for e in suite.evaluations if e.kind == "judge"]
+    evaluator = Evaluator(judges, suite.checks, suite.policy, judge_retries=0, tools=suite.tools)
+    scenario = next(s for s in suite.scenarios if s.id == "late-40min-fee")
+    model = LocalChatModel(reuse_prefix=reuse_prefix)
+    await model.complete(ChatRequest(messages=[Message(role="user", content="hi")], max_tokens=1))  # warm-up
+    start = time.perf_counter()
+    await evaluator.evaluate(transcript(), scenario, suite.snapshot, MeteredModel(model, TokenUsage()), CLOCK)
+    elapsed = time.perf_counter() - start
+    await model.aclose()
+    return elapsed
+
+
+def demo_seconds() -> float:
+    readme = (ROOT / "README.md").read_text().split("```bash\n")[1].split("\n```")[0]
+    demo = readme.split("&& ")[-1]
+    start = time.perf_counter()
+    subprocess.run(
+        shlex.split(demo) + ["--db", "/tmp/sparring-bench-demo.db"], cwd=ROOT, check=True, capture_output=True
+    )
+    return time.perf_counter() - start
+
+
+def bench_embedded() -> list[Figure]:
+    bare = generated_tokens_per_s_bare(packaged_model_path("smollm2"))
+    through = asyncio.run(generated_tokens_per_s_sparring())
+    print(f"embedded model, generated tokens/s: bare llama-cpp-python {bare:.1f}, through Sparring {through:.1f}")
+    off = asyncio.run(judge_transcript(reuse_prefix=False))
+    on = asyncio.run(judge_transcript(reuse_prefix=True))
+    print(f"8 judges on one transcript: {off:.1f}s without prefix reuse, {on:.1f}s with it")
+    demo = demo_seconds()
+    print(f"README offline demo: {demo:.0f}s")
+    return [
+        Figure("embedded generated tokens/s, Sparring / bare", through / bare, 0.9, True),
+        Figure("KV prefix reuse speed-up (8 judges, one transcript)", off / on, 1.5, True, "x"),
+        Figure("README offline demo wall time", demo, 180, False, " s"),
+    ]

@@ -1,0 +1,200 @@
+"""Runner benchmark (issue: fast and unbreakable runner). Prints each figure against its target and
+exits non-zero when any is missed.
+
+    python bench/runner.py            # everything (about 3 minutes on 2 cores)
+    python bench/runner.py --skip-embedded
+
+The stub model server runs in its own process, so the figures are Sparring's own overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sparring import RoleOverrides, RunOptions, Store, load_suite, run_suite
+from sparring.data_model import Conversation, EndReason, Run, Verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITE = ROOT / "examples" / "food-delivery"
+CLOCK = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+JUDGES = [
+    "no_invented_policy",
+    "no_invented_order_facts",
+    "status_read_correctly",
+    "professional_tone",
+    "outcome_addressed",
+]
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    target: float
+    higher_is_better: bool
+    unit: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.value >= self.target if self.higher_is_better else self.value <= self.target
+
+    def line(self) -> str:
+        sign = ">=" if self.higher_is_better else "<="
+        verdict = "ok  " if self.ok else "MISS"
+        return f"{verdict} {self.name:<58} {self.value:10.3f}{self.unit}  (target {sign} {self.target}{self.unit})"
+
+
+class StubProcess:
+    def __init__(self, latency_ms: float, faults: dict[str, float] | None = None, hang_s: float = 30.0) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "sparring.testing.stub_server",
+            "--port",
+            "0",
+            "--latency-ms",
+            str(latency_ms),
+            "--hang-s",
+            str(hang_s),
+        ]
+        command += [f"--fault={kind}={rate}" for kind, rate in (faults or {}).items()]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.base_url = self.process.stdout.readline().strip()
+
+    def __enter__(self) -> StubProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class RssSampler:
+    """Resident memory after the first 10% of conversations and at the end: flat means streamed."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.done = 0
+        self.early: float | None = None
+
+    def started(self, run: Run, pending: int) -> None:
+        self.pending = pending
+
+    def finished(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
+        self.done += 1
+        if self.early is None and self.done >= self.pending // 10:
+            self.early = rss_mb()
+
+
+def options(base_url: str, **extra: object) -> RunOptions:
+    base: dict[str, object] = dict(
+        scenarios=20,
+        trials=50,
+        evaluation_ids=JUDGES,
+        clock=CLOCK,
+        concurrency=128,
+        seed=1,
+        models=RoleOverrides(model="openai:stub", base_url=base_url),
+    )
+    return RunOptions(**(base | extra))  # type: ignore[arg-type]
+
+
+async def bench_stub(workdir: Path) -> list[Figure]:
+    suite = load_suite(SUITE)
+    os.environ.pop("OPENAI_API_KEY", None)
+    figures = []
+    store = Store.open(str(workdir / "bench.db"))
+    latency = 0.2
+    with StubProcess(latency_ms=latency * 1000) as stub:
+        sampler = RssSampler()
+        start = time.perf_counter()
+        first = await run_suite(suite, store, options(stub.base_url), observer=sampler)
+        wall = time.perf_counter() - start
+        stats = first.run.call_stats["openai:stub"]
+        ideal = stats.requests * latency / 128
+        print(
+            f"1,000 conversations × 5 judges at 200 ms, concurrency 128: {first.conversations} conversations, "
+            f"{stats.requests} model requests, {stats.cache_hits} answered from cache, wall {wall:.1f}s, "
+            f"ideal {ideal:.1f}s"
+        )
+        figures.append(Figure("wall time / ideal (1,000 conversations, 200 ms, c=128)", wall / ideal, 1.15, False))
+        end = rss_mb()
+        print(
+            f"resident memory: {sampler.early:.0f} MB after 10% of conversations, {end:.0f} MB at the end, "
+            f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        )
+        figures.append(
+            Figure("memory growth from 10% to 100% of the run", end - (sampler.early or end), 64, False, " MB")
+        )
+
+        start = time.perf_counter()
+        again = await run_suite(suite, store, options(stub.base_url))
+        rerun = time.perf_counter() - start
+        hits = again.run.call_stats["openai:stub"]
+        ratio = hits.cache_hits / max(1, hits.cache_hits + hits.cache_misses)
+        print(f"re-run: {hits.cache_hits} cache hits, {hits.cache_misses} misses, {rerun:.1f}s")
+        figures.append(Figure("re-run cache hit ratio", ratio, 1.0, True))
+        figures.append(Figure("re-run wall time", rerun, 5.0, False, " s"))
+
+    with StubProcess(latency_ms=0) as stub:
+        cpu = time.process_time()
+        result = await run_suite(suite, store, options(stub.base_url, trials=15, cache=False))
+        cpu = time.process_time() - cpu
+        requests = result.run.call_stats["openai:stub"].requests
+        per_call = cpu / requests * 1000
+        print(f"0 ms stub, no cache: {requests} requests, {cpu:.2f}s of Sparring CPU time")
+        figures.append(Figure("framework CPU time per model call", per_call, 1.0, False, " ms"))
+
+    faults = {"rate_limit": 0.06, "server_error": 0.05, "malformed": 0.03, "reset": 0.03, "timeout": 0.03}
+    with StubProcess(latency_ms=5, faults=faults, hang_s=2.0) as stub:
+        result = await run_suite(
+            suite, store, options(stub.base_url, trials=10, cache=False, timeout_s=0.5, max_retries=10)
+        )
+        stats = result.run.call_stats["openai:stub"]
+        conversations = store.conversations(result.run.id)
+        finished = sum(c.end_reason not in (None, EndReason.ERROR) for c in conversations)
+        print(
+            f"20% faults: {stats.requests} requests, {stats.faults} faults ({stats.rate_limited} rate limited, "
+            f"{stats.server_errors} server errors, {stats.malformed} malformed, {stats.connection_errors} resets, "
+            f"{stats.timeouts} timeouts), {stats.retries} retries, {stats.gave_up} gave up"
+        )
+        figures.append(
+            Figure("conversations finished with 20% injected faults", finished / result.conversations, 1.0, True)
+        )
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-embedded", action="store_true", help="only the stub-server figures")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = asyncio.run(bench_stub(Path(tmp)))
+        if not args.skip_embedded:
+            from embedded import bench_embedded
+
+            figures += bench_embedded()
+    print()
+    for figure in figures:
+        print(figure.line())
+    return 0 if all(f.ok for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
