@@ -6,11 +6,12 @@ Each finished conversation is committed with its verdicts in one transaction, so
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.orm import sessionmaker
 
 from sparring.data_model import Conversation, Outcome, Run, Verdict
@@ -51,7 +52,8 @@ class Store:
             _sqlite_pragmas(self.engine)
         Base.metadata.create_all(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
-        self._cache_select = select(CacheRow.response).where(CacheRow.key == bindparam("key"))
+        marker = {"qmark": "?", "format": "%s", "numeric": ":1"}.get(self.engine.dialect.paramstyle, "%s")
+        self._cache_sql = f"SELECT response FROM model_cache WHERE key = {marker}"
         self._pending_cache: dict[str, dict[str, Any]] = {}
         self._pending_lock = threading.Lock()  # conversations are committed from a worker thread
         self._cache_reader: Connection | None = None
@@ -180,8 +182,11 @@ class Store:
             return pending["response"]
         if self._cache_reader is None:  # one connection kept for lookups (made from the event loop only)
             self._cache_reader = self.engine.connect()
-        value = self._cache_reader.execute(self._cache_select, {"key": key}).scalar()
+        # The driver's own SQL: this lookup runs once per model call, and compiling it cost more than the read.
+        value = self._cache_reader.exec_driver_sql(self._cache_sql, (key,)).scalar()
         self._cache_reader.rollback()  # end the read transaction so later commits stay visible
+        if isinstance(value, str | bytes):
+            value = json.loads(value)
         return value if isinstance(value, dict) else None
 
     def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ and token throughput, with faults injected at given rates from a seeded generato
 `rate_limit` (429 with Retry-After), `server_error` (500), `timeout` (stalls `hang_s`),
 `malformed` (200 with a body that is not JSON) and `reset` (the connection is dropped).
 
-    python -m sparring.testing.stub_server --port 8001 --latency-ms 200 --fault rate_limit=0.05
+    python -m sparring.testing --port 8001 --latency-ms 200 --fault rate_limit=0.05
 """
 
 from __future__ import annotations
@@ -175,7 +175,3 @@ def main(argv: list[str] | None = None) -> None:
     faults = {kind: float(rate) for kind, rate in (f.split("=", 1) for f in args.fault)}
     config = StubConfig(args.latency_ms / 1000, args.tokens_per_s, faults, hang_s=args.hang_s, seed=args.seed)
     StubServer(config=config, port=args.port).serve_forever(lambda url: print(url, flush=True))
-
-
-if __name__ == "__main__":
-    main()
