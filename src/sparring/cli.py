@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sparring.agents import AgentLoadError
-from sparring.analysis import EvaluationSummary, summarize, summary_table
-from sparring.data_model import Outcome, Run
+from sparring.analysis import (
+    EvaluationComparison,
+    EvaluationSummary,
+    compare_outcomes,
+    scenario_outcomes,
+    summarize,
+    summary_table,
+    trial_summary,
+)
+from sparring.analysis.gate import check_gates
+from sparring.analysis.history import history, plot_history
+from sparring.analysis.junit import write_junit
+from sparring.data_model import CustomerTurn, Outcome, Run, RunStatus
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions, run_suite
+from sparring.runner.cost import estimate_conversation
+from sparring.runner.roles import model_settings
+from sparring.runner.run import select_evaluations, select_scenarios
 from sparring.store import RunNotFound, Store
-from sparring.suite import SuiteError, load_suite
+from sparring.suite import Suite, SuiteError, load_suite
 
 app = typer.Typer(help="Test a customer-support chatbot against simulated customers, offline.", no_args_is_help=True)
 console = Console()
@@ -45,6 +61,7 @@ def _run_header(run: Run) -> str:
 def _usage_line(run: Run) -> str:
     parts = [
         f"{role} {u.calls} calls ({u.cached_calls} cached) {u.prompt_tokens + u.completion_tokens} tokens"
+        + (f" US$ {run.cost_usd[role]:.4f}" if run.cost_usd.get(role) else "")
         for role, u in run.usage.items()
     ]
     return "tokens: " + ", ".join(parts)
@@ -62,6 +79,37 @@ class _ProgressObserver:
 
     def finished(self, conversation: object, verdicts: object) -> None:
         self.progress.advance(self.task)
+
+
+def _dry_run(suite: Suite, options: RunOptions) -> None:
+    try:
+        settings = model_settings(suite, options.models)
+        conversations = len(select_scenarios(suite, options)) * options.trials
+        judges = sum(e.kind == "judge" for e in select_evaluations(suite, options.evaluation_ids))
+    except (ModelError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    per_conversation = estimate_conversation(
+        suite, settings, options.max_turns or suite.config.simulation.max_turns, judges
+    )
+    table = Table(title=f"Dry run: {conversations} conversations (upper bound; nothing is run or written)")
+    for column in ("role", "model", "calls", "prompt tokens", "completion tokens", "cost US$"):
+        table.add_column(column, justify="left" if column in ("role", "model") else "right")
+    total = 0.0
+    for role, e in per_conversation.items():
+        total += e.cost_usd * conversations
+        table.add_row(
+            role,
+            getattr(settings, role),
+            f"{e.calls * conversations:,}",
+            f"{e.prompt_tokens * conversations:,}",
+            f"{e.completion_tokens * conversations:,}",
+            f"{e.cost_usd * conversations:.2f}",
+        )
+    console.print(table)
+    priced = set(suite.config.models.prices)
+    unpriced = sorted({getattr(settings, r) for r in per_conversation} - priced)
+    note = f" (no price for {', '.join(unpriced)}: counted as free)" if unpriced else ""
+    console.print(f"estimated cost at most US$ {total:.2f}{note}", highlight=False)
 
 
 def _call_stats_table(run: Run) -> Table | None:
@@ -88,12 +136,59 @@ def _call_stats_table(run: Run) -> Table | None:
     return table
 
 
-def _print_run(run: Run, summaries: list[EvaluationSummary]) -> None:
+def _print_run(run: Run, summaries: list[EvaluationSummary], store: Store) -> None:
     console.print(_run_header(run), highlight=False)
     console.print(summary_table(summaries))
+    if run.trials > 1:
+        console.print(_trials_table(store, run))
     stats = _call_stats_table(run)
     if stats is not None:
         console.print(stats)
+
+
+def _trials_table(store: Store, run: Run) -> Table:
+    table = Table(title=f"Repeated trials (k = {run.trials})")
+    table.add_column("evaluation", no_wrap=True)
+    for column in ("mean pass rate", "pass^k", "pass@k", "flaky scenarios"):
+        table.add_column(column)
+    for evaluation_id, per_scenario in sorted(scenario_outcomes(store.scenario_verdicts(run.id)).items()):
+        t = trial_summary(evaluation_id, per_scenario)
+        table.add_row(
+            evaluation_id, _pct(t.pass_rate), _pct(t.pass_hat_k), _pct(t.pass_at_k), ", ".join(t.flaky) or "—"
+        )
+    return table
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _gate(suite: Suite, run: Run, store: Store, junit: Path | None, exit_on_failure: bool) -> None:
+    specs = [e for e in suite.evaluations if e.id in set(run.evaluation_ids)] or suite.evaluations
+    summaries = summarize(store.verdicts(run.id), [e.id for e in specs])
+
+    def compare_with(baseline: str) -> list[EvaluationComparison]:
+        base = store.get_run(baseline)
+        return compare_outcomes(
+            scenario_outcomes(store.scenario_verdicts(base.id)),
+            scenario_outcomes(store.scenario_verdicts(run.id)),
+            seed=run.seed,
+        )
+
+    results = check_gates(suite.config.gates, specs, summaries, compare_with)
+    table = Table(title="Gates")
+    for column in ("gate", "result", "detail"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.gate, "[green]pass[/]" if r.passed else "[red]FAIL[/]", r.detail)
+    console.print(table if results else "no gates declared in the suite")
+    if junit:
+        write_junit(junit, run, specs, summaries, results)
+        console.print(f"JUnit XML written to {junit}")
+    failed = [r for r in results if not r.passed]
+    if failed and exit_on_failure:
+        err.print(f"[bold red]gate failed:[/] {len(failed)} of {len(results)} gates not met", highlight=False)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -119,6 +214,10 @@ def run(
     max_retries: Annotated[int, typer.Option(min=0, help="retries of a failed model call")] = 5,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="call models even for cached requests")] = False,
     resume: Annotated[str | None, typer.Option(help="finish an interrupted run (id or label)")] = None,
+    max_cost: Annotated[float | None, typer.Option(help="US$: start no conversation that could pass this")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="estimate calls, tokens and cost; run nothing")] = False,
+    gate: Annotated[bool, typer.Option("--gate", help="exit 1 when the suite's gates are not met")] = False,
+    junit: Annotated[Path | None, typer.Option(help="write JUnit XML (one test case per evaluation)")] = None,
     db: DbOption = None,
 ) -> None:
     """Simulate conversations, judge them, store everything, print pass rates."""
@@ -139,10 +238,14 @@ def run(
         max_retries=max_retries,
         timeout_s=timeout,
         resume=resume,
+        max_cost_usd=max_cost,
         models=RoleOverrides(
             model=model, simulator=sim_model, agent_model=agent_model, judge=judge_model, base_url=base_url, agent=agent
         ),
     )
+    if dry_run:
+        _dry_run(loaded, options)
+        return
     store = Store.open(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
@@ -152,9 +255,16 @@ def run(
             raise _fail(str(exc)) from exc
         except KeyboardInterrupt:
             raise _fail("interrupted: finished conversations are stored; finish with --resume", 130) from None
-    _print_run(result.run, result.summaries)
+    _print_run(result.run, result.summaries, store)
     console.print(f"{result.conversations} conversations in {result.wall_s:.1f}s · {_usage_line(result.run)}")
+    if result.run.status == RunStatus.STOPPED:
+        console.print(
+            f"[yellow]stopped at the cost limit (US$ {max_cost}):[/] finished conversations are stored; "
+            f"continue with --resume {result.run.id} --max-cost HIGHER"
+        )
     console.print(f"stored in {store.url}; see it again with: sparring report {result.run.id}", highlight=False)
+    if gate or junit:
+        _gate(loaded, result.run, store, junit, exit_on_failure=gate)
 
 
 @app.command()
@@ -166,7 +276,7 @@ def report(run_ref: Annotated[str, typer.Argument(help="run id, id prefix or lab
     except RunNotFound as exc:
         raise _fail(str(exc)) from exc
     verdicts = store.verdicts(stored.id)
-    _print_run(stored, summarize(verdicts, stored.evaluation_ids or None))
+    _print_run(stored, summarize(verdicts, stored.evaluation_ids or None), store)
     failing = sorted({v.conversation_id for v in verdicts if v.outcome in (Outcome.FAIL, Outcome.ERROR)})
     console.print(f"{store.conversation_count(stored.id)} conversations · {_usage_line(stored)}")
     if failing:
@@ -194,6 +304,132 @@ def runs(db: DbOption = None, limit: Annotated[int, typer.Option(help="how many,
             rate,
         )
     console.print(table)
+
+
+@app.command()
+def compare(
+    baseline: Annotated[str, typer.Argument(help="run A: id, id prefix or label")],
+    candidate: Annotated[str, typer.Argument(help="run B: id, id prefix or label")],
+    alpha: Annotated[float, typer.Option(help="significance level of the paired test")] = 0.05,
+    seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Per evaluation: both pass rates, difference with bootstrap 95% CI, exact McNemar p, regressions, fixes."""
+    store = Store.open(db)
+    try:
+        run_a, run_b = store.get_run(baseline), store.get_run(candidate)
+    except RunNotFound as exc:
+        raise _fail(str(exc)) from exc
+    results = compare_outcomes(
+        scenario_outcomes(store.scenario_verdicts(run_a.id)),
+        scenario_outcomes(store.scenario_verdicts(run_b.id)),
+        alpha,
+        seed,
+    )
+    table = Table(title=f"{run_a.label} ({run_a.id}) → {run_b.label} ({run_b.id})")
+    table.add_column("evaluation", no_wrap=True)
+    for column in ("n", "A", "B", "Δ", "95% CI", "p", "verdict"):
+        table.add_column(column, justify="left" if column == "verdict" else "right")
+    colour = {"improved": "green", "regressed": "red"}
+    for c in results:
+        ci = "—" if c.ci_low is None else f"[{c.ci_low:+.0%}, {c.ci_high:+.0%}]"
+        delta = "—" if c.difference is None else f"{c.difference:+.0%}"
+        p_value = "—" if c.p_value is None else f"{c.p_value:.3f}"
+        verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
+        table.add_row(
+            c.evaluation_id,
+            str(c.shared_scenarios),
+            _pct(c.pass_rate_a),
+            _pct(c.pass_rate_b),
+            delta,
+            ci,
+            p_value,
+            verdict,
+        )
+    console.print(table)
+    flips = Table(title="Regressions (pass → fail) and fixes (fail → pass)")
+    for column in ("change", "evaluation", "scenario", "transcript in B"):
+        flips.add_column(column, no_wrap=column != "transcript in B")
+    for c in results:
+        for kind, scenarios in (("regression", c.regressions), ("fix", c.fixes)):
+            for scenario in scenarios:
+                flips.add_row(kind, c.evaluation_id, scenario, f"sparring show {run_b.id}:{scenario}:0")
+    if flips.row_count:
+        console.print(flips)
+
+
+@app.command()
+def show(conversation_id: Annotated[str, typer.Argument(help="RUN:SCENARIO:TRIAL")], db: DbOption = None) -> None:
+    """Print one conversation: turns, the simulator's analysis, tool calls, verdicts with reasoning."""
+    store = Store.open(db)
+    try:
+        conversation = store.conversation(conversation_id)
+    except LookupError as exc:
+        raise _fail(str(exc)) from exc
+    for turn in conversation.turns:
+        if isinstance(turn, CustomerTurn):
+            analysis = f"  [dim]({turn.intent}; {turn.analysis.notes})[/]" if turn.analysis else ""
+            console.print(f"[bold cyan]customer[/] {escape(turn.content)}{analysis}")
+        else:
+            for call in turn.tool_calls:
+                answer = call.error or json.dumps(call.result, default=str)[:300]
+                console.print(f"  [yellow]tool[/] {call.name}({json.dumps(call.arguments)}) → {escape(answer)}")
+            console.print(f"[bold magenta]agent[/] {escape(turn.content)}")
+    console.print(f"ended: {conversation.end_reason.value if conversation.end_reason else 'unfinished'}")
+    for verdict in store.verdicts(conversation.run_id):
+        if verdict.conversation_id == conversation_id:
+            console.print(f"{verdict.evaluation_id}: [bold]{verdict.outcome.value}[/] — {escape(verdict.reasoning)}")
+
+
+@app.command("history")
+def history_command(
+    suite: Annotated[str, typer.Argument(help="suite name or folder")],
+    eval: Annotated[list[str] | None, typer.Option("--eval", help="only this evaluation (repeatable)")] = None,
+    plot: Annotated[Path | None, typer.Option(help="write a chart: .png or .svg")] = None,
+    db: DbOption = None,
+) -> None:
+    """Pass rate per evaluation across the suite's completed runs, oldest first; dips marked ▼."""
+    name = load_suite(suite).name if Path(suite, "suite.yaml").is_file() else suite
+    store = Store.open(db)
+    histories = history(store, name, eval or None)
+    if not histories:
+        raise _fail(f"no completed runs of suite {name!r} in {store.url}")
+    labels: list[str] = []
+    for h in histories:
+        labels += [p.label for p in h.points if p.label not in labels]
+    table = Table(title=f"History of {name}")
+    table.add_column("evaluation", no_wrap=True)
+    for label in labels:
+        table.add_column(label, justify="right")
+    for h in histories:
+        cells = {p.label: ("[red]▼[/]" if p.dip else "") + _pct(p.pass_rate) for p in h.points}
+        table.add_row(h.evaluation_id, *(cells.get(label, "") for label in labels))
+    console.print(table)
+    if plot:
+        if plot.suffix.lower() not in (".png", ".svg"):
+            raise _fail(f"--plot {plot}: the chart is written as .png or .svg")
+        plot_history(histories, plot, f"{name}: pass rate per iteration")
+        console.print(f"chart written to {plot}")
+
+
+@app.command("gate")
+def gate_command(
+    suite: Annotated[Path, typer.Argument(help="suite folder (its gates)")],
+    run_ref: Annotated[str, typer.Argument(help="run id, id prefix or label")],
+    junit: Annotated[Path | None, typer.Option(help="write JUnit XML")] = None,
+    db: DbOption = None,
+) -> None:
+    """Check a stored run against the suite's gates; exit 1 when one is not met."""
+    try:
+        loaded = load_suite(suite)
+    except SuiteError as exc:
+        raise _fail(str(exc)) from exc
+    store = Store.open(db)
+    try:
+        stored = store.get_run(run_ref)
+    except RunNotFound as exc:
+        raise _fail(str(exc)) from exc
+    _gate(loaded, stored, store, junit, exit_on_failure=True)
 
 
 if __name__ == "__main__":

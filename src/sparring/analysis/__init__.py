@@ -1,5 +1,21 @@
-"""Reports over stored verdicts."""
+"""Reports over stored verdicts: pass rates, trials, comparisons, history, gates, JUnit."""
 
 from sparring.analysis.report import EvaluationSummary, summarize, summary_table
+from sparring.analysis.statistics import (
+    EvaluationComparison,
+    TrialSummary,
+    compare_outcomes,
+    scenario_outcomes,
+    trial_summary,
+)
 
-__all__ = ["EvaluationSummary", "summarize", "summary_table"]
+__all__ = [
+    "EvaluationComparison",
+    "EvaluationSummary",
+    "TrialSummary",
+    "compare_outcomes",
+    "scenario_outcomes",
+    "summarize",
+    "summary_table",
+    "trial_summary",
+]

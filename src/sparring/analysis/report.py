@@ -47,7 +47,7 @@ def summarize(verdicts: Iterable[Verdict], order: list[str] | None = None) -> li
 
 def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate per evaluation") -> Table:
     table = Table(title=title)
-    table.add_column("evaluation")
+    table.add_column("evaluation", no_wrap=True)
     for column in ("pass", "fail", "error", "n/a"):
         table.add_column(column, justify="right")
     table.add_column("pass rate", justify="right")

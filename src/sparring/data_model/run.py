@@ -51,6 +51,7 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     INTERRUPTED = "interrupted"
+    STOPPED = "stopped"  # the cost limit was reached; finished conversations are whole, resumable
     FAILED = "failed"
 
 
@@ -82,3 +83,4 @@ class Run(BaseModel):
     finished_at: datetime | None = None
     usage: dict[str, TokenUsage] = Field(default_factory=dict, description="tokens per role")
     call_stats: dict[str, CallStats] = Field(default_factory=dict, description="per model: retries, faults, cache")
+    cost_usd: dict[str, float] = Field(default_factory=dict, description="per role, from the suite's price table")

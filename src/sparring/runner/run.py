@@ -10,6 +10,7 @@ import copy
 import random
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -30,6 +31,7 @@ from sparring.data_model import (
 from sparring.evaluations import EvaluationSpec, Evaluator
 from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
 from sparring.runner.conversation import simulate
+from sparring.runner.cost import estimate_conversation, role_cost
 from sparring.runner.roles import AgentFactory, RoleOverrides, agent_factory, model_settings, open_models
 from sparring.simulator import CustomerSimulator
 from sparring.store import Store
@@ -59,6 +61,7 @@ class RunOptions:
     max_retries: int = 5
     timeout_s: float | None = 120.0
     resume: str | None = None  # id or label of an interrupted run to finish
+    max_cost_usd: float | None = None  # start no conversation that could take the run past this
     models: RoleOverrides = field(default_factory=RoleOverrides)
 
 
@@ -216,13 +219,15 @@ async def run_suite(
             evaluations,
             Evaluator(evaluations, suite.checks, suite.policy, suite.config.simulation.judge_retries, suite.tools),
         )
-        return await _execute(context, store, options.concurrency, observer)
+        return await _execute(context, store, options.concurrency, observer, options.max_cost_usd)
     finally:
         if own_pool:
             await pool.aclose()
 
 
-async def _execute(context: _RunContext, store: Store, concurrency: int, observer: RunObserver | None) -> RunResult:
+async def _execute(
+    context: _RunContext, store: Store, concurrency: int, observer: RunObserver | None, max_cost: float | None
+) -> RunResult:
     run = context.run
     by_id = {s.id: s for s in context.suite.scenarios}
     done = store.conversation_ids(run.id)
@@ -241,11 +246,24 @@ async def _execute(context: _RunContext, store: Store, concurrency: int, observe
     semaphore = asyncio.Semaphore(max(1, limit))
     clock = time.perf_counter()
 
+    prices = context.suite.config.models.prices
+    budget = _Budget(
+        max_cost, _conversation_estimate(context), lambda: sum(role_cost(usage, run.settings, prices).values())
+    )
+
     async def one(scenario: Scenario, trial: int) -> None:
         async with semaphore:
-            conversation, verdicts = await context.converse_and_judge(scenario, trial)
-        for role, counted in conversation.usage.items():
-            usage[role].add(counted)
+            if not budget.admit():
+                return
+            cost = None
+            try:
+                conversation, verdicts = await context.converse_and_judge(scenario, trial)
+                before = budget.spent()
+                for role, counted in conversation.usage.items():
+                    usage[role].add(counted)
+                cost = budget.spent() - before
+            finally:
+                budget.done(cost)
         # SQLite releases the GIL while it writes: commit off the event loop, so calls in flight go on.
         await asyncio.to_thread(store.save_conversation, conversation, verdicts)
         if observer:
@@ -255,7 +273,7 @@ async def _execute(context: _RunContext, store: Store, concurrency: int, observe
     tasks = [asyncio.create_task(one(scenario, trial)) for scenario, trial in pending]
     try:
         await asyncio.gather(*tasks)
-        status = RunStatus.COMPLETED
+        status = RunStatus.STOPPED if budget.refused else RunStatus.COMPLETED
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = RunStatus.INTERRUPTED
         raise
@@ -268,9 +286,47 @@ async def _execute(context: _RunContext, store: Store, concurrency: int, observe
         for name, stats in context.pool.stats.items():
             call_stats.setdefault(name, CallStats()).add(stats)
         run = run.model_copy(
-            update={"status": status, "usage": usage, "call_stats": call_stats, "finished_at": datetime.now(UTC)}
+            update={
+                "status": status,
+                "usage": usage,
+                "call_stats": call_stats,
+                "cost_usd": role_cost(usage, run.settings, prices),
+                "finished_at": datetime.now(UTC),
+            }
         )
         store.flush_cache()
         store.save_run(run)
     summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations])
-    return RunResult(run, summaries, len(pending), time.perf_counter() - clock)
+    return RunResult(run, summaries, len(pending) - budget.refused, time.perf_counter() - clock)
+
+
+def _conversation_estimate(context: _RunContext) -> float:
+    judges = sum(e.kind == "judge" for e in context.evaluations)
+    estimate = estimate_conversation(context.suite, context.run.settings, context.run.max_turns, judges)
+    return sum(e.cost_usd for e in estimate.values())
+
+
+class _Budget:
+    """Admission control for --max-cost: a conversation starts only if, with every conversation in flight
+    costing as much as the dearest one so far (the upper-bound estimate before any has finished), the run
+    stays within the limit. Conversations are never cut in the middle."""
+
+    def __init__(self, limit: float | None, estimate: float, spent: Callable[[], float]) -> None:
+        self.limit, self.estimate, self.spent = limit, estimate, spent
+        self.in_flight = 0
+        self.refused = 0
+        self._dearest: float | None = None
+
+    def admit(self) -> bool:
+        if self.limit is not None:
+            per_conversation = self.estimate if self._dearest is None else self._dearest
+            if self.spent() + (self.in_flight + 1) * per_conversation > self.limit:
+                self.refused += 1
+                return False
+        self.in_flight += 1
+        return True
+
+    def done(self, cost: float | None) -> None:
+        self.in_flight -= 1
+        if cost is not None:
+            self._dearest = max(self._dearest or 0.0, cost)

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
+from sqlalchemy.dialects import postgresql as postgresql_dml
+from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.orm import sessionmaker
 
 from sparring.data_model import Conversation, Outcome, Run, Verdict
@@ -160,18 +162,18 @@ class Store:
     def verdicts(self, run_id: str) -> list[Verdict]:
         with self._session() as session:
             rows = session.scalars(select(VerdictRow).where(VerdictRow.run_id == run_id).order_by(VerdictRow.id))
-            return [
-                Verdict(
-                    evaluation_id=r.evaluation_id,
-                    conversation_id=r.conversation_id,
-                    outcome=Outcome(r.outcome),
-                    reasoning=r.reasoning,
-                    judge_model=r.judge_model,
-                    prompt_hash=r.prompt_hash,
-                    attempts=r.attempts,
-                )
-                for r in rows
-            ]
+            return [_verdict(r) for r in rows]
+
+    def scenario_verdicts(self, run_id: str) -> list[tuple[str, int, Verdict]]:
+        """Every verdict of a run with its conversation's scenario and trial, for statistics."""
+        with self._session() as session:
+            query = (
+                select(ConversationRow.scenario_id, ConversationRow.trial, VerdictRow)
+                .join(VerdictRow, VerdictRow.conversation_id == ConversationRow.id)
+                .where(ConversationRow.run_id == run_id)
+                .order_by(VerdictRow.id)
+            )
+            return [(scenario, trial, _verdict(row)) for scenario, trial, row in session.execute(query)]
 
     # model-call cache (see sparring.models.cache). It runs once per model call, so: Core statements,
     # and new entries wait in memory to be written with the next conversation (one commit, not one each).
@@ -203,9 +205,25 @@ class Store:
             self._pending_cache = {}
         if not rows:
             return
-        known = set(
-            connection.execute(select(CacheRow.key).where(CacheRow.key.in_([r["key"] for r in rows]))).scalars()
-        )
+        # Two commits in flight may both carry an answer to the same request: keep the first, quietly.
+        dialect = self.engine.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            module = sqlite_dml if dialect == "sqlite" else postgresql_dml
+            connection.execute(module.insert(CacheRow).on_conflict_do_nothing(index_elements=["key"]), rows)
+            return
+        known = set(connection.scalars(select(CacheRow.key).where(CacheRow.key.in_([r["key"] for r in rows]))))
         fresh = [r for r in rows if r["key"] not in known]
         if fresh:
             connection.execute(insert(CacheRow), fresh)
+
+
+def _verdict(row: VerdictRow) -> Verdict:
+    return Verdict(
+        evaluation_id=row.evaluation_id,
+        conversation_id=row.conversation_id,
+        outcome=Outcome(row.outcome),
+        reasoning=row.reasoning,
+        judge_model=row.judge_model,
+        prompt_hash=row.prompt_hash,
+        attempts=row.attempts,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from sparring.evaluations.spec import EvaluationSpec
 
@@ -28,11 +28,19 @@ class AgentConfig(_Strict):
     max_tool_rounds: int = Field(4, ge=0, le=20)
 
 
+class Price(_Strict):
+    """US dollars per million tokens."""
+
+    input: float = Field(..., ge=0)
+    output: float = Field(..., ge=0)
+
+
 class ModelsConfig(_Strict):
     simulator: str | None = None
     agent: str | None = None
     judge: str | None = None
     base_url: str | None = None
+    prices: dict[str, Price] = Field(default_factory=dict, description="provider:model -> price per 1M tokens")
 
 
 class SimulationConfig(_Strict):
@@ -41,6 +49,34 @@ class SimulationConfig(_Strict):
     clock: AwareDatetime | None = Field(
         None, description="fixed 'now' for the backend (reproducible data, cacheable re-runs); default: run start"
     )
+
+
+class GateConfig(_Strict):
+    """An exit criterion: a minimum pass rate for an evaluation or a family, or no significant
+    regression against a baseline run (by label), optionally limited to an evaluation or family."""
+
+    evaluation: str | None = None
+    family: str | None = None
+    min_pass_rate: float | None = Field(None, ge=0, le=1)
+    no_regression_vs: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> GateConfig:
+        if self.evaluation and self.family:
+            raise ValueError("a gate names an evaluation or a family, not both")
+        if (self.min_pass_rate is None) == (self.no_regression_vs is None):
+            raise ValueError("a gate needs exactly one of min_pass_rate or no_regression_vs")
+        if self.min_pass_rate is not None and not (self.evaluation or self.family):
+            raise ValueError("a min_pass_rate gate needs an evaluation or a family")
+        return self
+
+    def describe(self) -> str:
+        scope = (
+            f"evaluation {self.evaluation}" if self.evaluation else f"family {self.family}" if self.family else "all"
+        )
+        if self.min_pass_rate is not None:
+            return f"{scope}: pass rate >= {self.min_pass_rate:.0%}"
+        return f"{scope}: no significant regression vs {self.no_regression_vs}"
 
 
 class SuiteEvaluation(EvaluationSpec):
@@ -59,3 +95,4 @@ class SuiteConfig(_Strict):
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
     evaluations: list[SuiteEvaluation] = Field(..., min_length=1)
+    gates: list[GateConfig] = Field(default_factory=list)

@@ -161,6 +161,13 @@ def load_suite(path: str | Path) -> Suite:
             data["template"] = str(root / item.template)
         evaluations.append(EvaluationSpec.model_validate(data))
 
+    families = {e.family for e in evaluations}
+    for index, gate in enumerate(config.gates):
+        if gate.evaluation and gate.evaluation not in seen:
+            raise doc.error(("gates", index, "evaluation"), f"no evaluation {gate.evaluation!r} in this suite")
+        if gate.family and gate.family not in families:
+            raise doc.error(("gates", index, "family"), f"no evaluation of family {gate.family!r} in this suite")
+
     scenarios: list[Scenario] = []
     ids: dict[str, Path] = {}
     now = datetime.now(UTC)

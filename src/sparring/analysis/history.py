@@ -1,0 +1,76 @@
+"""Pass rate per evaluation across the iterations (runs) of a suite, as a table and as a chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from sparring.analysis.report import summarize
+from sparring.data_model import RunStatus
+from sparring.store import Store
+
+
+class HistoryPoint(BaseModel):
+    run_id: str
+    label: str
+    pass_rate: float | None
+    dip: bool  # lower than the previous iteration's pass rate
+
+
+class EvaluationHistory(BaseModel):
+    evaluation_id: str
+    points: list[HistoryPoint]
+
+
+def history(
+    store: Store, suite: str, evaluation_ids: list[str] | None = None, limit: int = 100
+) -> list[EvaluationHistory]:
+    """Completed runs of `suite`, oldest first."""
+    runs = [r for r in reversed(store.list_runs(limit=limit, suite=suite)) if r.status == RunStatus.COMPLETED]
+    rates: dict[str, list[tuple[str, str, float | None]]] = {}
+    for run in runs:
+        for summary in summarize(store.verdicts(run.id)):
+            rates.setdefault(summary.evaluation_id, []).append((run.id, run.label, summary.pass_rate))
+    result = []
+    for evaluation_id in sorted(rates):
+        if evaluation_ids and evaluation_id not in evaluation_ids:
+            continue
+        points, previous = [], None
+        for run_id, label, rate in rates[evaluation_id]:
+            dip = rate is not None and previous is not None and rate < previous
+            points.append(HistoryPoint(run_id=run_id, label=label, pass_rate=rate, dip=dip))
+            previous = rate if rate is not None else previous
+        result.append(EvaluationHistory(evaluation_id=evaluation_id, points=points))
+    return result
+
+
+def plot_history(histories: list[EvaluationHistory], path: Path, title: str) -> None:
+    """A PNG or SVG (by the file's suffix): one line per evaluation, dips marked with red triangles."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels: list[str] = []
+    for h in histories:
+        labels += [p.label for p in h.points if p.label not in labels]
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.9 * len(labels) + 3), 4.5))
+    for h in histories:
+        xs = [labels.index(p.label) for p in h.points if p.pass_rate is not None]
+        ys = [p.pass_rate for p in h.points if p.pass_rate is not None]
+        axes.plot(xs, ys, marker="o", label=h.evaluation_id)
+        dip_x = [labels.index(p.label) for p in h.points if p.dip]
+        dip_y = [p.pass_rate or 0.0 for p in h.points if p.dip]
+        if dip_x:
+            axes.scatter(dip_x, dip_y, marker="v", s=120, color="red", zorder=5)
+    axes.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    axes.set_ylim(-0.05, 1.05)
+    axes.set_ylabel("pass rate")
+    axes.set_title(title + " (▼ = dip vs previous iteration)")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small", loc="lower right")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
