@@ -46,6 +46,10 @@ async def test_unparseable_answers_are_retried_then_recorded_as_error():
     assert verdict.outcome == Outcome.ERROR
     assert verdict.attempts == 3 and len(model.requests) == 3
     assert "judge failed after 3 attempts" in verdict.reasoning
+    retry = model.requests[1].messages
+    assert retry[1].role == "assistant" and retry[1].content == '{"reasoning": "no verdict"}'
+    assert "could not be used" in retry[2].content and "verdict" in retry[2].content
+    assert model.requests[2].messages[1].content == "garbage", "each retry shows the latest bad answer"
 
 
 async def test_a_retry_that_parses_is_used_and_the_prompt_hash_recorded():

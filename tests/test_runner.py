@@ -164,3 +164,32 @@ def test_no_model_configured_and_no_embedded_model_says_what_to_install(example_
         "agent": "openai:x",
         "judge": "openai:x",
     }
+
+
+MINIMAL_SUITE = """
+name: faq-bot
+policy: policy.md
+scenarios: scenarios.yaml
+evaluations:
+  - id: polite
+    kind: judge
+    description: The agent is polite.
+    criterion: The AGENT is polite.
+"""
+
+
+async def test_a_minimal_suite_without_backend_or_tools_runs(tmp_path):
+    from sparring import load_suite
+
+    (tmp_path / "suite.yaml").write_text(MINIMAL_SUITE)
+    (tmp_path / "policy.md").write_text("Be polite. Opening hours are 9 to 5.")
+    (tmp_path / "scenarios.yaml").write_text(
+        "- id: hours\n  situation: You want to know the opening hours.\n  desired_outcome: The opening hours.\n"
+    )
+    suite = load_suite(tmp_path)
+    assert suite.tools == {} and suite.snapshot == {}
+    store = Store.open(str(tmp_path / "s.db"))
+    result = await run_suite(suite, store, RunOptions(models=RoleOverrides(model="scripted:world")), scripted_pool())
+    [conversation] = store.conversations(result.run.id)
+    assert conversation.end_reason == EndReason.RESOLVED and conversation.turns[1].tool_calls == []
+    assert [s.passed for s in result.summaries] == [1]

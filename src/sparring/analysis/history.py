@@ -52,10 +52,11 @@ def plot_history(histories: list[EvaluationHistory], path: Path, title: str) -> 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    histories = [h for h in histories if any(p.pass_rate is not None for p in h.points)]
     labels: list[str] = []
     for h in histories:
         labels += [p.label for p in h.points if p.label not in labels]
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.9 * len(labels) + 3), 4.5))
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.9 * len(labels) + 3) + 3.5, 4.8))
     for h in histories:
         xs = [labels.index(p.label) for p in h.points if p.pass_rate is not None]
         ys = [p.pass_rate for p in h.points if p.pass_rate is not None]
@@ -67,9 +68,12 @@ def plot_history(histories: list[EvaluationHistory], path: Path, title: str) -> 
     axes.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
     axes.set_ylim(-0.05, 1.05)
     axes.set_ylabel("pass rate")
-    axes.set_title(title + " (▼ = dip vs previous iteration)")
+    axes.set_title(title, loc="left")
+    axes.text(
+        1.0, 1.02, "▼ dip vs previous iteration", transform=axes.transAxes, ha="right", color="red", fontsize="small"
+    )
     axes.grid(alpha=0.3)
-    axes.legend(fontsize="small", loc="lower right")
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)

@@ -9,6 +9,7 @@ from sparring.parsing import extract_json_object
 from sparring.prompts import PromptTemplate, load_prompt, package_prompt
 
 DEFAULT_JUDGE_PROMPT = package_prompt(__file__, "judge.j2")
+RETRY_PROMPT = package_prompt(__file__, "judge_retry.j2")
 VERDICT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -53,22 +54,29 @@ class Judge:
 
     async def judge(self, conversation: Conversation, transcript: str, model: MeteredModel) -> Verdict:
         prompt = self.template.render(transcript=transcript, policy=self.policy, criterion=self.spec.criterion)
-        request = ChatRequest(
-            messages=[Message(role="user", content=prompt)],
-            response_schema=VERDICT_SCHEMA,
-            schema_name="verdict",
-            max_tokens=300,
-        )
+        first = Message(role="user", content=prompt)
+        messages = [first]
         problem = ""
         attempts = 0
         for attempts in range(1, self.retries + 2):
+            request = ChatRequest(
+                messages=messages, response_schema=VERDICT_SCHEMA, schema_name="verdict", max_tokens=300
+            )
             try:
                 response = await model.complete(request)
-                outcome, reasoning = parse_judge_answer(response.content)
             except ModelUnreachable:
                 raise
-            except (JudgeParseError, ModelError) as exc:
+            except ModelError as exc:
                 problem = str(exc)
+                continue
+            try:
+                outcome, reasoning = parse_judge_answer(response.content)
+            except JudgeParseError as exc:
+                problem = str(exc)
+                # Show the judge its answer and what was wrong: a different request, so neither the model
+                # at temperature 0 nor the cache can hand back the same unusable answer.
+                retry = Message(role="user", content=RETRY_PROMPT.render(problem=problem))
+                messages = [first, Message(role="assistant", content=response.content), retry]
                 continue
             return self._verdict(conversation, outcome, reasoning, attempts, model.name)
         reasoning = f"judge failed after {attempts} attempts: {problem}"

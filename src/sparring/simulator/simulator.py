@@ -19,6 +19,7 @@ from sparring.simulator.escalation import DIRECTIVES, Action, EscalationPolicy
 BRIEF = package_prompt(__file__, "brief.j2")
 ANALYSIS = package_prompt(__file__, "analysis.j2")
 MESSAGE = package_prompt(__file__, "message.j2")
+ANALYSIS_RETRY = package_prompt(__file__, "analysis_retry.j2")
 OPENING_DIRECTIVE = "Explain your problem in your own words, with the facts you mention at the start."
 # Not part of the transcript: it gives the customer's opening message something to answer, so the
 # simulator's model replies as the customer instead of greeting like an agent.
@@ -69,21 +70,26 @@ class CustomerSimulator:
         return messages
 
     async def analyse(self, turns: list[Turn]) -> CustomerAnalysis:
-        request = ChatRequest(
-            messages=[*self._prefix(turns), Message(role="system", content=ANALYSIS.render())],
-            response_schema=ANALYSIS_SCHEMA,
-            schema_name="customer_analysis",
-            max_tokens=160,
-            seed=self.seed,
-        )
+        ask = [*self._prefix(turns), Message(role="system", content=ANALYSIS.render())]
+        messages = ask
         for _ in range(2):
+            request = ChatRequest(
+                messages=messages,
+                response_schema=ANALYSIS_SCHEMA,
+                schema_name="customer_analysis",
+                max_tokens=160,
+                seed=self.seed,
+            )
             response = await self.model.complete(request)
             data = extract_json_object(response.content)
+            problem = "no JSON object in it"
             if data is not None:
                 try:
                     return CustomerAnalysis.model_validate(data)
-                except ValidationError:
-                    pass
+                except ValidationError as exc:
+                    problem = str(exc.errors()[0]["msg"])
+            retry = Message(role="system", content=ANALYSIS_RETRY.render(problem=problem))
+            messages = [*ask, Message(role="assistant", content=response.content), retry]
         # An unreadable self-assessment must not end the conversation: count the turn as unhelpful.
         return CustomerAnalysis(progressing=False, notes="(analysis could not be parsed)")
 

@@ -14,8 +14,8 @@ class _Strict(BaseModel):
 
 
 class BackendConfig(_Strict):
-    snapshot: str = Field(..., description="JSON file: collections of records keyed by id")
-    tools: str = "tools.py"
+    snapshot: str | None = Field(None, description="JSON file: collections of records keyed by id")
+    tools: str | None = Field(None, description="Python file with @tool functions; tools.py when present")
     references: dict[str, str] = Field(default_factory=dict, description="collection.field: target collection")
     handoff_tools: list[str] = Field(default_factory=list, description="tools that hand the customer to a human")
 
@@ -88,7 +88,7 @@ class SuiteConfig(_Strict):
     name: str
     description: str = ""
     policy: str = Field(..., description="policy document file")
-    backend: BackendConfig
+    backend: BackendConfig = Field(default_factory=BackendConfig)
     scenarios: str = Field("scenarios", description="a YAML file or a folder of YAML files")
     checks: str | None = "checks.py"
     agent: AgentConfig = Field(default_factory=AgentConfig)

@@ -122,19 +122,24 @@ def load_suite(path: str | Path) -> Suite:
         raise doc.validation_error(exc) from exc
 
     policy = _read_text(root, config.policy, doc, ("policy",))
-    snapshot_file = root / config.backend.snapshot
-    snapshot = _load_snapshot(snapshot_file, doc)
-    try:
-        check_references(snapshot, config.backend.references)
-    except BackendDataError as exc:
-        raise SuiteError(snapshot_file, str(exc), field=exc.path) from exc
+    snapshot: dict[str, Any] = {}
+    if config.backend.snapshot:
+        snapshot_file = root / config.backend.snapshot
+        snapshot = _load_snapshot(snapshot_file, doc)
+        try:
+            check_references(snapshot, config.backend.references)
+        except BackendDataError as exc:
+            raise SuiteError(snapshot_file, str(exc), field=exc.path) from exc
 
-    tools_file = root / config.backend.tools
-    if not tools_file.is_file():
+    # A chatbot without tools is fine: tools.py is used when present, and must exist when named.
+    tools: dict[str, Tool] = {}
+    tools_file = root / (config.backend.tools or "tools.py")
+    if config.backend.tools and not tools_file.is_file():
         raise doc.error(("backend", "tools"), f"file not found: {tools_file}")
-    tools = collect_tools(vars(_load_module(tools_file, "tools")))
-    if not tools:
-        raise SuiteError(tools_file, "no @tool functions found")
+    if tools_file.is_file():
+        tools = collect_tools(vars(_load_module(tools_file, "tools")))
+        if config.backend.tools and not tools:
+            raise SuiteError(tools_file, "no @tool functions found")
     for index, name in enumerate(config.backend.handoff_tools):
         if name not in tools:
             raise doc.error(("backend", "handoff_tools", index), f"no tool named {name!r} in {tools_file.name}")
