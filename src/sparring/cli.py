@@ -33,7 +33,7 @@ from sparring.runner.cost import estimate_conversation
 from sparring.runner.roles import model_settings
 from sparring.runner.run import select_evaluations, select_scenarios
 from sparring.store import RunNotFound, Store
-from sparring.suite import Suite, SuiteError, load_suite
+from sparring.suite import Suite, SuiteError, load_agent_config, load_suite
 
 app = typer.Typer(help="Test a customer-support chatbot against simulated customers, offline.", no_args_is_help=True)
 console = Console()
@@ -202,6 +202,9 @@ def run(
     agent: Annotated[
         str | None, typer.Option(help="chatbot under test: reference | http(s)://endpoint/v1 | module:Class")
     ] = None,
+    agent_config: Annotated[
+        Path | None, typer.Option(help="YAML agent variant (the suite's agent: section), e.g. agents/case-state.yaml")
+    ] = None,
     scenarios: Annotated[int | None, typer.Option(help="sample this many scenarios (by --seed)")] = None,
     scenario: Annotated[list[str] | None, typer.Option(help="run only this scenario id (repeatable)")] = None,
     eval: Annotated[list[str] | None, typer.Option("--eval", help="run only this evaluation id (repeatable)")] = None,
@@ -223,6 +226,7 @@ def run(
     """Simulate conversations, judge them, store everything, print pass rates."""
     try:
         loaded = load_suite(suite)
+        variant = load_agent_config(agent_config) if agent_config else None
     except SuiteError as exc:
         raise _fail(str(exc)) from exc
     options = RunOptions(
@@ -240,7 +244,13 @@ def run(
         resume=resume,
         max_cost_usd=max_cost,
         models=RoleOverrides(
-            model=model, simulator=sim_model, agent_model=agent_model, judge=judge_model, base_url=base_url, agent=agent
+            model=model,
+            simulator=sim_model,
+            agent_model=agent_model,
+            judge=judge_model,
+            base_url=base_url,
+            agent=agent,
+            agent_config=variant,
         ),
     )
     if dry_run:

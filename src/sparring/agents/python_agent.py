@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sparring.agents.base import agent_history
+from sparring.agents.context import RawContext
 from sparring.backend import Backend
 from sparring.data_model import AgentTurn, ToolCall, ToolSpec, Turn
 
@@ -52,7 +52,7 @@ class PythonAgent:
 
     async def respond(self, turns: list[Turn], backend: Backend) -> AgentTurn:
         tools = AgentTools(backend)
-        reply = self._respond(agent_history(turns), tools)
+        reply = self._respond(RawContext().messages(None, turns, []), tools)
         if inspect.isawaitable(reply):
             reply = await reply
         return AgentTurn(content=str(reply), tool_calls=tools.records)

@@ -1,14 +1,15 @@
 """An agent that is an LLM with tools: the built-in reference agent, or a team's deployed bot over HTTP.
 
 Both run the same loop: ask the model; execute every tool call it makes, in order, on the mock
-backend; feed back the results; stop when it answers in text or after `max_tool_rounds`.
+backend; show it the results (as its context strategy renders them); stop when it answers in text or
+after `max_tool_rounds`.
 """
 
 from __future__ import annotations
 
-from sparring.agents.base import agent_history, tool_result_text
+from sparring.agents.context import ContextStrategy, RawContext
 from sparring.backend import Backend
-from sparring.data_model import AgentTurn, Message, Turn
+from sparring.data_model import AgentTurn, ToolCallRecord, Turn
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.prompts import PromptTemplate, package_prompt
 
@@ -24,31 +25,29 @@ class ToolLoopAgent:
         max_tool_rounds: int = 4,
         seed: int | None = None,
         name: str | None = None,
+        context: ContextStrategy | None = None,
     ) -> None:
         self.model = model
         self.system_prompt = system_prompt
         self.max_tool_rounds = max_tool_rounds
         self.seed = seed
         self.name = name or f"tool-loop:{model.name}"
+        self.context: ContextStrategy = context or RawContext()
 
     async def respond(self, turns: list[Turn], backend: Backend) -> AgentTurn:
-        messages = agent_history(turns, self.system_prompt)
         specs = backend.specs()
-        records = []
+        records: list[ToolCallRecord] = []
         text = ""
         for round_index in range(self.max_tool_rounds + 1):
             offer_tools = specs if round_index < self.max_tool_rounds else []
+            messages = self.context.messages(self.system_prompt, turns, records)
             response = await self.model.complete(
                 ChatRequest(messages=messages, tools=offer_tools, max_tokens=300, seed=self.seed)
             )
             text = (text + "\n" + response.content).strip() if response.content else text
             if not response.tool_calls:
                 break
-            messages.append(Message(role="assistant", content=response.content, tool_calls=response.tool_calls))
-            for call in response.tool_calls:
-                record = backend.execute(call)
-                records.append(record)
-                messages.append(Message(role="tool", content=tool_result_text(record), tool_call_id=call.id))
+            records += [backend.execute(call) for call in response.tool_calls]
         return AgentTurn(content=text or FALLBACK_REPLY, tool_calls=records)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -64,6 +65,7 @@ class ModelSettings(BaseModel):
     agent_kind: str = Field("reference", description="reference | http | python")
     agent_target: str | None = None
     base_url: str | None = Field(None, description="OpenAI-compatible server for the roles' models")
+    agent_config: dict[str, Any] = Field(default_factory=dict, description="the agent variant used (suite's if empty)")
 
 
 class Run(BaseModel):

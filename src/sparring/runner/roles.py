@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sparring.agents import Agent, ToolLoopAgent, load_python_agent, reference_system_prompt
+from sparring.agents import Agent, ToolLoopAgent, load_context_strategy, load_python_agent, reference_system_prompt
 from sparring.agents.tool_loop import REFERENCE_PROMPT
 from sparring.data_model import ModelSettings, TokenUsage
 from sparring.models import MeteredModel, ModelPool, default_model_spec
 from sparring.prompts import load_prompt
 from sparring.suite import Suite
+from sparring.suite.config import AgentConfig
 
 
 @dataclass
@@ -23,6 +24,7 @@ class RoleOverrides:
     judge: str | None = None
     base_url: str | None = None
     agent: str | None = None  # reference | http(s)://... | module:attribute
+    agent_config: AgentConfig | None = None  # an agent variant (e.g. another context strategy)
 
 
 def resolve_models(suite: Suite, overrides: RoleOverrides) -> dict[str, str]:
@@ -59,6 +61,7 @@ def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
         agent_kind=kind,
         agent_target=target,
         base_url=overrides.base_url or suite.config.models.base_url,
+        agent_config=overrides.agent_config.model_dump() if overrides.agent_config else {},
     )
 
 
@@ -67,7 +70,7 @@ AgentFactory = Callable[[TokenUsage, int], Agent]
 
 def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: int) -> AgentFactory:
     """Build the chatbot for one conversation; its model calls count into that conversation's usage."""
-    config = suite.config.agent
+    config = AgentConfig.model_validate(settings.agent_config) if settings.agent_config else suite.config.agent
     if settings.agent_kind == "python":
         python_agent = load_python_agent(settings.agent_target or "", search_path=suite.root)
         return lambda _usage, _trial: python_agent
@@ -82,8 +85,10 @@ def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: 
     template = load_prompt(suite.root / config.system_prompt) if config.system_prompt else REFERENCE_PROMPT
     prompt = reference_system_prompt(suite.policy, template)
     model = pool.get(settings.agent, settings.base_url)
+    context = load_context_strategy(config.context, set(suite.config.backend.action_tools), suite.root)
+    name = f"reference/{config.context}"
     return lambda usage, trial: ToolLoopAgent(
-        MeteredModel(model, usage, trial), prompt, config.max_tool_rounds, seed=seed, name="reference"
+        MeteredModel(model, usage, trial), prompt, config.max_tool_rounds, seed=seed, name=name, context=context
     )
 
 

@@ -18,6 +18,7 @@ class BackendConfig(_Strict):
     tools: str | None = Field(None, description="Python file with @tool functions; tools.py when present")
     references: dict[str, str] = Field(default_factory=dict, description="collection.field: target collection")
     handoff_tools: list[str] = Field(default_factory=list, description="tools that hand the customer to a human")
+    action_tools: list[str] = Field(default_factory=list, description="tools that change the backend (write actions)")
 
 
 class AgentConfig(_Strict):
@@ -26,6 +27,7 @@ class AgentConfig(_Strict):
     endpoint_model: str = Field("chatbot", description="http: the model name sent to the endpoint")
     system_prompt: str | None = Field(None, description="reference: a prompt template file with {{ policy }}")
     max_tool_rounds: int = Field(4, ge=0, le=20)
+    context: str = Field("raw", description="raw | case-state | module:Class (how tool results reach the model)")
 
 
 class Price(_Strict):

@@ -18,7 +18,7 @@ from sparring.backend import BackendDataError, Tool, build_state, check_referenc
 from sparring.data_model import Scenario
 from sparring.evaluations import EvaluationSpec, collect_checks
 from sparring.evaluations.checks import CheckFunction
-from sparring.suite.config import SuiteConfig
+from sparring.suite.config import AgentConfig, SuiteConfig
 from sparring.suite.yaml_lines import SuiteError, YamlDocument
 
 SUITE_FILE = "suite.yaml"
@@ -140,9 +140,10 @@ def load_suite(path: str | Path) -> Suite:
         tools = collect_tools(vars(_load_module(tools_file, "tools")))
         if config.backend.tools and not tools:
             raise SuiteError(tools_file, "no @tool functions found")
-    for index, name in enumerate(config.backend.handoff_tools):
-        if name not in tools:
-            raise doc.error(("backend", "handoff_tools", index), f"no tool named {name!r} in {tools_file.name}")
+    for tool_list in ("handoff_tools", "action_tools"):
+        for index, name in enumerate(getattr(config.backend, tool_list)):
+            if name not in tools:
+                raise doc.error(("backend", tool_list, index), f"no tool named {name!r} in {tools_file.name}")
 
     checks: dict[str, CheckFunction] = {}
     if config.checks and (root / config.checks).is_file():
@@ -191,3 +192,12 @@ def load_suite(path: str | Path) -> Suite:
             scenarios.append(scenario)
 
     return Suite(root, config, policy, snapshot, tools, checks, scenarios, evaluations)
+
+
+def load_agent_config(path: str | Path) -> AgentConfig:
+    """An agent variant kept in its own YAML file (the `agent:` section of a suite), for --agent-config."""
+    doc = YamlDocument(Path(path))
+    try:
+        return AgentConfig.model_validate(doc.data or {})
+    except ValidationError as exc:
+        raise doc.validation_error(exc) from exc

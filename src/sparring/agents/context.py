@@ -1,0 +1,183 @@
+"""Context strategies: how the chatbot's model sees the conversation and its tool results.
+
+`raw` appends every tool result verbatim (the usual baseline). `case-state` distils all tool results
+so far into a typed case state — the entities the tools returned, the actions taken, what failed
+and is still open — rebuilt after every tool call and shown instead of the raw log, because raw logs
+in the context are where hallucinations came from. A suite can plug in its own strategy class.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from pydantic import BaseModel, Field
+
+from sparring.data_model import AgentTurn, CustomerTurn, Message, ToolCall, ToolCallRecord, Turn
+
+MAX_VALUE_CHARS = 160
+MAX_LIST_ITEMS = 4
+
+
+class ContextStrategy(Protocol):
+    name: str
+
+    def messages(self, system_prompt: str | None, turns: list[Turn], pending: list[ToolCallRecord]) -> list[Message]:
+        """The model's messages: the conversation so far, plus the tool calls made in the current turn."""
+        ...
+
+
+def tool_result_text(record: ToolCallRecord) -> str:
+    if record.error:
+        return json.dumps({"error": record.error})
+    return json.dumps(record.result, default=str)
+
+
+class RawContext:
+    """Tool calls and their results, verbatim, in the OpenAI tool-message protocol."""
+
+    name = "raw"
+
+    def messages(self, system_prompt: str | None, turns: list[Turn], pending: list[ToolCallRecord]) -> list[Message]:
+        history = [Message(role="system", content=system_prompt)] if system_prompt else []
+        for turn in turns:
+            if isinstance(turn, CustomerTurn):
+                history.append(Message(role="user", content=turn.content))
+                continue
+            history += _tool_messages(turn.tool_calls)
+            history.append(Message(role="assistant", content=turn.content))
+        return history + _tool_messages(pending)
+
+
+def _tool_messages(records: list[ToolCallRecord]) -> list[Message]:
+    if not records:
+        return []
+    calls = [ToolCall(id=r.id, name=r.name, arguments=r.arguments) for r in records]
+    return [Message(role="assistant", content="", tool_calls=calls)] + [
+        Message(role="tool", content=tool_result_text(r), tool_call_id=r.id) for r in records
+    ]
+
+
+class Entity(BaseModel):
+    """One thing the tools told us about (an order, a customer...), merged across calls."""
+
+    kind: str
+    key: str
+    facts: dict[str, str] = Field(default_factory=dict)
+    sources: list[str] = Field(default_factory=list)
+    conflicts: dict[str, list[str]] = Field(default_factory=dict)  # field -> values seen that disagree
+
+
+class CaseState(BaseModel):
+    entities: list[Entity] = Field(default_factory=list)
+    actions: list[str] = Field(default_factory=list)  # write calls made, with their outcome
+    open_questions: list[str] = Field(default_factory=list)  # failed lookups: ask or correct
+    lookups: int = 0
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        items = [_short(v) for v in value[-MAX_LIST_ITEMS:]]
+        more = f" (+{len(value) - MAX_LIST_ITEMS} earlier)" if len(value) > MAX_LIST_ITEMS else ""
+        text = "; ".join(items) + more
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}={_short(v)}" for k, v in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _identity(name: str, arguments: dict[str, Any], result: dict[str, Any]) -> tuple[str, str]:
+    """An entity is named by the first *_id field of the result (or the arguments), else by the tool."""
+    for source in (result, arguments):
+        for field, value in source.items():
+            if field.endswith("_id") and isinstance(value, str | int):
+                return field[:-3], str(value)
+    return name, json.dumps(arguments, sort_keys=True)
+
+
+def build_case_state(records: list[ToolCallRecord], action_tools: set[str]) -> CaseState:
+    """Deterministic: the same records always give the same state. Later answers update earlier facts;
+    disagreeing values for one field are kept as conflicts so the model does not pick one silently."""
+    state = CaseState()
+    entities: dict[tuple[str, str], Entity] = {}
+    for record in records:
+        if record.error:
+            state.open_questions.append(f"{record.name}({_short(record.arguments)}) failed: {record.error}")
+            continue
+        if record.name in action_tools:
+            state.actions.append(f"{record.name}({_short(record.arguments)}) → {_short(record.result)}")
+            continue
+        state.lookups += 1
+        result = record.result if isinstance(record.result, dict) else {"result": record.result}
+        kind, key = _identity(record.name, record.arguments, result)
+        entity = entities.setdefault((kind, key), Entity(kind=kind, key=key))
+        entity.sources.append(record.name)
+        for field, value in result.items():
+            text = _short(value)
+            previous = entity.facts.get(field)
+            if previous is not None and previous != text:
+                entity.conflicts.setdefault(field, [previous]).append(text)
+            entity.facts[field] = text
+    state.entities = list(entities.values())
+    return state
+
+
+def render_case_state(state: CaseState, max_chars: int = 4000) -> str:
+    lines = ["CASE STATE (built from the tool results so far; the only source of order facts):"]
+    for entity in state.entities:
+        lines.append(f"- {entity.kind} {entity.key} (from {', '.join(dict.fromkeys(entity.sources))}):")
+        lines += [f"    {field}: {value}" for field, value in entity.facts.items()]
+        lines += [f"    CONFLICT in {field}: {' vs '.join(values)}" for field, values in entity.conflicts.items()]
+    lines.append("Actions already taken: " + ("; ".join(state.actions) if state.actions else "none"))
+    if state.open_questions:
+        lines.append("Open questions (lookups that failed):")
+        lines += [f"- {q}" for q in state.open_questions]
+    text = "\n".join(lines)
+    marker = "\n…(case state truncated)"
+    return text if len(text) <= max_chars else text[: max_chars - len(marker)] + marker
+
+
+class CaseStateContext:
+    """The conversation as text only, plus the rendered case state as the last system message."""
+
+    name = "case-state"
+
+    def __init__(self, action_tools: set[str] | None = None, max_chars: int = 4000) -> None:
+        self.action_tools = action_tools or set()
+        self.max_chars = max_chars
+
+    def messages(self, system_prompt: str | None, turns: list[Turn], pending: list[ToolCallRecord]) -> list[Message]:
+        history = [Message(role="system", content=system_prompt)] if system_prompt else []
+        records: list[ToolCallRecord] = []
+        for turn in turns:
+            if isinstance(turn, AgentTurn):
+                records += turn.tool_calls
+                history.append(Message(role="assistant", content=turn.content))
+            else:
+                history.append(Message(role="user", content=turn.content))
+        state = build_case_state(records + pending, self.action_tools)
+        return [*history, Message(role="system", content=render_case_state(state, self.max_chars))]
+
+
+def load_context_strategy(spec: str, action_tools: set[str], search_path: Path | None = None) -> ContextStrategy:
+    """`raw`, `case-state`, or `module:Class` for a suite's own strategy (constructed without arguments)."""
+    if spec == "raw":
+        return RawContext()
+    if spec == "case-state":
+        return CaseStateContext(action_tools)
+    module_name, sep, attribute = spec.partition(":")
+    if not sep:
+        raise ValueError(f"context strategy {spec!r}: use raw, case-state or module:Class")
+    if search_path is not None and str(search_path) not in sys.path:
+        sys.path.insert(0, str(search_path))
+    try:
+        strategy = getattr(importlib.import_module(module_name), attribute)()
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"context strategy {spec!r}: {exc}") from exc
+    if not callable(getattr(strategy, "messages", None)):
+        raise ValueError(f"context strategy {spec!r} has no messages() method")
+    return cast(ContextStrategy, strategy)
