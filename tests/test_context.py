@@ -70,15 +70,15 @@ def test_rendering_is_bounded():
     assert all(len(line) < 220 for line in text.splitlines()), "each value is cut to a bounded length"
 
 
-def test_case_state_context_replaces_raw_tool_messages():
+async def test_case_state_context_replaces_raw_tool_messages():
     turns = [
         CustomerTurn(content="where is O-1?"),
         AgentTurn(content="Looking.", tool_calls=RECORDS[:2]),
         CustomerTurn(content="and?"),
     ]
-    raw = RawContext().messages("policy", turns, RECORDS[2:3])
+    raw = await RawContext().messages("policy", turns, RECORDS[2:3])
     assert [m.role for m in raw].count("tool") == 3
-    distilled = CaseStateContext(ACTIONS).messages("policy", turns, RECORDS[2:3])
+    distilled = await CaseStateContext(ACTIONS).messages("policy", turns, RECORDS[2:3])
     assert "tool" not in [m.role for m in distilled]
     assert distilled[-1].role == "system" and distilled[-1].content.startswith("CASE STATE")
     assert "CONFLICT in status" in distilled[-1].content
@@ -122,3 +122,21 @@ def test_custom_strategy_and_bad_specs(tmp_path):
     with pytest.raises(SuiteError) as info:
         load_agent_config(bad)
     assert info.value.line == 2 and info.value.field == "max_tool_rounds"
+
+
+async def test_optional_llm_summary_of_free_text_fields():
+    from sparring.data_model.run import TokenUsage
+    from sparring.models import MeteredModel
+
+    note = "Customer called twice about the order; the courier reported that the gate code did not work " * 3
+    records = [record("lookup_order", {"order_id": "O-1"}, {"order_id": "O-1", "status": "delivered", "note": note})]
+    model = ScriptedModel(["Courier could not get in: gate code failed."])
+    usage = TokenUsage()
+    strategy = CaseStateContext(ACTIONS, summarise=True)
+    turns = [CustomerTurn(content="hi")]
+    first = await strategy.messages("p", turns, records, MeteredModel(model, usage))
+    again = await strategy.messages("p", turns, records, MeteredModel(model, usage))
+    assert "note: Courier could not get in: gate code failed." in first[-1].content
+    assert "status: delivered" in first[-1].content, "structured fields stay built by code"
+    assert first[-1].content == again[-1].content and len(model.requests) == 1, "each text summarised once"
+    assert "gate code did not work" in model.requests[0].messages[0].content and usage.calls == 1

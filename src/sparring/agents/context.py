@@ -17,7 +17,10 @@ from typing import Any, Protocol, cast
 from pydantic import BaseModel, Field
 
 from sparring.data_model import AgentTurn, CustomerTurn, Message, ToolCall, ToolCallRecord, Turn
+from sparring.models.base import ChatRequest, MeteredModel
+from sparring.prompts import package_prompt
 
+SUMMARISE_PROMPT = package_prompt(__file__, "summarise_fact.j2")
 MAX_VALUE_CHARS = 160
 MAX_LIST_ITEMS = 4
 
@@ -25,8 +28,11 @@ MAX_LIST_ITEMS = 4
 class ContextStrategy(Protocol):
     name: str
 
-    def messages(self, system_prompt: str | None, turns: list[Turn], pending: list[ToolCallRecord]) -> list[Message]:
-        """The model's messages: the conversation so far, plus the tool calls made in the current turn."""
+    async def messages(
+        self, system_prompt: str | None, turns: list[Turn], pending: list[ToolCallRecord], model: MeteredModel | None
+    ) -> list[Message]:
+        """The model's messages: the conversation so far, plus the tool calls made in the current turn.
+        `model` is the agent's own model, for strategies that summarise."""
         ...
 
 
@@ -41,7 +47,13 @@ class RawContext:
 
     name = "raw"
 
-    def messages(self, system_prompt: str | None, turns: list[Turn], pending: list[ToolCallRecord]) -> list[Message]:
+    async def messages(
+        self,
+        system_prompt: str | None,
+        turns: list[Turn],
+        pending: list[ToolCallRecord],
+        model: MeteredModel | None = None,
+    ) -> list[Message]:
         history = [Message(role="system", content=system_prompt)] if system_prompt else []
         for turn in turns:
             if isinstance(turn, CustomerTurn):
@@ -99,9 +111,33 @@ def _identity(name: str, arguments: dict[str, Any], result: dict[str, Any]) -> t
     return name, json.dumps(arguments, sort_keys=True)
 
 
-def build_case_state(records: list[ToolCallRecord], action_tools: set[str]) -> CaseState:
-    """Deterministic: the same records always give the same state. Later answers update earlier facts;
-    disagreeing values for one field are kept as conflicts so the model does not pick one silently."""
+def free_texts(records: list[ToolCallRecord]) -> list[str]:
+    """Long prose values in the tool results: the fields an LLM may summarise."""
+    found: list[str] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                visit(v)
+        elif isinstance(value, list):
+            for v in value:
+                visit(v)
+        elif isinstance(value, str) and len(value) > MAX_VALUE_CHARS and value.count(" ") >= 8 and value not in found:
+            found.append(value)
+
+    for record in records:
+        if not record.error:
+            visit(record.result)
+    return found
+
+
+def build_case_state(
+    records: list[ToolCallRecord], action_tools: set[str], summaries: dict[str, str] | None = None
+) -> CaseState:
+    """Deterministic: the same records (and summaries) always give the same state. Later answers update
+    earlier facts; disagreeing values for one field are kept as conflicts so the model does not pick one
+    silently. `summaries` replaces long free-text values (see CaseStateContext)."""
+    summaries = summaries or {}
     state = CaseState()
     entities: dict[tuple[str, str], Entity] = {}
     for record in records:
@@ -117,7 +153,7 @@ def build_case_state(records: list[ToolCallRecord], action_tools: set[str]) -> C
         entity = entities.setdefault((kind, key), Entity(kind=kind, key=key))
         entity.sources.append(record.name)
         for field, value in result.items():
-            text = _short(value)
+            text = _short(summaries.get(value, value) if isinstance(value, str) else value)
             previous = entity.facts.get(field)
             if previous is not None and previous != text:
                 entity.conflicts.setdefault(field, [previous]).append(text)
@@ -142,15 +178,35 @@ def render_case_state(state: CaseState, max_chars: int = 4000) -> str:
 
 
 class CaseStateContext:
-    """The conversation as text only, plus the rendered case state as the last system message."""
+    """The conversation as text only, plus the rendered case state as the last system message.
+
+    With `summarise=True`, long free-text values (notes, descriptions) are summarised by the agent's own
+    model into one sentence each, once per distinct text; everything else stays built by code.
+    """
 
     name = "case-state"
 
-    def __init__(self, action_tools: set[str] | None = None, max_chars: int = 4000) -> None:
+    def __init__(self, action_tools: set[str] | None = None, max_chars: int = 4000, summarise: bool = False) -> None:
         self.action_tools = action_tools or set()
         self.max_chars = max_chars
+        self.summarise = summarise
+        self._summaries: dict[str, str] = {}
 
-    def messages(self, system_prompt: str | None, turns: list[Turn], pending: list[ToolCallRecord]) -> list[Message]:
+    async def _summarise(self, records: list[ToolCallRecord], model: MeteredModel) -> None:
+        for text in free_texts(records):
+            if text not in self._summaries:
+                prompt = SUMMARISE_PROMPT.render(text=text)
+                request = ChatRequest(messages=[Message(role="user", content=prompt)], max_tokens=80)
+                summary = (await model.complete(request)).content.strip()
+                self._summaries[text] = summary or text
+
+    async def messages(
+        self,
+        system_prompt: str | None,
+        turns: list[Turn],
+        pending: list[ToolCallRecord],
+        model: MeteredModel | None = None,
+    ) -> list[Message]:
         history = [Message(role="system", content=system_prompt)] if system_prompt else []
         records: list[ToolCallRecord] = []
         for turn in turns:
@@ -159,16 +215,20 @@ class CaseStateContext:
                 history.append(Message(role="assistant", content=turn.content))
             else:
                 history.append(Message(role="user", content=turn.content))
-        state = build_case_state(records + pending, self.action_tools)
+        if self.summarise and model is not None:
+            await self._summarise(records + pending, model)
+        state = build_case_state(records + pending, self.action_tools, self._summaries)
         return [*history, Message(role="system", content=render_case_state(state, self.max_chars))]
 
 
-def load_context_strategy(spec: str, action_tools: set[str], search_path: Path | None = None) -> ContextStrategy:
+def load_context_strategy(
+    spec: str, action_tools: set[str], search_path: Path | None = None, summarise: bool = False
+) -> ContextStrategy:
     """`raw`, `case-state`, or `module:Class` for a suite's own strategy (constructed without arguments)."""
     if spec == "raw":
         return RawContext()
     if spec == "case-state":
-        return CaseStateContext(action_tools)
+        return CaseStateContext(action_tools, summarise=summarise)
     module_name, sep, attribute = spec.partition(":")
     if not sep:
         raise ValueError(f"context strategy {spec!r}: use raw, case-state or module:Class")

@@ -52,7 +52,7 @@ class PythonAgent:
 
     async def respond(self, turns: list[Turn], backend: Backend) -> AgentTurn:
         tools = AgentTools(backend)
-        reply = self._respond(RawContext().messages(None, turns, []), tools)
+        reply = self._respond(await RawContext().messages(None, turns, []), tools)
         if inspect.isawaitable(reply):
             reply = await reply
         return AgentTurn(content=str(reply), tool_calls=tools.records)

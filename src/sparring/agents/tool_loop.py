@@ -40,7 +40,7 @@ class ToolLoopAgent:
         text = ""
         for round_index in range(self.max_tool_rounds + 1):
             offer_tools = specs if round_index < self.max_tool_rounds else []
-            messages = self.context.messages(self.system_prompt, turns, records)
+            messages = await self.context.messages(self.system_prompt, turns, records, self.model)
             response = await self.model.complete(
                 ChatRequest(messages=messages, tools=offer_tools, max_tokens=300, seed=self.seed)
             )

@@ -85,7 +85,8 @@ def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: 
     template = load_prompt(suite.root / config.system_prompt) if config.system_prompt else REFERENCE_PROMPT
     prompt = reference_system_prompt(suite.policy, template)
     model = pool.get(settings.agent, settings.base_url)
-    context = load_context_strategy(config.context, set(suite.config.backend.action_tools), suite.root)
+    actions = set(suite.config.backend.action_tools)
+    context = load_context_strategy(config.context, actions, suite.root, config.summarise_free_text)
     name = f"reference/{config.context}"
     return lambda usage, trial: ToolLoopAgent(
         MeteredModel(model, usage, trial), prompt, config.max_tool_rounds, seed=seed, name=name, context=context

@@ -28,6 +28,7 @@ class AgentConfig(_Strict):
     system_prompt: str | None = Field(None, description="reference: a prompt template file with {{ policy }}")
     max_tool_rounds: int = Field(4, ge=0, le=20)
     context: str = Field("raw", description="raw | case-state | module:Class (how tool results reach the model)")
+    summarise_free_text: bool = Field(False, description="case-state: LLM-summarise long free-text tool fields")
 
 
 class Price(_Strict):
