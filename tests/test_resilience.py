@@ -135,3 +135,16 @@ def test_sigkill_mid_run_then_resume_stores_each_conversation_exactly_once(examp
     assert sorted(c.scenario_id for c in conversations) == sorted(s.id for s in example_suite.scenarios)
     assert len(store.verdicts(run.id)) == 2 * len(example_suite.scenarios)
     assert f"{len(example_suite.scenarios) - at_kill} conversations" in resumed.stdout
+
+
+async def test_each_trial_gets_its_own_sampling_seed():
+    from sparring import ChatRequest, Message, ScriptedModel
+    from sparring.data_model.run import TokenUsage
+    from sparring.models import MeteredModel
+
+    model = ScriptedModel(lambda request: "ok")
+    for trial in range(3):
+        await MeteredModel(model, TokenUsage(), trial).complete(
+            ChatRequest(messages=[Message(role="user", content="x")], seed=7)
+        )
+    assert [(r.trial, r.seed) for r in model.requests] == [(0, 7), (1, 8), (2, 9)]

@@ -116,23 +116,21 @@ def _call_stats_table(run: Run) -> Table | None:
     if not run.call_stats:
         return None
     table = Table(title="Model calls")
-    columns = (
-        "requests",
-        "retries",
-        "rate_limited",
-        "server_errors",
-        "timeouts",
-        "connection_errors",
-        "malformed",
-        "gave_up",
-        "cache_hits",
-        "cache_misses",
+    table.add_column("model", no_wrap=True)
+    for column in ("requests", "retries", "faults", "gave up", "cache hit/miss"):
+        table.add_column(column, justify="right")
+    kinds = (
+        ("rate_limited", "429"),
+        ("server_errors", "5xx"),
+        ("timeouts", "timeout"),
+        ("connection_errors", "conn"),
+        ("malformed", "malformed"),
     )
-    table.add_column("model")
-    for column in columns:
-        table.add_column(column.replace("_", " "), justify="right")
-    for name, stats in run.call_stats.items():
-        table.add_row(name, *(str(getattr(stats, c)) for c in columns))
+    for name, st in run.call_stats.items():
+        faults = ", ".join(f"{label}×{getattr(st, field)}" for field, label in kinds if getattr(st, field)) or "0"
+        table.add_row(
+            name, str(st.requests), str(st.retries), faults, str(st.gave_up), f"{st.cache_hits}/{st.cache_misses}"
+        )
     return table
 
 

@@ -93,7 +93,9 @@ class MeteredModel:
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
         if request.trial != self.trial:
-            request = request.model_copy(update={"trial": self.trial})
+            # Each trial samples anew: its index is part of the cache key and shifts the sampling seed.
+            seed = None if request.seed is None else request.seed + self.trial
+            request = request.model_copy(update={"trial": self.trial, "seed": seed})
         response = await self.model.complete(request)
         if response.cached:
             self.usage.cached_calls += 1
