@@ -73,3 +73,17 @@ async def test_embedded_model_end_to_end_two_scenarios_two_evaluations(example_s
     assert all(v.judge_model == "local:smollm2" and v.prompt_hash for v in judged)
     assert all(v.outcome in set(Outcome) for v in verdicts)
     assert result.run.usage["simulator"].completion_tokens > 0 and result.run.usage["judge"].calls >= 2
+
+
+async def test_prefix_cache_stays_within_its_memory_bound():
+    """Each saved state also holds a logits copy; the cache must count it, or memory grows without bound."""
+    model = create_model("local:smollm2")
+    model.cache_bytes = 400 * 2**20
+    for i in range(6):
+        prompt = f"Question {i}: name a colour. " * 20
+        await model.complete(ChatRequest(messages=[Message(role="user", content=prompt)], max_tokens=4))
+    cache = model._llama.cache
+    entries = list(cache.cache_state.values())
+    assert entries and cache.cache_size <= 400 * 2**20
+    assert cache.cache_size >= sum(e.scores.nbytes for e in entries), "the logits copies are counted"
+    await model.aclose()

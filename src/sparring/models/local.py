@@ -41,6 +41,20 @@ def embedded_model_available() -> bool:
     )
 
 
+def _bounded_ram_cache(capacity_bytes: int) -> Any:
+    """llama-cpp-python's RAM cache counts only the KV bytes of each saved state, but every state also
+    holds a copy of the logits buffer (n_batch × vocabulary floats, ~100 MB for SmolLM2): left as is, the
+    cache grew to gigabytes. This one counts what each entry really holds."""
+    from llama_cpp import LlamaRAMCache
+
+    class BoundedRAMCache(LlamaRAMCache):
+        @property
+        def cache_size(self) -> int:
+            return sum(s.llama_state_size + s.scores.nbytes + s.input_ids.nbytes for s in self.cache_state.values())
+
+    return BoundedRAMCache(capacity_bytes=capacity_bytes)
+
+
 class LocalChatModel(ChatModel):
     """One llama.cpp instance per GGUF, shared by every role; calls are serialised (one context).
 
@@ -77,7 +91,7 @@ class LocalChatModel(ChatModel):
         with self._load_lock:
             if self._llama is None:
                 try:
-                    from llama_cpp import Llama, LlamaRAMCache
+                    from llama_cpp import Llama
                 except ImportError as exc:
                     raise ModelNotInstalled(f"llama-cpp-python is not installed. {INSTALL_HINT}") from exc
                 threads: dict[str, Any] = {"n_threads": self.n_threads} if self.n_threads else {}
@@ -89,7 +103,7 @@ class LocalChatModel(ChatModel):
                     **threads,
                 )
                 if self.reuse_prefix:
-                    self._llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_bytes))
+                    self._llama.set_cache(_bounded_ram_cache(self.cache_bytes))
             return self._llama
 
     def _generate(self, request: ChatRequest) -> dict[str, Any]:
