@@ -154,3 +154,42 @@ def test_sync_function_agent(example_suite, tmp_path, monkeypatch):
     store = Store.open(str(tmp_path / "b.db"))
     [conversation] = store.conversations(store.list_runs()[0].id)
     assert conversation.turns[1].content.startswith("You said: Hello, my order O-2002")
+
+
+def test_out_of_range_flags_are_rejected_naming_the_flag(example_suite, tmp_path):
+    for flag, value in (("--scenarios", "-2"), ("--max-cost", "-1"), ("--trials", "0")):
+        result = runner.invoke(app, ["run", str(example_suite.root), flag, value, "--db", str(tmp_path / "x.db")])
+        assert result.exit_code == 2 and flag in result.output, result.output
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_case_state_agent_over_a_real_http_model_server(example_suite, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    db = tmp_path / "cs.db"
+    with StubServer() as server:
+        result = runner.invoke(
+            app,
+            [
+                "run",
+                str(example_suite.root),
+                "--model",
+                "openai:stub",
+                "--base-url",
+                server.base_url,
+                "--agent-config",
+                str(example_suite.root / "agents" / "case-state.yaml"),
+                "--scenario",
+                "late-40min-fee",
+                "--db",
+                str(db),
+            ],
+        )
+        agent_requests = [r for r in server.requests if r.get("tools")]
+    assert result.exit_code == 0, result.output
+    assert len(agent_requests) >= 2
+    after_tool = agent_requests[1]["messages"]
+    assert all(m["role"] != "tool" for m in after_tool)
+    assert after_tool[-1]["role"] == "system" and after_tool[-1]["content"].startswith("CASE STATE")
+    store = Store.open(str(db))
+    [conversation] = store.conversations(store.list_runs()[0].id)
+    assert conversation.turns[1].tool_calls, "the tool call made over HTTP is recorded"

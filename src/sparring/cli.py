@@ -49,6 +49,13 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _stored_run(store: Store, ref: str) -> Run:
+    try:
+        return store.get_run(ref)
+    except RunNotFound as exc:
+        raise _fail(str(exc)) from exc
+
+
 def _run_header(run: Run) -> str:
     s = run.settings
     agent = s.agent_target if s.agent_kind != "reference" else f"reference ({s.agent})"
@@ -203,7 +210,7 @@ def run(
     agent_config: Annotated[
         Path | None, typer.Option(help="YAML agent variant (the suite's agent: section), e.g. agents/case-state.yaml")
     ] = None,
-    scenarios: Annotated[int | None, typer.Option(help="sample this many scenarios (by --seed)")] = None,
+    scenarios: Annotated[int | None, typer.Option(min=1, help="sample this many scenarios (by --seed)")] = None,
     scenario: Annotated[list[str] | None, typer.Option(help="run only this scenario id (repeatable)")] = None,
     eval: Annotated[list[str] | None, typer.Option("--eval", help="run only this evaluation id (repeatable)")] = None,
     trials: Annotated[int, typer.Option(min=1, help="conversations per scenario")] = 1,
@@ -215,7 +222,9 @@ def run(
     max_retries: Annotated[int, typer.Option(min=0, help="retries of a failed model call")] = 5,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="call models even for cached requests")] = False,
     resume: Annotated[str | None, typer.Option(help="finish an interrupted run (id or label)")] = None,
-    max_cost: Annotated[float | None, typer.Option(help="US$: start no conversation that could pass this")] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(min=0.0, help="US$: start no conversation that could pass this")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="estimate calls, tokens and cost; run nothing")] = False,
     gate: Annotated[bool, typer.Option("--gate", help="exit 1 when the suite's gates are not met")] = False,
     junit: Annotated[Path | None, typer.Option(help="write JUnit XML (one test case per evaluation)")] = None,
@@ -279,10 +288,7 @@ def run(
 def report(run_ref: Annotated[str, typer.Argument(help="run id, id prefix or label")], db: DbOption = None) -> None:
     """Print a stored run's pass rates again."""
     store = Store.open(db)
-    try:
-        stored = store.get_run(run_ref)
-    except RunNotFound as exc:
-        raise _fail(str(exc)) from exc
+    stored = _stored_run(store, run_ref)
     verdicts = store.verdicts(stored.id)
     _print_run(stored, summarize(verdicts, stored.evaluation_ids or None), store)
     failing = sorted({v.conversation_id for v in verdicts if v.outcome in (Outcome.FAIL, Outcome.ERROR)})
@@ -300,8 +306,9 @@ def runs(db: DbOption = None, limit: Annotated[int, typer.Option(help="how many,
         table.add_column(column)
     for item in store.list_runs(limit):
         verdicts = store.verdicts(item.id)
-        decided = [v for v in verdicts if v.outcome in (Outcome.PASS, Outcome.FAIL)]
-        rate = f"{sum(v.outcome == Outcome.PASS for v in decided) / len(decided):.0%}" if decided else "—"
+        summaries = summarize(verdicts)
+        decided = sum(x.applicable for x in summaries)
+        rate = _pct(sum(x.passed for x in summaries) / decided if decided else None)
         table.add_row(
             item.id,
             item.label,
@@ -324,10 +331,7 @@ def compare(
 ) -> None:
     """Per evaluation: both pass rates, difference with bootstrap 95% CI, exact McNemar p, regressions, fixes."""
     store = Store.open(db)
-    try:
-        run_a, run_b = store.get_run(baseline), store.get_run(candidate)
-    except RunNotFound as exc:
-        raise _fail(str(exc)) from exc
+    run_a, run_b = _stored_run(store, baseline), _stored_run(store, candidate)
     results = compare_outcomes(
         scenario_outcomes(store.scenario_verdicts(run_a.id)),
         scenario_outcomes(store.scenario_verdicts(run_b.id)),
@@ -433,10 +437,7 @@ def gate_command(
     except SuiteError as exc:
         raise _fail(str(exc)) from exc
     store = Store.open(db)
-    try:
-        stored = store.get_run(run_ref)
-    except RunNotFound as exc:
-        raise _fail(str(exc)) from exc
+    stored = _stored_run(store, run_ref)
     _gate(loaded, stored, store, junit, exit_on_failure=True)
 
 
