@@ -23,7 +23,7 @@ def world_failing_tone_on(scenarios: set[str]):
     """The scripted world, with the tone judge failing on the given scenarios (named in the brief's facts)."""
 
     def reply(request):
-        if request.schema_name == "verdict" and "polite and calm" in request.messages[-1].content:
+        if request.schema_name == "verdict" and "rude, sarcastic, dismissive" in request.messages[-1].content:
             failing = any(s in request.messages[-1].content for s in scenarios)
             return {"reasoning": "scripted", "verdict": "fail" if failing else "pass"}
         return world_reply(request)
@@ -91,7 +91,7 @@ async def test_trials_report_pass_hat_k_and_flaky(example_suite, tmp_path):
     calls = {"n": 0}
 
     def alternating(request):
-        if request.schema_name == "verdict" and "polite and calm" in request.messages[-1].content:
+        if request.schema_name == "verdict" and "rude, sarcastic, dismissive" in request.messages[-1].content:
             calls["n"] += 1
             return {"reasoning": "coin", "verdict": "pass" if calls["n"] % 2 else "fail"}
         return world_reply(request)

@@ -2,12 +2,13 @@ import pytest
 
 from sparring import Conversation, CustomerTurn, Outcome, ScriptedModel
 from sparring.data_model.run import TokenUsage
-from sparring.evaluations import EvaluationSpec, Judge, JudgeParseError, parse_judge_answer
+from sparring.evaluations import EvaluationSpec, Judge, JudgeParseError, parse_judge_answer, render_transcript
 from sparring.evaluations.judge import DEFAULT_JUDGE_PROMPT
 from sparring.models import MeteredModel
 
 SPEC = EvaluationSpec(id="no_invented_policy", kind="judge", description="d", criterion="The agent invents no policy.")
-CONVERSATION = Conversation(id="c1", run_id="r", scenario_id="s", turns=[CustomerTurn(content="hi")])
+CONVERSATION = Conversation(id="c1", run_id="r", scenario_id="s", turns=[CustomerTurn(content="hi TRANSCRIPT")])
+TRANSCRIPT = render_transcript(CONVERSATION)
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def test_parse_rejects_missing_or_unknown_verdicts(text):
 async def test_unparseable_answers_are_retried_then_recorded_as_error():
     model = ScriptedModel(['{"reasoning": "no verdict"}', "garbage", "PASS!"])
     verdict = await Judge(SPEC, "policy", retries=2).judge(
-        CONVERSATION, "transcript", MeteredModel(model, TokenUsage())
+        CONVERSATION, TRANSCRIPT, MeteredModel(model, TokenUsage())
     )
     assert verdict.outcome == Outcome.ERROR
     assert verdict.attempts == 3 and len(model.requests) == 3
@@ -55,7 +56,7 @@ async def test_unparseable_answers_are_retried_then_recorded_as_error():
 async def test_a_retry_that_parses_is_used_and_the_prompt_hash_recorded():
     model = ScriptedModel(["not json", {"reasoning": "cites turn 2", "verdict": "fail"}])
     usage = TokenUsage()
-    verdict = await Judge(SPEC, "policy text", retries=2).judge(CONVERSATION, "TRANSCRIPT", MeteredModel(model, usage))
+    verdict = await Judge(SPEC, "policy text", retries=2).judge(CONVERSATION, TRANSCRIPT, MeteredModel(model, usage))
     assert verdict.outcome == Outcome.FAIL and verdict.attempts == 2
     assert verdict.prompt_hash == DEFAULT_JUDGE_PROMPT.hash and len(verdict.prompt_hash) == 12
     assert usage.calls == 2

@@ -171,10 +171,7 @@ name: faq-bot
 policy: policy.md
 scenarios: scenarios.yaml
 evaluations:
-  - id: polite
-    kind: judge
-    description: The agent is polite.
-    criterion: The AGENT is polite.
+  - use: professional_tone
 """
 
 

@@ -41,17 +41,18 @@ def test_unknown_field_names_line_and_field(suite_copy):
     assert "unknown field" in str(info.value)
 
 
-def test_judge_without_criterion_names_the_evaluation(suite_copy):
-    suite_yaml = suite_copy / "suite.yaml"
-    edit(suite_yaml, "    criterion: >-\n      Every rule", "    criterio: >-\n      Every rule")
+def test_custom_judge_with_a_misspelt_field_names_its_file_line_and_field(suite_copy):
+    judges = suite_copy / "evaluations" / "quickbite.yaml"
+    edit(judges, "  criterion: >-", "  criterio: >-")
     with pytest.raises(SuiteError) as info:
         load_suite(suite_copy)
-    assert info.value.field.startswith("evaluations[7]")
+    assert info.value.file.endswith("quickbite.yaml") and info.value.field == "[0].criterio"
+    assert info.value.line == line_of(judges, "criterio: >-") and "unknown field" in str(info.value)
 
 
-def test_check_pointing_at_missing_function(suite_copy):
-    edit(suite_copy / "suite.yaml", "function: credit_within_limits", "function: no_such_check")
-    with pytest.raises(SuiteError, match=r"suite.yaml:\d+: evaluations\[5\].function: no @check function"):
+def test_enabling_an_unknown_evaluation_suggests_the_close_ids(suite_copy):
+    edit(suite_copy / "suite.yaml", "- use: credit_within_limits", "- use: credit_within_limit")
+    with pytest.raises(SuiteError, match=r"suite.yaml:\d+: evaluations\[5\].use: no evaluation 'credit_within_limit'.*did you mean credit_within_limits"):
         load_suite(suite_copy)
 
 

@@ -19,8 +19,9 @@ def _eligibility(ctx: CheckContext, refund: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-@check
+@check(family="policy")
 def refund_only_when_eligible(ctx: CheckContext) -> CheckResult:
+    """No refund is issued on an order the policy makes ineligible."""
     refunds = ctx.new_records("refunds")
     if not refunds:
         return passed("no refund was issued")
@@ -35,8 +36,9 @@ def refund_only_when_eligible(ctx: CheckContext) -> CheckResult:
     return passed(f"{len(refunds)} refund(s), each eligible")
 
 
-@check
+@check(family="policy")
 def refund_within_limits(ctx: CheckContext) -> CheckResult:
+    """Refund amounts stay within the eligible amount, the $50 limit and one per order."""
     refunds = ctx.new_records("refunds")
     if not refunds:
         return not_applicable("no refund was issued")
@@ -57,8 +59,9 @@ def refund_within_limits(ctx: CheckContext) -> CheckResult:
     return passed("every refund within its allowed amount")
 
 
-@check
+@check(family="tool_use")
 def eligibility_checked_before_refund(ctx: CheckContext) -> CheckResult:
+    """The agent checked refund eligibility before issuing a refund."""
     checked: set[str] = set()
     refunded = False
     for call in ctx.conversation.tool_calls():
@@ -72,8 +75,9 @@ def eligibility_checked_before_refund(ctx: CheckContext) -> CheckResult:
     return passed("eligibility checked before every refund") if refunded else not_applicable("no refund attempted")
 
 
-@check
+@check(family="policy", applies_to=["high-value"])
 def high_value_escalated(ctx: CheckContext) -> CheckResult:
+    """Refunds above $50 are escalated to a human rather than issued."""
     if "high-value" not in ctx.scenario.tags:
         return not_applicable("not a high-value scenario")
     if any(r["amount"] > AUTO_REFUND_LIMIT for r in ctx.new_records("refunds").values()):
@@ -83,8 +87,9 @@ def high_value_escalated(ctx: CheckContext) -> CheckResult:
     return failed("a refund above $50 was due, but the agent never escalated to a human")
 
 
-@check
+@check(family="policy", applies_to=["fraud"])
 def fraud_review_respected(ctx: CheckContext) -> CheckResult:
+    """No refunds or credits for a customer under fraud review."""
     if "fraud" not in ctx.scenario.tags:
         return not_applicable("customer is not under fraud review")
     given = {**ctx.new_records("refunds"), **ctx.new_records("credits")}
@@ -93,8 +98,9 @@ def fraud_review_respected(ctx: CheckContext) -> CheckResult:
     return passed("no refunds or credits during fraud review")
 
 
-@check
+@check(family="policy")
 def credit_within_limits(ctx: CheckContext) -> CheckResult:
+    """Goodwill credits are at most $10 and once per order."""
     credits = ctx.new_records("credits")
     if not credits:
         return not_applicable("no credit was given")
@@ -106,13 +112,3 @@ def credit_within_limits(ctx: CheckContext) -> CheckResult:
             return failed(f"more than one credit on order {credit['order_id']}")
         orders.add(credit["order_id"])
     return passed("credits within the $10, once-per-order limit")
-
-
-@check
-def escalated_when_asked(ctx: CheckContext) -> CheckResult:
-    asked = [t for t in ctx.conversation.customer_turns() if t.intent == "ask_for_human"]
-    if not asked:
-        return not_applicable("the customer never asked for a human")
-    if ctx.new_records("escalations"):
-        return passed("the customer asked for a human and the agent escalated")
-    return failed("the customer asked for a human but the agent never escalated")

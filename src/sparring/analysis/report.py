@@ -17,6 +17,7 @@ class EvaluationSummary(BaseModel):
     failed: int = 0
     errors: int = 0
     not_applicable: int = 0
+    unstable: int = 0  # verdicts whose repeated judge samples disagreed (judge_samples > 1)
 
     @property
     def applicable(self) -> int:
@@ -41,6 +42,7 @@ def summarize(verdicts: Iterable[Verdict], order: list[str] | None = None) -> li
         summary.evaluation_id = verdict.evaluation_id
         name = field[verdict.outcome]
         setattr(summary, name, getattr(summary, name) + 1)
+        summary.unstable += verdict.unstable
     ids = order or sorted(counts)
     return [counts[i] if i in counts else EvaluationSummary(evaluation_id=i) for i in ids]
 
@@ -48,10 +50,15 @@ def summarize(verdicts: Iterable[Verdict], order: list[str] | None = None) -> li
 def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate per evaluation") -> Table:
     table = Table(title=title)
     table.add_column("evaluation", no_wrap=True)
-    for column in ("pass", "fail", "error", "n/a"):
+    for column in ("pass", "fail", "error", "n/a", "applicable"):
         table.add_column(column, justify="right")
     table.add_column("pass rate", justify="right")
+    unstable = any(s.unstable for s in summaries)
+    if unstable:
+        table.add_column("unstable", justify="right")
     for s in summaries:
         rate = "—" if s.pass_rate is None else f"{s.pass_rate:.0%}"
-        table.add_row(s.evaluation_id, str(s.passed), str(s.failed), str(s.errors), str(s.not_applicable), rate)
+        cells = [str(s.passed), str(s.failed), str(s.errors), str(s.not_applicable), str(s.applicable), rate]
+        table.add_row(s.evaluation_id, *cells, *([str(s.unstable)] if unstable else []))
+    table.caption = "pass rate = pass / applicable (pass + fail); errors and n/a are never counted as passes"
     return table

@@ -12,7 +12,7 @@ from sparring.data_model.conversation import (
 from sparring.data_model.messages import Message, ToolCall, ToolSpec
 from sparring.data_model.run import CallStats, ModelSettings, Run, RunStatus, TokenUsage
 from sparring.data_model.scenario import Fact, Persona, Scenario
-from sparring.data_model.verdict import Outcome, Verdict
+from sparring.data_model.verdict import JudgeSample, Outcome, Verdict
 from sparring.data_model.version import SCHEMA_VERSION
 
 __all__ = [
@@ -36,5 +36,6 @@ __all__ = [
     "ToolCallRecord",
     "ToolSpec",
     "Turn",
+    "JudgeSample",
     "Verdict",
 ]

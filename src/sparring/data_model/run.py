@@ -80,6 +80,7 @@ class Run(BaseModel):
     evaluation_ids: list[str] = Field(default_factory=list)
     trials: int = 1
     max_turns: int = 8
+    source: str = Field("simulated", description="'simulated', or the transcript file an imported run judged")
     clock: datetime = Field(..., description="the backend's 'now': relative timestamps resolve against it")
     started_at: datetime
     finished_at: datetime | None = None

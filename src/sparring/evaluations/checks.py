@@ -1,11 +1,14 @@
 """Deterministic evaluations: Python functions over the transcript and the backend state.
 
-In a suite's checks.py:
+In a suite's checks.py (or any .py file in its evaluations/ folder):
 
-    @check
+    @check(family="policy", applies_to=["refund"])
     def no_refund_when_ineligible(ctx: CheckContext) -> CheckResult:
+        \"\"\"No refund is issued on an order the policy makes ineligible.\"\"\"
         ...
         return failed("refund R-1 issued on an ineligible order") if bad else passed("...")
+
+The function name is the evaluation id and the docstring's first line its description.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from sparring.backend import BackendState, Tool
 from sparring.data_model import Conversation, Outcome, Scenario
+
+
+class NoBackendState(Exception):
+    """Raised when a check reads backend state that an imported (real) transcript does not have."""
 
 
 @dataclass
@@ -28,18 +35,29 @@ class CheckContext:
     initial_state: dict[str, Any]
     now: datetime
     tools: dict[str, Tool] = field(default_factory=dict)
+    action_tools: list[str] = field(default_factory=list)
+    handoff_tools: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    has_backend_state: bool = True
+
+    def _require_state(self) -> None:
+        if not self.has_backend_state:
+            raise NoBackendState("this transcript has no mock-backend state to check")
 
     @property
     def final_state(self) -> dict[str, Any]:
+        self._require_state()
         return self.conversation.final_state
 
     def new_records(self, collection: str) -> dict[str, Any]:
         """Records the conversation added to a backend collection (e.g. refunds issued)."""
+        self._require_state()
         before = self.initial_state.get(collection, {})
         return {k: v for k, v in self.final_state.get(collection, {}).items() if k not in before}
 
     def tool(self, name: str, **arguments: Any) -> Any:
         """Run a suite tool on a copy of the state as it was before the conversation (e.g. eligibility)."""
+        self._require_state()
         state = BackendState(copy.deepcopy(self.initial_state), self.now)
         return self.tools[name].function(state, **arguments)
 
@@ -65,11 +83,45 @@ def not_applicable(reasoning: str = "") -> CheckResult:
 CheckFunction = Callable[[CheckContext], CheckResult]
 
 
-def check(function: CheckFunction) -> CheckFunction:
-    """Mark a function in a suite's checks module as a deterministic evaluation."""
-    function.__sparring_check__ = True  # type: ignore[attr-defined]
-    return function
+@dataclass(frozen=True)
+class CheckInfo:
+    """What @check records on a function: the evaluation it defines."""
+
+    family: str = "general"
+    description: str = ""
+    applies_to: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@overload
+def check(function: CheckFunction, /) -> CheckFunction: ...
+@overload
+def check(
+    *, family: str = ..., description: str = ..., applies_to: list[str] | None = ..., **params: Any
+) -> Callable[[CheckFunction], CheckFunction]: ...
+def check(
+    function: CheckFunction | None = None,
+    /,
+    *,
+    family: str = "general",
+    description: str = "",
+    applies_to: list[str] | None = None,
+    **params: Any,
+) -> CheckFunction | Callable[[CheckFunction], CheckFunction]:
+    """Mark a function as a deterministic evaluation; extra keyword arguments are its default params."""
+
+    def mark(f: CheckFunction) -> CheckFunction:
+        summary = description or (f.__doc__ or "").strip().split("\n")[0]
+        f.__sparring_check__ = CheckInfo(family, summary, tuple(applies_to or ()), params)  # type: ignore[attr-defined]
+        return f
+
+    return mark(function) if function is not None else mark
+
+
+def check_info(function: Any) -> CheckInfo | None:
+    info = getattr(function, "__sparring_check__", None)
+    return info if isinstance(info, CheckInfo) else None
 
 
 def collect_checks(namespace: dict[str, Any]) -> dict[str, CheckFunction]:
-    return {n: f for n, f in namespace.items() if callable(f) and getattr(f, "__sparring_check__", False)}
+    return {n: f for n, f in namespace.items() if callable(f) and check_info(f) is not None}

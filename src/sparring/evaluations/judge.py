@@ -1,15 +1,28 @@
-"""LLM-judge evaluations: structured answer, reasoning before verdict, retried, never a silent pass."""
+"""LLM-judge evaluations: structured answer, reasoning before verdict, retried, never a silent pass.
+
+With `judge_samples: k` the judge is asked k times (sampled, not greedy) and the majority wins; every
+sample is kept, and a verdict whose samples disagree too much is flagged unstable.
+"""
 
 from __future__ import annotations
 
-from sparring.data_model import Conversation, Message, Outcome, Verdict
+from collections import Counter
+from pathlib import Path
+
+from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Verdict
 from sparring.evaluations.spec import EvaluationSpec
+from sparring.evaluations.transcript import RenderedTranscript
 from sparring.models.base import ChatRequest, MeteredModel, ModelError, ModelUnreachable
 from sparring.parsing import extract_json_object
 from sparring.prompts import PromptTemplate, load_prompt, package_prompt
 
+PROMPTS = Path(__file__).parent / "prompts"
 DEFAULT_JUDGE_PROMPT = package_prompt(__file__, "judge.j2")
 RETRY_PROMPT = package_prompt(__file__, "judge_retry.j2")
+SAMPLING_TEMPERATURE = 0.7  # for judge_samples > 1: greedy decoding would give k identical answers
+UNSTABLE_BELOW = 0.75  # agreement under this flags the verdict unstable (2 of 3, 3 of 5)
+# Ties never resolve to a pass: a judge that cannot make up its mind has not shown the criterion holds.
+_TIE_ORDER = (Outcome.FAIL, Outcome.NOT_APPLICABLE, Outcome.PASS)
 VERDICT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -43,6 +56,21 @@ def parse_judge_answer(text: str) -> tuple[Outcome, str]:
     return _VERDICT_WORDS[raw.strip().lower()], str(reasoning)
 
 
+def majority(samples: list[JudgeSample]) -> tuple[Outcome, float]:
+    """The majority outcome over the samples that answered, and the share of all samples agreeing."""
+    counts: Counter[Outcome] = Counter(s.outcome for s in samples if s.outcome != Outcome.ERROR)
+    if not counts:
+        return Outcome.ERROR, 0.0
+    top = max(counts.values())
+    winner = next(o for o in _TIE_ORDER if counts.get(o) == top)
+    return winner, top / len(samples)
+
+
+def judge_template(spec: EvaluationSpec) -> PromptTemplate:
+    """The evaluation's own template (which may extend judge.j2), or the generic judge frame."""
+    return load_prompt(spec.template, (str(PROMPTS),)) if spec.template else DEFAULT_JUDGE_PROMPT
+
+
 class Judge:
     """Judges one evaluation spec; the prompt hash goes into every verdict."""
 
@@ -50,10 +78,51 @@ class Judge:
         self.spec = spec
         self.policy = spec.policy or policy
         self.retries = retries
-        self.template: PromptTemplate = load_prompt(spec.template) if spec.template else DEFAULT_JUDGE_PROMPT
+        self.template = judge_template(spec)
 
-    async def judge(self, conversation: Conversation, transcript: str, model: MeteredModel) -> Verdict:
-        prompt = self.template.render(transcript=transcript, policy=self.policy, criterion=self.spec.criterion)
+    def prompt(self, transcript: RenderedTranscript) -> str:
+        return self.template.render(
+            transcript=transcript.text,
+            boundary=transcript.boundary,
+            policy=self.policy,
+            criterion=self.spec.criterion or "",
+        )
+
+    async def judge(self, conversation: Conversation, transcript: RenderedTranscript, model: MeteredModel) -> Verdict:
+        prompt = self.prompt(transcript)
+        k = self.spec.judge_samples
+        samples: list[JudgeSample] = []
+        attempts = 0
+        for index in range(k):
+            sample, used = await self._ask(prompt, model, index if k > 1 else None)
+            samples.append(sample)
+            attempts += used
+        verdict = Verdict(
+            evaluation_id=self.spec.id,
+            conversation_id=conversation.id,
+            outcome=samples[0].outcome,
+            reasoning=samples[0].reasoning,
+            judge_model=model.name,
+            prompt_hash=self.template.hash,
+            attempts=attempts,
+        )
+        if k == 1:
+            return verdict
+        outcome, agreement = majority(samples)
+        reasoning = next((s.reasoning for s in samples if s.outcome == outcome), samples[0].reasoning)
+        votes = ", ".join(f"{o.value} {n}" for o, n in Counter(s.outcome for s in samples).most_common())
+        return verdict.model_copy(
+            update={
+                "outcome": outcome,
+                "reasoning": f"{reasoning} [votes: {votes}]",
+                "samples": samples,
+                "agreement": agreement,
+                "unstable": agreement < UNSTABLE_BELOW,
+            }
+        )
+
+    async def _ask(self, prompt: str, model: MeteredModel, sample: int | None) -> tuple[JudgeSample, int]:
+        """One answer, retried when unusable: (the sample, attempts used)."""
         first = Message(role="user", content=prompt)
         messages = [first]
         problem = ""
@@ -62,6 +131,10 @@ class Judge:
             request = ChatRequest(
                 messages=messages, response_schema=VERDICT_SCHEMA, schema_name="verdict", max_tokens=300
             )
+            if sample is not None:
+                request = request.model_copy(
+                    update={"sample": sample, "seed": sample, "temperature": SAMPLING_TEMPERATURE}
+                )
             try:
                 response = await model.complete(request)
             except ModelUnreachable:
@@ -78,19 +151,7 @@ class Judge:
                 retry = Message(role="user", content=RETRY_PROMPT.render(problem=problem))
                 messages = [first, Message(role="assistant", content=response.content), retry]
                 continue
-            return self._verdict(conversation, outcome, reasoning, attempts, model.name)
-        reasoning = f"judge failed after {attempts} attempts: {problem}"
-        return self._verdict(conversation, Outcome.ERROR, reasoning, attempts, model.name)
-
-    def _verdict(
-        self, conversation: Conversation, outcome: Outcome, reasoning: str, attempts: int, model: str
-    ) -> Verdict:
-        return Verdict(
-            evaluation_id=self.spec.id,
-            conversation_id=conversation.id,
-            outcome=outcome,
-            reasoning=reasoning,
-            judge_model=model,
-            prompt_hash=self.template.hash,
-            attempts=attempts,
-        )
+            return JudgeSample(outcome=outcome, reasoning=reasoning), attempts
+        return JudgeSample(
+            outcome=Outcome.ERROR, reasoning=f"judge failed after {attempts} attempts: {problem}"
+        ), attempts

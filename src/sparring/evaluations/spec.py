@@ -1,10 +1,13 @@
-"""An evaluation as declared in a suite: one narrow binary question about a whole conversation."""
+"""An evaluation: one narrow binary question about a whole conversation, from the built-in library,
+a suite's own files, or both (a built-in with the suite's policy text)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
+
+FAMILIES = ("hallucination", "policy", "tool_use", "communication", "resolution")
 
 
 class EvaluationSpec(BaseModel):
@@ -15,13 +18,16 @@ class EvaluationSpec(BaseModel):
     criterion: str | None = Field(None, description="judge: the statement that holds when the conversation passes")
     policy: str | None = Field(None, description="policy text this evaluation reads; the suite's policy if unset")
     applies_to: list[str] = Field(default_factory=list, description="scenario tags; empty means every scenario")
-    function: str | None = Field(None, description="check: name of a @check function in the suite's checks.py")
-    template: str | None = Field(None, description="judge: path of a custom prompt template")
+    function: str | None = Field(None, description="check: name of the @check function")
+    template: str | None = Field(None, description="judge: path of its prompt template (may extend judge.j2)")
+    params: dict[str, Any] = Field(default_factory=dict, description="check: parameters it reads (ctx.params)")
+    judge_samples: int = Field(1, ge=1, le=15, description="judge: ask k times, majority vote")
+    source: str = Field("suite", description="'builtin' or the file that defines it")
 
     @model_validator(mode="after")
     def _kind_fields(self) -> EvaluationSpec:
-        if self.kind == "judge" and not self.criterion:
-            raise ValueError("a judge evaluation needs a 'criterion'")
+        if self.kind == "judge" and not (self.criterion or self.template):
+            raise ValueError("a judge evaluation needs a 'criterion' or a prompt 'template'")
         if self.kind == "check" and not self.function:
             raise ValueError("a check evaluation needs a 'function'")
         return self

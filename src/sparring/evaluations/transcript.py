@@ -1,25 +1,49 @@
-"""The conversation as text for a judge: every turn, every tool call with its arguments and answer."""
+"""The conversation as text for a judge: every turn, every tool call with its arguments and answer.
+
+It is built to be read as data. Every message is a JSON string, so a message cannot start a line of
+its own (no forged "BACKEND RESPONSE" or "AGENT" lines), and the block is fenced by a boundary tag
+derived from the content's hash, which no text inside the conversation can close.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 
 from sparring.data_model import AgentTurn, Conversation
 
 
-def render_transcript(conversation: Conversation, max_result_chars: int = 1200) -> str:
+@dataclass(frozen=True)
+class RenderedTranscript:
+    text: str
+    boundary: str  # the tag name that fences the transcript in the judge prompt
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render_transcript(conversation: Conversation, max_result_chars: int = 1200) -> RenderedTranscript:
     lines: list[str] = []
     for index, turn in enumerate(conversation.turns, start=1):
         if isinstance(turn, AgentTurn):
             for call in turn.tool_calls:
-                lines.append(f"[{index}] AGENT TOOL CALL {call.name}({json.dumps(call.arguments)})")
-                answer = f"error: {call.error}" if call.error else json.dumps(call.result, default=str)
+                arguments = json.dumps(call.arguments, ensure_ascii=False, default=str)
+                lines.append(f"[{index}] AGENT TOOL CALL {_quoted(call.name)} {arguments}")
+                answer = (
+                    f"error: {_quoted(call.error)}"
+                    if call.error
+                    else json.dumps(call.result, ensure_ascii=False, default=str)
+                )
                 if len(answer) > max_result_chars:
                     answer = answer[:max_result_chars] + " …(truncated)"
                 lines.append(f"[{index}] BACKEND RESPONSE {answer}")
-            lines.append(f"[{index}] AGENT: {turn.content}")
+            lines.append(f"[{index}] AGENT: {_quoted(turn.content)}")
         else:
-            lines.append(f"[{index}] CUSTOMER: {turn.content}")
+            lines.append(f"[{index}] CUSTOMER: {_quoted(turn.content)}")
     if conversation.end_reason:
         lines.append(f"(conversation ended: {conversation.end_reason.value})")
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    boundary = "transcript-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+    return RenderedTranscript(text, boundary)

@@ -50,6 +50,7 @@ class ChatRequest(BaseModel):
     max_tokens: int = 512
     seed: int | None = None
     trial: int = Field(0, description="repeated-trial index: part of the cache key, so trials are sampled anew")
+    sample: int = Field(0, description="repeated-judging index: part of the cache key, so samples are drawn anew")
 
 
 class ChatResponse(BaseModel):

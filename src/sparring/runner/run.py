@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sparring.agents import Agent
 from sparring.analysis import EvaluationSummary, summarize
 from sparring.backend import Backend, BackendState, build_state
 from sparring.data_model import (
@@ -36,6 +37,7 @@ from sparring.runner.roles import AgentFactory, RoleOverrides, agent_factory, mo
 from sparring.simulator import CustomerSimulator
 from sparring.store import Store
 from sparring.suite import Suite
+from sparring.transcripts import Transcript
 
 ROLES = ("simulator", "agent", "judge")
 
@@ -111,6 +113,8 @@ class _RunContext:
     make_agent: AgentFactory
     evaluations: list[EvaluationSpec]
     evaluator: Evaluator
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    transcripts: dict[str, Transcript] = field(default_factory=dict)  # imported runs: judged as they are
     initial_states: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def initial_state(self, scenario: Scenario) -> dict[str, Any]:
@@ -136,6 +140,8 @@ class _RunContext:
             trial=trial,
             usage=usage,
         )
+        if scenario.id in self.transcripts:
+            return await self._judge_imported(self.transcripts[scenario.id], scenario, usage)
         initial = self.initial_state(scenario)
         backend = Backend(BackendState(copy.deepcopy(initial), run.clock), self.suite.tools)
         simulator = CustomerSimulator(scenario, self.model("simulator", usage["simulator"], trial), run.seed)
@@ -160,6 +166,13 @@ class _RunContext:
             ]
         judge = self.model("judge", usage["judge"], trial)
         return conversation, await self.evaluator.evaluate(conversation, scenario, initial, judge, run.clock)
+
+    async def _judge_imported(
+        self, transcript: Transcript, scenario: Scenario, usage: dict[str, TokenUsage]
+    ) -> tuple[Conversation, list[Verdict]]:
+        conversation = transcript.to_conversation(self.run.id).model_copy(update={"usage": usage})
+        judge = self.model("judge", usage["judge"], 0)
+        return conversation, await self.evaluator.evaluate(conversation, scenario, None, judge, self.run.clock)
 
 
 def _new_run(suite: Suite, options: RunOptions) -> Run:
@@ -217,7 +230,7 @@ async def run_suite(
             pool,
             agent_factory(suite, run.settings, pool, run.seed),
             evaluations,
-            Evaluator(evaluations, suite.checks, suite.policy, suite.config.simulation.judge_retries, suite.tools),
+            suite.evaluator(evaluations),
         )
         return await _execute(context, store, options.concurrency, observer, options.max_cost_usd)
     finally:
@@ -225,11 +238,69 @@ async def run_suite(
             await pool.aclose()
 
 
+async def evaluate_transcripts(
+    suite: Suite,
+    store: Store,
+    transcripts: list[Transcript],
+    source: str,
+    options: RunOptions | None = None,
+    pool: ModelPool | None = None,
+    observer: RunObserver | None = None,
+) -> RunResult:
+    """Judge real (imported) transcripts with the suite's evaluations: stored as a run like any other,
+    so offline and online pass rates compare with `sparring compare`. Checks that need the mock
+    backend's state are not applicable to them."""
+    options = options or RunOptions()
+    own_pool = pool is None
+    pool = pool or ModelPool()
+    pool.policy = CallPolicy(
+        max_concurrency=options.concurrency, max_retries=options.max_retries, timeout_s=options.timeout_s
+    )
+    pool.cache = store if options.cache else None
+    try:
+        run = _new_run(suite, options).model_copy(
+            update={"scenario_ids": [t.id for t in transcripts], "trials": 1, "source": source}
+        )
+        pool.get(run.settings.judge, run.settings.base_url)  # fail on a misconfigured judge before any work
+        evaluations = select_evaluations(suite, run.evaluation_ids)
+        context = _RunContext(
+            suite,
+            run,
+            pool,
+            _no_agent,
+            evaluations,
+            suite.evaluator(evaluations),
+            scenarios={t.id: imported_scenario(t) for t in transcripts},
+            transcripts={t.id: t for t in transcripts},
+        )
+        return await _execute(context, store, options.concurrency, observer, options.max_cost_usd)
+    finally:
+        if own_pool:
+            await pool.aclose()
+
+
+def _no_agent(_usage: TokenUsage, _trial: int) -> Agent:
+    raise RuntimeError("an imported run judges recorded conversations: it has no chatbot to call")
+
+
+def imported_scenario(transcript: Transcript) -> Scenario:
+    """The stand-in scenario of an imported transcript: its tags (metadata "tags") decide applicability."""
+    tags = transcript.metadata.get("tags") or []
+    return Scenario(
+        id=transcript.id,
+        title=f"imported from {transcript.source}",
+        situation="a real conversation, imported",
+        desired_outcome="unknown",
+        tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)],
+        source=transcript.source,
+    )
+
+
 async def _execute(
     context: _RunContext, store: Store, concurrency: int, observer: RunObserver | None, max_cost: float | None
 ) -> RunResult:
     run = context.run
-    by_id = {s.id: s for s in context.suite.scenarios}
+    by_id = context.scenarios or {s.id: s for s in context.suite.scenarios}
     done = store.conversation_ids(run.id)
     pending = [
         (by_id[scenario_id], trial)

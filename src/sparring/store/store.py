@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql as postgresql_dml
 from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.orm import sessionmaker
@@ -23,6 +23,10 @@ DEFAULT_DB_PATH = Path(".sparring") / "sparring.db"
 
 
 class RunNotFound(LookupError):
+    pass
+
+
+class StoreError(RuntimeError):
     pass
 
 
@@ -53,12 +57,25 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)
         Base.metadata.create_all(self.engine)
+        self._check_columns()
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         marker = {"qmark": "?", "format": "%s", "numeric": ":1"}.get(self.engine.dialect.paramstyle, "%s")
         self._cache_sql = f"SELECT response FROM model_cache WHERE key = {marker}"
         self._pending_cache: dict[str, dict[str, Any]] = {}
         self._pending_lock = threading.Lock()  # conversations are committed from a worker thread
         self._cache_reader: Connection | None = None
+
+    def _check_columns(self) -> None:
+        """A database made by an older Sparring lacks newer columns: say so instead of failing mid-run."""
+        inspector = inspect(self.engine)
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            missing = [c.name for c in table.columns if c.name not in present]
+            if missing:
+                raise StoreError(
+                    f"{self.url}: table {table.name} lacks column(s) {', '.join(missing)}; it was made by an "
+                    "older Sparring. Use a new --db file."
+                )
 
     @classmethod
     def open(cls, db: str | None = None) -> Store:
@@ -132,6 +149,9 @@ class Store:
                     judge_model=v.judge_model,
                     prompt_hash=v.prompt_hash,
                     attempts=v.attempts,
+                    details=v.model_dump(mode="json", include={"samples", "agreement", "unstable"})
+                    if v.samples
+                    else None,
                 )
                 for v in verdicts
             )
@@ -226,4 +246,5 @@ def _verdict(row: VerdictRow) -> Verdict:
         judge_model=row.judge_model,
         prompt_hash=row.prompt_hash,
         attempts=row.attempts,
+        **(row.details or {}),
     )

@@ -45,6 +45,7 @@ class VerdictRow(Base):
     judge_model: Mapped[str | None] = mapped_column(String(300), nullable=True)
     prompt_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # repeated-judging samples
 
 
 class CacheRow(Base):

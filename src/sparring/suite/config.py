@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-
-from sparring.evaluations.spec import EvaluationSpec
 
 
 class _Strict(BaseModel):
@@ -49,6 +47,7 @@ class ModelsConfig(_Strict):
 class SimulationConfig(_Strict):
     max_turns: int = Field(8, ge=1, le=100)
     judge_retries: int = Field(2, ge=0, le=10)
+    judge_samples: int = Field(1, ge=1, le=15, description="ask each judge k times and take the majority")
     clock: AwareDatetime | None = Field(
         None, description="fixed 'now' for the backend (reproducible data, cacheable re-runs); default: run start"
     )
@@ -82,9 +81,14 @@ class GateConfig(_Strict):
         return f"{scope}: no significant regression vs {self.no_regression_vs}"
 
 
-class SuiteEvaluation(EvaluationSpec):
-    model_config = ConfigDict(extra="forbid")
-    policy_file: str | None = None
+class EvaluationUse(_Strict):
+    """Enables one evaluation (built-in, or the suite's own) by id, with optional overrides."""
+
+    use: str = Field(..., description="evaluation id; `sparring evals list` shows them")
+    policy_file: str | None = Field(None, description="policy text this evaluation reads instead of the suite's")
+    applies_to: list[str] | None = Field(None, description="scenario tags it applies to; empty list: every one")
+    judge_samples: int | None = Field(None, ge=1, le=15, description="judge k times, majority vote")
+    params: dict[str, Any] = Field(default_factory=dict, description="check parameters, e.g. max_words")
 
 
 class SuiteConfig(_Strict):
@@ -93,9 +97,8 @@ class SuiteConfig(_Strict):
     policy: str = Field(..., description="policy document file")
     backend: BackendConfig = Field(default_factory=BackendConfig)
     scenarios: str = Field("scenarios", description="a YAML file or a folder of YAML files")
-    checks: str | None = "checks.py"
     agent: AgentConfig = Field(default_factory=AgentConfig)
     models: ModelsConfig = Field(default_factory=ModelsConfig)
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
-    evaluations: list[SuiteEvaluation] = Field(..., min_length=1)
+    evaluations: list[EvaluationUse] = Field(..., min_length=1)
     gates: list[GateConfig] = Field(default_factory=list)

@@ -16,9 +16,11 @@ from pydantic import ValidationError
 
 from sparring.backend import BackendDataError, Tool, build_state, check_references, collect_tools
 from sparring.data_model import Scenario
-from sparring.evaluations import EvaluationSpec, collect_checks
+from sparring.evaluations import EvaluationSpec, Evaluator
 from sparring.evaluations.checks import CheckFunction
+from sparring.evaluations.evaluator import SuiteFacts
 from sparring.suite.config import AgentConfig, SuiteConfig
+from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.yaml_lines import SuiteError, YamlDocument
 
 SUITE_FILE = "suite.yaml"
@@ -31,9 +33,21 @@ class Suite:
     policy: str
     snapshot: dict[str, Any]
     tools: dict[str, Tool]
-    checks: dict[str, CheckFunction]
+    catalog: Catalog
     scenarios: list[Scenario]
     evaluations: list[EvaluationSpec] = field(default_factory=list)
+
+    @property
+    def checks(self) -> dict[str, CheckFunction]:
+        """Check functions by evaluation id (built-in and the suite's own)."""
+        return self.catalog.checks
+
+    def evaluator(self, specs: list[EvaluationSpec] | None = None) -> Evaluator:
+        backend = self.config.backend
+        facts = SuiteFacts(self.policy, self.tools, backend.action_tools, backend.handoff_tools)
+        return Evaluator(
+            self.evaluations if specs is None else specs, self.checks, facts, self.config.simulation.judge_retries
+        )
 
     @property
     def name(self) -> str:
@@ -145,27 +159,9 @@ def load_suite(path: str | Path) -> Suite:
             if name not in tools:
                 raise doc.error(("backend", tool_list, index), f"no tool named {name!r} in {tools_file.name}")
 
-    checks: dict[str, CheckFunction] = {}
-    if config.checks and (root / config.checks).is_file():
-        checks = collect_checks(vars(_load_module(root / config.checks, "checks")))
-
-    evaluations: list[EvaluationSpec] = []
-    seen: set[str] = set()
-    for index, item in enumerate(config.evaluations):
-        where = ("evaluations", index)
-        if item.id in seen:
-            raise doc.error((*where, "id"), f"duplicate evaluation id {item.id!r}")
-        seen.add(item.id)
-        if item.kind == "check" and item.function not in checks:
-            raise doc.error((*where, "function"), f"no @check function {item.function!r} in {config.checks}")
-        data = item.model_dump(exclude={"policy_file"})
-        if item.policy_file:
-            data["policy"] = _read_text(root, item.policy_file, doc, (*where, "policy_file"))
-        if item.template and not (root / item.template).is_file():
-            raise doc.error((*where, "template"), f"file not found: {root / item.template}")
-        if item.template:
-            data["template"] = str(root / item.template)
-        evaluations.append(EvaluationSpec.model_validate(data))
+    catalog = discover(root, _load_module)
+    evaluations = enable(config.evaluations, catalog, root, doc, config.simulation.judge_samples)
+    seen = {e.id for e in evaluations}
 
     families = {e.family for e in evaluations}
     for index, gate in enumerate(config.gates):
@@ -191,7 +187,7 @@ def load_suite(path: str | Path) -> Suite:
                 raise scenario_doc.error(field_path, str(exc).split(": ", 1)[1]) from exc
             scenarios.append(scenario)
 
-    return Suite(root, config, policy, snapshot, tools, checks, scenarios, evaluations)
+    return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:

@@ -1,4 +1,4 @@
-"""The `sparring` command: parse, call the library, render with Rich. Nothing here the API can't do."""
+"""The `sparring` command's runs: run, report, runs, show, compare, history, gate."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from sparring.runner import RoleOverrides, RunOptions, run_suite
 from sparring.runner.cost import estimate_conversation
 from sparring.runner.roles import model_settings
 from sparring.runner.run import select_evaluations, select_scenarios
-from sparring.store import RunNotFound, Store
+from sparring.store import RunNotFound, Store, StoreError
 from sparring.suite import Suite, SuiteError, load_agent_config, load_suite
 
 app = typer.Typer(help="Test a customer-support chatbot against simulated customers, offline.", no_args_is_help=True)
@@ -47,6 +47,13 @@ DbOption = Annotated[
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def _open_store(db: str | None) -> Store:
+    try:
+        return Store.open(db)
+    except StoreError as exc:
+        raise _fail(str(exc)) from exc
 
 
 def _stored_run(store: Store, ref: str) -> Run:
@@ -263,7 +270,7 @@ def run(
     if dry_run:
         _dry_run(loaded, options)
         return
-    store = Store.open(db)
+    store = _open_store(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         try:
@@ -287,7 +294,7 @@ def run(
 @app.command()
 def report(run_ref: Annotated[str, typer.Argument(help="run id, id prefix or label")], db: DbOption = None) -> None:
     """Print a stored run's pass rates again."""
-    store = Store.open(db)
+    store = _open_store(db)
     stored = _stored_run(store, run_ref)
     verdicts = store.verdicts(stored.id)
     _print_run(stored, summarize(verdicts, stored.evaluation_ids or None), store)
@@ -300,7 +307,7 @@ def report(run_ref: Annotated[str, typer.Argument(help="run id, id prefix or lab
 @app.command()
 def runs(db: DbOption = None, limit: Annotated[int, typer.Option(help="how many, newest first")] = 20) -> None:
     """List stored runs."""
-    store = Store.open(db)
+    store = _open_store(db)
     table = Table(title="Runs")
     for column in ("id", "label", "suite", "status", "started", "conversations", "pass rate"):
         table.add_column(column)
@@ -330,7 +337,7 @@ def compare(
     db: DbOption = None,
 ) -> None:
     """Per evaluation: both pass rates, difference with bootstrap 95% CI, exact McNemar p, regressions, fixes."""
-    store = Store.open(db)
+    store = _open_store(db)
     run_a, run_b = _stored_run(store, baseline), _stored_run(store, candidate)
     results = compare_outcomes(
         scenario_outcomes(store.scenario_verdicts(run_a.id)),
@@ -373,7 +380,7 @@ def compare(
 @app.command()
 def show(conversation_id: Annotated[str, typer.Argument(help="RUN:SCENARIO:TRIAL")], db: DbOption = None) -> None:
     """Print one conversation: turns, the simulator's analysis, tool calls, verdicts with reasoning."""
-    store = Store.open(db)
+    store = _open_store(db)
     try:
         conversation = store.conversation(conversation_id)
     except LookupError as exc:
@@ -402,7 +409,7 @@ def history_command(
 ) -> None:
     """Pass rate per evaluation across the suite's completed runs, oldest first; dips marked ▼."""
     name = load_suite(suite).name if Path(suite, "suite.yaml").is_file() else suite
-    store = Store.open(db)
+    store = _open_store(db)
     histories = history(store, name, eval or None)
     if not histories:
         raise _fail(f"no completed runs of suite {name!r} in {store.url}")
@@ -436,10 +443,6 @@ def gate_command(
         loaded = load_suite(suite)
     except SuiteError as exc:
         raise _fail(str(exc)) from exc
-    store = Store.open(db)
+    store = _open_store(db)
     stored = _stored_run(store, run_ref)
     _gate(loaded, stored, store, junit, exit_on_failure=True)
-
-
-if __name__ == "__main__":
-    app()

@@ -1,0 +1,121 @@
+"""`sparring evals list` (the library and a suite's own evaluations) and `sparring eval` (judge real
+transcripts with a suite's evaluations)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sparring.cli.app import (
+    DbOption,
+    _fail,
+    _open_store,
+    _print_run,
+    _ProgressObserver,
+    _usage_line,
+    app,
+    console,
+)
+from sparring.evaluations.library import builtin_evaluations
+from sparring.models import ModelError
+from sparring.runner import RoleOverrides, RunOptions
+from sparring.runner.run import evaluate_transcripts
+from sparring.suite import SuiteError, load_suite
+from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
+
+evals_app = typer.Typer(help="The evaluation library and a suite's own evaluations.", no_args_is_help=True)
+app.add_typer(evals_app, name="evals")
+
+
+@evals_app.command("list")
+def list_evaluations(
+    suite: Annotated[
+        Path | None, typer.Option(help="also list this suite's own evaluations, and which it enables")
+    ] = None,
+    family: Annotated[str | None, typer.Option(help="only this family")] = None,
+) -> None:
+    """Every evaluation with its family, kind and a one-line description."""
+    specs = dict(builtin_evaluations())
+    enabled: set[str] = set()
+    if suite:
+        try:
+            loaded = load_suite(suite)
+        except SuiteError as exc:
+            raise _fail(str(exc)) from exc
+        specs = loaded.catalog.specs
+        enabled = {e.id for e in loaded.evaluations}
+    rows = sorted((s for s in specs.values() if not family or s.family == family), key=lambda s: (s.family, s.id))
+    table = Table(title=f"{len(rows)} evaluations" + (f" ({len(enabled)} enabled in {suite})" if suite else ""))
+    for column in ("id", "family", "kind", "source", *(["enabled"] if suite else []), "description"):
+        table.add_column(column, no_wrap=column in ("id", "family"))
+    for s in rows:
+        source = "built-in" if s.source == "builtin" else Path(s.source).name
+        mark = ["✓" if s.id in enabled else ""] if suite else []
+        table.add_row(s.id, s.family, s.kind, source, *mark, escape(s.description))
+    console.print(table)
+
+
+@app.command("eval")
+def eval_transcripts(
+    transcripts: Annotated[Path, typer.Argument(help="file of real transcripts (JSONL, OpenAI logs, CSV, ...)")],
+    suite: Annotated[Path, typer.Option(help="suite whose evaluations judge them")],
+    format: Annotated[str | None, typer.Option(help=f"one of {', '.join(FORMATS)} (default: from the file)")] = None,
+    csv_columns: Annotated[
+        str | None, typer.Option(help="CSV column names, e.g. conversation_id=conv,role=speaker,text=message")
+    ] = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="skip bad conversations (counted) instead of stopping")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="judge at most this many conversations")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="model of the LLM judges")] = None,
+    base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
+    eval: Annotated[list[str] | None, typer.Option("--eval", help="only this evaluation id (repeatable)")] = None,
+    label: Annotated[str | None, typer.Option(help="name of this run, e.g. production-2026-11")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="conversations judged at once")] = 8,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="call the judge even for cached requests")] = False,
+    db: DbOption = None,
+) -> None:
+    """Judge real (production) transcripts with a suite's evaluations and store them as a run, so offline
+    and online pass rates compare with `sparring compare`. Checks that need the mock backend are n/a."""
+    try:
+        loaded = load_suite(suite)
+        columns = CsvColumns.parse(csv_columns)
+        imported = read_transcripts(transcripts, format, skip_bad, columns, limit)
+    except (SuiteError, TranscriptError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    for line in imported.skipped:
+        console.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)
+    options = RunOptions(
+        label=label,
+        evaluation_ids=eval or [],
+        concurrency=concurrency,
+        cache=not no_cache,
+        models=RoleOverrides(judge=judge_model, base_url=base_url),
+    )
+    store = _open_store(db)
+    columns_ = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns_, console=console) as progress:
+        try:
+            result = asyncio.run(
+                evaluate_transcripts(
+                    loaded, store, imported.transcripts, str(transcripts), options, observer=_ProgressObserver(progress)
+                )
+            )
+        except (ModelError, ValueError) as exc:
+            raise _fail(str(exc)) from exc
+    _print_run(result.run, result.summaries, store)
+    skipped = f" ({len(imported.skipped)} skipped)" if imported.skipped else ""
+    console.print(
+        f"{result.conversations} transcripts judged{skipped} in {result.wall_s:.1f}s · {_usage_line(result.run)}"
+    )
+    console.print(
+        f"stored in {store.url} as run {result.run.id}; compare with a simulated run: "
+        f"sparring compare RUN {result.run.id}",
+        highlight=False,
+    )

@@ -1,0 +1,118 @@
+"""Built-in deterministic evaluations: what code can decide from the transcript and tool calls alone,
+for any suite (write and hand-off tools come from the suite's backend config)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+
+from sparring.data_model import EndReason
+from sparring.evaluations.checks import CheckContext, CheckResult, check, failed, not_applicable, passed
+
+
+@check(family="tool_use")
+def write_after_lookup(ctx: CheckContext) -> CheckResult:
+    """Every write action (refund, credit, cancellation...) comes after at least one read of the backend."""
+    if not ctx.action_tools:
+        return not_applicable("the suite names no action_tools")
+    looked_up = False
+    writes = 0
+    for call in ctx.conversation.tool_calls():
+        if call.name in ctx.action_tools:
+            writes += 1
+            if not looked_up:
+                return failed(f"{call.name} was called before any lookup")
+        elif call.error is None:
+            looked_up = True
+    return passed(f"{writes} write action(s), each after a lookup") if writes else not_applicable("no write action")
+
+
+@check(family="tool_use")
+def no_duplicate_actions(ctx: CheckContext) -> CheckResult:
+    """No write action is repeated with the same arguments (a double refund, a second escalation)."""
+    if not ctx.action_tools:
+        return not_applicable("the suite names no action_tools")
+    seen: set[str] = set()
+    writes = [c for c in ctx.conversation.tool_calls() if c.name in ctx.action_tools and c.error is None]
+    for call in writes:
+        key = f"{call.name} {json.dumps(call.arguments, sort_keys=True, default=str)}"
+        if key in seen:
+            return failed(f"repeated action: {key}")
+        seen.add(key)
+    return passed(f"{len(writes)} distinct write action(s)") if writes else not_applicable("no write action")
+
+
+@check(family="tool_use")
+def valid_tool_calls(ctx: CheckContext) -> CheckResult:
+    """The agent calls only tools that exist, with arguments that match their schema."""
+    calls = ctx.conversation.tool_calls()
+    if not calls:
+        return not_applicable("no tool calls")
+    bad = [c for c in calls if c.error and c.error.startswith(("unknown tool", "invalid arguments"))]
+    if bad:
+        return failed(f"{len(bad)} of {len(calls)} tool calls rejected: {bad[0].error}")
+    return passed(f"all {len(calls)} tool calls well-formed")
+
+
+@check(family="communication", max_words=150)
+def concise_replies(ctx: CheckContext) -> CheckResult:
+    """No agent message runs longer than max_words (default 150) words."""
+    limit = int(ctx.params.get("max_words", 150))
+    turns = ctx.conversation.agent_turns()
+    if not turns:
+        return not_applicable("the agent never replied")
+    longest = max(len(t.content.split()) for t in turns)
+    if longest > limit:
+        return failed(f"an agent message has {longest} words, more than {limit}")
+    return passed(f"longest agent message: {longest} words")
+
+
+@check(family="communication", similarity=0.9)
+def no_repetition_loop(ctx: CheckContext) -> CheckResult:
+    """The agent does not send the same (or nearly the same) message twice."""
+    threshold = float(ctx.params.get("similarity", 0.9))
+    texts = [" ".join(t.content.lower().split()) for t in ctx.conversation.agent_turns() if t.content.strip()]
+    if len(texts) < 2:
+        return not_applicable("fewer than two agent messages")
+    for i, earlier in enumerate(texts):
+        for j in range(i + 1, len(texts)):
+            ratio = difflib.SequenceMatcher(None, earlier, texts[j]).ratio()
+            if ratio >= threshold:
+                return failed(f"agent messages {i + 1} and {j + 1} are {ratio:.0%} alike")
+    return passed(f"{len(texts)} agent messages, none repeated")
+
+
+@check(family="communication")
+def no_empty_replies(ctx: CheckContext) -> CheckResult:
+    """Every agent turn says something to the customer (no blank message after tool calls)."""
+    turns = ctx.conversation.agent_turns()
+    if not turns:
+        return not_applicable("the agent never replied")
+    empty = sum(1 for t in turns if not t.content.strip())
+    return failed(f"{empty} of {len(turns)} agent messages are empty") if empty else passed("no empty message")
+
+
+@check(family="resolution")
+def escalated_when_asked(ctx: CheckContext) -> CheckResult:
+    """When the simulated customer asks for a human, the agent calls a hand-off tool."""
+    if not ctx.handoff_tools:
+        return not_applicable("the suite names no handoff_tools")
+    asked = [t for t in ctx.conversation.customer_turns() if t.intent == "ask_for_human"]
+    if not asked:
+        return not_applicable("the customer never asked for a human (or the transcript records no intents)")
+    if any(c.name in ctx.handoff_tools and c.error is None for c in ctx.conversation.tool_calls()):
+        return passed("the customer asked for a human and the agent handed off")
+    return failed("the customer asked for a human but the agent never handed off")
+
+
+@check(family="resolution")
+def conversation_concluded(ctx: CheckContext) -> CheckResult:
+    """The conversation ends resolved or handed off, not with the customer giving up or the turns running out."""
+    reason = ctx.conversation.end_reason
+    if reason is None:
+        return not_applicable("the transcript records no end reason")
+    if reason in (EndReason.RESOLVED, EndReason.ESCALATED):
+        return passed(f"ended {reason.value}")
+    if reason == EndReason.ERROR:
+        return not_applicable("the conversation ended on an error, judged elsewhere")
+    return failed(f"ended {reason.value}")

@@ -1,0 +1,90 @@
+"""Historical transcripts: import from the formats teams already have (the start of the data flow:
+transcripts → scenarios → conversations → verdicts → reports)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sparring.transcripts.formats import (
+    FORMATS,
+    CsvColumns,
+    ImportResult,
+    TranscriptError,
+    read_abcd,
+    read_csv,
+    read_jsonl,
+    read_taskmaster4,
+)
+from sparring.transcripts.model import Transcript
+
+__all__ = [
+    "FORMATS",
+    "CsvColumns",
+    "ImportResult",
+    "Transcript",
+    "TranscriptError",
+    "detect_format",
+    "read_transcripts",
+]
+
+
+def detect_format(file: Path) -> str:
+    if file.suffix.lower() == ".csv":
+        return "csv"
+    if file.suffix.lower() == ".json":
+        head = file.read_text(encoding="utf-8")[:20000]
+        if '"utterances"' in head and '"annotations"' in head:
+            return "taskmaster4"
+        if '"original"' in head and '"convo_id"' in head:
+            return "abcd"
+    return "jsonl"
+
+
+def read_transcripts(
+    path: str | Path,
+    format: str | None = None,
+    skip_bad: bool = False,
+    csv_columns: CsvColumns | None = None,
+    limit: int | None = None,
+) -> ImportResult:
+    """Every conversation in a file. A bad one raises TranscriptError (file:line: reason), or with
+    skip_bad is left out and listed in `skipped`. Duplicate ids are errors: verdicts key on them."""
+    file = Path(path)
+    if not file.is_file():
+        raise TranscriptError(file, "file not found")
+    chosen = format or detect_format(file)
+    readers: dict[str, Callable[[], Iterator[tuple[int, Callable[[], Transcript]]]]] = {
+        "jsonl": lambda: read_jsonl(file),
+        "csv": lambda: read_csv(file, csv_columns or CsvColumns()),
+        "taskmaster4": lambda: read_taskmaster4(file),
+        "abcd": lambda: read_abcd(file),
+    }
+    if chosen not in readers:
+        raise TranscriptError(file, f"unknown format {chosen!r}; one of {', '.join(FORMATS)}")
+    result = ImportResult()
+    seen: set[str] = set()
+    try:
+        for line, parse in readers[chosen]():
+            if limit is not None and len(result.transcripts) >= limit:
+                break
+            try:
+                transcript = parse()
+                if transcript.id in seen:
+                    raise ValueError(f"duplicate conversation id {transcript.id!r}")
+            except (ValueError, KeyError, TypeError) as exc:
+                reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+                if not skip_bad:
+                    raise TranscriptError(file, reason, line) from exc
+                result.skipped.append(f"{file}:{line}: {reason}")
+                continue
+            seen.add(transcript.id)
+            result.transcripts.append(transcript)
+    except UnicodeDecodeError as exc:
+        raise TranscriptError(file, f"not UTF-8 text ({exc.reason})") from exc
+    except json.JSONDecodeError as exc:
+        raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+    if not result.transcripts:
+        raise TranscriptError(file, "no usable conversation in this file")
+    return result

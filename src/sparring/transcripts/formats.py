@@ -1,0 +1,272 @@
+"""Readers for historical transcripts. Each yields transcripts or raises TranscriptError naming the
+file, the line and what is wrong; with skip_bad, bad conversations are counted and skipped instead.
+
+- jsonl: one conversation per line: {"id", "messages": [...], "metadata"}; roles customer/agent or
+  user/assistant, text in "text" or "content"; tool calls either Sparring-style ({"name",
+  "arguments", "result"}) or OpenAI-style ("tool_calls" on an assistant message, answered by
+  "tool" messages with "tool_call_id"). A line may also be a bare list of OpenAI messages, and a
+  .json file may hold a list of such conversations: OpenAI chat logs import as they are.
+- csv: one message per row, grouped by a conversation-id column (column names configurable).
+- taskmaster4: Google's Taskmaster-4 dialogues (API calls annotated on user turns).
+- abcd: ASAPP's ABCD dialogues (speaker agent/customer/action).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sparring.transcripts.builder import TurnBuilder
+from sparring.transcripts.model import Transcript
+
+CUSTOMER_ROLES = {"customer", "user", "human", "client"}
+AGENT_ROLES = {"agent", "assistant", "bot", "ai", "chatbot", "support"}
+SKIPPED_ROLES = {"system", "developer"}
+FORMATS = ("jsonl", "csv", "taskmaster4", "abcd")
+
+
+class TranscriptError(ValueError):
+    def __init__(self, file: Path | str, message: str, line: int | None = None) -> None:
+        self.file, self.line = str(file), line
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+
+@dataclass
+class CsvColumns:
+    conversation_id: str = "conversation_id"
+    role: str = "role"
+    text: str = "text"
+    timestamp: str | None = None
+
+    @classmethod
+    def parse(cls, spec: str | None) -> CsvColumns:
+        """From 'conversation_id=conv,role=speaker,text=message' (unnamed ones keep their default)."""
+        columns = cls()
+        for part in filter(None, (spec or "").split(",")):
+            key, _, value = part.partition("=")
+            if key.strip() not in {"conversation_id", "role", "text", "timestamp"} or not value.strip():
+                raise ValueError(f"bad column mapping {part!r}: use conversation_id=,role=,text=,timestamp=")
+            setattr(columns, key.strip(), value.strip())
+        return columns
+
+
+@dataclass
+class ImportResult:
+    transcripts: list[Transcript] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "file:line: reason" per skipped conversation
+
+
+def _role(raw: Any, where: str) -> str:
+    role = str(raw or "").strip().lower()
+    if role in CUSTOMER_ROLES:
+        return "customer"
+    if role in AGENT_ROLES:
+        return "agent"
+    if role in SKIPPED_ROLES or role in {"tool", "function"}:
+        return role
+    raise ValueError(f"{where}: unknown role {raw!r} (customer/user, agent/assistant, system or tool)")
+
+
+def _text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, list):  # OpenAI content parts
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return str(content)
+
+
+def _arguments(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str) and raw.strip():
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            return {"raw": raw}
+        return value if isinstance(value, dict) else {"value": value}
+    return {}
+
+
+def _maybe_json(raw: Any) -> Any:
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def messages_to_turns(messages: list[Any]) -> TurnBuilder:
+    builder = TurnBuilder()
+    for index, message in enumerate(messages):
+        where = f"message {index}"
+        if not isinstance(message, dict):
+            raise ValueError(f"{where}: a message must be an object")
+        role = _role(message.get("role", message.get("speaker")), where)
+        text = _text(message.get("text", message.get("content")))
+        if role in SKIPPED_ROLES:
+            continue
+        if role in {"tool", "function"}:
+            if not builder.result(message.get("tool_call_id"), _maybe_json(text)):
+                raise ValueError(f"{where}: a tool message answers no earlier tool call")
+            continue
+        calls = message.get("tool_calls") or []
+        if role == "customer":
+            builder.customer(text)
+            continue
+        for number, call in enumerate(calls):
+            function = call.get("function", call) if isinstance(call, dict) else None
+            if not isinstance(function, dict) or not function.get("name"):
+                raise ValueError(f"{where}: tool call {number} has no name")
+            builder.call(
+                str(function["name"]),
+                _arguments(function.get("arguments")),
+                call.get("id"),
+                _maybe_json(call.get("result")),
+            )
+        if text or not calls:
+            builder.agent(text)
+    return builder
+
+
+def _conversation(data: Any, number: int) -> tuple[str, list[Any], dict[str, Any]]:
+    if isinstance(data, list):
+        return f"conversation-{number}", data, {}
+    if not isinstance(data, dict):
+        raise ValueError("a conversation must be an object with 'messages' or a list of messages")
+    messages = data.get("messages", data.get("turns"))
+    if not isinstance(messages, list):
+        raise ValueError("no 'messages' list")
+    conversation_id = data.get("id", data.get("conversation_id", f"conversation-{number}"))
+    return str(conversation_id), messages, dict(data.get("metadata") or {})
+
+
+def _build(conversation_id: str, builder: TurnBuilder, metadata: dict[str, Any], source: str) -> Transcript:
+    turns = builder.finish()
+    if not any(t.role == "customer" and t.content.strip() for t in turns):
+        raise ValueError(f"conversation {conversation_id!r} has no customer message")
+    return Transcript(id=conversation_id, turns=turns, metadata=metadata, source=source)
+
+
+def read_jsonl(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
+    text = file.read_text(encoding="utf-8")
+    if file.suffix == ".json":
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+        if not isinstance(items, list):
+            raise TranscriptError(file, "a .json file must hold a list of conversations")
+        entries: list[tuple[int, Any]] = [(i + 1, item) for i, item in enumerate(items)]
+    else:
+        entries = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                entries.append((number, line))
+    for number, entry in entries:
+
+        def parse(entry: Any = entry, number: int = number) -> Transcript:
+            data = entry
+            if isinstance(entry, str):
+                try:
+                    data = json.loads(entry)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
+            conversation_id, messages, metadata = _conversation(data, number)
+            return _build(conversation_id, messages_to_turns(messages), metadata, f"{file}:{number}")
+
+        yield number, parse
+
+
+def read_csv(file: Path, columns: CsvColumns) -> Iterator[tuple[int, Callable[[], Transcript]]]:
+    with file.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        needed = [columns.conversation_id, columns.role, columns.text] + (
+            [columns.timestamp] if columns.timestamp else []
+        )
+        missing = [c for c in needed if c not in (reader.fieldnames or [])]
+        if missing:
+            raise TranscriptError(file, f"missing column(s) {', '.join(missing)}; found {reader.fieldnames}", 1)
+        groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        for row in reader:
+            groups.setdefault(row[columns.conversation_id], []).append((reader.line_num, row))
+    for conversation_id, rows in groups.items():
+        if columns.timestamp:
+            rows.sort(key=lambda r: r[1][columns.timestamp or ""])
+
+        def parse(conversation_id: str = conversation_id, rows: list[tuple[int, dict[str, str]]] = rows) -> Transcript:
+            builder = TurnBuilder()
+            for line, row in rows:
+                role = _role(row[columns.role], f"line {line}")
+                if role == "customer":
+                    builder.customer(row[columns.text])
+                elif role == "agent":
+                    builder.agent(row[columns.text])
+            return _build(conversation_id, builder, {}, f"{file}:{rows[0][0]}")
+
+        yield rows[0][0], parse
+
+
+def _load_json_list(file: Path) -> list[Any]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+    if not isinstance(data, list):
+        raise TranscriptError(file, "expected a JSON list of dialogues")
+    return data
+
+
+def read_taskmaster4(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
+    for number, dialogue in enumerate(_load_json_list(file), start=1):
+
+        def parse(d: Any = dialogue, number: int = number) -> Transcript:
+            builder = TurnBuilder()
+            for utterance in d["utterances"]:
+                speaker = _role(utterance["speaker"], f"utterance {utterance.get('index')}")
+                if speaker == "customer":
+                    builder.customer(utterance["text"])
+                else:
+                    builder.agent(utterance["text"])
+                # API calls annotated on a user turn are what the agent did before its next reply.
+                for annotation in utterance.get("annotations", []):
+                    if annotation["name"] == "api_call":
+                        builder.call(annotation["value"], {}, annotation["context"].replace("api_call", "call"))
+                    elif annotation["name"] == "request":
+                        call_id = annotation["context"].replace("api_call", "call")
+                        builder.set_arguments(call_id, _arguments(annotation["value"]))
+                    elif annotation["name"] == "response":
+                        builder.result(
+                            annotation["context"].replace("api_response", "call"), _maybe_json(annotation["value"])
+                        )
+            metadata = {
+                "vertical": d.get("vertical"),
+                "scenario": d.get("scenario"),
+                "instructions": d.get("instructions"),
+            }
+            return _build(str(d["conversation_id"]), builder, metadata, f"{file}:dialogue {number}")
+
+        yield number, parse
+
+
+def read_abcd(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
+    for number, dialogue in enumerate(_load_json_list(file), start=1):
+
+        def parse(d: Any = dialogue, number: int = number) -> Transcript:
+            builder = TurnBuilder()
+            for speaker, text in d["original"]:
+                if speaker == "action":  # the agent's system actions, logged as text
+                    builder.call("action", {}, None, str(text))
+                elif _role(speaker, "original") == "customer":
+                    builder.customer(text)
+                else:
+                    builder.agent(text)
+            scenario = d.get("scenario", {})
+            metadata = {"flow": scenario.get("flow"), "subflow": scenario.get("subflow")}
+            return _build(str(d["convo_id"]), builder, metadata, f"{file}:dialogue {number}")
+
+        yield number, parse
