@@ -14,7 +14,6 @@ from runner import CLOCK, Figure
 
 from sparring import AgentTurn, Conversation, CustomerTurn, Message, ToolCallRecord, load_suite
 from sparring.data_model import TokenUsage
-from sparring.evaluations import Evaluator
 from sparring.models import ChatRequest, MeteredModel
 from sparring.models._convert import to_openai_messages
 from sparring.models.local import LocalChatModel, packaged_model_path
@@ -106,10 +105,11 @@ async def generated_tokens_per_s_sparring() -> float:
 
 
 async def judge_transcript(reuse_prefix: bool) -> float:
-    """Eight judges on one transcript: the work a conversation's evaluations cost on the embedded model."""
+    """The suite's judges on one transcript: the work a conversation's evaluations cost on the embedded model."""
     suite = load_suite(ROOT / "examples" / "food-delivery")
-    judges = [e for e in suite.evaluations if e.kind == "judge"]
-    evaluator = Evaluator(judges, suite.checks, suite.policy, judge_retries=0, tools=suite.tools)
+    evaluator = suite.evaluator([e for e in suite.evaluations if e.kind == "judge"])
+    for judge in evaluator.judges.values():
+        judge.retries = 0
     scenario = next(s for s in suite.scenarios if s.id == "late-40min-fee")
     model = LocalChatModel(reuse_prefix=reuse_prefix)
     await model.complete(ChatRequest(messages=[Message(role="user", content="hi")], max_tokens=1))  # warm-up

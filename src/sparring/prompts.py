@@ -19,27 +19,30 @@ class PromptTemplate:
     def __init__(self, text: str, origin: str, search_path: tuple[str, ...] = ()) -> None:
         self.text = text
         self.origin = origin
-        loader = jinja2.FileSystemLoader([str(Path(origin).parent), *search_path])
-        env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+        files = jinja2.FileSystemLoader([str(Path(origin).parent), *search_path])
+        sources: dict[str, str] = {}
+        _collect_sources(jinja2.Environment(loader=files), text, sources)
         digest = hashlib.sha256(text.encode())
-        for part in _referenced_sources(env, text):
-            digest.update(b"\0" + part.encode())
+        for name in sorted(sources):
+            digest.update(b"\0" + name.encode() + b"\0" + sources[name].encode())
         self.hash = digest.hexdigest()[:12]
+        # Render from the sources read now, so the text rendered is always the version the hash names.
+        env = jinja2.Environment(
+            loader=jinja2.DictLoader(sources), undefined=jinja2.StrictUndefined, keep_trailing_newline=False
+        )
         self._template = env.from_string(text)
 
     def render(self, **context: Any) -> str:
         return self._template.render(**context).strip()
 
 
-def _referenced_sources(env: jinja2.Environment, text: str, seen: frozenset[str] = frozenset()) -> list[str]:
-    """The sources of every template `text` extends or includes, recursively, in a stable order."""
-    sources: list[str] = []
-    names = sorted(n for n in jinja2.meta.find_referenced_templates(env.parse(text)) if n and n not in seen)
-    for name in names:
-        assert env.loader is not None
-        source, _, _ = env.loader.get_source(env, name)
-        sources += [source, *_referenced_sources(env, source, seen | {name})]
-    return sources
+def _collect_sources(env: jinja2.Environment, text: str, sources: dict[str, str]) -> None:
+    """Read every template `text` extends or includes, recursively, into `sources` (name -> text)."""
+    assert env.loader is not None
+    for name in jinja2.meta.find_referenced_templates(env.parse(text)):
+        if name and name not in sources:
+            sources[name] = env.loader.get_source(env, name)[0]
+            _collect_sources(env, sources[name], sources)
 
 
 @cache

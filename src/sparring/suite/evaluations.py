@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from sparring.evaluations.checks import CheckFunction, check_info, collect_checks
 from sparring.evaluations.library import builtin_checks, builtin_evaluations
@@ -33,6 +33,12 @@ class CustomJudge(EvaluationSpec):
     kind: Literal["judge", "check"] = "judge"
     prompt: str | None = Field(None, description="a prompt template file, relative to this YAML file")
     policy_file: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> CustomJudge:
+        if not (self.criterion or self.prompt):
+            raise ValueError("a judge needs a 'criterion' or a 'prompt' template file")
+        return self
 
 
 @dataclass
