@@ -52,9 +52,10 @@ def test_taskmaster4_api_calls_become_tool_calls_of_the_next_agent_turn():
 def test_abcd_actions_are_recorded_as_agent_tool_calls():
     assert detect_format(FIXTURES / "abcd_excerpt.json") == "abcd"
     transcript = read_transcripts(FIXTURES / "abcd_excerpt.json").transcripts[0]
-    assert transcript.metadata == {"flow": "product_defect", "subflow": "return_size"}
+    assert transcript.metadata["flow"] == "product_defect" and transcript.metadata["subflow"] == "return_size"
+    assert transcript.metadata["customer"]["customer_name"] == "[NAME_1]", "the customer's details, redacted"
     actions = [c.result for t in transcript.agent_turns() for c in t.tool_calls if c.name == "action"]
-    assert "Account has been pulled up for Crystal Minh." in actions
+    assert "Account has been pulled up for [NAME_1]." in actions
     assert transcript.turns[0].content == "Hi!\nHow can I help you?", "consecutive agent lines merge"
 
 

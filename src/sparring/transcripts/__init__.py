@@ -18,6 +18,7 @@ from sparring.transcripts.formats import (
     read_taskmaster4,
 )
 from sparring.transcripts.model import Transcript
+from sparring.transcripts.redaction import redact_transcript
 
 __all__ = [
     "FORMATS",
@@ -49,8 +50,9 @@ def read_transcripts(
     csv_columns: CsvColumns | None = None,
     limit: int | None = None,
 ) -> ImportResult:
-    """Every conversation in a file. A bad one raises TranscriptError (file:line: reason), or with
-    skip_bad is left out and listed in `skipped`. Duplicate ids are errors: verdicts key on them."""
+    """Every conversation in a file, PII already replaced by placeholders (see redaction.py). A bad one
+    raises TranscriptError (file:line: reason), or with skip_bad is left out and listed in `skipped`.
+    Duplicate ids are errors: verdicts key on them."""
     file = Path(path)
     if not file.is_file():
         raise TranscriptError(file, "file not found")
@@ -80,7 +82,7 @@ def read_transcripts(
                 result.skipped.append(f"{file}:{line}: {reason}")
                 continue
             seen.add(transcript.id)
-            result.transcripts.append(transcript)
+            result.transcripts.append(redact_transcript(transcript))
     except UnicodeDecodeError as exc:
         raise TranscriptError(file, f"not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:

@@ -266,7 +266,12 @@ def read_abcd(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
                 else:
                     builder.agent(text)
             scenario = d.get("scenario", {})
-            metadata = {"flow": scenario.get("flow"), "subflow": scenario.get("subflow")}
+            # The customer's own details label what to redact (replaced by placeholders on import).
+            metadata = {
+                "flow": scenario.get("flow"),
+                "subflow": scenario.get("subflow"),
+                "customer": scenario.get("personal", {}),
+            }
             return _build(str(d["convo_id"]), builder, metadata, f"{file}:dialogue {number}")
 
         yield number, parse

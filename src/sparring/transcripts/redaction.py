@@ -1,0 +1,248 @@
+"""PII redaction before anything leaves the importer: emails, phone numbers, payment card numbers,
+street addresses and person names become stable placeholders ([EMAIL_1], [NAME_2] ...; the same
+value gets the same placeholder within a conversation). The mapping is never stored.
+
+Built from maintained parts rather than one NER model: phonenumbers (Google's libphonenumber) finds
+phone numbers, Faker's per-locale first-name lists are the name gazetteer, and regular expressions
+(with a Luhn check for cards) do the rest. Names are also caught from context ("my name is ...",
+"thanks, ...") and from values the data itself labels as PII (a "name" or "email" field).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import yaml
+
+from sparring.data_model import AgentTurn
+from sparring.transcripts.model import Transcript
+
+EMAIL = re.compile(r"\b[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+STREET_TYPES = (
+    "street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|close|"
+    "crescent|cres|square|sq|parkway|pkwy|highway|hwy|circle|cir|trail|row|walk|strasse|straße|calle|rue"
+)
+ADDRESS = re.compile(
+    rf"(?<![\d.,$£€])\b\d{{1,6}}[A-Za-z]?\s+(?!(?:is|are|was|were|of|in|on|at|to|and|or|minutes?|mins?|hours?|items?)\b)"
+    rf"(?:[A-Za-z0-9.'-]+\s+){{0,4}}(?:{STREET_TYPES})\b\.?"
+    r"(?:,?\s*(?:apt|apartment|unit|suite|flat|#)\.?\s*[A-Za-z0-9-]+)?",
+    re.IGNORECASE,
+)
+UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+PHONE_CUE = re.compile(r"(phone|number|call|text|mobile|cell|reach|whatsapp|tel)(\s+(is|me|at|on))?\W*$", re.IGNORECASE)
+NAME_CUE = re.compile(
+    r"(?:my name is|my name's|name is|name:|names?\s*-|call me|this is|i am|i'm|im|it's|signed|regards,|cheers,|"
+    r"thanks|thank you|hi|hello|hey|dear|sorry|welcome|its|wife|husband|sister|brother|agent|driver)[,!]?\s+$",
+    re.IGNORECASE,
+)
+STRONG_NAME_CUE = re.compile(
+    r"(?:my name is|my name's|name is|name:|call me|signed|regards,|cheers,|yours,|\b(?:mr|mrs|ms|miss|dr|mx)\.?)\s+$",
+    re.IGNORECASE,
+)
+# Fields that hold a person's details (a bare "name" is too often an item's or a setting's name).
+PII_KEYS = re.compile(
+    r"^(customer_?name|first_?name|last_?name|full_?name|contact_?name|user_?name|e_?mail|email_?address|"
+    r"phone|phone_?number|mobile|address|street|street_?address|full_?address)$"
+)
+_WORDS = yaml.safe_load((Path(__file__).parent / "name_words.yaml").read_text(encoding="utf-8"))
+AMBIGUOUS = frozenset(_WORDS["ambiguous"].split())
+STOP = frozenset(_WORDS["stop"].split())
+COMMON = STOP | frozenset(_WORDS["common"].split())
+LOCALES = ("en_US", "en_GB", "es_ES", "fr_FR", "de_DE", "it_IT", "pt_BR", "nl_NL", "pl_PL", "en_IN", "vi_VN")
+
+
+@cache
+def first_names() -> frozenset[str]:
+    names: set[str] = set()
+    for locale in LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female"):
+            names.update(n.lower() for n in getattr(provider, attribute, ()) if n.isalpha() and len(n) > 1)
+    return frozenset(names)
+
+
+@cache
+def last_names() -> frozenset[str]:
+    names: set[str] = set()
+    for locale in LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        names.update(n.lower() for n in getattr(provider, "last_names", ()) if n.isalpha() and len(n) > 1)
+    return frozenset(names - STOP)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+class Redactor:
+    """One conversation's redaction: a value always maps to the same placeholder."""
+
+    def __init__(self, known: Iterable[str] = ()) -> None:
+        self._placeholders: dict[tuple[str, str], str] = {}
+        self._counts: dict[str, int] = {}
+        self._known_names: set[str] = set()
+        self._names_seen: dict[tuple[str, str], tuple[str, set[str]]] = {}
+        for value in known:
+            self._known_names.update(w.lower() for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]+", value) if len(w) > 1)
+
+    def placeholder(self, kind: str, value: str) -> str:
+        key = (kind, re.sub(r"\W", "", value.lower()))
+        if kind == "NAME" and key not in self._placeholders:
+            # "Dana" and "Dana Ruiz" are one person: a name sharing a word with an earlier one reuses it.
+            words = set(value.lower().split())
+            for placeholder, other_words in self._names_seen.values():
+                if words & other_words:
+                    self._placeholders[key] = placeholder
+                    break
+        if key not in self._placeholders:
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+            self._placeholders[key] = f"[{kind}_{self._counts[kind]}]"
+        if kind == "NAME":
+            self._names_seen[key] = (self._placeholders[key], set(value.lower().split()))
+        return self._placeholders[key]
+
+    def text(self, text: str) -> str:
+        text = EMAIL.sub(lambda m: self.placeholder("EMAIL", m.group()), text)
+        text = CARD.sub(self._card, text)
+        text = ADDRESS.sub(lambda m: self.placeholder("ADDRESS", m.group()), text)
+        text = UK_POSTCODE.sub(lambda m: self.placeholder("ADDRESS", m.group()), text)
+        text = self._phones(text)
+        return self._names(text)
+
+    def _card(self, match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        return self.placeholder("CARD", digits) if 13 <= len(digits) <= 19 and _luhn(digits) else match.group()
+
+    def _phones(self, text: str) -> str:
+        spans: list[tuple[int, int]] = []
+        for region in ("US", "GB"):
+            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+                raw = match.raw_string
+                if len(re.sub(r"\D", "", raw)) < 7:
+                    continue
+                formatted = bool(re.search(r"[\s().+-]", raw.strip()))
+                # A bare run of digits is an order or account number unless the words before it say phone.
+                cued = formatted or PHONE_CUE.search(text[max(0, match.start - 25) : match.start])
+                if cued and not any(s < match.end and match.start < e for s, e in spans):
+                    spans.append((match.start, match.end))
+        for start, end in sorted(spans, reverse=True):
+            text = text[:start] + self.placeholder("PHONE", re.sub(r"\D", "", text[start:end])) + text[end:]
+        return text
+
+    def _names(self, text: str) -> str:
+        names = first_names()
+        out: list[str] = []
+        position = 0
+        words = list(re.finditer(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'-]*", text))
+        index = 0
+        while index < len(words):
+            word = words[index]
+            lower = word.group().lower()
+            before = text[max(0, word.start() - 30) : word.start()]
+            capital = word.group()[0].isupper()
+            known = lower in self._known_names
+            in_gazetteer = lower in names
+            strong = bool(STRONG_NAME_CUE.search(before))
+            cue = bool(NAME_CUE.search(before))
+            following = words[index + 1] if index + 1 < len(words) else None
+            adjacent = following is not None and text[word.end() : following.start()] == " "
+            surname = adjacent and following is not None and following.group().lower() in last_names()
+            after = text[word.end() : word.end() + 6]
+            appositive = before.endswith(", ") and after.startswith(",") or after.lower().startswith(" here")
+            sentence_start = not before.strip() or before.rstrip()[-1] in ".!?:\n"
+            # A capitalised word before another capitalised word that is no surname reads like a product.
+            product = adjacent and following is not None and following.group()[0].isupper() and not surname
+            is_name = (
+                known
+                or (strong and lower not in STOP)
+                or (
+                    cue
+                    and lower not in COMMON
+                    and "'" not in lower
+                    and (capital or (in_gazetteer and lower not in AMBIGUOUS))
+                )
+                or (in_gazetteer and capital and lower not in AMBIGUOUS and (surname or appositive))
+                or (in_gazetteer and capital and lower not in AMBIGUOUS and not sentence_start and not product)
+            )
+            if not is_name or placeholder_text(word.group()):
+                index += 1
+                continue
+            end = word.end()
+            # Take the surname too: a known name part, or a capitalised word (or any word after a strong cue).
+            if adjacent and following is not None:
+                nxt = following.group()
+                lower_next = nxt.lower()
+                surname_like = lower_next in self._known_names or lower_next in last_names() or nxt[0].isupper()
+                if lower_next not in STOP and (surname_like or strong):
+                    end = following.end()
+                    index += 1
+            out.append(text[position : word.start()])
+            out.append(self.placeholder("NAME", text[word.start() : end]))
+            position = end
+            index += 1
+        out.append(text[position:])
+        return "".join(out)
+
+    def value(self, value: Any, key: str = "") -> Any:
+        """Redact a JSON-like value; a string under a key that names PII is replaced whole."""
+        if isinstance(value, str):
+            if PII_KEYS.search(key.lower()) and value.strip():
+                kind = (
+                    "EMAIL"
+                    if "email" in key
+                    else "PHONE"
+                    if "phone" in key
+                    else "ADDRESS"
+                    if "address" in key or "street" in key
+                    else "NAME"
+                )
+                return self.placeholder(kind, value)
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.value(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v, key) for v in value]
+        return value
+
+
+def placeholder_text(word: str) -> bool:
+    return word.isupper() and word in {"EMAIL", "PHONE", "CARD", "ADDRESS", "NAME"}
+
+
+def _pii_values(value: Any, key: str = "") -> list[str]:
+    """Strings the data itself labels as PII (a 'name' or 'email' field), to catch them anywhere."""
+    if isinstance(value, str):
+        return [value] if PII_KEYS.search(key.lower()) and "name" in key.lower() else []  # names, usernames
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _pii_values(v, str(k))]
+    if isinstance(value, list):
+        return [s for v in value for s in _pii_values(v, key)]
+    return []
+
+
+def redact_transcript(transcript: Transcript) -> Transcript:
+    """The transcript with PII replaced in every message, tool call, tool result and metadata value."""
+    calls = [c for t in transcript.turns if isinstance(t, AgentTurn) for c in t.tool_calls]
+    known = _pii_values(transcript.metadata) + [s for c in calls for s in _pii_values([c.arguments, c.result])]
+    redactor = Redactor(known)
+    redacted = transcript.model_copy(deep=True)
+    for turn in redacted.turns:
+        turn.content = redactor.text(turn.content)
+        if isinstance(turn, AgentTurn):
+            for call in turn.tool_calls:
+                call.arguments = redactor.value(call.arguments)
+                call.result = redactor.value(call.result)
+                call.error = redactor.text(call.error) if call.error else None
+    redacted.metadata = redactor.value(redacted.metadata)
+    return redacted
