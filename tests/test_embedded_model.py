@@ -87,3 +87,31 @@ async def test_prefix_cache_stays_within_its_memory_bound():
     assert entries and cache.cache_size <= 400 * 2**20
     assert cache.cache_size >= sum(e.scores.nbytes for e in entries), "the logits copies are counted"
     await model.aclose()
+
+
+async def test_embedded_model_extracts_scenarios_from_two_transcripts(example_suite):
+    """Real extraction offline: each transcript becomes a validated scenario or a rejection with a reason."""
+    from pathlib import Path
+
+    from sparring.data_model import TokenUsage
+    from sparring.extraction import extract_scenarios
+    from sparring.models import MeteredModel
+    from sparring.transcripts import read_transcripts
+
+    chats = Path(example_suite.root) / "transcripts" / "past_chats.jsonl"
+    transcripts = [t for t in read_transcripts(chats).transcripts if t.id in ("h-1013", "h-1021")]
+    usage = TokenUsage()
+    model = create_model("local:smollm2")
+    try:
+        results = await extract_scenarios(example_suite, transcripts, MeteredModel(model, usage), retries=1)
+    finally:
+        await model.aclose()
+    assert [r.transcript_id for r in results] == ["h-1013", "h-1021"]
+    for result in results:
+        assert (result.scenario is not None) != bool(result.problem)
+        if result.scenario is not None:
+            assert result.scenario.situation and result.scenario.persona.traits
+            assert "Jensen" not in result.scenario.model_dump_json() and "Becker" not in result.scenario.model_dump_json()
+        else:
+            assert result.problem.startswith("rejected after")
+    assert usage.calls >= 2 and usage.completion_tokens > 0

@@ -1,6 +1,7 @@
 """The `sparring` command: parse, call the library, render with Rich. Nothing here the API can't do."""
 
 from sparring.cli import evals as _evals  # noqa: F401 - registers the evals and eval commands
+from sparring.cli import scenarios as _scenarios  # noqa: F401 - registers the scenarios commands
 from sparring.cli.app import app
 
 __all__ = ["app"]

@@ -150,7 +150,8 @@ class Redactor:
             word = words[index]
             lower = word.group().lower()
             before = text[max(0, word.start() - 30) : word.start()]
-            capital = word.group()[0].isupper()
+            # Shouted words (ALL CAPS) are not capitalised names, unless they are known first names.
+            capital = word.group()[0].isupper() and not (word.group().isupper() and lower not in names)
             known = lower in self._known_names
             in_gazetteer = lower in names
             strong = bool(STRONG_NAME_CUE.search(before))

@@ -1,0 +1,119 @@
+"""`sparring scenarios extract` (historical transcripts → scenario YAML files) and `sparring scenarios show`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sparring.cli.app import _fail, app, console
+from sparring.data_model import Scenario, TokenUsage
+from sparring.extraction import SAMPLING, coverage, extract_scenarios, sample_transcripts, write_scenario
+from sparring.models import MeteredModel, ModelError, ModelPool
+from sparring.runner import RoleOverrides
+from sparring.runner.roles import model_settings
+from sparring.suite import SuiteError, load_scenarios, load_suite
+from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
+
+scenarios_app = typer.Typer(help="Scenarios from historical transcripts.", no_args_is_help=True)
+app.add_typer(scenarios_app, name="scenarios")
+
+
+@scenarios_app.command("extract")
+def extract(
+    transcripts: Annotated[Path, typer.Argument(help="historical transcripts (JSONL, OpenAI logs, CSV, ...)")],
+    suite: Annotated[Path, typer.Option(help="the suite whose backend data the scenarios must fit")],
+    out: Annotated[Path, typer.Option(help="folder for the scenario YAML files")],
+    limit: Annotated[int | None, typer.Option(min=1, help="extract at most this many")] = None,
+    sample: Annotated[str, typer.Option(help=f"which transcripts with --limit: {', '.join(SAMPLING)}")] = "first",
+    seed: Annotated[int, typer.Option(help="seed for random and diverse sampling")] = 0,
+    model: Annotated[str | None, typer.Option(help="provider:model (default: the suite's judge model)")] = None,
+    base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
+    format: Annotated[str | None, typer.Option(help=f"one of {', '.join(FORMATS)} (default: from the file)")] = None,
+    csv_columns: Annotated[str | None, typer.Option(help="CSV columns, e.g. conversation_id=conv,role=speaker")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip bad conversations (counted)")] = False,
+    concurrency: Annotated[int, typer.Option(min=1, help="transcripts extracted at once")] = 4,
+) -> None:
+    """Extract one scenario per transcript (PII already redacted on import): persona, situation, desired
+    outcome, facts, and backend overrides checked against the suite's snapshot. Rejections are listed."""
+    try:
+        loaded = load_suite(suite)
+        imported = read_transcripts(transcripts, format, skip_bad, CsvColumns.parse(csv_columns))
+        chosen = sample_transcripts(imported.transcripts, limit, sample, seed)
+        settings = model_settings(loaded, RoleOverrides(judge=model, base_url=base_url))
+    except (SuiteError, TranscriptError, ValueError, ModelError) as exc:
+        raise _fail(str(exc)) from exc
+    for line in imported.skipped:
+        console.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)
+    pool = ModelPool()
+    usage = TokenUsage()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+    async def go() -> list:
+        try:
+            metered = MeteredModel(pool.get(settings.judge, settings.base_url), usage)
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("extracting", total=len(chosen))
+                return await extract_scenarios(
+                    loaded, chosen, metered, concurrency, on_done=lambda _r: progress.advance(task)
+                )
+        finally:
+            await pool.aclose()
+
+    try:
+        results = asyncio.run(go())
+    except (ModelError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    accepted = [r.scenario for r in results if r.scenario is not None]
+    for scenario in accepted:
+        write_scenario(scenario, out, settings.judge)
+    for result in results:
+        if result.scenario is None:
+            console.print(
+                f"[yellow]rejected[/] {escape(result.transcript_id)}: {escape(result.problem)}", highlight=False
+            )
+    console.print(
+        f"{len(accepted)} of {len(results)} transcripts became scenarios in {out} "
+        f"({usage.calls} model calls, {usage.prompt_tokens + usage.completion_tokens} tokens)",
+        highlight=False,
+    )
+    if accepted:
+        _print_scenarios(accepted)
+
+
+@scenarios_app.command("show")
+def show(folder: Annotated[Path, typer.Argument(help="a scenario YAML file or a folder of them")]) -> None:
+    """A readable table of scenarios (persona, situation, desired outcome) and their coverage."""
+    files = [folder] if folder.is_file() else sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not files:
+        raise _fail(f"no scenario YAML files at {folder}")
+    try:
+        scenarios = [s for f in files for s, _doc, _path in load_scenarios(f)]
+    except SuiteError as exc:
+        raise _fail(str(exc)) from exc
+    _print_scenarios(scenarios)
+
+
+def _print_scenarios(scenarios: list[Scenario]) -> None:
+    table = Table(title=f"{len(scenarios)} scenarios")
+    for column in ("id", "persona", "situation", "desired outcome", "tags"):
+        table.add_column(column, overflow="fold")
+    for s in scenarios:
+        persona = f"{', '.join(s.persona.traits)} (patience {s.persona.patience})"
+        table.add_row(s.id, escape(persona), escape(s.situation), escape(s.desired_outcome), ", ".join(s.tags))
+    console.print(table)
+    cells = coverage(scenarios)
+    situations = sorted({c[0] for c in cells})
+    personas = sorted({c[1] for c in cells})
+    grid = Table(title="Coverage: situation (first tag) × persona (first trait)")
+    grid.add_column("situation")
+    for persona in personas:
+        grid.add_column(persona, justify="right")
+    for situation in situations:
+        grid.add_row(situation, *(str(cells.get((situation, p), "")) for p in personas))
+    console.print(grid)

@@ -1,0 +1,217 @@
+"""LLM extraction of a scenario from one (already redacted) historical transcript: a behavioural profile
+validated against the Scenario schema, and backend overrides that fit the story, validated against the
+suite's snapshot before the scenario is accepted. Invalid output is retried with the problem shown,
+then reported for that transcript."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from sparring.backend import BackendDataError, build_state
+from sparring.data_model import Message, Scenario
+from sparring.evaluations.transcript import render_transcript
+from sparring.models.base import ChatRequest, MeteredModel, ModelError, ModelUnreachable
+from sparring.parsing import extract_json_object
+from sparring.prompts import package_prompt
+from sparring.suite import Suite
+from sparring.transcripts import Transcript
+
+EXTRACT_PROMPT = package_prompt(__file__, "extract_scenario.j2")
+RETRY_PROMPT = package_prompt(__file__, "extract_retry.j2")
+
+
+class ExtractedFact(BaseModel):
+    key: str = Field(..., min_length=1)
+    value: str = Field(..., min_length=1)
+    reveal: str = "when_asked"
+
+
+class Extraction(BaseModel):
+    """What the model must answer; it becomes a Scenario once the backend data checks out."""
+
+    title: str = ""
+    traits: list[str] = Field(..., min_length=1, max_length=6)
+    style: str = ""
+    patience: int = Field(3, ge=1, le=10)
+    situation: str = Field(..., min_length=10)
+    desired_outcome: str = Field(..., min_length=3)
+    known_facts: list[ExtractedFact] = Field(default_factory=list)
+    unknown_facts: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    backend_overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+EXTRACTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string", "maxLength": 80},
+        "traits": {"type": "array", "items": {"type": "string", "maxLength": 30}, "minItems": 1, "maxItems": 4},
+        "style": {"type": "string", "maxLength": 120},
+        "patience": {"type": "integer", "minimum": 1, "maximum": 10},
+        "situation": {"type": "string", "maxLength": 600},
+        "desired_outcome": {"type": "string", "maxLength": 200},
+        "known_facts": {
+            "type": "array",
+            "maxItems": 6,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "key": {"type": "string", "maxLength": 40},
+                    "value": {"type": "string", "maxLength": 80},
+                    "reveal": {"type": "string", "enum": ["upfront", "when_asked"]},
+                },
+                "required": ["key", "value", "reveal"],
+            },
+        },
+        "unknown_facts": {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 4},
+        "tags": {"type": "array", "items": {"type": "string", "maxLength": 30}, "maxItems": 5},
+        "backend_overrides": {"type": "object"},
+    },
+    "required": ["traits", "patience", "situation", "desired_outcome", "known_facts", "tags", "backend_overrides"],
+}
+
+
+@dataclass
+class ExtractionResult:
+    transcript_id: str
+    scenario: Scenario | None
+    problem: str = ""  # why it was rejected (after retries)
+    attempts: int = 0
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "scenario"
+
+
+def _schema_by_example(snapshot: dict[str, Any]) -> str:
+    examples = {name: dict(list(records.items())[:1]) for name, records in snapshot.items() if records}
+    text = json.dumps(examples, ensure_ascii=False)
+    return text if len(text) < 4000 else text[:4000] + " …"
+
+
+def _id_shapes(snapshot: dict[str, Any]) -> dict[str, re.Pattern[str]]:
+    """Per collection, the shape of its ids (O-2002 -> O-digits), to spot ids mentioned as facts."""
+    shapes: dict[str, re.Pattern[str]] = {}
+    for name, records in snapshot.items():
+        prefixes = {re.sub(r"\d+$", "", str(k)) for k in records if re.search(r"\d+$", str(k))}
+        if len(prefixes) == 1 and next(iter(prefixes)):
+            shapes[name] = re.compile(rf"\b{re.escape(next(iter(prefixes)))}\d+\b")
+    return shapes
+
+
+class ScenarioExtractor:
+    def __init__(self, suite: Suite, model: MeteredModel, retries: int = 2) -> None:
+        self.suite = suite
+        self.model = model
+        self.retries = retries
+        self.tags = sorted(
+            {t for s in suite.scenarios for t in s.tags} | {t for e in suite.evaluations for t in e.applies_to}
+        )
+        self.shapes = _id_shapes(suite.snapshot)
+
+    def prompt(self, transcript: Transcript) -> str:
+        rendered = render_transcript(transcript.to_conversation("extract"))
+        references = ", ".join(f"{k}: {v}" for k, v in self.suite.config.backend.references.items())
+        return EXTRACT_PROMPT.render(
+            transcript=rendered.text,
+            boundary=rendered.boundary,
+            tags=self.tags,
+            schema=_schema_by_example(self.suite.snapshot),
+            references=references,
+        )
+
+    async def extract(self, transcript: Transcript) -> ExtractionResult:
+        first = Message(role="user", content=self.prompt(transcript))
+        messages = [first]
+        problem = ""
+        attempts = 0
+        for attempts in range(1, self.retries + 2):
+            request = ChatRequest(
+                messages=messages, response_schema=EXTRACTION_SCHEMA, schema_name="scenario", max_tokens=1200
+            )
+            try:
+                response = await self.model.complete(request)
+            except ModelUnreachable:
+                raise
+            except ModelError as exc:
+                problem = str(exc)
+                continue
+            try:
+                scenario = self.to_scenario(transcript, response.content)
+            except ValueError as exc:
+                problem = str(exc)
+                retry = Message(role="user", content=RETRY_PROMPT.render(problem=problem))
+                messages = [first, Message(role="assistant", content=response.content), retry]
+                continue
+            return ExtractionResult(transcript.id, scenario, attempts=attempts)
+        return ExtractionResult(transcript.id, None, f"rejected after {attempts} attempts: {problem}", attempts)
+
+    def to_scenario(self, transcript: Transcript, answer: str) -> Scenario:
+        """Validate an answer into a Scenario whose backend data fits the suite; ValueError says why not."""
+        data = extract_json_object(answer)
+        if data is None:
+            raise ValueError("no JSON object in the answer")
+        try:
+            extraction = Extraction.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ValueError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        self._check_backend(extraction)
+        tags = [t for t in extraction.tags if t in self.tags] if self.tags else extraction.tags
+        return Scenario.model_validate(
+            {
+                "id": f"x-{_slug(transcript.id)}",
+                "title": extraction.title or extraction.situation[:60],
+                "persona": {"traits": extraction.traits, "style": extraction.style, "patience": extraction.patience},
+                "situation": extraction.situation,
+                "desired_outcome": extraction.desired_outcome,
+                "known_facts": [
+                    {"key": f.key, "value": f.value, "reveal": "upfront" if f.reveal == "upfront" else "when_asked"}
+                    for f in extraction.known_facts
+                ],
+                "unknown_facts": extraction.unknown_facts,
+                "tags": tags,
+                "backend_overrides": extraction.backend_overrides,
+                "source": f"transcript {transcript.id} ({transcript.source})",
+            }
+        )
+
+    def _check_backend(self, extraction: Extraction) -> None:
+        snapshot = self.suite.snapshot
+        overrides = extraction.backend_overrides
+        for collection, records in overrides.items():
+            if snapshot and collection not in snapshot:
+                raise ValueError(f"backend_overrides.{collection}: no such collection (known: {', '.join(snapshot)})")
+            if not isinstance(records, dict):
+                raise ValueError(f"backend_overrides.{collection}: must map record ids to records")
+            existing = [r for r in snapshot.get(collection, {}).values() if isinstance(r, dict)]
+            required = set.intersection(*(set(r) for r in existing)) if existing else set()
+            for record_id, record in records.items():
+                if record is None or record_id in snapshot.get(collection, {}):
+                    continue
+                if not isinstance(record, dict):
+                    raise ValueError(f"backend_overrides.{collection}.{record_id}: must be a record (an object)")
+                missing = sorted(required - set(record))
+                if missing:
+                    raise ValueError(
+                        f"backend_overrides.{collection}.{record_id}: missing field(s) {', '.join(missing)} "
+                        f"that every {collection} record has"
+                    )
+        try:
+            state = build_state(snapshot, overrides, self.suite.config.backend.references, datetime.now(UTC))
+        except BackendDataError as exc:
+            raise ValueError(f"backend_overrides: {exc}") from exc
+        for fact in extraction.known_facts:
+            for collection, shape in self.shapes.items():
+                for mentioned in shape.findall(fact.value):
+                    if mentioned not in state.get(collection, {}):
+                        raise ValueError(
+                            f"the customer knows {fact.key} {mentioned}, but {collection} has no record {mentioned}: "
+                            "add it to backend_overrides"
+                        )
