@@ -111,7 +111,8 @@ async def test_embedded_model_extracts_scenarios_from_two_transcripts(example_su
         assert (result.scenario is not None) != bool(result.problem)
         if result.scenario is not None:
             assert result.scenario.situation and result.scenario.persona.traits
-            assert "Jensen" not in result.scenario.model_dump_json() and "Becker" not in result.scenario.model_dump_json()
+            dumped = result.scenario.model_dump_json()
+            assert "Jensen" not in dumped and "Becker" not in dumped
         else:
             assert result.problem.startswith("rejected after")
     assert usage.calls >= 2 and usage.completion_tokens > 0

@@ -41,9 +41,7 @@ def test_parse_rejects_missing_or_unknown_verdicts(text):
 
 async def test_unparseable_answers_are_retried_then_recorded_as_error():
     model = ScriptedModel(['{"reasoning": "no verdict"}', "garbage", "PASS!"])
-    verdict = await Judge(SPEC, "policy", retries=2).judge(
-        CONVERSATION, TRANSCRIPT, MeteredModel(model, TokenUsage())
-    )
+    verdict = await Judge(SPEC, "policy", retries=2).judge(CONVERSATION, TRANSCRIPT, MeteredModel(model, TokenUsage()))
     assert verdict.outcome == Outcome.ERROR
     assert verdict.attempts == 3 and len(model.requests) == 3
     assert "judge failed after 3 attempts" in verdict.reasoning

@@ -1,5 +1,6 @@
 """The `sparring` command: parse, call the library, render with Rich. Nothing here the API can't do."""
 
+from sparring.cli import calibration as _calibration  # noqa: F401 - registers label, labels, calibrate
 from sparring.cli import evals as _evals  # noqa: F401 - registers the evals and eval commands
 from sparring.cli import scenarios as _scenarios  # noqa: F401 - registers the scenarios commands
 from sparring.cli.app import app

@@ -26,6 +26,7 @@ from sparring.analysis import (
 from sparring.analysis.gate import check_gates
 from sparring.analysis.history import history, plot_history
 from sparring.analysis.junit import write_junit
+from sparring.calibration import calibration_warnings
 from sparring.data_model import CustomerTurn, Outcome, Run, RunStatus
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions, run_suite
@@ -148,9 +149,12 @@ def _call_stats_table(run: Run) -> Table | None:
     return table
 
 
-def _print_run(run: Run, summaries: list[EvaluationSummary], store: Store) -> None:
+def _print_run(run: Run, summaries: list[EvaluationSummary], store: Store, min_kappa: float | None = None) -> None:
     console.print(_run_header(run), highlight=False)
     console.print(summary_table(summaries))
+    if min_kappa is not None:
+        for warning in calibration_warnings(store, run.id, min_kappa):
+            console.print(f"[yellow]uncalibrated judge:[/] {escape(warning)}", highlight=False)
     if run.trials > 1:
         console.print(_trials_table(store, run))
     stats = _call_stats_table(run)
@@ -279,7 +283,7 @@ def run(
             raise _fail(str(exc)) from exc
         except KeyboardInterrupt:
             raise _fail("interrupted: finished conversations are stored; finish with --resume", 130) from None
-    _print_run(result.run, result.summaries, store)
+    _print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
     console.print(f"{result.conversations} conversations in {result.wall_s:.1f}s · {_usage_line(result.run)}")
     if result.run.status == RunStatus.STOPPED:
         console.print(

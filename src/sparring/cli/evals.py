@@ -109,7 +109,7 @@ def eval_transcripts(
             )
         except (ModelError, ValueError) as exc:
             raise _fail(str(exc)) from exc
-    _print_run(result.run, result.summaries, store)
+    _print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
     skipped = f" ({len(imported.skipped)} skipped)" if imported.skipped else ""
     console.print(
         f"{result.conversations} transcripts judged{skipped} in {result.wall_s:.1f}s · {_usage_line(result.run)}"

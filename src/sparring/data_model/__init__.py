@@ -9,6 +9,7 @@ from sparring.data_model.conversation import (
     ToolCallRecord,
     Turn,
 )
+from sparring.data_model.label import Label, split_of
 from sparring.data_model.messages import Message, ToolCall, ToolSpec
 from sparring.data_model.run import CallStats, ModelSettings, Run, RunStatus, TokenUsage
 from sparring.data_model.scenario import Fact, Persona, Scenario
@@ -16,6 +17,7 @@ from sparring.data_model.verdict import JudgeSample, Outcome, Verdict
 from sparring.data_model.version import SCHEMA_VERSION
 
 __all__ = [
+    "split_of",
     "SCHEMA_VERSION",
     "AgentTurn",
     "CallStats",
@@ -37,5 +39,6 @@ __all__ = [
     "ToolSpec",
     "Turn",
     "JudgeSample",
+    "Label",
     "Verdict",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,8 @@ from sqlalchemy.dialects import postgresql as postgresql_dml
 from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.orm import sessionmaker
 
-from sparring.data_model import Conversation, Outcome, Run, Verdict
-from sparring.store.tables import Base, CacheRow, ConversationRow, RunRow, VerdictRow
+from sparring.data_model import Conversation, Label, Outcome, Run, Verdict
+from sparring.store.tables import Base, CacheRow, CalibrationRow, ConversationRow, LabelRow, RunRow, VerdictRow
 
 DEFAULT_DB_PATH = Path(".sparring") / "sparring.db"
 
@@ -174,6 +175,10 @@ class Store:
         with self._session() as session:
             return set(session.scalars(select(ConversationRow.id).where(ConversationRow.run_id == run_id)))
 
+    def existing_conversations(self) -> set[str]:
+        with self._session() as session:
+            return set(session.scalars(select(ConversationRow.id)))
+
     def conversation_count(self, run_id: str) -> int:
         with self._session() as session:
             query = select(func.count()).select_from(ConversationRow).where(ConversationRow.run_id == run_id)
@@ -194,6 +199,70 @@ class Store:
                 .order_by(VerdictRow.id)
             )
             return [(scenario, trial, _verdict(row)) for scenario, trial, row in session.execute(query)]
+
+    # human labels and calibration reports (see sparring.calibration)
+    def save_labels(self, labels: list[Label]) -> None:
+        """Insert labels in one transaction; a labeller's new label for an item replaces the old one."""
+        with self._session.begin() as session:
+            for label in labels:
+                existing = session.scalars(
+                    select(LabelRow).where(
+                        LabelRow.conversation_id == label.conversation_id,
+                        LabelRow.evaluation_id == label.evaluation_id,
+                        LabelRow.labeller == label.labeller,
+                    )
+                ).first()
+                row = existing or LabelRow(
+                    conversation_id=label.conversation_id, evaluation_id=label.evaluation_id, labeller=label.labeller
+                )
+                row.label, row.note, row.created_at = label.label, label.note, label.created_at
+                session.add(row)
+
+    def labels(self, evaluation_id: str | None = None) -> list[Label]:
+        with self._session() as session:
+            query = select(LabelRow).order_by(LabelRow.id)
+            if evaluation_id:
+                query = query.where(LabelRow.evaluation_id == evaluation_id)
+            return [
+                Label(
+                    conversation_id=r.conversation_id,
+                    evaluation_id=r.evaluation_id,
+                    label=r.label,
+                    note=r.note,
+                    labeller=r.labeller,
+                    created_at=r.created_at,
+                )
+                for r in session.scalars(query)
+            ]
+
+    def save_calibration(self, evaluation_id: str, prompt_hash: str, judge_model: str, report: dict[str, Any]) -> None:
+        with self._session.begin() as session:
+            session.add(
+                CalibrationRow(
+                    evaluation_id=evaluation_id,
+                    prompt_hash=prompt_hash,
+                    judge_model=judge_model,
+                    created_at=datetime.now(UTC),
+                    data=report,
+                )
+            )
+
+    def calibrations(self, evaluation_id: str | None = None) -> list[dict[str, Any]]:
+        """Stored calibration reports, oldest first, each with its evaluation, prompt hash, model and time."""
+        with self._session() as session:
+            query = select(CalibrationRow).order_by(CalibrationRow.id)
+            if evaluation_id:
+                query = query.where(CalibrationRow.evaluation_id == evaluation_id)
+            return [
+                {
+                    **r.data,
+                    "evaluation_id": r.evaluation_id,
+                    "prompt_hash": r.prompt_hash,
+                    "judge_model": r.judge_model,
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in session.scalars(query)
+            ]
 
     # model-call cache (see sparring.models.cache). It runs once per model call, so: Core statements,
     # and new entries wait in memory to be written with the next conversation (one commit, not one each).

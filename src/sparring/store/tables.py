@@ -53,3 +53,29 @@ class CacheRow(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     model: Mapped[str] = mapped_column(String(300), index=True)
     response: Mapped[dict[str, Any]]
+
+
+class LabelRow(Base):
+    """Human labels: one per conversation, evaluation and labeller (a new label replaces the old one)."""
+
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("conversation_id", "evaluation_id", "labeller"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(300), index=True)
+    evaluation_id: Mapped[str] = mapped_column(String(200), index=True)
+    label: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text)
+    labeller: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CalibrationRow(Base):
+    """A calibration report of one judge prompt version (content hash) against the human labels."""
+
+    __tablename__ = "calibrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    evaluation_id: Mapped[str] = mapped_column(String(200), index=True)
+    prompt_hash: Mapped[str] = mapped_column(String(64), index=True)
+    judge_model: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]]

@@ -81,6 +81,10 @@ class GateConfig(_Strict):
         return f"{scope}: no significant regression vs {self.no_regression_vs}"
 
 
+class CalibrationConfig(_Strict):
+    min_kappa: float = Field(0.6, ge=-1, le=1, description="warn when a judge prompt's calibrated κ is lower")
+
+
 class EvaluationUse(_Strict):
     """Enables one evaluation (built-in, or the suite's own) by id, with optional overrides."""
 
@@ -102,3 +106,4 @@ class SuiteConfig(_Strict):
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
     evaluations: list[EvaluationUse] = Field(..., min_length=1)
     gates: list[GateConfig] = Field(default_factory=list)
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)

@@ -1,0 +1,76 @@
+"""Import and export human labels as CSV or JSONL (by file extension). An import is all or nothing:
+every line is checked first, and the first problem is reported with its line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sparring.data_model import Label
+
+FIELDS = ("conversation_id", "evaluation_id", "label", "note", "labeller", "created_at")
+ALIASES = {"eval_id": "evaluation_id", "evaluation": "evaluation_id", "conversation": "conversation_id"}
+
+
+class LabelFileError(ValueError):
+    def __init__(self, file: Path, line: int | None, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+
+def _rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if file.suffix.lower() == ".csv":
+        with file.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            for row in reader:
+                yield reader.line_num, dict(row)
+        return
+    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise LabelFileError(file, number, f"invalid JSON: {exc.msg}") from exc
+            if not isinstance(data, dict):
+                raise LabelFileError(file, number, "each line must be a JSON object")
+            yield number, data
+
+
+def read_labels(file: Path, known_conversations: set[str] | None = None, labeller: str | None = None) -> list[Label]:
+    if not file.is_file():
+        raise LabelFileError(file, None, "file not found")
+    labels: list[Label] = []
+    for number, row in _rows(file):
+        data = {ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in row.items() if k}
+        data = {k: v for k, v in data.items() if v not in (None, "")}
+        if isinstance(data.get("label"), str):
+            data["label"] = data["label"].strip().lower()
+        if labeller and "labeller" not in data:
+            data["labeller"] = labeller
+        try:
+            label = Label.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, first["loc"])) or "row"
+            raise LabelFileError(file, number, f"{where}: {first['msg']}") from exc
+        if known_conversations is not None and label.conversation_id not in known_conversations:
+            raise LabelFileError(file, number, f"conversation {label.conversation_id!r} is not in the database")
+        labels.append(label)
+    if not labels:
+        raise LabelFileError(file, None, "no labels in this file")
+    return labels
+
+
+def write_labels(labels: list[Label], file: Path) -> None:
+    rows = [label.model_dump(mode="json") for label in labels]
+    if file.suffix.lower() == ".csv":
+        with file.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -1,0 +1,255 @@
+"""`sparring label`, `sparring labels import|export` and `sparring calibrate`: human labels and how well
+each judge prompt version agrees with them."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from sparring.calibration import (
+    CalibrationReport,
+    LabelFileError,
+    calibrate,
+    read_labels,
+    sample_for_labelling,
+    write_labels,
+    write_report,
+)
+from sparring.cli.app import DbOption, _fail, _open_store, _stored_run, app, console
+from sparring.data_model import AgentTurn, Conversation, Label, TokenUsage
+from sparring.evaluations.spec import EvaluationSpec
+from sparring.models import MeteredModel, ModelError, ModelPool
+from sparring.runner import RoleOverrides
+from sparring.runner.roles import model_settings
+from sparring.store import Store
+from sparring.suite import Suite, SuiteError, load_suite
+
+labels_app = typer.Typer(help="Human labels: import and export.", no_args_is_help=True)
+app.add_typer(labels_app, name="labels")
+SuiteOption = Annotated[Path, typer.Option(help="the suite (its evaluations and policy)")]
+EvalOption = Annotated[str, typer.Option("--eval", help="evaluation id")]
+
+
+def _default_labeller() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "anonymous"
+
+
+def _suite_and_spec(suite: Path, evaluation_id: str) -> tuple[Suite, EvaluationSpec]:
+    try:
+        loaded = load_suite(suite)
+    except SuiteError as exc:
+        raise _fail(str(exc)) from exc
+    spec = next((e for e in loaded.evaluations if e.id == evaluation_id), None)
+    if spec is None:
+        raise _fail(f"the suite enables no evaluation {evaluation_id!r}")
+    return loaded, spec
+
+
+def _show_conversation(conversation: Conversation) -> None:
+    for index, turn in enumerate(conversation.turns, start=1):
+        if isinstance(turn, AgentTurn):
+            for call in turn.tool_calls:
+                answer = f"error: {call.error}" if call.error else str(call.result)
+                arguments = escape(str(call.arguments))
+                line = f"[dim]\\[{index}] tool {escape(call.name)}({arguments}) → {escape(answer[:400])}[/]"
+                console.print(line, highlight=False)
+            console.print(f"[bold cyan]\\[{index}] AGENT:[/] {escape(turn.content)}", highlight=False)
+        else:
+            console.print(f"[bold yellow]\\[{index}] CUSTOMER:[/] {escape(turn.content)}", highlight=False)
+
+
+@app.command()
+def label(
+    run_ref: Annotated[str, typer.Argument(help="run id, id prefix or label")],
+    suite: SuiteOption,
+    evaluation_id: EvalOption,
+    sample: Annotated[int, typer.Option(min=1, help="conversations to label")] = 20,
+    target_fails: Annotated[
+        int | None, typer.Option(help="judged-fail conversations among them (default half)")
+    ] = None,
+    labeller: Annotated[str | None, typer.Option(help="your name (default: the login name)")] = None,
+    seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Label conversations in the terminal: transcript, tool calls and policy, then pass/fail and a note.
+    The judge's verdict is not shown, so it cannot anchor you. Each label is saved as you go."""
+    loaded, spec = _suite_and_spec(suite, evaluation_id)
+    store = _open_store(db)
+    run = _stored_run(store, run_ref)
+    who = labeller or _default_labeller()
+    done = {lb.conversation_id for lb in store.labels(spec.id) if lb.labeller == who}
+    verdicts = [v for v in store.verdicts(run.id) if v.evaluation_id == spec.id]
+    chosen = sample_for_labelling(verdicts, sample, target_fails, seed, exclude=done)
+    if not chosen:
+        raise _fail(f"nothing left to label for {spec.id} in run {run.id} (labeller {who})")
+    question = spec.criterion or spec.description
+    console.print(Panel(escape(loaded.policy.strip()), title="policy", expand=False))
+    saved = 0
+    for number, verdict in enumerate(chosen, start=1):
+        console.rule(f"{number}/{len(chosen)} · {verdict.conversation_id}")
+        _show_conversation(store.conversation(verdict.conversation_id))
+        console.print(f"\n[bold]{escape(spec.id)}[/]: {escape(question)}")
+        answer = ""
+        while answer not in ("p", "f", "s", "q"):
+            answer = typer.prompt("label: [p]ass, [f]ail, [s]kip, [q]uit").strip().lower()[:1]
+        if answer == "q":
+            break
+        if answer == "s":
+            continue
+        note = typer.prompt("note (optional)", default="", show_default=False)
+        outcome = "pass" if answer == "p" else "fail"
+        store.save_labels(
+            [
+                Label(
+                    conversation_id=verdict.conversation_id,
+                    evaluation_id=spec.id,
+                    label=outcome,
+                    note=note,
+                    labeller=who,
+                )
+            ]
+        )
+        saved += 1
+    console.print(f"{saved} label(s) saved for {spec.id} by {who}")
+
+
+@labels_app.command("import")
+def import_labels(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL: conversation_id, evaluation_id, label, note, labeller")],
+    labeller: Annotated[str | None, typer.Option(help="labeller for rows that name none")] = None,
+    db: DbOption = None,
+) -> None:
+    """Import labels (all or nothing: the first bad line is reported and nothing is written)."""
+    store = _open_store(db)
+    try:
+        labels = read_labels(file, store.existing_conversations(), labeller)
+    except LabelFileError as exc:
+        raise _fail(str(exc)) from exc
+    store.save_labels(labels)
+    console.print(f"{len(labels)} labels imported from {file}")
+
+
+@labels_app.command("export")
+def export_labels(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL (by extension)")],
+    evaluation_id: Annotated[str | None, typer.Option("--eval", help="only this evaluation")] = None,
+    db: DbOption = None,
+) -> None:
+    labels = _open_store(db).labels(evaluation_id)
+    write_labels(labels, file)
+    console.print(f"{len(labels)} labels written to {file}")
+
+
+@app.command("calibrate")
+def calibrate_command(
+    suite: SuiteOption,
+    evaluation_id: EvalOption,
+    judge_model: Annotated[str | None, typer.Option(help="judge model (default: the suite's)")] = None,
+    base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
+    repeats: Annotated[int, typer.Option(min=1, max=15, help="judge each item k times: self-consistency")] = 1,
+    split: Annotated[str, typer.Option(help="test (default), dev or all")] = "test",
+    json_file: Annotated[Path | None, typer.Option("--json", help="also write the report as JSON")] = None,
+    history: Annotated[bool, typer.Option("--history", help="show stored calibrations across prompt versions")] = False,
+    seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Run the judge on the labelled conversations; agreement, κ, misses and false flags with 95% CIs."""
+    loaded, spec = _suite_and_spec(suite, evaluation_id)
+    store = _open_store(db)
+    if history:
+        _print_history(store, spec.id)
+        return
+    if split not in ("test", "dev", "all"):
+        raise _fail("--split must be test, dev or all")
+    try:
+        settings = model_settings(loaded, RoleOverrides(judge=judge_model, base_url=base_url))
+    except (ModelError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    pool = ModelPool()
+
+    async def go() -> CalibrationReport:
+        try:
+            model = MeteredModel(pool.get(settings.judge, settings.base_url), TokenUsage())
+            return await calibrate(spec, loaded.policy, store, model, repeats, split, seed)
+        finally:
+            await pool.aclose()
+
+    try:
+        report = asyncio.run(go())
+    except (ModelError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    store.save_calibration(spec.id, report.prompt_hash, report.judge_model, report.model_dump(mode="json"))
+    _print_report(report)
+    if json_file:
+        write_report(report, json_file)
+        console.print(f"report written to {json_file}")
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _print_report(report: CalibrationReport) -> None:
+    console.print(
+        f"[bold]{report.evaluation_id}[/] prompt {report.prompt_hash} · judge {report.judge_model} · "
+        f"{report.split} split · n={report.n} ({', '.join(f'{k} {v}' for k, v in sorted(report.n_by_class.items()))})",
+        highlight=False,
+    )
+    c = report.confusion
+    matrix = Table(title="Confusion (fail is the positive class)")
+    for column in ("", "judge fail", "judge pass"):
+        matrix.add_column(column, justify="right")
+    matrix.add_row("human fail", str(c.true_fail), f"{c.missed_fail} missed")
+    matrix.add_row("human pass", f"{c.false_flag} false flags", str(c.true_pass))
+    console.print(matrix)
+    table = Table(title="Agreement with human labels (bootstrap 95% CI)")
+    for column in ("metric", "value", "95% CI"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name, estimate in report.metrics.items():
+        interval = "—" if estimate.low is None else f"[{estimate.low:.2f}, {estimate.high:.2f}]"
+        table.add_row(name.replace("_", " "), _fmt(estimate.value), interval)
+    if report.self_flip_rate is not None:
+        table.add_row(f"self-consistency flip rate ({report.repeats} repeats)", _fmt(report.self_flip_rate), "")
+    if report.inter_labeller:
+        il = report.inter_labeller
+        table.add_row(f"inter-labeller agreement ({il.shared_items} shared)", _fmt(il.agreement), "")
+        table.add_row("inter-labeller κ", _fmt(il.kappa), "")
+    console.print(table)
+    if report.excluded:
+        console.print("left out: " + ", ".join(f"{reason} {n}" for reason, n in report.excluded.items()))
+    if report.mismatches:
+        mismatches = Table(title="Mismatches: the human's note next to the judge's reasoning")
+        for column in ("conversation", "human", "judge", "human note", "judge reasoning"):
+            mismatches.add_column(column, overflow="fold")
+        for m in report.mismatches:
+            mismatches.add_row(m.conversation_id, m.human, m.judge, escape(m.human_note), escape(m.judge_reasoning))
+        console.print(mismatches)
+
+
+def _print_history(store: Store, evaluation_id: str) -> None:
+    rows = store.calibrations(evaluation_id)
+    if not rows:
+        raise _fail(f"no calibration stored for {evaluation_id}")
+    table = Table(title=f"Calibration history of {evaluation_id} (oldest first)")
+    for column in ("when", "prompt", "judge", "n", "agreement", "κ", "fail recall", "fail precision"):
+        table.add_column(column)
+    for r in rows:
+        m = r["metrics"]
+        table.add_row(
+            r["created_at"][:16],
+            r["prompt_hash"],
+            r["judge_model"],
+            str(r["n"]),
+            *(_fmt(m[k]["value"]) for k in ("agreement", "kappa", "fail_recall", "fail_precision")),
+        )
+    console.print(table)
