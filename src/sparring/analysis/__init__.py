@@ -1,6 +1,6 @@
 """Reports over stored verdicts: pass rates, trials, comparisons, history, gates, JUnit."""
 
-from sparring.analysis.report import EvaluationSummary, summarize, summary_table
+from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize, summary_table
 from sparring.analysis.statistics import (
     EvaluationComparison,
     TrialSummary,
@@ -15,6 +15,7 @@ __all__ = [
     "TrialSummary",
     "compare_outcomes",
     "scenario_outcomes",
+    "summaries_from_counts",
     "summarize",
     "summary_table",
     "trial_summary",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from pydantic import BaseModel
 
-from sparring.analysis.report import summarize
+from sparring.analysis.report import summaries_from_counts
 from sparring.data_model import RunStatus
 from sparring.store import Store
 
@@ -28,9 +29,10 @@ def history(
 ) -> list[EvaluationHistory]:
     """Completed runs of `suite`, oldest first."""
     runs = [r for r in reversed(store.list_runs(limit=limit, suite=suite)) if r.status == RunStatus.COMPLETED]
+    counts = store.verdict_counts([r.id for r in runs])
     rates: dict[str, list[tuple[str, str, float | None]]] = {}
     for run in runs:
-        for summary in summarize(store.verdicts(run.id)):
+        for summary in summaries_from_counts(counts[run.id]):
             rates.setdefault(summary.evaluation_id, []).append((run.id, run.label, summary.pass_rate))
     result = []
     for evaluation_id in sorted(rates):
@@ -45,8 +47,11 @@ def history(
     return result
 
 
-def plot_history(histories: list[EvaluationHistory], path: Path, title: str) -> None:
-    """A PNG or SVG (by the file's suffix): one line per evaluation, dips marked with red triangles."""
+def plot_history(
+    histories: list[EvaluationHistory], path: Path | BinaryIO, title: str, format: str | None = None
+) -> None:
+    """A PNG or SVG (by the file's suffix, or `format` for a file object): one line per evaluation, dips
+    marked with red triangles."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -75,6 +80,7 @@ def plot_history(histories: list[EvaluationHistory], path: Path, title: str) -> 
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format=format)
     plt.close(figure)

@@ -47,6 +47,21 @@ def summarize(verdicts: Iterable[Verdict], order: list[str] | None = None) -> li
     return [counts[i] if i in counts else EvaluationSummary(evaluation_id=i) for i in ids]
 
 
+def summaries_from_counts(counts: dict[str, dict[str, int]], order: list[str] | None = None) -> list[EvaluationSummary]:
+    """Summaries from database counts (evaluation -> outcome -> n), for pages over large runs."""
+    ids = order or sorted(counts)
+    return [
+        EvaluationSummary(
+            evaluation_id=i,
+            passed=counts.get(i, {}).get(Outcome.PASS.value, 0),
+            failed=counts.get(i, {}).get(Outcome.FAIL.value, 0),
+            errors=counts.get(i, {}).get(Outcome.ERROR.value, 0),
+            not_applicable=counts.get(i, {}).get(Outcome.NOT_APPLICABLE.value, 0),
+        )
+        for i in ids
+    ]
+
+
 def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate per evaluation") -> Table:
     table = Table(title=title)
     table.add_column("evaluation", no_wrap=True)

@@ -13,18 +13,18 @@ import numpy as np
 from pydantic import BaseModel
 from scipy import stats
 
-from sparring.data_model import Outcome, Verdict
+from sparring.data_model import Outcome
 
 # evaluation id -> scenario id -> outcomes of the applicable trials (True = pass)
 ScenarioOutcomes = dict[str, dict[str, list[bool]]]
 
 
-def scenario_outcomes(rows: Iterable[tuple[str, int, Verdict]]) -> ScenarioOutcomes:
-    """Group (scenario, trial, verdict) rows; errors and not-applicable verdicts are left out."""
+def scenario_outcomes(rows: Iterable[tuple[str, int, str, str]]) -> ScenarioOutcomes:
+    """Group (scenario, trial, evaluation id, outcome) rows; errors and not-applicable verdicts are left out."""
     grouped: ScenarioOutcomes = defaultdict(lambda: defaultdict(list))
-    for scenario_id, _trial, verdict in rows:
-        if verdict.outcome in (Outcome.PASS, Outcome.FAIL):
-            grouped[verdict.evaluation_id][scenario_id].append(verdict.outcome == Outcome.PASS)
+    for scenario_id, _trial, evaluation_id, outcome in rows:
+        if outcome in (Outcome.PASS, Outcome.FAIL):
+            grouped[evaluation_id][scenario_id].append(outcome == Outcome.PASS)
     return {e: dict(s) for e, s in grouped.items()}
 
 
@@ -59,21 +59,21 @@ def mcnemar_exact(regressions: int, fixes: int) -> float:
     return float(stats.binomtest(fixes, regressions + fixes, 0.5).pvalue)
 
 
-def bootstrap_difference(a: list[float], b: list[float], seed: int = 0) -> tuple[float, float]:
-    """Paired bootstrap 95% CI of mean(b) - mean(a), resampling scenarios."""
-    diff = float(np.mean(b) - np.mean(a))
-    if len(a) < 2 or np.allclose(np.subtract(b, a), diff):
+def bootstrap_difference(a: list[float], b: list[float], seed: int = 0, resamples: int = 9999) -> tuple[float, float]:
+    """Paired percentile bootstrap 95% CI of mean(b) - mean(a), resampling scenarios.
+
+    Resampling n paired differences with replacement only changes how often each distinct difference
+    occurs, so each resample is drawn as multinomial counts over the distinct values: the same bootstrap
+    distribution, in milliseconds instead of a (resamples × n) index matrix."""
+    differences = np.subtract(b, a, dtype=float)
+    diff = float(differences.mean())
+    if len(a) < 2 or np.allclose(differences, diff):
         return diff, diff  # no spread to resample: the interval is the point
-    result = stats.bootstrap(
-        (np.asarray(a, float), np.asarray(b, float)),
-        lambda x, y, axis=-1: np.mean(y, axis=axis) - np.mean(x, axis=axis),
-        paired=True,
-        vectorized=True,
-        n_resamples=9999,
-        method="percentile",
-        rng=np.random.default_rng(seed),
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+    values, counts = np.unique(differences, return_counts=True)
+    draws = np.random.default_rng(seed).multinomial(len(differences), counts / len(differences), size=resamples)
+    means = draws @ values / len(differences)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)
 
 
 class EvaluationComparison(BaseModel):

@@ -167,7 +167,7 @@ def _trials_table(store: Store, run: Run) -> Table:
     table.add_column("evaluation", no_wrap=True)
     for column in ("mean pass rate", "pass^k", "pass@k", "flaky scenarios"):
         table.add_column(column)
-    for evaluation_id, per_scenario in sorted(scenario_outcomes(store.scenario_verdicts(run.id)).items()):
+    for evaluation_id, per_scenario in sorted(scenario_outcomes(store.scenario_outcome_rows(run.id)).items()):
         t = trial_summary(evaluation_id, per_scenario)
         table.add_row(
             evaluation_id, _pct(t.pass_rate), _pct(t.pass_hat_k), _pct(t.pass_at_k), ", ".join(t.flaky) or "—"
@@ -186,8 +186,8 @@ def _gate(suite: Suite, run: Run, store: Store, junit: Path | None, exit_on_fail
     def compare_with(baseline: str) -> list[EvaluationComparison]:
         base = store.get_run(baseline)
         return compare_outcomes(
-            scenario_outcomes(store.scenario_verdicts(base.id)),
-            scenario_outcomes(store.scenario_verdicts(run.id)),
+            scenario_outcomes(store.scenario_outcome_rows(base.id)),
+            scenario_outcomes(store.scenario_outcome_rows(run.id)),
             seed=run.seed,
         )
 
@@ -344,8 +344,8 @@ def compare(
     store = _open_store(db)
     run_a, run_b = _stored_run(store, baseline), _stored_run(store, candidate)
     results = compare_outcomes(
-        scenario_outcomes(store.scenario_verdicts(run_a.id)),
-        scenario_outcomes(store.scenario_verdicts(run_b.id)),
+        scenario_outcomes(store.scenario_outcome_rows(run_a.id)),
+        scenario_outcomes(store.scenario_outcome_rows(run_b.id)),
         alpha,
         seed,
     )

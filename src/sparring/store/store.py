@@ -118,9 +118,9 @@ class Store:
                 raise RunNotFound(f"no run with id or label {ref!r} in {self.url}")
             return Run.model_validate(row.data)
 
-    def list_runs(self, limit: int = 50, suite: str | None = None) -> list[Run]:
+    def list_runs(self, limit: int = 50, suite: str | None = None, offset: int = 0) -> list[Run]:
         with self._session() as session:
-            query = select(RunRow).order_by(RunRow.started_at.desc()).limit(limit)
+            query = select(RunRow).order_by(RunRow.started_at.desc()).limit(limit).offset(offset)
             if suite:
                 query = query.where(RunRow.suite == suite)
             return [Run.model_validate(r.data) for r in session.scalars(query)]
@@ -189,16 +189,65 @@ class Store:
             rows = session.scalars(select(VerdictRow).where(VerdictRow.run_id == run_id).order_by(VerdictRow.id))
             return [_verdict(r) for r in rows]
 
-    def scenario_verdicts(self, run_id: str) -> list[tuple[str, int, Verdict]]:
-        """Every verdict of a run with its conversation's scenario and trial, for statistics."""
+    def verdict_counts(self, run_ids: list[str]) -> dict[str, dict[str, dict[str, int]]]:
+        """run id -> evaluation id -> outcome -> count, counted by the database (fast on large runs)."""
+        counts: dict[str, dict[str, dict[str, int]]] = {run_id: {} for run_id in run_ids}
+        if not run_ids:
+            return counts
         with self._session() as session:
             query = (
-                select(ConversationRow.scenario_id, ConversationRow.trial, VerdictRow)
+                select(VerdictRow.run_id, VerdictRow.evaluation_id, VerdictRow.outcome, func.count())
+                .where(VerdictRow.run_id.in_(run_ids))
+                .group_by(VerdictRow.run_id, VerdictRow.evaluation_id, VerdictRow.outcome)
+            )
+            for run_id, evaluation_id, outcome, n in session.execute(query):
+                counts[run_id].setdefault(evaluation_id, {})[outcome] = n
+        return counts
+
+    def flagged_conversations(self, run_id: str, limit: int = 50, offset: int = 0) -> tuple[list[tuple[str, int]], int]:
+        """Conversations of a run with a fail or error verdict, most flagged first: [(id, count)], total."""
+        flagged = VerdictRow.outcome.in_([Outcome.FAIL.value, Outcome.ERROR.value])
+        with self._session() as session:
+            total = session.scalar(
+                select(func.count(func.distinct(VerdictRow.conversation_id))).where(
+                    VerdictRow.run_id == run_id, flagged
+                )
+            )
+            query = (
+                select(VerdictRow.conversation_id, func.count())
+                .where(VerdictRow.run_id == run_id, flagged)
+                .group_by(VerdictRow.conversation_id)
+                .order_by(func.count().desc(), VerdictRow.conversation_id)
+                .limit(limit)
+                .offset(offset)
+            )
+            return [(cid, n) for cid, n in session.execute(query)], int(total or 0)
+
+    def conversation_verdicts(self, conversation_id: str) -> list[Verdict]:
+        with self._session() as session:
+            query = select(VerdictRow).where(VerdictRow.conversation_id == conversation_id).order_by(VerdictRow.id)
+            return [_verdict(r) for r in session.scalars(query)]
+
+    def conversation_labels(self, conversation_id: str) -> list[Label]:
+        with self._session() as session:
+            rows = session.scalars(select(LabelRow).where(LabelRow.conversation_id == conversation_id))
+            return [_label(r) for r in rows]
+
+    def count_runs(self) -> int:
+        with self._session() as session:
+            return int(session.scalar(select(func.count()).select_from(RunRow)) or 0)
+
+    def scenario_outcome_rows(self, run_id: str) -> list[tuple[str, int, str, str]]:
+        """(scenario, trial, evaluation id, outcome) for every verdict of a run: what statistics need, and
+        only that, so comparisons stay fast on large runs."""
+        with self._session() as session:
+            query = (
+                select(ConversationRow.scenario_id, ConversationRow.trial, VerdictRow.evaluation_id, VerdictRow.outcome)
                 .join(VerdictRow, VerdictRow.conversation_id == ConversationRow.id)
                 .where(ConversationRow.run_id == run_id)
                 .order_by(VerdictRow.id)
             )
-            return [(scenario, trial, _verdict(row)) for scenario, trial, row in session.execute(query)]
+            return [(s, t, e, o) for s, t, e, o in session.execute(query)]
 
     # human labels and calibration reports (see sparring.calibration)
     def save_labels(self, labels: list[Label]) -> None:
@@ -223,17 +272,7 @@ class Store:
             query = select(LabelRow).order_by(LabelRow.id)
             if evaluation_id:
                 query = query.where(LabelRow.evaluation_id == evaluation_id)
-            return [
-                Label(
-                    conversation_id=r.conversation_id,
-                    evaluation_id=r.evaluation_id,
-                    label=r.label,
-                    note=r.note,
-                    labeller=r.labeller,
-                    created_at=r.created_at,
-                )
-                for r in session.scalars(query)
-            ]
+            return [_label(r) for r in session.scalars(query)]
 
     def save_calibration(self, evaluation_id: str, prompt_hash: str, judge_model: str, report: dict[str, Any]) -> None:
         with self._session.begin() as session:
@@ -316,4 +355,17 @@ def _verdict(row: VerdictRow) -> Verdict:
         prompt_hash=row.prompt_hash,
         attempts=row.attempts,
         **(row.details or {}),
+    )
+
+
+def _label(row: LabelRow) -> Label:
+    return Label.model_validate(
+        {
+            "conversation_id": row.conversation_id,
+            "evaluation_id": row.evaluation_id,
+            "label": row.label,
+            "note": row.note,
+            "labeller": row.labeller,
+            "created_at": row.created_at,
+        }
     )

@@ -1,0 +1,163 @@
+"""`sparring view`: a local web app over the store. Server-rendered Jinja2 pages (autoescaped, no
+JavaScript at all, so a strict Content-Security-Policy holds), database-side counting and pagination
+so pages stay fast on large databases. Read-mostly: the only write is a human label."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from sparring.analysis import compare_outcomes, scenario_outcomes, summaries_from_counts
+from sparring.analysis.history import history, plot_history
+from sparring.data_model import AgentTurn, Label, Outcome
+from sparring.store import RunNotFound, Store
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 50
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _pooled(counts: dict[str, dict[str, int]]) -> tuple[float | None, int]:
+    passed = sum(c.get(Outcome.PASS.value, 0) for c in counts.values())
+    failed = sum(c.get(Outcome.FAIL.value, 0) for c in counts.values())
+    return (passed / (passed + failed) if passed + failed else None), passed + failed
+
+
+def create_app(store: Store) -> FastAPI:
+    app = FastAPI(title="Sparring", docs_url=None, redoc_url=None, openapi_url=None)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["pct"] = lambda v: "—" if v is None else f"{v:.0%}"
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def render(request: Request, name: str, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context)
+
+    def run_or_404(ref: str) -> Any:
+        try:
+            return store.get_run(ref)
+        except RunNotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    @app.get("/", response_class=HTMLResponse)
+    def runs(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+        listed = store.list_runs(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        counts = store.verdict_counts([r.id for r in listed])
+        rows = [(r, *_pooled(counts[r.id]), sum(r.cost_usd.values())) for r in listed]
+        total = store.count_runs()
+        return render(request, "runs.html", rows=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total)
+
+    @app.get("/runs/{run_ref}", response_class=HTMLResponse)
+    def run(request: Request, run_ref: str, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+        stored = run_or_404(run_ref)
+        counts = store.verdict_counts([stored.id])[stored.id]
+        summaries = summaries_from_counts(counts, [e for e in stored.evaluation_ids if e in counts] or None)
+        flagged, total = store.flagged_conversations(stored.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
+        return render(
+            request,
+            "run.html",
+            run=stored,
+            summaries=summaries,
+            flagged=flagged,
+            total=total,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            others=others,
+        )
+
+    @app.get("/conversations/{conversation_id}", response_class=HTMLResponse)
+    def conversation(request: Request, conversation_id: str, saved: str = "") -> HTMLResponse:
+        try:
+            found = store.conversation(conversation_id)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        verdicts = store.conversation_verdicts(conversation_id)
+        labels = store.conversation_labels(conversation_id)
+        return render(
+            request,
+            "conversation.html",
+            conversation=found,
+            verdicts=verdicts,
+            labels=labels,
+            AgentTurn=AgentTurn,
+            saved=saved,
+        )
+
+    @app.post("/labels")
+    def add_label(
+        conversation_id: Annotated[str, Form()],
+        evaluation_id: Annotated[str, Form()],
+        label: Annotated[str, Form()],
+        note: Annotated[str, Form(max_length=2000)] = "",
+        labeller: Annotated[str, Form(max_length=200)] = "viewer",
+    ) -> RedirectResponse:
+        try:
+            found = store.conversation(conversation_id)
+        except LookupError as exc:
+            raise HTTPException(404, f"no conversation {conversation_id!r}") from exc
+        if evaluation_id not in {v.evaluation_id for v in store.conversation_verdicts(found.id)}:
+            raise HTTPException(422, f"conversation {found.id!r} has no verdict for {evaluation_id!r}")
+        try:
+            record = Label(
+                conversation_id=found.id,
+                evaluation_id=evaluation_id,
+                label=label,
+                note=note.strip(),
+                labeller=labeller.strip() or "viewer",
+                created_at=datetime.now(UTC),
+            )
+        except ValidationError as exc:
+            raise HTTPException(422, exc.errors()[0]["msg"]) from exc
+        store.save_labels([record])
+        return RedirectResponse(f"/conversations/{found.id}?saved={evaluation_id}", status_code=303)
+
+    @app.get("/compare", response_class=HTMLResponse)
+    def compare(request: Request, a: str, b: str) -> HTMLResponse:
+        run_a, run_b = run_or_404(a), run_or_404(b)
+        comparisons = compare_outcomes(
+            scenario_outcomes(store.scenario_outcome_rows(run_a.id)),
+            scenario_outcomes(store.scenario_outcome_rows(run_b.id)),
+            seed=run_b.seed,
+        )
+        return render(request, "compare.html", a=run_a, b=run_b, comparisons=comparisons)
+
+    @app.get("/history/{suite}", response_class=HTMLResponse)
+    def suite_history(request: Request, suite: str) -> HTMLResponse:
+        histories = history(store, suite)
+        labels: list[str] = []
+        for h in histories:
+            labels += [p.label for p in h.points if p.label not in labels]
+        return render(request, "history.html", suite=suite, histories=histories, labels=labels)
+
+    @app.get("/history/{suite}/chart.svg")
+    def suite_chart(suite: str) -> Response:
+        histories = history(store, suite)
+        if not histories:
+            raise HTTPException(404, f"no completed runs of {suite!r}")
+        buffer = io.BytesIO()
+        plot_history(histories, buffer, f"{suite}: pass rate per iteration", format="svg")
+        return Response(buffer.getvalue(), media_type="image/svg+xml")
+
+    @app.get("/calibration", response_class=HTMLResponse)
+    def calibration(request: Request) -> HTMLResponse:
+        return render(request, "calibration.html", reports=list(reversed(store.calibrations())))
+
+    return app

@@ -1,0 +1,159 @@
+"""The web viewer end to end: a real uvicorn server on 127.0.0.1 over a real SQLite file, driven by headless
+Chromium (Debian's package, through Playwright, no browser download): runs → run → conversation, a tool
+call and a verdict on screen, a label recorded and found in the database, and HTML in a transcript shown
+as text. Plus the label endpoint's refusals, checked over HTTP."""
+
+import asyncio
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from scripted_world import world_reply
+from sparring import (
+    AgentTurn,
+    Conversation,
+    CustomerTurn,
+    ModelPool,
+    Outcome,
+    RoleOverrides,
+    RunOptions,
+    ScriptedModel,
+    Store,
+    ToolCallRecord,
+    Verdict,
+    run_suite,
+)
+from sparring.viewer import create_app
+
+pytestmark = pytest.mark.real
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PAYLOAD = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'"><b>bold?</b>'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(example_suite, tmp_path):
+    db = tmp_path / "viewer.db"
+    store = Store.open(str(db))
+    pool = ModelPool()
+    pool.add(ScriptedModel(world_reply, "scripted:world"))
+    options = RunOptions(
+        label="baseline",
+        scenarios=3,
+        evaluation_ids=["professional_tone", "no_invented_order_facts"],
+        cache=False,
+        models=RoleOverrides(model="scripted:world"),
+    )
+    run = asyncio.run(run_suite(example_suite, store, options, pool)).run
+    hostile = Conversation(
+        id=f"{run.id}:html-payload:0",
+        run_id=run.id,
+        scenario_id="html-payload",
+        turns=[
+            CustomerTurn(content=PAYLOAD),
+            AgentTurn(
+                content="Let me check.",
+                tool_calls=[
+                    ToolCallRecord(id="t", name="lookup_order", arguments={"order_id": "O-1"}, result={"note": PAYLOAD})
+                ],
+            ),
+        ],
+    )
+    store.save_conversation(
+        hostile,
+        [
+            Verdict(
+                evaluation_id="professional_tone", conversation_id=hostile.id, outcome=Outcome.FAIL, reasoning=PAYLOAD
+            )
+        ],
+    )
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        assert time.time() < deadline, "viewer did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", store, run, hostile
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_browse_label_and_escape_in_a_real_browser(served):
+    base, store, run, hostile = served
+    assert shutil.which("chromium"), "the viewer tests need Debian's chromium: apt-get install -y chromium"
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(base + "/")
+        page.get_by_role("link", name="baseline").click()
+        assert page.get_by_role("heading", name="Run baseline").is_visible()
+        assert page.locator("td", has_text="professional_tone").first.is_visible()
+
+        page.get_by_role("link", name=hostile.id).click()
+        assert page.title() != "pwned" and not dialogs, "no script from the transcript ran"
+        assert page.get_by_text(PAYLOAD, exact=True).first.is_visible(), "the payload is shown as text"
+        assert page.locator("img[src='x']").count() == 0 and page.locator("main b", has_text="bold?").count() == 0
+        assert page.locator(".tool", has_text="tool call lookup_order").is_visible()
+
+        normal = next(c for c in store.conversations(run.id) if c.id != hostile.id)
+        page.goto(f"{base}/conversations/{normal.id}")
+        assert page.locator(".tool", has_text="tool call lookup_order").first.is_visible()
+        verdict = page.locator("#eval-professional_tone")
+        assert verdict.locator("span.pass", has_text="pass").is_visible()
+        verdict.get_by_label("fail").check()
+        verdict.get_by_placeholder("note").fill("too curt <b>really</b>")
+        verdict.get_by_placeholder("your name").fill("rita")
+        verdict.get_by_role("button", name="save label").click()
+        assert page.get_by_text("Label saved for professional_tone.").is_visible()
+        assert page.get_by_text("human label by rita: fail — too curt <b>really</b>").is_visible()
+
+        refused = page.request.post(
+            base + "/labels",
+            form={"conversation_id": normal.id, "evaluation_id": "professional_tone", "label": "maybe"},
+        )
+        unknown = page.request.post(
+            base + "/labels", form={"conversation_id": "nope", "evaluation_id": "professional_tone", "label": "pass"}
+        )
+        wrong_eval = page.request.post(
+            base + "/labels", form={"conversation_id": normal.id, "evaluation_id": "not_judged", "label": "pass"}
+        )
+        missing = page.request.post(base + "/labels", form={"conversation_id": normal.id})
+        assert (refused.status, unknown.status, wrong_eval.status, missing.status) == (422, 404, 422, 422)
+
+        page.goto(f"{base}/history/{run.suite}")
+        assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 100
+        page.goto(f"{base}/compare?a={run.id}&b={run.id}")
+        assert page.get_by_text("no detectable change").first.is_visible()
+        browser.close()
+    [label] = store.labels("professional_tone")
+    assert (label.conversation_id, label.label, label.note, label.labeller) == (
+        normal.id,
+        "fail",
+        "too curt <b>really</b>",
+        "rita",
+    )
+
+
+def test_pages_send_a_strict_content_security_policy(served):
+    import urllib.request
+
+    base, _store, run, _hostile = served
+    with urllib.request.urlopen(f"{base}/runs/{run.id}") as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
