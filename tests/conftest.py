@@ -23,3 +23,25 @@ def suite_copy(tmp_path: Path) -> Path:
     target = tmp_path / "suite"
     shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__"))
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    from services import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray cluster with 2 CPUs; workers unpickle the scripted world by value (tests/ is not a package)."""
+    import ray
+    import ray.cloudpickle
+
+    import scripted_world
+
+    ray.cloudpickle.register_pickle_by_value(scripted_world)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

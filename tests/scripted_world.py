@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sparring import ChatRequest, ChatResponse, ScriptedModel, ToolCall
+from sparring import ChatRequest, ChatResponse, ModelPool, ScriptedModel, ToolCall
 
 
 def _order_id(request: ChatRequest) -> str:
@@ -43,3 +43,23 @@ def world_reply(request: ChatRequest) -> ChatResponse | str | dict:
 
 def world_model(name: str = "scripted:world") -> ScriptedModel:
     return ScriptedModel(world_reply, name=name)
+
+
+def world_pool() -> ModelPool:
+    """A pool holding the scripted world (a factory Ray workers can call)."""
+    pool = ModelPool()
+    pool.add(world_model())
+    return pool
+
+
+def slow_world_pool() -> ModelPool:
+    """The scripted world at 20 ms per call: slow enough to kill a worker in the middle of its shard."""
+    import time
+
+    def reply(request: ChatRequest) -> ChatResponse | str | dict:
+        time.sleep(0.02)
+        return world_reply(request)
+
+    pool = ModelPool()
+    pool.add(ScriptedModel(reply, name="scripted:world"))
+    return pool

@@ -1,7 +1,5 @@
 """Repeated judging: k samples, majority vote, every sample kept, disagreement flagged, stored in SQLite."""
 
-import sqlite3
-
 import pytest
 
 from sparring import Conversation, CustomerTurn, Outcome, ScriptedModel, Store
@@ -10,7 +8,6 @@ from sparring.data_model.run import TokenUsage
 from sparring.evaluations import EvaluationSpec, Judge, render_transcript
 from sparring.evaluations.judge import SAMPLING_TEMPERATURE, majority
 from sparring.models import MeteredModel
-from sparring.store import StoreError
 
 CONVERSATION = Conversation(id="r:s:0", run_id="r", scenario_id="s", turns=[CustomerTurn(content="hi")])
 
@@ -84,12 +81,3 @@ async def test_samples_survive_the_database(tmp_path):
     store.save_conversation(CONVERSATION, [verdict])
     [loaded] = store.verdicts("r")
     assert loaded == verdict
-
-
-def test_a_database_from_an_older_sparring_gets_a_clear_error(tmp_path):
-    db = tmp_path / "old.db"
-    Store.open(str(db)).close()
-    with sqlite3.connect(db) as connection:
-        connection.execute("ALTER TABLE verdicts DROP COLUMN details")
-    with pytest.raises(StoreError, match="table verdicts lacks column\\(s\\) details.*older Sparring"):
-        Store.open(str(db))

@@ -239,6 +239,11 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="estimate calls, tokens and cost; run nothing")] = False,
     gate: Annotated[bool, typer.Option("--gate", help="exit 1 when the suite's gates are not met")] = False,
     junit: Annotated[Path | None, typer.Option(help="write JUnit XML (one test case per evaluation)")] = None,
+    executor: Annotated[str, typer.Option(help="local (default) or ray: shards on a Ray cluster")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster: auto, ray://HOST:PORT (default: start a local one)")
+    ] = None,
+    shards: Annotated[int | None, typer.Option(min=1, help="Ray: work units (default: the cluster's CPUs)")] = None,
     db: DbOption = None,
 ) -> None:
     """Simulate conversations, judge them, store everything, print pass rates."""
@@ -261,6 +266,9 @@ def run(
         timeout_s=timeout,
         resume=resume,
         max_cost_usd=max_cost,
+        executor=executor,
+        ray_address=ray_address,
+        shards=shards,
         models=RoleOverrides(
             model=model,
             simulator=sim_model,

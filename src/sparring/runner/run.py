@@ -37,6 +37,7 @@ from sparring.runner.roles import AgentFactory, RoleOverrides, agent_factory, mo
 from sparring.simulator import CustomerSimulator
 from sparring.store import Store
 from sparring.suite import Suite
+from sparring.suite.config import Price
 from sparring.transcripts import Transcript
 
 ROLES = ("simulator", "agent", "judge")
@@ -65,6 +66,9 @@ class RunOptions:
     resume: str | None = None  # id or label of an interrupted run to finish
     max_cost_usd: float | None = None  # start no conversation that could take the run past this
     models: RoleOverrides = field(default_factory=RoleOverrides)
+    executor: str = "local"  # local | ray
+    ray_address: str | None = None  # ray.init address: None starts a local cluster, "auto", "ray://host:port"
+    shards: int | None = None  # Ray: work units (default: the cluster's CPUs)
 
 
 @dataclass
@@ -211,9 +215,19 @@ async def run_suite(
     options: RunOptions | None = None,
     pool: ModelPool | None = None,
     observer: RunObserver | None = None,
+    pool_factory: Callable[[], ModelPool] | None = None,
 ) -> RunResult:
-    """Run a suite (or finish an interrupted run) and store everything as it completes."""
+    """Run a suite (or finish an interrupted run) and store everything as it completes. With
+    `executor="ray"` the conversations run in shards on a Ray cluster (each worker builds its models
+    with `pool_factory`, a plain ModelPool by default) into a store every worker can reach."""
     options = options or RunOptions()
+    if options.executor == "ray":
+        from sparring.runner.ray_executor import run_on_ray
+
+        run = _resumed_run(suite, store, options.resume) if options.resume else _new_run(suite, options)
+        return await run_on_ray(suite, store, run, options, observer, pool_factory)
+    if options.executor != "local":
+        raise ValueError(f"unknown executor {options.executor!r}: local or ray")
     own_pool = pool is None
     pool = pool or ModelPool()
     pool.policy = CallPolicy(
@@ -222,20 +236,20 @@ async def run_suite(
     pool.cache = store if options.cache else None
     try:
         run = _resumed_run(suite, store, options.resume) if options.resume else _new_run(suite, options)
-        open_models(pool, run.settings)
-        evaluations = select_evaluations(suite, run.evaluation_ids)
-        context = _RunContext(
-            suite,
-            run,
-            pool,
-            agent_factory(suite, run.settings, pool, run.seed),
-            evaluations,
-            suite.evaluator(evaluations),
-        )
+        context = build_context(suite, run, pool)
         return await _execute(context, store, options.concurrency, observer, options.max_cost_usd)
     finally:
         if own_pool:
             await pool.aclose()
+
+
+def build_context(suite: Suite, run: Run, pool: ModelPool) -> _RunContext:
+    """Everything a conversation needs, for a local run or a Ray shard; fails early on a bad model."""
+    open_models(pool, run.settings)
+    evaluations = select_evaluations(suite, run.evaluation_ids)
+    return _RunContext(
+        suite, run, pool, agent_factory(suite, run.settings, pool, run.seed), evaluations, suite.evaluator(evaluations)
+    )
 
 
 async def evaluate_transcripts(
@@ -296,27 +310,32 @@ def imported_scenario(transcript: Transcript) -> Scenario:
     )
 
 
-async def _execute(
-    context: _RunContext, store: Store, concurrency: int, observer: RunObserver | None, max_cost: float | None
-) -> RunResult:
-    run = context.run
-    by_id = context.scenarios or {s.id: s for s in context.suite.scenarios}
+def pending_work(run: Run, by_id: dict[str, Scenario], store: Store) -> list[tuple[Scenario, int]]:
+    """The run's (scenario, trial) pairs not yet in the store: all of them for a new run, the rest on resume."""
     done = store.conversation_ids(run.id)
-    pending = [
+    return [
         (by_id[scenario_id], trial)
         for scenario_id in run.scenario_ids
         for trial in range(run.trials)
         if conversation_id(run.id, scenario_id, trial) not in done
     ]
-    store.save_run(run)
-    if observer:
-        observer.started(run, len(pending))
-    usage = {role: run.usage.get(role, TokenUsage()).model_copy() for role in ROLES}
+
+
+async def run_conversations(
+    context: _RunContext,
+    store: Store,
+    pending: list[tuple[Scenario, int]],
+    usage: dict[str, TokenUsage],
+    concurrency: int,
+    observer: RunObserver | None = None,
+    max_cost: float | None = None,
+) -> int:
+    """Simulate, judge and store each pending conversation (each committed as it finishes); `usage` grows
+    as they finish. Returns how many the cost limit refused. The same code runs locally and in a Ray shard."""
+    run = context.run
     # An embedded model serves one call at a time; interleaving conversations would only evict its KV cache.
     limit = min([concurrency] + [m.max_concurrency for m in context.pool.models()])
     semaphore = asyncio.Semaphore(max(1, limit))
-    clock = time.perf_counter()
-
     prices = context.suite.config.models.prices
     budget = _Budget(
         max_cost, _conversation_estimate(context), lambda: sum(role_cost(usage, run.settings, prices).values())
@@ -335,40 +354,106 @@ async def _execute(
                 cost = budget.spent() - before
             finally:
                 budget.done(cost)
-        # SQLite releases the GIL while it writes: commit off the event loop, so calls in flight go on.
-        await asyncio.to_thread(store.save_conversation, conversation, verdicts)
+        await writer.save(conversation, verdicts)
         if observer:
             observer.finished(conversation, verdicts)
 
-    status = RunStatus.FAILED
+    writer = _GroupCommit(store)
+
     tasks = [asyncio.create_task(one(scenario, trial)) for scenario, trial in pending]
     try:
         await asyncio.gather(*tasks)
-        status = RunStatus.STOPPED if budget.refused else RunStatus.COMPLETED
+    finally:
+        # Stop every sibling before returning, so nothing is written after the run's final status.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        store.flush_cache()
+    return budget.refused
+
+
+def finish_run(
+    run: Run,
+    store: Store,
+    status: RunStatus,
+    usage: dict[str, TokenUsage],
+    stats: list[dict[str, CallStats]],
+    prices: dict[str, Price],
+) -> Run:
+    """Record the run's final status, tokens, model-call statistics and cost."""
+    call_stats = {name: s.model_copy() for name, s in run.call_stats.items()}
+    for shard in stats:
+        for name, counted in shard.items():
+            call_stats.setdefault(name, CallStats()).add(counted)
+    run = run.model_copy(
+        update={
+            "status": status,
+            "usage": usage,
+            "call_stats": call_stats,
+            "cost_usd": role_cost(usage, run.settings, prices),
+            "finished_at": datetime.now(UTC),
+        }
+    )
+    store.save_run(run)
+    return run
+
+
+async def _execute(
+    context: _RunContext, store: Store, concurrency: int, observer: RunObserver | None, max_cost: float | None
+) -> RunResult:
+    run = context.run
+    pending = pending_work(run, context.scenarios or {s.id: s for s in context.suite.scenarios}, store)
+    store.save_run(run)
+    if observer:
+        observer.started(run, len(pending))
+    usage = {role: run.usage.get(role, TokenUsage()).model_copy() for role in ROLES}
+    clock = time.perf_counter()
+    status, refused = RunStatus.FAILED, 0
+    try:
+        refused = await run_conversations(context, store, pending, usage, concurrency, observer, max_cost)
+        status = RunStatus.STOPPED if refused else RunStatus.COMPLETED
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = RunStatus.INTERRUPTED
         raise
     finally:
-        # Stop every sibling before marking the run, so nothing is written after its final status.
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        call_stats = {name: stats.model_copy() for name, stats in run.call_stats.items()}
-        for name, stats in context.pool.stats.items():
-            call_stats.setdefault(name, CallStats()).add(stats)
-        run = run.model_copy(
-            update={
-                "status": status,
-                "usage": usage,
-                "call_stats": call_stats,
-                "cost_usd": role_cost(usage, run.settings, prices),
-                "finished_at": datetime.now(UTC),
-            }
-        )
-        store.flush_cache()
-        store.save_run(run)
+        run = finish_run(run, store, status, usage, [context.pool.stats], context.suite.config.models.prices)
+    wall = time.perf_counter() - clock
     summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations])
-    return RunResult(run, summaries, len(pending) - budget.refused, time.perf_counter() - clock)
+    return RunResult(run, summaries, len(pending) - refused, wall)
+
+
+class _GroupCommit:
+    """Commits finished conversations off the event loop (so model calls in flight go on), each with its
+    verdicts. Conversations that finish while a commit is under way go together in the next one: under
+    load that saves round trips and lock waits on a shared database; alone, each commits at once.
+    `save` returns only once its conversation is committed."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.waiting: list[tuple[Conversation, list[Verdict], asyncio.Future[None]]] = []
+        self.busy = False
+
+    async def save(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting.append((conversation, verdicts, done))
+        if not self.busy:
+            self.busy = True
+            try:
+                while self.waiting:
+                    batch, self.waiting = self.waiting, []
+                    try:
+                        await asyncio.to_thread(self.store.save_conversations, [(c, v) for c, v, _ in batch])
+                    except BaseException as exc:
+                        for _, _, future in batch:
+                            if not future.done():
+                                future.set_exception(exc)
+                        raise
+                    for _, _, future in batch:
+                        if not future.done():
+                            future.set_result(None)
+            finally:
+                self.busy = False
+        await done
 
 
 def _conversation_estimate(context: _RunContext) -> float:

@@ -12,13 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.dialects import postgresql as postgresql_dml
 from sqlalchemy.dialects import sqlite as sqlite_dml
 from sqlalchemy.orm import sessionmaker
 
 from sparring.data_model import Conversation, Label, Outcome, Run, Verdict
-from sparring.store.tables import Base, CacheRow, CalibrationRow, ConversationRow, LabelRow, RunRow, VerdictRow
+from sparring.store import migrations
+from sparring.store.migrations import SchemaError
+from sparring.store.tables import CacheRow, CalibrationRow, ConversationRow, LabelRow, RunRow, VerdictRow
 
 DEFAULT_DB_PATH = Path(".sparring") / "sparring.db"
 
@@ -27,15 +29,14 @@ class RunNotFound(LookupError):
     pass
 
 
-class StoreError(RuntimeError):
-    pass
+StoreError = SchemaError
 
 
 def database_url(db: str | None) -> str:
     """A SQLAlchemy URL from `--db`: a URL as given, or a file path for SQLite."""
     if db and "://" in db:
         return db
-    path = Path(db) if db else DEFAULT_DB_PATH
+    path = (Path(db) if db else DEFAULT_DB_PATH).resolve()  # absolute: workers may run elsewhere
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 
@@ -52,13 +53,17 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, migrate: bool = True) -> None:
+        """`migrate`: upgrade the schema to the newest revision (workers sharing an upgraded database pass
+        False and only check it)."""
         self.url = url
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)
-        Base.metadata.create_all(self.engine)
-        self._check_columns()
+        if migrate:
+            migrations.upgrade(self.engine)
+        else:
+            migrations.require_head(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         marker = {"qmark": "?", "format": "%s", "numeric": ":1"}.get(self.engine.dialect.paramstyle, "%s")
         self._cache_sql = f"SELECT response FROM model_cache WHERE key = {marker}"
@@ -66,21 +71,9 @@ class Store:
         self._pending_lock = threading.Lock()  # conversations are committed from a worker thread
         self._cache_reader: Connection | None = None
 
-    def _check_columns(self) -> None:
-        """A database made by an older Sparring lacks newer columns: say so instead of failing mid-run."""
-        inspector = inspect(self.engine)
-        for table in Base.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            missing = [c.name for c in table.columns if c.name not in present]
-            if missing:
-                raise StoreError(
-                    f"{self.url}: table {table.name} lacks column(s) {', '.join(missing)}; it was made by an "
-                    "older Sparring. Use a new --db file."
-                )
-
     @classmethod
-    def open(cls, db: str | None = None) -> Store:
-        return cls(database_url(db))
+    def open(cls, db: str | None = None, migrate: bool = True) -> Store:
+        return cls(database_url(db), migrate)
 
     def close(self) -> None:
         if self._cache_reader is not None:
@@ -127,35 +120,44 @@ class Store:
 
     # conversations and verdicts
     def save_conversation(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
-        with self._session.begin() as session:
-            self._write_pending_cache(session.connection())
-            session.add(
-                ConversationRow(
-                    id=conversation.id,
-                    run_id=conversation.run_id,
-                    scenario_id=conversation.scenario_id,
-                    trial=conversation.trial,
-                    end_reason=conversation.end_reason.value if conversation.end_reason else None,
-                    data=conversation.model_dump(mode="json"),
-                )
-            )
-            session.flush()
-            session.add_all(
-                VerdictRow(
-                    run_id=conversation.run_id,
-                    conversation_id=v.conversation_id,
-                    evaluation_id=v.evaluation_id,
-                    outcome=v.outcome.value,
-                    reasoning=v.reasoning,
-                    judge_model=v.judge_model,
-                    prompt_hash=v.prompt_hash,
-                    attempts=v.attempts,
-                    details=v.model_dump(mode="json", include={"samples", "agreement", "unstable"})
-                    if v.samples
-                    else None,
-                )
-                for v in verdicts
-            )
+        self.save_conversations([(conversation, verdicts)])
+
+    def save_conversations(self, finished: list[tuple[Conversation, list[Verdict]]]) -> None:
+        """One transaction: the conversations, their verdicts and pending cache entries. Core statements
+        rather than ORM objects: this runs once per commit, and shards on several workers share the database."""
+        conversation_rows = [
+            {
+                "id": c.id,
+                "run_id": c.run_id,
+                "scenario_id": c.scenario_id,
+                "trial": c.trial,
+                "end_reason": c.end_reason.value if c.end_reason else None,
+                "data": c.model_dump(mode="json"),
+            }
+            for c, _ in finished
+        ]
+        verdict_rows = [
+            {
+                "run_id": c.run_id,
+                "conversation_id": v.conversation_id,
+                "evaluation_id": v.evaluation_id,
+                "outcome": v.outcome.value,
+                "reasoning": v.reasoning,
+                "judge_model": v.judge_model,
+                "prompt_hash": v.prompt_hash,
+                "attempts": v.attempts,
+                "details": v.model_dump(mode="json", include={"samples", "agreement", "unstable"})
+                if v.samples
+                else None,
+            }
+            for c, verdicts in finished
+            for v in verdicts
+        ]
+        with self.engine.begin() as connection:
+            self._write_pending_cache(connection)
+            connection.execute(insert(ConversationRow), conversation_rows)
+            if verdict_rows:
+                connection.execute(insert(VerdictRow), verdict_rows)
 
     def conversations(self, run_id: str) -> list[Conversation]:
         with self._session() as session:

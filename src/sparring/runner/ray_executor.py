@@ -1,0 +1,143 @@
+"""Scale-out on Ray: the run's pending conversations are split into shards, each a Ray task that loads
+the suite and runs the same async conversation and evaluation code as a local run, writing to a store
+every worker reaches (PostgreSQL across machines). Each conversation is committed as it finishes, so a
+worker that dies loses nothing finished; Ray retries its task, which skips what is already stored."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sparring.analysis import summarize
+from sparring.data_model import CallStats, Run, RunStatus, TokenUsage
+from sparring.models import CallPolicy, ModelPool
+from sparring.runner.run import (
+    ROLES,
+    RunObserver,
+    RunOptions,
+    RunResult,
+    build_context,
+    conversation_id,
+    finish_run,
+    pending_work,
+    run_conversations,
+    select_evaluations,
+)
+from sparring.store import Store
+from sparring.suite import Suite, load_suite
+
+TASK_RETRIES = 3  # a shard whose worker dies is run again, up to this many times
+
+
+def _shard(
+    suite_root: str,
+    run_json: str,
+    db_url: str,
+    items: list[tuple[str, int]],
+    options: dict[str, Any],
+    pool_factory: Callable[[], ModelPool] | None,
+) -> dict[str, Any]:
+    """One Ray task: run these (scenario, trial) pairs of the run, skipping any already stored."""
+    suite = load_suite(suite_root)
+    run = Run.model_validate_json(run_json)
+    store = Store(db_url, migrate=False)
+    pool = pool_factory() if pool_factory else ModelPool()
+    pool.policy = CallPolicy(
+        max_concurrency=options["concurrency"], max_retries=options["max_retries"], timeout_s=options["timeout_s"]
+    )
+    pool.cache = store if options["cache"] else None
+
+    async def work() -> dict[str, Any]:
+        try:
+            context = build_context(suite, run, pool)
+            done = store.conversation_ids(run.id)
+            by_id = {s.id: s for s in suite.scenarios}
+            todo = [(by_id[s], t) for s, t in items if conversation_id(run.id, s, t) not in done]
+            usage = {role: TokenUsage() for role in ROLES}
+            refused = await run_conversations(
+                context, store, todo, usage, options["concurrency"], max_cost=options["max_cost"]
+            )
+            return {
+                "usage": {role: u.model_dump() for role, u in usage.items()},
+                "stats": {name: s.model_dump() for name, s in pool.stats.items()},
+                "refused": refused,
+            }
+        finally:
+            await pool.aclose()
+            store.close()
+
+    return asyncio.run(work())
+
+
+def _split(items: list[tuple[str, int]], shards: int) -> list[list[tuple[str, int]]]:
+    return [chunk for chunk in (items[i::shards] for i in range(shards)) if chunk]
+
+
+async def run_on_ray(
+    suite: Suite,
+    store: Store,
+    run: Run,
+    options: RunOptions,
+    observer: RunObserver | None,
+    pool_factory: Callable[[], ModelPool] | None,
+) -> RunResult:
+    try:
+        import ray
+    except ImportError as exc:
+        raise ValueError("the Ray executor needs Ray: pip install 'sparring[ray]'") from exc
+    if not ray.is_initialized():
+        ray.init(address=options.ray_address, include_dashboard=False, log_to_driver=False)
+    select_evaluations(suite, run.evaluation_ids)  # a bad evaluation id fails here, not in every worker
+    by_id = {s.id: s for s in suite.scenarios}
+    missing = [s for s in run.scenario_ids if s not in by_id]
+    if missing:
+        raise ValueError(f"run {run.id} needs scenarios the suite no longer has: {', '.join(missing)}")
+    pending = [(s.id, t) for s, t in pending_work(run, by_id, store)]
+    store.save_run(run)
+    if observer:
+        observer.started(run, len(pending))
+    shards = options.shards or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    settings = {
+        "concurrency": options.concurrency,
+        "max_retries": options.max_retries,
+        "timeout_s": options.timeout_s,
+        "cache": options.cache,
+        "max_cost": options.max_cost_usd / shards if options.max_cost_usd is not None else None,
+    }
+    task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(_shard)
+    clock = time.perf_counter()
+    refs = [
+        task.remote(str(suite.root), run.model_dump_json(), store.url, chunk, settings, pool_factory)
+        for chunk in _split(pending, shards)
+    ]
+    seen = store.conversation_ids(run.id)
+    usage = {role: run.usage.get(role, TokenUsage()).model_copy() for role in ROLES}
+    stats: list[dict[str, CallStats]] = []
+    status, refused = RunStatus.FAILED, 0
+    try:
+        remaining = list(refs)
+        while remaining:
+            # Wait off the event loop, waking when a shard ends or every half second to report progress.
+            _ready, remaining = await asyncio.to_thread(ray.wait, remaining, num_returns=1, timeout=0.5)
+            if observer:
+                for cid in sorted(store.conversation_ids(run.id) - seen):
+                    seen.add(cid)
+                    observer.finished(store.conversation(cid), store.conversation_verdicts(cid))
+        for result in ray.get(refs):
+            for role, counted in result["usage"].items():
+                usage[role].add(TokenUsage.model_validate(counted))
+            stats.append({name: CallStats.model_validate(s) for name, s in result["stats"].items()})
+            refused += result["refused"]
+        status = RunStatus.STOPPED if refused else RunStatus.COMPLETED
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        status = RunStatus.INTERRUPTED
+        for ref in refs:
+            ray.cancel(ref, force=True)
+        raise
+    finally:
+        run = finish_run(run, store, status, usage, stats, suite.config.models.prices)
+    wall = time.perf_counter() - clock
+    evaluation_ids = [e.id for e in select_evaluations(suite, run.evaluation_ids)]
+    return RunResult(run, summarize(store.verdicts(run.id), evaluation_ids), len(pending) - refused, wall)

@@ -1,0 +1,61 @@
+"""Schema versions (Alembic). The store upgrades a database to the newest revision when it opens it; a
+database made before migrations existed (the first release's tables, no version table) is recognised
+as revision 0001 and upgraded from there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+HERE = Path(__file__).parent
+FIRST_RELEASE_TABLES = {"runs", "conversations", "verdicts", "model_cache"}
+
+
+class SchemaError(RuntimeError):
+    pass
+
+
+def _config(connection: object) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    revision = ScriptDirectory(str(HERE)).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema (creating it when empty)."""
+    target = head()
+    revision = current(engine)
+    if revision == target:
+        return
+    known = {s.revision for s in ScriptDirectory(str(HERE)).walk_revisions()}
+    if revision is not None and revision not in known:
+        raise SchemaError(f"{engine.url}: schema revision {revision} is newer than this Sparring knows: upgrade it")
+    with engine.begin() as connection:
+        config = _config(connection)
+        if revision is None and set(inspect(connection).get_table_names()) >= FIRST_RELEASE_TABLES:
+            command.stamp(config, "0001")  # made before migrations: the first release's schema
+        command.upgrade(config, "head")
+
+
+def require_head(engine: Engine) -> None:
+    """For workers that share a database the driver already upgraded: refuse a mismatched schema."""
+    revision = current(engine)
+    if revision != head():
+        raise SchemaError(f"{engine.url}: schema revision {revision}, this Sparring needs {head()}")
