@@ -7,11 +7,16 @@ from pathlib import Path
 import pytest
 
 from sparring import Outcome, ScriptedModel
-from sparring.data_model import Scenario
 from sparring.data_model.run import TokenUsage
 from sparring.evaluations.evaluator import Evaluator, SuiteFacts
-from sparring.evaluations.judge import DEFAULT_JUDGE_PROMPT
-from sparring.evaluations.library import builtin_checks, builtin_evaluations, example_context, examples
+from sparring.evaluations.judge import DEFAULT_JUDGE_PROMPT, describe_scenario
+from sparring.evaluations.library import (
+    builtin_checks,
+    builtin_evaluations,
+    example_context,
+    example_scenario,
+    examples,
+)
 from sparring.evaluations.spec import FAMILIES
 from sparring.evaluations.transcript import render_transcript
 from sparring.models import MeteredModel
@@ -21,7 +26,6 @@ LIBRARY = builtin_evaluations()
 EXAMPLES = examples()
 CONTEXT = example_context()
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-SCENARIO = Scenario(id="example", situation="an example", desired_outcome="help")
 CASES = [
     (evaluation_id, outcome, conversation)
     for evaluation_id, by_outcome in sorted(EXAMPLES.items())
@@ -35,6 +39,7 @@ def test_the_library_has_thirty_plus_evaluations_in_the_five_families():
     assert {s.family for s in LIBRARY.values()} == set(FAMILIES)
     for family in FAMILIES:
         assert sum(s.family == family for s in LIBRARY.values()) >= 4, family
+    assert sum(s.family != "simulator" for s in LIBRARY.values()) >= 30, "30+ evaluations of the chatbot itself"
     assert all(s.description and s.source == "builtin" for s in LIBRARY.values())
 
 
@@ -68,7 +73,8 @@ def evaluator_for(evaluation_id: str) -> Evaluator:
 )
 async def test_check_decides_its_examples(evaluation_id, outcome, conversation):
     judge = MeteredModel(ScriptedModel([]), TokenUsage())  # a check never calls it
-    [verdict] = await evaluator_for(evaluation_id).evaluate(conversation, SCENARIO, {}, judge, NOW)
+    scenario = example_scenario(LIBRARY[evaluation_id].family)
+    [verdict] = await evaluator_for(evaluation_id).evaluate(conversation, scenario, {}, judge, NOW)
     assert verdict.outcome == Outcome(outcome), verdict.reasoning
     assert verdict.judge_model == f"check:{evaluation_id}"
 
@@ -81,13 +87,15 @@ async def test_check_decides_its_examples(evaluation_id, outcome, conversation):
 async def test_judge_sends_its_question_the_transcript_and_the_policy(evaluation_id, outcome, conversation):
     spec = LIBRARY[evaluation_id]
     model = ScriptedModel([{"reasoning": "scripted", "verdict": outcome}])
+    scenario = example_scenario(spec.family)
     [verdict] = await evaluator_for(evaluation_id).evaluate(
-        conversation, SCENARIO, {}, MeteredModel(model, TokenUsage()), NOW
+        conversation, scenario, {}, MeteredModel(model, TokenUsage()), NOW
     )
     assert verdict.outcome == Outcome(outcome) and verdict.prompt_hash
     prompt = model.requests[0].messages[0].content
     transcript = render_transcript(conversation)
     question = Path(spec.template).read_text().split("{% block question %}")[1].split("{% endblock %}")[0]
+    question = question.replace("{{ scenario }}", describe_scenario(scenario))
     assert question.strip() in prompt, "the evaluation's own question"
     assert f"<{transcript.boundary}>\n{transcript.text}\n</{transcript.boundary}>" in prompt
     assert CONTEXT["policy"].strip() in prompt

@@ -51,7 +51,19 @@ async def test_run_stores_conversations_verdicts_and_summary(example_suite, tmp_
         "missing-item-two-days-later",
         "policy-question-refund-window",
     ]
-    assert failures == {("high-value-party-order-late", "high_value_escalated")}
+    # The scripted customer opens with its order number even when its scenario keeps it until asked:
+    # the simulator check catches exactly those scenarios.
+    volunteered = {
+        (s.id, "sim_facts_when_asked")
+        for s in example_suite.scenarios
+        if s.id in result.run.scenario_ids
+        and any(f.key == "order number" and f.reveal == "when_asked" for f in s.known_facts)
+    }
+    assert volunteered == {
+        ("fraud-review-asks-credit", "sim_facts_when_asked"),
+        ("missing-item-two-days-later", "sim_facts_when_asked"),
+    }
+    assert failures == {("high-value-party-order-late", "high_value_escalated")} | volunteered
     judge_ids = {e.id for e in example_suite.evaluations if e.kind == "judge"}
     assert all(v.prompt_hash for v in verdicts if v.evaluation_id in judge_ids and v.outcome == Outcome.PASS)
     summary = {s.evaluation_id: s for s in result.summaries}

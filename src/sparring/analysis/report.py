@@ -18,6 +18,14 @@ class EvaluationSummary(BaseModel):
     errors: int = 0
     not_applicable: int = 0
     unstable: int = 0  # verdicts whose repeated judge samples disagreed (judge_samples > 1)
+    suspect_failed: int = 0  # fail verdicts on conversations whose simulated customer failed its own checks
+    suspect_passed: int = 0
+
+    @property
+    def trusted_pass_rate(self) -> float | None:
+        """The pass rate without the suspect conversations (simulator mistakes, not the chatbot's)."""
+        passed, failed = self.passed - self.suspect_passed, self.failed - self.suspect_failed
+        return passed / (passed + failed) if passed + failed else None
 
     @property
     def applicable(self) -> int:
@@ -29,7 +37,20 @@ class EvaluationSummary(BaseModel):
         return self.passed / self.applicable if self.applicable else None
 
 
-def summarize(verdicts: Iterable[Verdict], order: list[str] | None = None) -> list[EvaluationSummary]:
+def suspect_conversations(verdicts: Iterable[Verdict], simulator_ids: Iterable[str]) -> set[str]:
+    """Conversations where a simulator evaluation failed: their chatbot verdicts may be the simulator's fault."""
+    ids = set(simulator_ids)
+    return {v.conversation_id for v in verdicts if v.evaluation_id in ids and v.outcome == Outcome.FAIL}
+
+
+def summarize(
+    verdicts: Iterable[Verdict], order: list[str] | None = None, simulator_ids: Iterable[str] = ()
+) -> list[EvaluationSummary]:
+    """Counts per evaluation; with `simulator_ids`, chatbot verdicts on suspect conversations are also
+    counted apart ("suspect (simulator)")."""
+    verdicts = list(verdicts)
+    simulator = set(simulator_ids)
+    suspects = suspect_conversations(verdicts, simulator)
     counts: dict[str, EvaluationSummary] = defaultdict(lambda: EvaluationSummary(evaluation_id=""))
     field = {
         Outcome.PASS: "passed",
@@ -43,6 +64,9 @@ def summarize(verdicts: Iterable[Verdict], order: list[str] | None = None) -> li
         name = field[verdict.outcome]
         setattr(summary, name, getattr(summary, name) + 1)
         summary.unstable += verdict.unstable
+        if verdict.conversation_id in suspects and verdict.evaluation_id not in simulator:
+            summary.suspect_failed += verdict.outcome == Outcome.FAIL
+            summary.suspect_passed += verdict.outcome == Outcome.PASS
     ids = order or sorted(counts)
     return [counts[i] if i in counts else EvaluationSummary(evaluation_id=i) for i in ids]
 
@@ -69,11 +93,20 @@ def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate pe
         table.add_column(column, justify="right")
     table.add_column("pass rate", justify="right")
     unstable = any(s.unstable for s in summaries)
+    suspect = any(s.suspect_failed or s.suspect_passed for s in summaries)
     if unstable:
         table.add_column("unstable", justify="right")
+    if suspect:
+        table.add_column("suspect (simulator) fails", justify="right")
+        table.add_column("pass rate w/o suspect", justify="right")
     for s in summaries:
         rate = "—" if s.pass_rate is None else f"{s.pass_rate:.0%}"
         cells = [str(s.passed), str(s.failed), str(s.errors), str(s.not_applicable), str(s.applicable), rate]
-        table.add_row(s.evaluation_id, *cells, *([str(s.unstable)] if unstable else []))
+        if unstable:
+            cells.append(str(s.unstable))
+        if suspect:
+            trusted = "—" if s.trusted_pass_rate is None else f"{s.trusted_pass_rate:.0%}"
+            cells += [str(s.suspect_failed), trusted]
+        table.add_row(s.evaluation_id, *cells)
     table.caption = "pass rate = pass / applicable (pass + fail); errors and n/a are never counted as passes"
     return table

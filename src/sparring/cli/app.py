@@ -26,6 +26,7 @@ from sparring.analysis import (
 from sparring.analysis.gate import check_gates
 from sparring.analysis.history import history, plot_history
 from sparring.analysis.junit import write_junit
+from sparring.analysis.report import suspect_conversations
 from sparring.calibration import calibration_warnings
 from sparring.data_model import CustomerTurn, Outcome, Run, RunStatus
 from sparring.models import ModelError
@@ -181,7 +182,7 @@ def _pct(value: float | None) -> str:
 
 def _gate(suite: Suite, run: Run, store: Store, junit: Path | None, exit_on_failure: bool) -> None:
     specs = [e for e in suite.evaluations if e.id in set(run.evaluation_ids)] or suite.evaluations
-    summaries = summarize(store.verdicts(run.id), [e.id for e in specs])
+    summaries = summarize(store.verdicts(run.id), [e.id for e in specs], run.simulator_evaluation_ids)
 
     def compare_with(baseline: str) -> list[EvaluationComparison]:
         base = store.get_run(baseline)
@@ -244,6 +245,9 @@ def run(
         str | None, typer.Option(help="Ray cluster: auto, ray://HOST:PORT (default: start a local one)")
     ] = None,
     shards: Annotated[int | None, typer.Option(min=1, help="Ray: work units (default: the cluster's CPUs)")] = None,
+    resimulate_suspect: Annotated[
+        str | None, typer.Option(help="run again the scenarios whose simulated customer failed its checks in RUN")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Simulate conversations, judge them, store everything, print pass rates."""
@@ -252,6 +256,15 @@ def run(
         variant = load_agent_config(agent_config) if agent_config else None
     except SuiteError as exc:
         raise _fail(str(exc)) from exc
+    if resimulate_suspect:
+        previous_store = _open_store(db)
+        previous = _stored_run(previous_store, resimulate_suspect)
+        suspects = suspect_conversations(previous_store.verdicts(previous.id), previous.simulator_evaluation_ids)
+        if not suspects:
+            raise _fail(f"run {previous.id} has no suspect (simulator) conversation to re-simulate")
+        scenario = sorted({cid.split(":")[1] for cid in suspects})
+        label = label or f"{previous.label}-resimulated"
+        console.print(f"re-simulating {len(scenario)} suspect scenario(s) of {previous.label}: {', '.join(scenario)}")
     options = RunOptions(
         label=label,
         scenarios=scenarios,
@@ -309,7 +322,7 @@ def report(run_ref: Annotated[str, typer.Argument(help="run id, id prefix or lab
     store = _open_store(db)
     stored = _stored_run(store, run_ref)
     verdicts = store.verdicts(stored.id)
-    _print_run(stored, summarize(verdicts, stored.evaluation_ids or None), store)
+    _print_run(stored, summarize(verdicts, stored.evaluation_ids or None, stored.simulator_evaluation_ids), store)
     failing = sorted({v.conversation_id for v in verdicts if v.outcome in (Outcome.FAIL, Outcome.ERROR)})
     console.print(f"{store.conversation_count(stored.id)} conversations · {_usage_line(stored)}")
     if failing:

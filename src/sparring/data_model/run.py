@@ -78,6 +78,9 @@ class Run(BaseModel):
     seed: int = 0
     scenario_ids: list[str] = Field(default_factory=list)
     evaluation_ids: list[str] = Field(default_factory=list)
+    simulator_evaluation_ids: list[str] = Field(
+        default_factory=list, description="evaluations of the simulated customer: their failures make verdicts suspect"
+    )
     trials: int = 1
     max_turns: int = 8
     source: str = Field("simulated", description="'simulated', or the transcript file an imported run judged")

@@ -64,8 +64,11 @@ class Evaluator:
                         ),
                     )
                 )
+            elif spec.family == "simulator" and initial_state is None:
+                reason = "a real customer, not a simulated one: simulator evaluations do not apply"
+                verdicts.append(self._verdict(spec, conversation, CheckResult(Outcome.NOT_APPLICABLE, reason)))
             elif spec.kind == "judge":
-                verdicts.append(await self.judges[spec.id].judge(conversation, transcript, judge_model))
+                verdicts.append(await self.judges[spec.id].judge(conversation, transcript, judge_model, scenario))
             else:
                 context = CheckContext(
                     conversation,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Verdict
+from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Scenario, Verdict
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
 from sparring.models.base import ChatRequest, MeteredModel, ModelError, ModelUnreachable
@@ -71,6 +71,18 @@ def judge_template(spec: EvaluationSpec) -> PromptTemplate:
     return load_prompt(spec.template, (str(PROMPTS),)) if spec.template else DEFAULT_JUDGE_PROMPT
 
 
+def describe_scenario(scenario: Scenario) -> str:
+    """The simulated customer's brief, for judges of the simulator's side."""
+    facts = "; ".join(f"{f.key}: {f.value} ({f.reveal.replace('_', ' ')})" for f in scenario.known_facts) or "none"
+    persona = scenario.persona
+    return (
+        f"Persona: {', '.join(persona.traits) or 'unspecified'}; writes {persona.style or 'plainly'}; "
+        f"patience {persona.patience}.\nSituation: {scenario.situation}\n"
+        f"Desired outcome: {scenario.desired_outcome}\nKnown facts: {facts}\n"
+        f"Does not know: {'; '.join(scenario.unknown_facts) or 'nothing listed'}"
+    )
+
+
 class Judge:
     """Judges one evaluation spec; the prompt hash goes into every verdict."""
 
@@ -80,16 +92,23 @@ class Judge:
         self.retries = retries
         self.template = judge_template(spec)
 
-    def prompt(self, transcript: RenderedTranscript) -> str:
+    def prompt(self, transcript: RenderedTranscript, scenario: Scenario | None = None) -> str:
         return self.template.render(
             transcript=transcript.text,
             boundary=transcript.boundary,
             policy=self.policy,
             criterion=self.spec.criterion or "",
+            scenario=describe_scenario(scenario) if scenario else "(no scenario: a real conversation)",
         )
 
-    async def judge(self, conversation: Conversation, transcript: RenderedTranscript, model: MeteredModel) -> Verdict:
-        prompt = self.prompt(transcript)
+    async def judge(
+        self,
+        conversation: Conversation,
+        transcript: RenderedTranscript,
+        model: MeteredModel,
+        scenario: Scenario | None = None,
+    ) -> Verdict:
+        prompt = self.prompt(transcript, scenario)
         k = self.spec.judge_samples
         samples: list[JudgeSample] = []
         attempts = 0

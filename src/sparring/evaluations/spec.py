@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-FAMILIES = ("hallucination", "policy", "tool_use", "communication", "resolution")
+FAMILIES = ("hallucination", "policy", "tool_use", "communication", "resolution", "simulator")
+SIMULATOR_FAMILY = "simulator"  # evaluations of the simulated customer, not of the chatbot
 
 
 class EvaluationSpec(BaseModel):

@@ -140,4 +140,9 @@ async def run_on_ray(
         run = finish_run(run, store, status, usage, stats, suite.config.models.prices)
     wall = time.perf_counter() - clock
     evaluation_ids = [e.id for e in select_evaluations(suite, run.evaluation_ids)]
-    return RunResult(run, summarize(store.verdicts(run.id), evaluation_ids), len(pending) - refused, wall)
+    return RunResult(
+        run,
+        summarize(store.verdicts(run.id), evaluation_ids, run.simulator_evaluation_ids),
+        len(pending) - refused,
+        wall,
+    )

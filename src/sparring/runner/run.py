@@ -30,6 +30,7 @@ from sparring.data_model import (
     Verdict,
 )
 from sparring.evaluations import EvaluationSpec, Evaluator
+from sparring.evaluations.spec import SIMULATOR_FAMILY
 from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
 from sparring.runner.conversation import simulate
 from sparring.runner.cost import estimate_conversation, role_cost
@@ -190,6 +191,9 @@ def _new_run(suite: Suite, options: RunOptions) -> Run:
         seed=options.seed,
         scenario_ids=[s.id for s in select_scenarios(suite, options)],
         evaluation_ids=[e.id for e in select_evaluations(suite, options.evaluation_ids)],
+        simulator_evaluation_ids=[
+            e.id for e in select_evaluations(suite, options.evaluation_ids) if e.family == SIMULATOR_FAMILY
+        ],
         trials=options.trials,
         max_turns=options.max_turns or suite.config.simulation.max_turns,
         clock=options.clock or suite.config.simulation.clock or started,
@@ -418,7 +422,7 @@ async def _execute(
     finally:
         run = finish_run(run, store, status, usage, [context.pool.stats], context.suite.config.models.prices)
     wall = time.perf_counter() - clock
-    summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations])
+    summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations], run.simulator_evaluation_ids)
     return RunResult(run, summaries, len(pending) - refused, wall)
 
 

@@ -9,7 +9,15 @@ from typing import Any
 
 import yaml
 
-from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, ToolCallRecord
+from sparring.data_model import (
+    AgentTurn,
+    Conversation,
+    CustomerAnalysis,
+    CustomerTurn,
+    EndReason,
+    Scenario,
+    ToolCallRecord,
+)
 from sparring.evaluations.checks import CheckFunction, check_info, collect_checks
 from sparring.evaluations.library import checks as library_checks
 from sparring.evaluations.spec import FAMILIES, EvaluationSpec
@@ -48,6 +56,7 @@ def examples() -> dict[str, dict[str, list[Conversation]]]:
     found: dict[str, dict[str, list[Conversation]]] = {}
     for family in FAMILIES:
         data = yaml.safe_load((LIBRARY / family / "examples.yaml").read_text(encoding="utf-8")) or {}
+        data.pop("scenario", None)
         for evaluation_id, cases in data.items():
             found[evaluation_id] = {
                 outcome: [
@@ -58,6 +67,13 @@ def examples() -> dict[str, dict[str, list[Conversation]]]:
     return found
 
 
+def example_scenario(family: str) -> Scenario:
+    """The scenario a family's examples were played from (the simulator family's brief), or a neutral one."""
+    data = yaml.safe_load((LIBRARY / family / "examples.yaml").read_text(encoding="utf-8")) or {}
+    default = {"id": "example", "situation": "an example", "desired_outcome": "help"}
+    return Scenario.model_validate(data.get("scenario", default))
+
+
 def example_conversation(conversation_id: str, events: list[dict[str, Any]]) -> Conversation:
     """A conversation from a compact event list: {customer: text, intent?}, {call: {name, arguments,
     result | error}}, {agent: text} and {end: reason}. Calls attach to the next agent message."""
@@ -65,7 +81,9 @@ def example_conversation(conversation_id: str, events: list[dict[str, Any]]) -> 
     calls: list[ToolCallRecord] = []
     for event in events:
         if "customer" in event:
-            conversation.turns.append(CustomerTurn(content=event["customer"], intent=event.get("intent", "")))
+            analysis = CustomerAnalysis.model_validate(event["analysis"]) if "analysis" in event else None
+            turn = CustomerTurn(content=event["customer"], intent=event.get("intent", ""), analysis=analysis)
+            conversation.turns.append(turn)
         elif "call" in event:
             calls.append(ToolCallRecord(id=f"call-{len(calls)}", **event["call"]))
         elif "agent" in event:
@@ -73,6 +91,8 @@ def example_conversation(conversation_id: str, events: list[dict[str, Any]]) -> 
             calls = []
         elif "end" in event:
             conversation.end_reason = EndReason(event["end"])
+            if "final" in event:
+                conversation.final_analysis = CustomerAnalysis.model_validate(event["final"])
         else:
             raise ValueError(f"{conversation_id}: unknown example event {event!r}")
     return conversation

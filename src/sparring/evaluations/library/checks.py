@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 
-from sparring.data_model import EndReason
+from sparring.data_model import AgentTurn, EndReason
 from sparring.evaluations.checks import CheckContext, CheckResult, check, failed, not_applicable, passed
 
 
@@ -116,3 +117,96 @@ def conversation_concluded(ctx: CheckContext) -> CheckResult:
     if reason == EndReason.ERROR:
         return not_applicable("the conversation ended on an error, judged elsewhere")
     return failed(f"ended {reason.value}")
+
+
+# The simulated customer's side: a failure here makes the conversation's chatbot verdicts suspect.
+_IDS = re.compile(r"\b[A-Z]{1,4}-\d{3,}\b")
+_MONEY = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)")
+_HUMAN = re.compile(r"\b(human|real person|manager|supervisor|representative|someone else|live agent)\b", re.I)
+
+
+def _scenario_text(ctx: CheckContext) -> str:
+    s = ctx.scenario
+    facts = " ".join(f"{f.key} {f.value}" for f in s.known_facts)
+    return f"{s.title} {s.situation} {s.desired_outcome} {facts}"
+
+
+@check(family="simulator")
+def sim_no_invented_facts(ctx: CheckContext) -> CheckResult:
+    """The simulated customer states no order id or amount that is not in its scenario or the agent's words."""
+    if not ctx.has_backend_state:
+        return not_applicable("a real customer, not a simulated one")
+    known = _scenario_text(ctx)
+    amounts = {float(a) for a in _MONEY.findall(known)}
+    for turn in ctx.conversation.turns:
+        if isinstance(turn, AgentTurn):
+            said = turn.content + " " + json.dumps([c.result for c in turn.tool_calls], default=str)
+            known += " " + said
+            amounts |= {float(a) for a in _MONEY.findall(said)}
+            continue
+        for identifier in _IDS.findall(turn.content):
+            if identifier not in known:
+                return failed(f"the customer mentions {identifier}, which its scenario does not give it")
+        for amount in _MONEY.findall(turn.content):
+            if float(amount) not in amounts:
+                return failed(f"the customer mentions ${amount}, which its scenario does not give it")
+    return passed("every id and amount the customer gives comes from its scenario or the agent")
+
+
+@check(family="simulator")
+def sim_facts_when_asked(ctx: CheckContext) -> CheckResult:
+    """Facts the scenario reveals only when asked are not volunteered before the agent asks anything."""
+    if not ctx.has_backend_state:
+        return not_applicable("a real customer, not a simulated one")
+    hidden = [f for f in ctx.scenario.known_facts if f.reveal == "when_asked" and len(f.value) > 2]
+    if not hidden:
+        return not_applicable("the scenario has no facts kept until asked")
+    agent_asked = False
+    for turn in ctx.conversation.turns:
+        if isinstance(turn, AgentTurn):
+            agent_asked = agent_asked or "?" in turn.content
+            continue
+        for fact in hidden:
+            if fact.value.lower() in turn.content.lower() and not agent_asked:
+                return failed(f"the customer volunteered {fact.key!r} before the agent asked for anything")
+    return passed("facts kept until asked were given only after the agent asked")
+
+
+@check(family="simulator")
+def sim_waited_for_answer(ctx: CheckContext) -> CheckResult:
+    """The simulated customer does not end the conversation before the agent answered its last message."""
+    conversation = ctx.conversation
+    if not ctx.has_backend_state or conversation.end_reason is None:
+        return not_applicable("not a simulated conversation")
+    if conversation.end_reason == EndReason.MAX_TURNS or conversation.end_reason == EndReason.ERROR:
+        return not_applicable(f"ended by {conversation.end_reason.value}, not by the customer")
+    if conversation.turns and not isinstance(conversation.turns[-1], AgentTurn):
+        return failed("the customer ended the conversation right after its own message, before any answer")
+    final = conversation.final_analysis
+    if conversation.end_reason == EndReason.RESOLVED and final is not None and not final.issue_addressed:
+        return failed("the customer ended as resolved while its own analysis says the issue was not addressed")
+    return passed(f"ended {conversation.end_reason.value} after the agent's answer")
+
+
+@check(family="simulator")
+def sim_escalation_consistent(ctx: CheckContext) -> CheckResult:
+    """The customer asks for a human only when its escalation policy decided so, after enough unhelpful turns."""
+    if not ctx.has_backend_state:
+        return not_applicable("a real customer, not a simulated one")
+    customer_turns = ctx.conversation.customer_turns()
+    unhelpful = 0
+    for turn in customer_turns:
+        analysis = turn.analysis
+        if analysis is not None:
+            unhelpful = unhelpful + 1 if (analysis.going_in_circles or not analysis.progressing) else 0
+        if turn.intent == "ask_for_human" and unhelpful < ctx.scenario.persona.patience:
+            return failed(
+                f"asked for a human after {unhelpful} unhelpful turns; patience is {ctx.scenario.persona.patience}"
+            )
+        if _HUMAN.search(turn.content) and turn.intent not in ("ask_for_human", "open"):
+            return failed(f"asked for a human ({turn.content[:60]!r}) although its policy said {turn.intent!r}")
+    return (
+        passed("asked for a human only when its patience ran out")
+        if customer_turns
+        else not_applicable("no customer turn")
+    )

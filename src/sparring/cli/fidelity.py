@@ -1,0 +1,110 @@
+"""`sparring fidelity`: how far a run's simulated customers are from real ones, and whether offline
+pass rates track online ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sparring.analysis import summarize
+from sparring.analysis.fidelity import online_comparison, plot_distributions, realism
+from sparring.cli.app import DbOption, _fail, _open_store, _pct, _stored_run, app, console
+from sparring.suite import SuiteError, load_suite
+from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
+
+
+@app.command()
+def fidelity(
+    run_ref: Annotated[str, typer.Argument(help="a simulated run (id, prefix or label)")],
+    real: Annotated[Path, typer.Option(help="real transcripts of the same domain (redacted on import)")],
+    format: Annotated[str | None, typer.Option(help=f"one of {', '.join(FORMATS)} (default: from the file)")] = None,
+    csv_columns: Annotated[str | None, typer.Option(help="CSV columns, e.g. conversation_id=conv,role=speaker")] = None,
+    suite: Annotated[Path | None, typer.Option(help="the suite, for its hand-off tools")] = None,
+    online: Annotated[
+        str | None, typer.Option(help="a run of `sparring eval` on real transcripts: offline vs online")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="write the distributions chart: .png or .svg")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="also write the report as JSON")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the classifier test")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Realism report: simulated vs real conversations side by side, vocabulary overlap, and a classifier
+    two-sample test (50% accuracy: a classifier cannot tell simulated customers from real ones)."""
+    store = _open_store(db)
+    run = _stored_run(store, run_ref)
+    try:
+        handoff = load_suite(suite).config.backend.handoff_tools if suite else []
+        real_conversations = [
+            t.to_conversation("real")
+            for t in read_transcripts(real, format, False, CsvColumns.parse(csv_columns)).transcripts
+        ]
+    except (SuiteError, TranscriptError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    simulated = store.conversations(run.id)
+    if not simulated:
+        raise _fail(f"run {run.id} has no conversations")
+    report = realism(simulated, real_conversations, handoff, seed)
+    if online:
+        online_run = _stored_run(store, online)
+        rows, pearson, spearman = online_comparison(
+            summarize(store.verdicts(run.id), run.evaluation_ids or None),
+            summarize(store.verdicts(online_run.id), online_run.evaluation_ids or None),
+        )
+        report = report.model_copy(update={"online": rows, "pearson": pearson, "spearman": spearman})
+
+    table = Table(title=f"Realism: {run.label} (simulated) vs {real.name} (real)")
+    for column in ("measure", "simulated", "real"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    s, r = report.simulated, report.real
+    table.add_row("conversations", str(s.conversations), str(r.conversations))
+    table.add_row(
+        "turns per conversation (mean / median)",
+        f"{s.turns_mean:.1f} / {s.turns_median:g}",
+        f"{r.turns_mean:.1f} / {r.turns_median:g}",
+    )
+    table.add_row(
+        "words per customer message (mean / median)",
+        f"{s.customer_words_mean:.1f} / {s.customer_words_median:g}",
+        f"{r.customer_words_mean:.1f} / {r.customer_words_median:g}",
+    )
+    for label, attribute in (
+        ("escalation rate", "escalation_rate"),
+        ("satisfied ending rate", "satisfied_ending_rate"),
+        ("conversations with tool calls", "tool_call_share"),
+    ):
+        table.add_row(label, _pct(getattr(s, attribute)), _pct(getattr(r, attribute)))
+    console.print(table)
+    console.print(
+        f"vocabulary overlap (Jaccard) {report.vocabulary_jaccard:.0%}; simulated words seen in real "
+        f"{report.simulated_vocabulary_seen_in_real:.0%}"
+    )
+    if report.classifier_accuracy is None:
+        console.print("classifier two-sample test: too few customer messages on one side")
+    else:
+        console.print(
+            f"classifier two-sample test: {report.classifier_accuracy:.0%} accuracy telling simulated from real "
+            f"customer messages ({report.classifier_messages} messages, 5-fold; 50% = indistinguishable)"
+        )
+    if report.online:
+        comparison = Table(title="Offline (simulated) vs online (real) pass rates")
+        for column in ("evaluation", "simulated", "real", "difference"):
+            comparison.add_column(column, justify="left" if column == "evaluation" else "right")
+        for row in report.online:
+            difference = "—" if row.difference is None else f"{row.difference * 100:+.0f} pts"
+            comparison.add_row(row.evaluation_id, _pct(row.simulated), _pct(row.real), difference)
+        console.print(comparison)
+        if report.pearson is None:
+            console.print("correlation across evaluations: too few evaluations with both pass rates")
+        else:
+            console.print(
+                f"correlation across evaluations: Pearson {report.pearson:.2f}, Spearman {report.spearman:.2f}"
+            )
+    if plot:
+        plot_distributions(simulated, real_conversations, plot)
+        console.print(f"chart written to {plot}")
+    if json_file:
+        json_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        console.print(f"report written to {json_file}")
