@@ -64,6 +64,12 @@ def test_run_marks_suspects_and_resimulate_suspect_runs_only_those(example_suite
                 if v.evaluation_id == "sim_facts_when_asked" and v.outcome == Outcome.FAIL}  # fmt: skip
     assert suspects and set(resimulated.scenario_ids) == suspects
     assert base.simulator_evaluation_ids == ["sim_facts_when_asked"]
+    from fastapi.testclient import TestClient
+
+    from sparring.viewer import create_app
+
+    page = TestClient(create_app(store)).get(f"/runs/{base.id}").text
+    assert "suspect (simulator) fails" in page and page.count("suspect (simulator)</span>") == len(suspects)
 
 
 def test_classifier_two_sample_test_is_near_chance_on_one_source_and_high_on_different_ones():

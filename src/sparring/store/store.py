@@ -206,6 +206,32 @@ class Store:
                 counts[run_id].setdefault(evaluation_id, {})[outcome] = n
         return counts
 
+    def suspect_counts(self, run_id: str, simulator_ids: list[str]) -> tuple[set[str], dict[str, dict[str, int]]]:
+        """Conversations where a simulator evaluation failed, and per other evaluation the outcome counts on
+        them (for "suspect (simulator)" columns), counted by the database."""
+        if not simulator_ids:
+            return set(), {}
+        with self._session() as session:
+            suspects = set(
+                session.scalars(
+                    select(VerdictRow.conversation_id).where(
+                        VerdictRow.run_id == run_id,
+                        VerdictRow.evaluation_id.in_(simulator_ids),
+                        VerdictRow.outcome == Outcome.FAIL.value,
+                    )
+                )
+            )
+            counts: dict[str, dict[str, int]] = {}
+            if suspects:
+                query = (
+                    select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count())
+                    .where(VerdictRow.conversation_id.in_(suspects), VerdictRow.evaluation_id.not_in(simulator_ids))
+                    .group_by(VerdictRow.evaluation_id, VerdictRow.outcome)
+                )
+                for evaluation_id, outcome, n in session.execute(query):
+                    counts.setdefault(evaluation_id, {})[outcome] = n
+            return suspects, counts
+
     def flagged_conversations(self, run_id: str, limit: int = 50, offset: int = 0) -> tuple[list[tuple[str, int]], int]:
         """Conversations of a run with a fail or error verdict, most flagged first: [(id, count)], total."""
         flagged = VerdictRow.outcome.in_([Outcome.FAIL.value, Outcome.ERROR.value])

@@ -69,6 +69,10 @@ def create_app(store: Store) -> FastAPI:
         stored = run_or_404(run_ref)
         counts = store.verdict_counts([stored.id])[stored.id]
         summaries = summaries_from_counts(counts, [e for e in stored.evaluation_ids if e in counts] or None)
+        suspects, suspect_counts = store.suspect_counts(stored.id, stored.simulator_evaluation_ids)
+        for summary in summaries:
+            summary.suspect_failed = suspect_counts.get(summary.evaluation_id, {}).get(Outcome.FAIL.value, 0)
+            summary.suspect_passed = suspect_counts.get(summary.evaluation_id, {}).get(Outcome.PASS.value, 0)
         flagged, total = store.flagged_conversations(stored.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
         return render(
@@ -78,6 +82,7 @@ def create_app(store: Store) -> FastAPI:
             summaries=summaries,
             flagged=flagged,
             total=total,
+            suspects=suspects,
             page=page,
             pages=max(1, -(-total // PAGE_SIZE)),
             others=others,
@@ -147,14 +152,19 @@ def create_app(store: Store) -> FastAPI:
             labels += [p.label for p in h.points if p.label not in labels]
         return render(request, "history.html", suite=suite, histories=histories, labels=labels)
 
+    charts: dict[str, tuple[str, bytes]] = {}  # suite -> (what it shows, SVG): drawn again only when runs change
+
     @app.get("/history/{suite}/chart.svg")
     def suite_chart(suite: str) -> Response:
         histories = history(store, suite)
         if not histories:
             raise HTTPException(404, f"no completed runs of {suite!r}")
-        buffer = io.BytesIO()
-        plot_history(histories, buffer, f"{suite}: pass rate per iteration", format="svg")
-        return Response(buffer.getvalue(), media_type="image/svg+xml")
+        shown = "".join(h.model_dump_json() for h in histories)
+        if suite not in charts or charts[suite][0] != shown:
+            buffer = io.BytesIO()
+            plot_history(histories, buffer, f"{suite}: pass rate per iteration", format="svg")
+            charts[suite] = (shown, buffer.getvalue())
+        return Response(charts[suite][1], media_type="image/svg+xml")
 
     @app.get("/calibration", response_class=HTMLResponse)
     def calibration(request: Request) -> HTMLResponse:

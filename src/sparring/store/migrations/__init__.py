@@ -49,8 +49,13 @@ def upgrade(engine: Engine) -> None:
         raise SchemaError(f"{engine.url}: schema revision {revision} is newer than this Sparring knows: upgrade it")
     with engine.begin() as connection:
         config = _config(connection)
-        if revision is None and set(inspect(connection).get_table_names()) >= FIRST_RELEASE_TABLES:
-            command.stamp(config, "0001")  # made before migrations: the first release's schema
+        inspector = inspect(connection)
+        tables = set(inspector.get_table_names())
+        if revision is None and tables >= FIRST_RELEASE_TABLES:
+            # Made before migrations: recognise which schema it already has, and record it.
+            columns = {c["name"] for c in inspector.get_columns("verdicts")}
+            complete = tables >= {"labels", "calibrations"} and "details" in columns
+            command.stamp(config, "0002" if complete else "0001")
         command.upgrade(config, "head")
 
 
