@@ -210,3 +210,34 @@ def sim_escalation_consistent(ctx: CheckContext) -> CheckResult:
         if customer_turns
         else not_applicable("no customer turn")
     )
+
+
+_STOPWORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """about after again also been before being could does doing from have having here into just like more
+        much need only other over please really same should some such than that their them then there these
+        they this those very what when where which while will with would your yours hello thanks thank help""",
+    )
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOPWORDS}
+
+
+@check(family="simulator")
+def sim_opened_on_topic(ctx: CheckContext) -> CheckResult:
+    """The simulated customer's opening message is about its scenario (shares its words or ids), not another topic
+    or the agent's role."""
+    if not ctx.has_backend_state:
+        return not_applicable("a real customer, not a simulated one")
+    opening = next((t.content for t in ctx.conversation.customer_turns()), None)
+    if opening is None:
+        return not_applicable("the customer never wrote")
+    scenario = _scenario_text(ctx)
+    shared = _content_words(opening) & _content_words(scenario)
+    ids = [i for i in _IDS.findall(opening) if i in scenario]
+    if shared or ids:
+        return passed(f"opens on its scenario ({', '.join(sorted(shared)[:4] + ids)})")
+    return failed(f"the opening message shares no word with its scenario: {opening[:80]!r}")
