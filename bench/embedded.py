@@ -141,12 +141,12 @@ def bench_embedded(rounds: int = 3) -> list[Figure]:
     )
     off = asyncio.run(judge_transcript(reuse_prefix=False))
     on = asyncio.run(judge_transcript(reuse_prefix=True))
-    print(f"8 judges on one transcript: {off:.1f}s without prefix reuse, {on:.1f}s with it")
+    print(f"the demo suite's judges on one transcript: {off:.1f}s without prefix reuse, {on:.1f}s with it")
     demo = demo_seconds()
     print(f"README offline demo: {demo:.0f}s")
     return [
         Figure("embedded generated tokens/s, Sparring / bare", through / bare, 0.9, True),
-        Figure("KV prefix reuse speed-up (8 judges, one transcript)", off / on, 1.5, True, "x"),
+        Figure("KV prefix reuse speed-up (the suite's judges, one transcript)", off / on, 1.5, True, "x"),
         Figure("README offline demo wall time", demo, 180, False, " s"),
     ]
 

@@ -155,7 +155,7 @@ def _print_run(run: Run, summaries: list[EvaluationSummary], store: Store, min_k
     console.print(summary_table(summaries))
     if min_kappa is not None:
         for warning in calibration_warnings(store, run.id, min_kappa):
-            console.print(f"[yellow]uncalibrated judge:[/] {escape(warning)}", highlight=False)
+            console.print(f"[yellow]judge calibration:[/] {escape(warning)}", highlight=False)
     if run.trials > 1:
         console.print(_trials_table(store, run))
     stats = _call_stats_table(run)
