@@ -12,13 +12,14 @@ from typing import Any
 
 from sparring.analysis import summarize
 from sparring.data_model import CallStats, Run, RunStatus, TokenUsage
-from sparring.models import CallPolicy, ModelPool
+from sparring.models import ModelPool
 from sparring.runner.run import (
     ROLES,
     RunObserver,
     RunOptions,
     RunResult,
     build_context,
+    configure_pool,
     conversation_id,
     finish_run,
     pending_work,
@@ -43,11 +44,7 @@ def _shard(
     suite = load_suite(suite_root)
     run = Run.model_validate_json(run_json)
     store = Store(db_url, migrate=False)
-    pool = pool_factory() if pool_factory else ModelPool()
-    pool.policy = CallPolicy(
-        max_concurrency=options["concurrency"], max_retries=options["max_retries"], timeout_s=options["timeout_s"]
-    )
-    pool.cache = store if options["cache"] else None
+    pool = configure_pool(pool_factory() if pool_factory else ModelPool(), RunOptions(**options), store)
 
     async def work() -> dict[str, Any]:
         try:
@@ -57,7 +54,7 @@ def _shard(
             todo = [(by_id[s], t) for s, t in items if conversation_id(run.id, s, t) not in done]
             usage = {role: TokenUsage() for role in ROLES}
             refused = await run_conversations(
-                context, store, todo, usage, options["concurrency"], max_cost=options["max_cost"]
+                context, store, todo, usage, options["concurrency"], max_cost=options["max_cost_usd"]
             )
             return {
                 "usage": {role: u.model_dump() for role, u in usage.items()},
@@ -104,7 +101,7 @@ async def run_on_ray(
         "max_retries": options.max_retries,
         "timeout_s": options.timeout_s,
         "cache": options.cache,
-        "max_cost": options.max_cost_usd / shards if options.max_cost_usd is not None else None,
+        "max_cost_usd": options.max_cost_usd / shards if options.max_cost_usd is not None else None,
     }
     task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(_shard)
     clock = time.perf_counter()

@@ -233,11 +233,7 @@ async def run_suite(
     if options.executor != "local":
         raise ValueError(f"unknown executor {options.executor!r}: local or ray")
     own_pool = pool is None
-    pool = pool or ModelPool()
-    pool.policy = CallPolicy(
-        max_concurrency=options.concurrency, max_retries=options.max_retries, timeout_s=options.timeout_s
-    )
-    pool.cache = store if options.cache else None
+    pool = configure_pool(pool or ModelPool(), options, store)
     try:
         run = _resumed_run(suite, store, options.resume) if options.resume else _new_run(suite, options)
         context = build_context(suite, run, pool)
@@ -245,6 +241,15 @@ async def run_suite(
     finally:
         if own_pool:
             await pool.aclose()
+
+
+def configure_pool(pool: ModelPool, options: RunOptions, store: Store) -> ModelPool:
+    """The run's call policy (concurrency, retries, timeout) and model-answer cache, on a pool."""
+    pool.policy = CallPolicy(
+        max_concurrency=options.concurrency, max_retries=options.max_retries, timeout_s=options.timeout_s
+    )
+    pool.cache = store if options.cache else None
+    return pool
 
 
 def build_context(suite: Suite, run: Run, pool: ModelPool) -> _RunContext:
@@ -270,11 +275,7 @@ async def evaluate_transcripts(
     backend's state are not applicable to them."""
     options = options or RunOptions()
     own_pool = pool is None
-    pool = pool or ModelPool()
-    pool.policy = CallPolicy(
-        max_concurrency=options.concurrency, max_retries=options.max_retries, timeout_s=options.timeout_s
-    )
-    pool.cache = store if options.cache else None
+    pool = configure_pool(pool or ModelPool(), options, store)
     try:
         run = _new_run(suite, options).model_copy(
             update={"scenario_ids": [t.id for t in transcripts], "trials": 1, "source": source}
