@@ -1,5 +1,6 @@
 """Importing historical transcripts: every format, including the two real public ones, and bad input."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_abcd_actions_are_recorded_as_agent_tool_calls():
         ('{"id": "x", "messages": [{"role": "wizard", "content": "hi"}]}', "line 1: message 0: unknown role 'wizard'"),
         ('{"id": "x", "messages": []}', "line 1: conversation 'x' has no customer message"),
         ('{"id": "x", "messages": [{"role": "user", "content": "hi"}', "line 1: invalid JSON"),
-        ('{"id": "x"}', "line 1: no 'messages' list"),
+        ('{"id": "x"}', "line 1: no list of messages (looked for messages, turns"),
         ('{"id": "x", "messages": [{"role": "tool", "tool_call_id": "c9", "content": "1"}]}', "answers no earlier"),
     ],
 )
@@ -91,3 +92,19 @@ def test_skip_bad_counts_what_it_left_out(tmp_path):
 def test_a_csv_without_the_named_columns_says_which(tmp_path):
     with pytest.raises(TranscriptError, match=r"missing column\(s\) conversation_id, role, text"):
         read_transcripts(FIXTURES / "support_chats.csv")
+
+
+def test_common_export_field_names_are_understood(tmp_path):
+    file = tmp_path / "export.jsonl"
+    line = {
+        "session_id": "s-9",
+        "dialogue": [
+            {"sender": "visitor", "message": "hi, order O-1 never came"},
+            {"from": "bot", "body": "Sorry! Let me check."},
+            {"author": "operator", "message": "I have escalated it."},
+        ],
+    }
+    file.write_text(json.dumps(line) + "\n")
+    [transcript] = read_transcripts(file).transcripts
+    assert transcript.id == "s-9" and [t.role for t in transcript.turns] == ["customer", "agent"]
+    assert transcript.turns[1].content == "Sorry! Let me check.\nI have escalated it."

@@ -23,8 +23,8 @@ from typing import Any
 from sparring.transcripts.builder import TurnBuilder
 from sparring.transcripts.model import Transcript
 
-CUSTOMER_ROLES = {"customer", "user", "human", "client"}
-AGENT_ROLES = {"agent", "assistant", "bot", "ai", "chatbot", "support"}
+CUSTOMER_ROLES = {"customer", "user", "human", "client", "visitor", "consumer", "end_user", "enduser"}
+AGENT_ROLES = {"agent", "assistant", "bot", "ai", "chatbot", "support", "operator", "model", "representative"}
 SKIPPED_ROLES = {"system", "developer"}
 FORMATS = ("jsonl", "csv", "taskmaster4", "abcd")
 
@@ -60,6 +60,17 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)  # "file:line: reason" per skipped conversation
 
 
+# Field names seen in exported chat logs, first match wins.
+ROLE_KEYS = ("role", "speaker", "sender", "from", "author")
+TEXT_KEYS = ("text", "content", "message", "body")
+MESSAGES_KEYS = ("messages", "turns", "dialogue", "conversation", "utterances")
+ID_KEYS = ("id", "conversation_id", "session_id", "chat_id")
+
+
+def _first(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    return next((data[k] for k in keys if data.get(k) is not None), None)
+
+
 def _role(raw: Any, where: str) -> str:
     role = str(raw or "").strip().lower()
     if role in CUSTOMER_ROLES:
@@ -68,7 +79,10 @@ def _role(raw: Any, where: str) -> str:
         return "agent"
     if role in SKIPPED_ROLES or role in {"tool", "function"}:
         return role
-    raise ValueError(f"{where}: unknown role {raw!r} (customer/user, agent/assistant, system or tool)")
+    raise ValueError(
+        f"{where}: unknown role {raw!r} (customer/user, agent/assistant, system or tool; "
+        f"the role is read from {'/'.join(ROLE_KEYS)})"
+    )
 
 
 def _text(content: Any) -> str:
@@ -106,8 +120,8 @@ def messages_to_turns(messages: list[Any]) -> TurnBuilder:
         where = f"message {index}"
         if not isinstance(message, dict):
             raise ValueError(f"{where}: a message must be an object")
-        role = _role(message.get("role", message.get("speaker")), where)
-        text = _text(message.get("text", message.get("content")))
+        role = _role(_first(message, ROLE_KEYS), where)
+        text = _text(_first(message, TEXT_KEYS))
         if role in SKIPPED_ROLES:
             continue
         if role in {"tool", "function"}:
@@ -138,10 +152,10 @@ def _conversation(data: Any, number: int) -> tuple[str, list[Any], dict[str, Any
         return f"conversation-{number}", data, {}
     if not isinstance(data, dict):
         raise ValueError("a conversation must be an object with 'messages' or a list of messages")
-    messages = data.get("messages", data.get("turns"))
+    messages = _first(data, MESSAGES_KEYS)
     if not isinstance(messages, list):
-        raise ValueError("no 'messages' list")
-    conversation_id = data.get("id", data.get("conversation_id", f"conversation-{number}"))
+        raise ValueError(f"no list of messages (looked for {', '.join(MESSAGES_KEYS)})")
+    conversation_id = _first(data, ID_KEYS) or f"conversation-{number}"
     return str(conversation_id), messages, dict(data.get("metadata") or {})
 
 

@@ -39,7 +39,7 @@ UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
 PHONE_CUE = re.compile(r"(phone|number|call|text|mobile|cell|reach|whatsapp|tel)(\s+(is|me|at|on))?\W*$", re.IGNORECASE)
 NAME_CUE = re.compile(
     r"(?:my name is|my name's|name is|name:|names?\s*-|call me|this is|i am|i'm|im|it's|signed|regards,|cheers,|"
-    r"thanks|thank you|hi|hello|hey|dear|sorry|welcome|its|wife|husband|sister|brother|agent|driver)[,!]?\s+$",
+    r"thanks|thank you|hi|hello|hey|dear|sorry|welcome|its|wife|husband|sister|brother|agent|driver),?\s+$",
     re.IGNORECASE,
 )
 STRONG_NAME_CUE = re.compile(
