@@ -26,7 +26,8 @@ def answers(*verdicts: str) -> list:
         (["pass", "pass", "fail"], Outcome.PASS, 2 / 3),
         (["pass", "fail"], Outcome.FAIL, 0.5),  # a tie is never a pass
         (["pass", "not_applicable"], Outcome.NOT_APPLICABLE, 0.5),
-        (["error", "error", "pass"], Outcome.PASS, 1 / 3),
+        (["error", "error", "pass"], Outcome.ERROR, 1 / 3),  # one usable answer of three is not a pass
+        (["error", "pass", "pass"], Outcome.PASS, 2 / 3),
         (["error", "error"], Outcome.ERROR, 0.0),
         (["fail"] * 5, Outcome.FAIL, 1.0),
     ],

@@ -57,10 +57,12 @@ def parse_judge_answer(text: str) -> tuple[Outcome, str]:
 
 
 def majority(samples: list[JudgeSample]) -> tuple[Outcome, float]:
-    """The majority outcome over the samples that answered, and the share of all samples agreeing."""
+    """The majority outcome over the samples that answered, and the share of all samples agreeing. When
+    half or more of the samples are unusable the verdict is an error: a pass must stand on most samples."""
     counts: Counter[Outcome] = Counter(s.outcome for s in samples if s.outcome != Outcome.ERROR)
-    if not counts:
-        return Outcome.ERROR, 0.0
+    if sum(counts.values()) * 2 <= len(samples):
+        # Most samples could not be used: too little to stand on, whatever the rest said.
+        return Outcome.ERROR, (max(counts.values()) / len(samples)) if counts else 0.0
     top = max(counts.values())
     winner = next(o for o in _TIE_ORDER if counts.get(o) == top)
     return winner, top / len(samples)
