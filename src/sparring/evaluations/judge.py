@@ -12,7 +12,8 @@ from pathlib import Path
 from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Scenario, Verdict
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
-from sparring.models.base import ChatRequest, MeteredModel, ModelError, ModelUnreachable
+from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models.structured import ask_until_valid
 from sparring.parsing import extract_json_object
 from sparring.prompts import PromptTemplate, load_prompt, package_prompt
 
@@ -144,35 +145,17 @@ class Judge:
 
     async def _ask(self, prompt: str, model: MeteredModel, sample: int | None) -> tuple[JudgeSample, int]:
         """One answer, retried when unusable: (the sample, attempts used)."""
-        first = Message(role="user", content=prompt)
-        messages = [first]
-        problem = ""
-        attempts = 0
-        for attempts in range(1, self.retries + 2):
-            request = ChatRequest(
-                messages=messages, response_schema=VERDICT_SCHEMA, schema_name="verdict", max_tokens=300
-            )
-            if sample is not None:
-                request = request.model_copy(
-                    update={"sample": sample, "seed": sample, "temperature": SAMPLING_TEMPERATURE}
-                )
-            try:
-                response = await model.complete(request)
-            except ModelUnreachable:
-                raise
-            except ModelError as exc:
-                problem = str(exc)
-                continue
-            try:
-                outcome, reasoning = parse_judge_answer(response.content)
-            except JudgeParseError as exc:
-                problem = str(exc)
-                # Show the judge its answer and what was wrong: a different request, so neither the model
-                # at temperature 0 nor the cache can hand back the same unusable answer.
-                retry = Message(role="user", content=RETRY_PROMPT.render(problem=problem))
-                messages = [first, Message(role="assistant", content=response.content), retry]
-                continue
-            return JudgeSample(outcome=outcome, reasoning=reasoning), attempts
-        return JudgeSample(
-            outcome=Outcome.ERROR, reasoning=f"judge failed after {attempts} attempts: {problem}"
-        ), attempts
+        request = ChatRequest(
+            messages=[Message(role="user", content=prompt)],
+            response_schema=VERDICT_SCHEMA,
+            schema_name="verdict",
+            max_tokens=300,
+        )
+        if sample is not None:
+            request = request.model_copy(update={"sample": sample, "seed": sample, "temperature": SAMPLING_TEMPERATURE})
+        answer = await ask_until_valid(model, request, parse_judge_answer, RETRY_PROMPT, self.retries)
+        if answer.value is None:
+            failure = f"judge failed after {answer.attempts} attempts: {answer.problem}"
+            return JudgeSample(outcome=Outcome.ERROR, reasoning=failure), answer.attempts
+        outcome, reasoning = answer.value
+        return JudgeSample(outcome=outcome, reasoning=reasoning), answer.attempts

@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field, ValidationError
 from sparring.backend import BackendDataError, build_state
 from sparring.data_model import Message, Scenario
 from sparring.evaluations.transcript import render_transcript
-from sparring.models.base import ChatRequest, MeteredModel, ModelError, ModelUnreachable
+from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models.structured import ask_until_valid
 from sparring.parsing import extract_json_object
 from sparring.prompts import package_prompt
 from sparring.suite import Suite
@@ -127,30 +128,19 @@ class ScenarioExtractor:
         )
 
     async def extract(self, transcript: Transcript) -> ExtractionResult:
-        first = Message(role="user", content=self.prompt(transcript))
-        messages = [first]
-        problem = ""
-        attempts = 0
-        for attempts in range(1, self.retries + 2):
-            request = ChatRequest(
-                messages=messages, response_schema=EXTRACTION_SCHEMA, schema_name="scenario", max_tokens=1200
-            )
-            try:
-                response = await self.model.complete(request)
-            except ModelUnreachable:
-                raise
-            except ModelError as exc:
-                problem = str(exc)
-                continue
-            try:
-                scenario = self.to_scenario(transcript, response.content)
-            except ValueError as exc:
-                problem = str(exc)
-                retry = Message(role="user", content=RETRY_PROMPT.render(problem=problem))
-                messages = [first, Message(role="assistant", content=response.content), retry]
-                continue
-            return ExtractionResult(transcript.id, scenario, attempts=attempts)
-        return ExtractionResult(transcript.id, None, f"rejected after {attempts} attempts: {problem}", attempts)
+        request = ChatRequest(
+            messages=[Message(role="user", content=self.prompt(transcript))],
+            response_schema=EXTRACTION_SCHEMA,
+            schema_name="scenario",
+            max_tokens=1200,
+        )
+        answer = await ask_until_valid(
+            self.model, request, lambda text: self.to_scenario(transcript, text), RETRY_PROMPT, self.retries
+        )
+        if answer.value is None:
+            problem = f"rejected after {answer.attempts} attempts: {answer.problem}"
+            return ExtractionResult(transcript.id, None, problem, answer.attempts)
+        return ExtractionResult(transcript.id, answer.value, attempts=answer.attempts)
 
     def to_scenario(self, transcript: Transcript, answer: str) -> Scenario:
         """Validate an answer into a Scenario whose backend data fits the suite; ValueError says why not."""

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from sparring.data_model import AgentTurn, CustomerAnalysis, CustomerTurn, Message, Scenario, Turn
 from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models.structured import ask_until_valid
 from sparring.parsing import extract_json_object
 from sparring.prompts import package_prompt
 from sparring.simulator.escalation import DIRECTIVES, Action, EscalationPolicy
@@ -70,28 +71,24 @@ class CustomerSimulator:
         return messages
 
     async def analyse(self, turns: list[Turn]) -> CustomerAnalysis:
-        ask = [*self._prefix(turns), Message(role="system", content=ANALYSIS.render())]
-        messages = ask
-        for _ in range(2):
-            request = ChatRequest(
-                messages=messages,
-                response_schema=ANALYSIS_SCHEMA,
-                schema_name="customer_analysis",
-                max_tokens=160,
-                seed=self.seed,
-            )
-            response = await self.model.complete(request)
-            data = extract_json_object(response.content)
-            problem = "no JSON object in it"
-            if data is not None:
-                try:
-                    return CustomerAnalysis.model_validate(data)
-                except ValidationError as exc:
-                    problem = str(exc.errors()[0]["msg"])
-            retry = Message(role="system", content=ANALYSIS_RETRY.render(problem=problem))
-            messages = [*ask, Message(role="assistant", content=response.content), retry]
+        request = ChatRequest(
+            messages=[*self._prefix(turns), Message(role="system", content=ANALYSIS.render())],
+            response_schema=ANALYSIS_SCHEMA,
+            schema_name="customer_analysis",
+            max_tokens=160,
+            seed=self.seed,
+        )
+        answer = await ask_until_valid(
+            self.model,
+            request,
+            _parse_analysis,
+            ANALYSIS_RETRY,
+            retries=1,
+            retry_role="system",
+            retry_model_errors=False,
+        )
         # An unreadable self-assessment must not end the conversation: count the turn as unhelpful.
-        return CustomerAnalysis(progressing=False, notes="(analysis could not be parsed)")
+        return answer.value or CustomerAnalysis(progressing=False, notes="(analysis could not be parsed)")
 
     async def write(self, turns: list[Turn], directive: str) -> str:
         request = ChatRequest(
@@ -123,3 +120,13 @@ class CustomerSimulator:
         content = await self.write(turns, directive)
         turn = CustomerTurn(content=content, analysis=analysis, intent=action.value, directive=directive)
         return SimulatorStep(action, analysis, turn)
+
+
+def _parse_analysis(text: str) -> CustomerAnalysis:
+    data = extract_json_object(text)
+    if data is None:
+        raise ValueError("no JSON object in it")
+    try:
+        return CustomerAnalysis.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(str(exc.errors()[0]["msg"])) from exc
