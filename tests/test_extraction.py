@@ -166,3 +166,12 @@ def test_cli_extracts_over_a_real_http_model_and_show_prints_coverage(example_su
     row = next(line for line in shown.output.splitlines() if line.startswith("│ late"))
     assert [c.strip() for c in header.split("┃")[2:4]] == ["calm", "frustrated"]
     assert [c.strip() for c in row.split("│")[2:4]] == ["1", "1"]
+
+
+def test_cli_refuses_an_out_path_that_is_a_file(example_suite, tmp_path):
+    taken = tmp_path / "scenarios.yaml"
+    taken.write_text("keep me\n")
+    args = ["scenarios", "extract", str(chats_file(tmp_path, CHAT)), "--suite", str(example_suite.root)]
+    result = runner.invoke(app, [*args, "--out", str(taken)])
+    assert result.exit_code == 2 and "a file is there" in result.output
+    assert taken.read_text() == "keep me\n"

@@ -131,3 +131,9 @@ def test_fidelity_report_has_every_figure(example_suite, tmp_path, monkeypatch):
     assert report["classifier_accuracy"] > 0.9, "the scripted customer's one templated line is easy to tell apart"
     assert report["online"][0]["evaluation_id"] == "professional_tone"
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fidelity_refuses_an_unknown_chart_format(tmp_path):
+    result = runner.invoke(app, ["fidelity", "x", "--real", str(CHATS), "--plot", str(tmp_path / "c.pdf")])
+    assert result.exit_code == 2 and "written as .png or .svg" in result.output
+    assert not (tmp_path / "c.pdf").exists()

@@ -33,6 +33,8 @@ def fidelity(
 ) -> None:
     """Realism report: simulated vs real conversations side by side, vocabulary overlap, and a classifier
     two-sample test (50% accuracy: a classifier cannot tell simulated customers from real ones)."""
+    if plot and plot.suffix.lower() not in (".png", ".svg"):
+        raise _fail(f"--plot {plot}: the chart is written as .png or .svg")
     store = _open_store(db)
     run = _stored_run(store, run_ref)
     try:

@@ -41,6 +41,8 @@ def extract(
 ) -> None:
     """Extract one scenario per transcript (PII already redacted on import): persona, situation, desired
     outcome, facts, and backend overrides checked against the suite's snapshot. Rejections are listed."""
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: a file is there; give a folder for the scenario YAML files")
     try:
         loaded = load_suite(suite)
         imported = read_transcripts(transcripts, format, skip_bad, CsvColumns.parse(csv_columns))
