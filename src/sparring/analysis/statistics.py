@@ -143,3 +143,24 @@ def compare_outcomes(
             )
         )
     return results
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values: rejecting where adjusted p < alpha controls the family-wise error
+    rate at alpha across the family (any dependence). Same figures as statsmodels' multipletests('holm')."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def benjamini_hochberg(p_values: list[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values): rejecting where q < alpha controls the false discovery
+    rate at alpha. scipy's false_discovery_control."""
+    if not p_values:
+        return []
+    return [float(q) for q in stats.false_discovery_control(p_values, method="bh")]

@@ -22,7 +22,7 @@ from sparring.calibration import (
     write_labels,
     write_report,
 )
-from sparring.cli.app import DbOption, _fail, _open_store, _stored_run, app, console
+from sparring.cli.common import DbOption, console, fail, open_store, stored_run
 from sparring.data_model import AgentTurn, Conversation, Label, TokenUsage
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.models import MeteredModel, ModelError, ModelPool
@@ -32,7 +32,6 @@ from sparring.store import Store
 from sparring.suite import Suite, SuiteError, load_suite
 
 labels_app = typer.Typer(help="Human labels: import and export.", no_args_is_help=True)
-app.add_typer(labels_app, name="labels")
 SuiteOption = Annotated[Path, typer.Option(help="the suite (its evaluations and policy)")]
 EvalOption = Annotated[str, typer.Option("--eval", help="evaluation id")]
 
@@ -48,10 +47,10 @@ def _suite_and_spec(suite: Path, evaluation_id: str) -> tuple[Suite, EvaluationS
     try:
         loaded = load_suite(suite)
     except SuiteError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     spec = next((e for e in loaded.evaluations if e.id == evaluation_id), None)
     if spec is None:
-        raise _fail(f"the suite enables no evaluation {evaluation_id!r}")
+        raise fail(f"the suite enables no evaluation {evaluation_id!r}")
     return loaded, spec
 
 
@@ -68,7 +67,6 @@ def _show_conversation(conversation: Conversation) -> None:
             console.print(f"[bold yellow]\\[{index}] CUSTOMER:[/] {escape(turn.content)}", highlight=False)
 
 
-@app.command()
 def label(
     run_ref: Annotated[str, typer.Argument(help="run id, id prefix or label")],
     suite: SuiteOption,
@@ -84,14 +82,14 @@ def label(
     """Label conversations in the terminal: transcript, tool calls and policy, then pass/fail and a note.
     The judge's verdict is not shown, so it cannot anchor you. Each label is saved as you go."""
     loaded, spec = _suite_and_spec(suite, evaluation_id)
-    store = _open_store(db)
-    run = _stored_run(store, run_ref)
+    store = open_store(db)
+    run = stored_run(store, run_ref)
     who = labeller or _default_labeller()
     done = {lb.conversation_id for lb in store.labels(spec.id) if lb.labeller == who}
     verdicts = [v for v in store.verdicts(run.id) if v.evaluation_id == spec.id]
     chosen = sample_for_labelling(verdicts, sample, target_fails, seed, exclude=done)
     if not chosen:
-        raise _fail(f"nothing left to label for {spec.id} in run {run.id} (labeller {who})")
+        raise fail(f"nothing left to label for {spec.id} in run {run.id} (labeller {who})")
     question = spec.criterion or spec.description
     console.print(Panel(escape(loaded.policy.strip()), title="policy", expand=False))
     saved = 0
@@ -130,11 +128,11 @@ def import_labels(
     db: DbOption = None,
 ) -> None:
     """Import labels (all or nothing: the first bad line is reported and nothing is written)."""
-    store = _open_store(db)
+    store = open_store(db)
     try:
         labels = read_labels(file, store.existing_conversations(), labeller)
     except LabelFileError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     store.save_labels(labels)
     console.print(f"{len(labels)} labels imported from {file}")
 
@@ -145,12 +143,11 @@ def export_labels(
     evaluation_id: Annotated[str | None, typer.Option("--eval", help="only this evaluation")] = None,
     db: DbOption = None,
 ) -> None:
-    labels = _open_store(db).labels(evaluation_id)
+    labels = open_store(db).labels(evaluation_id)
     write_labels(labels, file)
     console.print(f"{len(labels)} labels written to {file}")
 
 
-@app.command("calibrate")
 def calibrate_command(
     suite: SuiteOption,
     evaluation_id: EvalOption,
@@ -165,16 +162,16 @@ def calibrate_command(
 ) -> None:
     """Run the judge on the labelled conversations; agreement, κ, misses and false flags with 95% CIs."""
     loaded, spec = _suite_and_spec(suite, evaluation_id)
-    store = _open_store(db)
+    store = open_store(db)
     if history:
         _print_history(store, spec.id)
         return
     if split not in ("test", "dev", "all"):
-        raise _fail("--split must be test, dev or all")
+        raise fail("--split must be test, dev or all")
     try:
         settings = model_settings(loaded, RoleOverrides(judge=judge_model, base_url=base_url))
     except (ModelError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     pool = ModelPool()
 
     async def go() -> CalibrationReport:
@@ -187,7 +184,7 @@ def calibrate_command(
     try:
         report = asyncio.run(go())
     except (ModelError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     store.save_calibration(spec.id, report.prompt_hash, report.judge_model, report.model_dump(mode="json"))
     _print_report(report)
     if json_file:
@@ -239,7 +236,7 @@ def _print_report(report: CalibrationReport) -> None:
 def _print_history(store: Store, evaluation_id: str) -> None:
     rows = store.calibrations(evaluation_id)
     if not rows:
-        raise _fail(f"no calibration stored for {evaluation_id}")
+        raise fail(f"no calibration stored for {evaluation_id}")
     table = Table(title=f"Calibration history of {evaluation_id} (oldest first)")
     for column in ("when", "prompt", "judge", "n", "agreement", "κ", "fail recall", "fail precision"):
         table.add_column(column)

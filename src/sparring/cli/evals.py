@@ -12,16 +12,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sparring.cli.app import (
-    DbOption,
-    _fail,
-    _open_store,
-    _print_run,
-    _ProgressObserver,
-    _usage_line,
-    app,
-    console,
-)
+from sparring.cli.common import DbOption, ProgressObserver, console, fail, open_store, usage_line
+from sparring.cli.reports import print_run
 from sparring.evaluations.library import builtin_evaluations
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions
@@ -30,7 +22,6 @@ from sparring.suite import SuiteError, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 
 evals_app = typer.Typer(help="The evaluation library and a suite's own evaluations.", no_args_is_help=True)
-app.add_typer(evals_app, name="evals")
 
 
 @evals_app.command("list")
@@ -47,7 +38,7 @@ def list_evaluations(
         try:
             loaded = load_suite(suite)
         except SuiteError as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
         specs = loaded.catalog.specs
         enabled = {e.id for e in loaded.evaluations}
     rows = sorted((s for s in specs.values() if not family or s.family == family), key=lambda s: (s.family, s.id))
@@ -61,7 +52,6 @@ def list_evaluations(
     console.print(table)
 
 
-@app.command("eval")
 def eval_transcripts(
     transcripts: Annotated[Path, typer.Argument(help="file of real transcripts (JSONL, OpenAI logs, CSV, ...)")],
     suite: Annotated[Path, typer.Option(help="suite whose evaluations judge them")],
@@ -88,7 +78,7 @@ def eval_transcripts(
         columns = CsvColumns.parse(csv_columns)
         imported = read_transcripts(transcripts, format, skip_bad, columns, limit)
     except (SuiteError, TranscriptError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     for line in imported.skipped:
         console.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)
     options = RunOptions(
@@ -98,21 +88,21 @@ def eval_transcripts(
         cache=not no_cache,
         models=RoleOverrides(judge=judge_model, base_url=base_url),
     )
-    store = _open_store(db)
+    store = open_store(db)
     columns_ = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns_, console=console) as progress:
         try:
             result = asyncio.run(
                 evaluate_transcripts(
-                    loaded, store, imported.transcripts, str(transcripts), options, observer=_ProgressObserver(progress)
+                    loaded, store, imported.transcripts, str(transcripts), options, observer=ProgressObserver(progress)
                 )
             )
         except (ModelError, ValueError) as exc:
-            raise _fail(str(exc)) from exc
-    _print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
+            raise fail(str(exc)) from exc
+    print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
     skipped = f" ({len(imported.skipped)} skipped)" if imported.skipped else ""
     console.print(
-        f"{result.conversations} transcripts judged{skipped} in {result.wall_s:.1f}s · {_usage_line(result.run)}"
+        f"{result.conversations} transcripts judged{skipped} in {result.wall_s:.1f}s · {usage_line(result.run)}"
     )
     console.print(
         f"stored in {store.url} as run {result.run.id}; compare with a simulated run: "

@@ -11,12 +11,11 @@ from rich.table import Table
 
 from sparring.analysis import summarize
 from sparring.analysis.fidelity import online_comparison, plot_distributions, realism
-from sparring.cli.app import DbOption, _fail, _open_store, _pct, _stored_run, app, console
+from sparring.cli.common import DbOption, console, fail, open_store, pct, stored_run
 from sparring.suite import SuiteError, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 
 
-@app.command()
 def fidelity(
     run_ref: Annotated[str, typer.Argument(help="a simulated run (id, prefix or label)")],
     real: Annotated[Path, typer.Option(help="real transcripts of the same domain (redacted on import)")],
@@ -34,9 +33,9 @@ def fidelity(
     """Realism report: simulated vs real conversations side by side, vocabulary overlap, and a classifier
     two-sample test (50% accuracy: a classifier cannot tell simulated customers from real ones)."""
     if plot and plot.suffix.lower() not in (".png", ".svg"):
-        raise _fail(f"--plot {plot}: the chart is written as .png or .svg")
-    store = _open_store(db)
-    run = _stored_run(store, run_ref)
+        raise fail(f"--plot {plot}: the chart is written as .png or .svg")
+    store = open_store(db)
+    run = stored_run(store, run_ref)
     try:
         handoff = load_suite(suite).config.backend.handoff_tools if suite else []
         real_conversations = [
@@ -44,13 +43,13 @@ def fidelity(
             for t in read_transcripts(real, format, False, CsvColumns.parse(csv_columns)).transcripts
         ]
     except (SuiteError, TranscriptError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     simulated = store.conversations(run.id)
     if not simulated:
-        raise _fail(f"run {run.id} has no conversations")
+        raise fail(f"run {run.id} has no conversations")
     report = realism(simulated, real_conversations, handoff, seed)
     if online:
-        online_run = _stored_run(store, online)
+        online_run = stored_run(store, online)
         rows, pearson, spearman = online_comparison(
             summarize(store.verdicts(run.id), run.evaluation_ids or None),
             summarize(store.verdicts(online_run.id), online_run.evaluation_ids or None),
@@ -77,7 +76,7 @@ def fidelity(
         ("satisfied ending rate", "satisfied_ending_rate"),
         ("conversations with tool calls", "tool_call_share"),
     ):
-        table.add_row(label, _pct(getattr(s, attribute)), _pct(getattr(r, attribute)))
+        table.add_row(label, pct(getattr(s, attribute)), pct(getattr(r, attribute)))
     console.print(table)
     console.print(
         f"vocabulary overlap (Jaccard) {report.vocabulary_jaccard:.0%}; simulated words seen in real "
@@ -96,7 +95,7 @@ def fidelity(
             comparison.add_column(column, justify="left" if column == "evaluation" else "right")
         for row in report.online:
             difference = "—" if row.difference is None else f"{row.difference * 100:+.0f} pts"
-            comparison.add_row(row.evaluation_id, _pct(row.simulated), _pct(row.real), difference)
+            comparison.add_row(row.evaluation_id, pct(row.simulated), pct(row.real), difference)
         console.print(comparison)
         if report.pearson is None:
             console.print("correlation across evaluations: too few evaluations with both pass rates")

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sparring.cli.app import _fail, app, console
+from sparring.cli.common import console, fail
 from sparring.data_model import Scenario, TokenUsage
 from sparring.extraction import SAMPLING, coverage, extract_scenarios, sample_transcripts, write_scenario
 from sparring.models import MeteredModel, ModelError, ModelPool
@@ -21,7 +21,6 @@ from sparring.suite import SuiteError, load_scenarios, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 
 scenarios_app = typer.Typer(help="Scenarios from historical transcripts.", no_args_is_help=True)
-app.add_typer(scenarios_app, name="scenarios")
 
 
 @scenarios_app.command("extract")
@@ -42,14 +41,14 @@ def extract(
     """Extract one scenario per transcript (PII already redacted on import): persona, situation, desired
     outcome, facts, and backend overrides checked against the suite's snapshot. Rejections are listed."""
     if out.exists() and not out.is_dir():
-        raise _fail(f"--out {out}: a file is there; give a folder for the scenario YAML files")
+        raise fail(f"--out {out}: a file is there; give a folder for the scenario YAML files")
     try:
         loaded = load_suite(suite)
         imported = read_transcripts(transcripts, format, skip_bad, CsvColumns.parse(csv_columns))
         chosen = sample_transcripts(imported.transcripts, limit, sample, seed)
         settings = model_settings(loaded, RoleOverrides(judge=model, base_url=base_url))
     except (SuiteError, TranscriptError, ValueError, ModelError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     for line in imported.skipped:
         console.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)
     pool = ModelPool()
@@ -70,7 +69,7 @@ def extract(
     try:
         results = asyncio.run(go())
     except (ModelError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     accepted = [r.scenario for r in results if r.scenario is not None]
     for scenario in accepted:
         write_scenario(scenario, out, settings.judge)
@@ -93,11 +92,11 @@ def show(folder: Annotated[Path, typer.Argument(help="a scenario YAML file or a 
     """A readable table of scenarios (persona, situation, desired outcome) and their coverage."""
     files = [folder] if folder.is_file() else sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
     if not files:
-        raise _fail(f"no scenario YAML files at {folder}")
+        raise fail(f"no scenario YAML files at {folder}")
     try:
         scenarios = [s for f in files for s, _doc, _path in load_scenarios(f)]
     except SuiteError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     _print_scenarios(scenarios)
 
 

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
-from sparring.cli.app import DbOption, _open_store, app, err
+from sparring.cli.common import DbOption, err, open_store
 
 LOCAL = "127.0.0.1"
 
 
-@app.command()
 def view(
     db: DbOption = None,
     port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8765,
@@ -22,7 +21,7 @@ def view(
 
     from sparring.viewer import create_app
 
-    store = _open_store(db)
+    store = open_store(db)
     if host != LOCAL:
         err.print(
             f"[bold yellow]warning:[/] listening on {host}: anyone who can reach this address can read every "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -30,6 +30,8 @@ class ConversationRow(Base):
     scenario_id: Mapped[str] = mapped_column(String(200), index=True)
     trial: Mapped[int] = mapped_column(Integer)
     end_reason: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    error_kind: Mapped[str | None] = mapped_column(String(30), nullable=True)  # why an errored one failed
+    usage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # tokens per role: reports sum these
     data: Mapped[dict[str, Any]]
 
 
@@ -67,6 +69,10 @@ class LabelRow(Base):
     note: Mapped[str] = mapped_column(Text)
     labeller: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the labelling design: probability that this item entered the sample, and its stratum (None: not sampled
+    # by Sparring, e.g. imported; treated as a simple random sample and reported as such)
+    inclusion_probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    stratum: Mapped[str | None] = mapped_column(String(50), nullable=True)
 
 
 class CalibrationRow(Base):
@@ -79,3 +85,13 @@ class CalibrationRow(Base):
     judge_model: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     data: Mapped[dict[str, Any]]
+
+
+class RunLeaseRow(Base):
+    """Who is working on a run now: one row per run, refreshed by a heartbeat; a stale one can be taken over."""
+
+    __tablename__ = "run_leases"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(300))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

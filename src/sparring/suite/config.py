@@ -106,4 +106,10 @@ class SuiteConfig(_Strict):
     simulation: SimulationConfig = Field(default_factory=SimulationConfig)
     evaluations: list[EvaluationUse] = Field(..., min_length=1)
     gates: list[GateConfig] = Field(default_factory=list)
+    max_error_rate: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="largest share of errored verdicts (per gate scope) and conversations (per run) still green",
+    )
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)

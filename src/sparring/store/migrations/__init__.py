@@ -55,7 +55,8 @@ def upgrade(engine: Engine) -> None:
             # Made before migrations: recognise which schema it already has, and record it.
             columns = {c["name"] for c in inspector.get_columns("verdicts")}
             complete = tables >= {"labels", "calibrations"} and "details" in columns
-            command.stamp(config, "0002" if complete else "0001")
+            newest = "run_leases" in tables
+            command.stamp(config, "0003" if newest else "0002" if complete else "0001")
         command.upgrade(config, "head")
 
 

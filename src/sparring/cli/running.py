@@ -1,0 +1,170 @@
+"""`sparring run`: simulate, judge, store, print pass rates; `--dry-run` estimates instead."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sparring.agents import AgentLoadError
+from sparring.analysis.report import suspect_conversations
+from sparring.cli.common import (
+    DbOption,
+    ProgressObserver,
+    console,
+    fail,
+    open_store,
+    stored_run,
+    usage_line,
+)
+from sparring.cli.reports import gate_and_junit, print_run
+from sparring.data_model import RunStatus
+from sparring.models import ModelError
+from sparring.runner import RoleOverrides, RunOptions, run_suite
+from sparring.runner.cost import estimate_conversation
+from sparring.runner.roles import model_settings
+from sparring.runner.run import select_evaluations, select_scenarios
+from sparring.store import RunNotFound
+from sparring.suite import Suite, SuiteError, load_agent_config, load_suite
+
+
+def print_dry_run(suite: Suite, options: RunOptions) -> None:
+    try:
+        settings = model_settings(suite, options.models)
+        conversations = len(select_scenarios(suite, options)) * options.trials
+        judges = sum(e.kind == "judge" for e in select_evaluations(suite, options.evaluation_ids))
+    except (ModelError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    per_conversation = estimate_conversation(
+        suite, settings, options.max_turns or suite.config.simulation.max_turns, judges
+    )
+    table = Table(title=f"Dry run: {conversations} conversations (upper bound; nothing is run or written)")
+    for column in ("role", "model", "calls", "prompt tokens", "completion tokens", "cost US$"):
+        table.add_column(column, justify="left" if column in ("role", "model") else "right")
+    total = 0.0
+    for role, e in per_conversation.items():
+        total += e.cost_usd * conversations
+        table.add_row(
+            role,
+            getattr(settings, role),
+            f"{e.calls * conversations:,}",
+            f"{e.prompt_tokens * conversations:,}",
+            f"{e.completion_tokens * conversations:,}",
+            f"{e.cost_usd * conversations:.2f}",
+        )
+    console.print(table)
+    priced = set(suite.config.models.prices)
+    unpriced = sorted({getattr(settings, r) for r in per_conversation} - priced)
+    note = f" (no price for {', '.join(unpriced)}: counted as free)" if unpriced else ""
+    console.print(f"estimated cost at most US$ {total:.2f}{note}", highlight=False)
+
+
+def run(
+    suite: Annotated[Path, typer.Argument(help="suite folder (with suite.yaml)")],
+    model: Annotated[str | None, typer.Option(help="provider:model for every role, e.g. openai:gpt-4o-mini")] = None,
+    agent_model: Annotated[str | None, typer.Option(help="model of the reference agent")] = None,
+    sim_model: Annotated[str | None, typer.Option(help="model of the simulated customer")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="model of the LLM judges")] = None,
+    base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
+    agent: Annotated[
+        str | None, typer.Option(help="chatbot under test: reference | http(s)://endpoint/v1 | module:Class")
+    ] = None,
+    agent_config: Annotated[
+        Path | None, typer.Option(help="YAML agent variant (the suite's agent: section), e.g. agents/case-state.yaml")
+    ] = None,
+    scenarios: Annotated[int | None, typer.Option(min=1, help="sample this many scenarios (by --seed)")] = None,
+    scenario: Annotated[list[str] | None, typer.Option(help="run only this scenario id (repeatable)")] = None,
+    eval: Annotated[list[str] | None, typer.Option("--eval", help="run only this evaluation id (repeatable)")] = None,
+    trials: Annotated[int, typer.Option(min=1, help="conversations per scenario")] = 1,
+    label: Annotated[str | None, typer.Option(help="name of this iteration")] = None,
+    seed: Annotated[int, typer.Option(help="seed for sampling and models")] = 0,
+    concurrency: Annotated[int, typer.Option(min=1, help="conversations and calls per model in flight")] = 8,
+    max_turns: Annotated[int | None, typer.Option(min=1, help="customer messages before stopping")] = None,
+    timeout: Annotated[float, typer.Option(min=0.1, help="seconds before a model call is retried")] = 120.0,
+    max_retries: Annotated[int, typer.Option(min=0, help="retries of a failed model call")] = 5,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="call models even for cached requests")] = False,
+    resume: Annotated[str | None, typer.Option(help="finish an interrupted run (id or label)")] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(min=0.0, help="US$: start no conversation that could pass this")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="estimate calls, tokens and cost; run nothing")] = False,
+    gate: Annotated[bool, typer.Option("--gate", help="exit 1 when the suite's gates are not met")] = False,
+    junit: Annotated[Path | None, typer.Option(help="write JUnit XML (one test case per evaluation)")] = None,
+    executor: Annotated[str, typer.Option(help="local (default) or ray: shards on a Ray cluster")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster: auto, ray://HOST:PORT (default: start a local one)")
+    ] = None,
+    shards: Annotated[int | None, typer.Option(min=1, help="Ray: work units (default: the cluster's CPUs)")] = None,
+    resimulate_suspect: Annotated[
+        str | None, typer.Option(help="run again the scenarios whose simulated customer failed its checks in RUN")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Simulate conversations, judge them, store everything, print pass rates."""
+    try:
+        loaded = load_suite(suite)
+        variant = load_agent_config(agent_config) if agent_config else None
+    except SuiteError as exc:
+        raise fail(str(exc)) from exc
+    if resimulate_suspect:
+        previous_store = open_store(db)
+        previous = stored_run(previous_store, resimulate_suspect)
+        suspects = suspect_conversations(previous_store.verdicts(previous.id), previous.simulator_evaluation_ids)
+        if not suspects:
+            raise fail(f"run {previous.id} has no suspect (simulator) conversation to re-simulate")
+        scenario = sorted({cid.split(":")[1] for cid in suspects})
+        label = label or f"{previous.label}-resimulated"
+        console.print(f"re-simulating {len(scenario)} suspect scenario(s) of {previous.label}: {', '.join(scenario)}")
+    options = RunOptions(
+        label=label,
+        scenarios=scenarios,
+        scenario_ids=scenario or [],
+        evaluation_ids=eval or [],
+        trials=trials,
+        seed=seed,
+        concurrency=concurrency,
+        max_turns=max_turns,
+        cache=not no_cache,
+        max_retries=max_retries,
+        timeout_s=timeout,
+        resume=resume,
+        max_cost_usd=max_cost,
+        executor=executor,
+        ray_address=ray_address,
+        shards=shards,
+        models=RoleOverrides(
+            model=model,
+            simulator=sim_model,
+            agent_model=agent_model,
+            judge=judge_model,
+            base_url=base_url,
+            agent=agent,
+            agent_config=variant,
+        ),
+    )
+    if dry_run:
+        print_dry_run(loaded, options)
+        return
+    store = open_store(db)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        try:
+            result = asyncio.run(run_suite(loaded, store, options, observer=ProgressObserver(progress)))
+        except (ModelError, AgentLoadError, ValueError, RunNotFound) as exc:
+            raise fail(str(exc)) from exc
+        except KeyboardInterrupt:
+            raise fail("interrupted: finished conversations are stored; finish with --resume", 130) from None
+    print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
+    console.print(f"{result.conversations} conversations in {result.wall_s:.1f}s · {usage_line(result.run)}")
+    if result.run.status == RunStatus.STOPPED:
+        console.print(
+            f"[yellow]stopped at the cost limit (US$ {max_cost}):[/] finished conversations are stored; "
+            f"continue with --resume {result.run.id} --max-cost HIGHER"
+        )
+    console.print(f"stored in {store.url}; see it again with: sparring report {result.run.id}", highlight=False)
+    if gate or junit:
+        gate_and_junit(loaded, result.run, store, junit, exit_on_failure=gate)

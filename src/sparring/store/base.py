@@ -1,0 +1,67 @@
+"""The store's foundation: the database URL, the engine with SQLite's pragmas, sessions, the schema check."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+
+from sparring.store import migrations
+from sparring.store.migrations import SchemaError
+
+DEFAULT_DB_PATH = Path(".sparring") / "sparring.db"
+
+
+class RunNotFound(LookupError):
+    """No run, conversation or other record matches what was asked for: the one not-found error of the store."""
+
+
+StoreError = SchemaError
+
+
+def database_url(db: str | None) -> str:
+    """A SQLAlchemy URL from `--db`: a URL as given, or a file path for SQLite."""
+    if db and "://" in db:
+        return db
+    path = (Path(db) if db else DEFAULT_DB_PATH).resolve()  # absolute: workers may run elsewhere
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+class StoreBase:
+    """The engine and session factory the store's parts share."""
+
+    def __init__(self, url: str, migrate: bool = True) -> None:
+        """`migrate`: upgrade the schema to the newest revision (workers sharing an upgraded database pass
+        False and only check it)."""
+        self.url = url
+        self.engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(self.engine)
+        if migrate:
+            migrations.upgrade(self.engine)
+        else:
+            migrations.require_head(self.engine)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+        marker = {"qmark": "?", "format": "%s", "numeric": ":1"}.get(self.engine.dialect.paramstyle, "%s")
+        self._cache_sql = f"SELECT response FROM model_cache WHERE key = {marker}"
+        self._pending_cache: dict[str, dict[str, Any]] = {}
+        self._pending_lock = threading.Lock()  # conversations are committed from a worker thread
+        self._cache_reader: Connection | None = None
+
+    def _write_pending_cache(self, connection: Connection) -> None:
+        """Hook for the model cache (CacheRecords): pending answers are written in the caller's transaction."""

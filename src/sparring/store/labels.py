@@ -1,0 +1,87 @@
+"""Human labels and judge calibration reports (see sparring.calibration)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from sparring.data_model import Label
+from sparring.store.base import StoreBase
+from sparring.store.tables import CalibrationRow, LabelRow
+
+
+class LabelRecords(StoreBase):
+    """Human labels and calibration reports."""
+
+    def conversation_labels(self, conversation_id: str) -> list[Label]:
+        with self._session() as session:
+            rows = session.scalars(select(LabelRow).where(LabelRow.conversation_id == conversation_id))
+            return [_label(r) for r in rows]
+
+    def save_labels(self, labels: list[Label]) -> None:
+        """Insert labels in one transaction; a labeller's new label for an item replaces the old one."""
+        with self._session.begin() as session:
+            for label in labels:
+                existing = session.scalars(
+                    select(LabelRow).where(
+                        LabelRow.conversation_id == label.conversation_id,
+                        LabelRow.evaluation_id == label.evaluation_id,
+                        LabelRow.labeller == label.labeller,
+                    )
+                ).first()
+                row = existing or LabelRow(
+                    conversation_id=label.conversation_id, evaluation_id=label.evaluation_id, labeller=label.labeller
+                )
+                row.label, row.note, row.created_at = label.label, label.note, label.created_at
+                session.add(row)
+
+    def labels(self, evaluation_id: str | None = None) -> list[Label]:
+        with self._session() as session:
+            query = select(LabelRow).order_by(LabelRow.id)
+            if evaluation_id:
+                query = query.where(LabelRow.evaluation_id == evaluation_id)
+            return [_label(r) for r in session.scalars(query)]
+
+    def save_calibration(self, evaluation_id: str, prompt_hash: str, judge_model: str, report: dict[str, Any]) -> None:
+        with self._session.begin() as session:
+            session.add(
+                CalibrationRow(
+                    evaluation_id=evaluation_id,
+                    prompt_hash=prompt_hash,
+                    judge_model=judge_model,
+                    created_at=datetime.now(UTC),
+                    data=report,
+                )
+            )
+
+    def calibrations(self, evaluation_id: str | None = None) -> list[dict[str, Any]]:
+        """Stored calibration reports, oldest first, each with its evaluation, prompt hash, model and time."""
+        with self._session() as session:
+            query = select(CalibrationRow).order_by(CalibrationRow.id)
+            if evaluation_id:
+                query = query.where(CalibrationRow.evaluation_id == evaluation_id)
+            return [
+                {
+                    **r.data,
+                    "evaluation_id": r.evaluation_id,
+                    "prompt_hash": r.prompt_hash,
+                    "judge_model": r.judge_model,
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in session.scalars(query)
+            ]
+
+
+def _label(row: LabelRow) -> Label:
+    return Label.model_validate(
+        {
+            "conversation_id": row.conversation_id,
+            "evaluation_id": row.evaluation_id,
+            "label": row.label,
+            "note": row.note,
+            "labeller": row.labeller,
+            "created_at": row.created_at,
+        }
+    )
