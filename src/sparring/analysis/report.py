@@ -1,17 +1,36 @@
-"""Pass rates per evaluation. Errors and not-applicable verdicts are counted apart, never as passes."""
+"""Pass rates per evaluation. Errors and not-applicable verdicts are counted apart, never as passes, and a
+pass rate is never shown without its errored count."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from rich.table import Table
 
-from sparring.data_model import Outcome, Verdict
+from sparring.data_model import EndReason, Outcome, Run, Verdict
+
+if TYPE_CHECKING:
+    from sparring.store import Store
+
+UNITS_CAPTION = (
+    "units: conversations · pass rate = pass / (pass + fail); errored and n/a conversations never count as passes "
+    "and the errored ones are shown beside every rate"
+)
+
+
+def rate_text(passed: int, failed: int, errors: int) -> str:
+    """`80% (8/10) · 9 errored`: the pass rate over pass + fail, with the errored count beside it."""
+    decided = passed + failed
+    rate = f"{passed / decided:.0%}" if decided else "—"
+    return f"{rate} ({passed}/{decided}) · {errors} errored"
 
 
 class EvaluationSummary(BaseModel):
+    """Outcome counts of one evaluation (or a pool of evaluations) over a run's conversations."""
+
     evaluation_id: str
     passed: int = 0
     failed: int = 0
@@ -29,7 +48,18 @@ class EvaluationSummary(BaseModel):
 
     @property
     def applicable(self) -> int:
+        """Conversations with a pass or fail verdict: the pass rate's denominator."""
         return self.passed + self.failed
+
+    @property
+    def error_rate(self) -> float:
+        """Errored verdicts among pass, fail and errored ones (0 when there are none)."""
+        judged = self.applicable + self.errors
+        return self.errors / judged if judged else 0.0
+
+    def rate_text(self) -> str:
+        """The pass rate with its counts and the errored count beside it."""
+        return rate_text(self.passed, self.failed, self.errors)
 
     @property
     def pass_rate(self) -> float | None:
@@ -71,9 +101,16 @@ def summarize(
     return [counts[i] if i in counts else EvaluationSummary(evaluation_id=i) for i in ids]
 
 
-def summaries_from_counts(counts: dict[str, dict[str, int]], order: list[str] | None = None) -> list[EvaluationSummary]:
-    """Summaries from database counts (evaluation -> outcome -> n), for pages over large runs."""
+def summaries_from_counts(
+    counts: dict[str, dict[str, int]],
+    order: list[str] | None = None,
+    suspect: dict[str, dict[str, int]] | None = None,
+    unstable: dict[str, int] | None = None,
+) -> list[EvaluationSummary]:
+    """Summaries from database counts (evaluation -> outcome -> n), for pages over large runs; `suspect`: the
+    same counts on suspect conversations, `unstable`: unstable verdicts per evaluation."""
     ids = order or sorted(counts)
+    suspect, unstable = suspect or {}, unstable or {}
     return [
         EvaluationSummary(
             evaluation_id=i,
@@ -81,12 +118,73 @@ def summaries_from_counts(counts: dict[str, dict[str, int]], order: list[str] | 
             failed=counts.get(i, {}).get(Outcome.FAIL.value, 0),
             errors=counts.get(i, {}).get(Outcome.ERROR.value, 0),
             not_applicable=counts.get(i, {}).get(Outcome.NOT_APPLICABLE.value, 0),
+            unstable=unstable.get(i, 0),
+            suspect_passed=suspect.get(i, {}).get(Outcome.PASS.value, 0),
+            suspect_failed=suspect.get(i, {}).get(Outcome.FAIL.value, 0),
         )
         for i in ids
     ]
 
 
+def run_summaries(store: Store, run: Run, order: list[str] | None = None) -> list[EvaluationSummary]:
+    """A stored run's summaries, aggregated by the database: no verdict is loaded as an object, so the end of
+    a run and `report` stay small on runs of any size. `order` defaults to the run's evaluations."""
+    return summaries_from_counts(
+        store.verdict_counts([run.id])[run.id],
+        order or run.evaluation_ids or None,
+        store.suspect_outcome_counts(run.id, run.simulator_evaluation_ids),
+        store.unstable_counts(run.id),
+    )
+
+
+class RunTotals(BaseModel):
+    """A run's headline: the chatbot's evaluations pooled, the simulator's own checks apart (never pooled),
+    and how many conversations errored."""
+
+    chatbot: EvaluationSummary
+    simulator: EvaluationSummary | None
+    conversations: int
+    errored_conversations: int
+
+    @property
+    def conversation_error_rate(self) -> float:
+        """Share of conversations that ended in an error (0 when there are none)."""
+        return self.errored_conversations / self.conversations if self.conversations else 0.0
+
+
+def pool(summaries: Iterable[EvaluationSummary], name: str) -> EvaluationSummary:
+    """Counts of several evaluations added up (units: verdicts, one per conversation and evaluation)."""
+    total = EvaluationSummary(evaluation_id=name)
+    for s in summaries:
+        for field in ("passed", "failed", "errors", "not_applicable", "unstable", "suspect_failed", "suspect_passed"):
+            setattr(total, field, getattr(total, field) + getattr(s, field))
+    return total
+
+
+def run_totals(
+    summaries: list[EvaluationSummary], simulator_ids: Iterable[str], end_counts: dict[str, int]
+) -> RunTotals:
+    """The headline from per-evaluation summaries and conversation counts by end reason."""
+    simulator = set(simulator_ids)
+    return RunTotals(
+        chatbot=pool((s for s in summaries if s.evaluation_id not in simulator), "chatbot"),
+        simulator=pool((s for s in summaries if s.evaluation_id in simulator), "simulator") if simulator else None,
+        conversations=sum(end_counts.values()),
+        errored_conversations=end_counts.get(EndReason.ERROR.value, 0),
+    )
+
+
+def totals_text(totals: RunTotals) -> str:
+    """One line: the chatbot's pooled pass rate, the simulator's apart, errored conversations."""
+    parts = [f"chatbot pass rate {totals.chatbot.rate_text()} (verdicts over its evaluations)"]
+    if totals.simulator is not None:
+        parts.append(f"simulator's own checks {totals.simulator.rate_text()} (apart, not pooled)")
+    parts.append(f"{totals.conversations} conversations, {totals.errored_conversations} errored")
+    return " · ".join(parts)
+
+
 def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate per evaluation") -> Table:
+    """One row per evaluation: counts, the pass rate with its errored count, unstable and suspect columns."""
     table = Table(title=title)
     table.add_column("evaluation", no_wrap=True)
     for column in ("pass", "fail", "error", "n/a", "applicable"):
@@ -100,13 +198,13 @@ def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate pe
         table.add_column("suspect (simulator) fails", justify="right")
         table.add_column("pass rate w/o suspect", justify="right")
     for s in summaries:
-        rate = "—" if s.pass_rate is None else f"{s.pass_rate:.0%}"
-        cells = [str(s.passed), str(s.failed), str(s.errors), str(s.not_applicable), str(s.applicable), rate]
+        cells = [str(s.passed), str(s.failed), str(s.errors), str(s.not_applicable), str(s.applicable)]
+        cells.append(s.rate_text() if not s.errors else f"[red]{s.rate_text()}[/]")
         if unstable:
             cells.append(str(s.unstable))
         if suspect:
             trusted = "—" if s.trusted_pass_rate is None else f"{s.trusted_pass_rate:.0%}"
             cells += [str(s.suspect_failed), trusted]
         table.add_row(s.evaluation_id, *cells)
-    table.caption = "pass rate = pass / applicable (pass + fail); errors and n/a are never counted as passes"
+    table.caption = UNITS_CAPTION
     return table

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Iterator
+
+from sqlalchemy import Select, func, select
 
 from sparring.data_model import Outcome
 from sparring.store.base import StoreBase
@@ -33,25 +35,61 @@ class ReportQueries(StoreBase):
         if not simulator_ids:
             return set(), {}
         with self._session() as session:
-            suspects = set(
-                session.scalars(
-                    select(VerdictRow.conversation_id).where(
-                        VerdictRow.run_id == run_id,
-                        VerdictRow.evaluation_id.in_(simulator_ids),
-                        VerdictRow.outcome == Outcome.FAIL.value,
-                    )
-                )
+            suspects = set(session.scalars(_suspect_ids(run_id, simulator_ids)))
+        return suspects, self.suspect_outcome_counts(run_id, simulator_ids)
+
+    def suspect_outcome_counts(self, run_id: str, simulator_ids: list[str]) -> dict[str, dict[str, int]]:
+        """Per chatbot evaluation, outcome counts on the conversations where a simulator evaluation failed."""
+        query = (
+            select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count())
+            .where(
+                VerdictRow.run_id == run_id,
+                VerdictRow.conversation_id.in_(_suspect_ids(run_id, simulator_ids).scalar_subquery()),
+                VerdictRow.evaluation_id.not_in(simulator_ids),
             )
-            counts: dict[str, dict[str, int]] = {}
-            if suspects:
-                query = (
-                    select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count())
-                    .where(VerdictRow.conversation_id.in_(suspects), VerdictRow.evaluation_id.not_in(simulator_ids))
-                    .group_by(VerdictRow.evaluation_id, VerdictRow.outcome)
-                )
+            .group_by(VerdictRow.evaluation_id, VerdictRow.outcome)
+        )
+        counts: dict[str, dict[str, int]] = {}
+        if simulator_ids:
+            with self._session() as session:
                 for evaluation_id, outcome, n in session.execute(query):
-                    counts.setdefault(evaluation_id, {})[outcome] = n
-            return suspects, counts
+                    counts.setdefault(evaluation_id, {})[outcome] = int(n)
+        return counts
+
+    def unstable_counts(self, run_id: str) -> dict[str, int]:
+        """Per evaluation, verdicts whose repeated judge samples disagreed, counted by the database."""
+        query = (
+            select(VerdictRow.evaluation_id, func.count())
+            .where(VerdictRow.run_id == run_id, VerdictRow.details["unstable"].as_boolean().is_(True))
+            .group_by(VerdictRow.evaluation_id)
+        )
+        with self._session() as session:
+            return {evaluation_id: int(n) for evaluation_id, n in session.execute(query)}
+
+    def conversation_end_counts(self, run_ids: list[str]) -> dict[str, dict[str, int]]:
+        """run id -> end reason ("unfinished" when none) -> number of conversations, counted by the database."""
+        counts: dict[str, dict[str, int]] = {run_id: {} for run_id in run_ids}
+        query = (
+            select(ConversationRow.run_id, ConversationRow.end_reason, func.count())
+            .where(ConversationRow.run_id.in_(run_ids))
+            .group_by(ConversationRow.run_id, ConversationRow.end_reason)
+        )
+        with self._session() as session:
+            for run_id, end_reason, n in session.execute(query):
+                counts[run_id][end_reason or "unfinished"] = int(n)
+        return counts
+
+    def flagged_conversation_ids(self, run_id: str) -> Iterator[str]:
+        """Conversations of a run with a fail or error verdict, in id order, streamed from the database."""
+        query = (
+            select(VerdictRow.conversation_id)
+            .where(VerdictRow.run_id == run_id, VerdictRow.outcome.in_([Outcome.FAIL.value, Outcome.ERROR.value]))
+            .distinct()
+            .order_by(VerdictRow.conversation_id)
+            .execution_options(yield_per=1000)
+        )
+        with self._session() as session:
+            yield from session.scalars(query)
 
     def flagged_conversations(self, run_id: str, limit: int = 50, offset: int = 0) -> tuple[list[tuple[str, int]], int]:
         """Conversations of a run with a fail or error verdict, most flagged first: [(id, count)], total."""
@@ -87,3 +125,12 @@ class ReportQueries(StoreBase):
                 .order_by(VerdictRow.id)
             )
             return [(s, t, e, o) for s, t, e, o in session.execute(query)]
+
+
+def _suspect_ids(run_id: str, simulator_ids: list[str]) -> Select[str]:
+    """The conversations of a run where a simulator evaluation failed."""
+    return select(VerdictRow.conversation_id).where(
+        VerdictRow.run_id == run_id,
+        VerdictRow.evaluation_id.in_(simulator_ids),
+        VerdictRow.outcome == Outcome.FAIL.value,
+    )
