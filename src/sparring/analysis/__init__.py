@@ -1,5 +1,7 @@
-"""Reports over stored verdicts: pass rates, trials, comparisons, history, gates, JUnit."""
+"""Reports over stored verdicts: pass rates, trials, comparisons, noise floor, history, gates, JUnit."""
 
+from sparring.analysis.noise import NoiseSummary, noise_floor
+from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
 from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize, summary_table
 from sparring.analysis.statistics import (
     EvaluationComparison,
@@ -12,9 +14,14 @@ from sparring.analysis.statistics import (
 __all__ = [
     "EvaluationComparison",
     "EvaluationSummary",
+    "NoiseSummary",
     "TrialSummary",
     "compare_outcomes",
+    "compare_unpaired",
+    "noise_floor",
+    "pair_through_sources",
     "scenario_outcomes",
+    "shares_scenarios",
     "summaries_from_counts",
     "summarize",
     "summary_table",

@@ -1,166 +1,171 @@
-"""Statistics for iterations: trials per scenario, paired comparison of two runs.
+"""Paired comparison of two runs, one analysis per evaluation, on scenarios.
 
-LLMs are non-deterministic, so "the pass rate climbed" needs a test, not a glance: differences get a
-paired bootstrap 95% CI over scenarios and an exact McNemar test on the scenarios both runs share.
+Each scenario's outcome is its strict majority over trials (see outcomes.py). On the scenarios decided in
+both runs, the pass rates, their difference, its paired bootstrap 95% CI, the exact McNemar p and the
+regression (pass → fail) and fix (fail → pass) lists all come from the same binary per-scenario values,
+so the direction can never disagree with the flips: difference = (fixes - regressions) / scenarios.
+Verdicts use Benjamini-Hochberg q-values across the evaluations compared (false discovery rate alpha).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-
-import numpy as np
 from pydantic import BaseModel
-from scipy import stats
 
-from sparring.data_model import Outcome
+from sparring.analysis.hypothesis import (
+    benjamini_hochberg,
+    bootstrap_difference,
+    holm,
+    mcnemar_exact,
+)
+from sparring.analysis.outcomes import (
+    ERRORED,
+    FAIL,
+    PASS,
+    UNDECIDED,
+    ScenarioOutcomes,
+    majority,
+    scenario_outcomes,
+    smoothed_pass_probability,
+)
+from sparring.analysis.power import detectable_drop
+from sparring.analysis.trials import TrialSummary, trial_summary
 
-# evaluation id -> scenario id -> outcomes of the applicable trials (True = pass)
-ScenarioOutcomes = dict[str, dict[str, list[bool]]]
-
-
-def scenario_outcomes(rows: Iterable[tuple[str, int, str, str]]) -> ScenarioOutcomes:
-    """Group (scenario, trial, evaluation id, outcome) rows; errors and not-applicable verdicts are left out."""
-    grouped: ScenarioOutcomes = defaultdict(lambda: defaultdict(list))
-    for scenario_id, _trial, evaluation_id, outcome in rows:
-        if outcome in (Outcome.PASS, Outcome.FAIL):
-            grouped[evaluation_id][scenario_id].append(outcome == Outcome.PASS)
-    return {e: dict(s) for e, s in grouped.items()}
-
-
-class TrialSummary(BaseModel):
-    evaluation_id: str
-    scenarios: int
-    trials: int
-    pass_rate: float | None
-    pass_hat_k: float | None  # share of scenarios whose every trial passed
-    pass_at_k: float | None  # share of scenarios with at least one passing trial
-    flaky: list[str]  # scenarios with mixed outcomes across trials
-
-
-def trial_summary(evaluation_id: str, per_scenario: dict[str, list[bool]]) -> TrialSummary:
-    outcomes = [o for trials in per_scenario.values() for o in trials]
-    n = len(per_scenario)
-    return TrialSummary(
-        evaluation_id=evaluation_id,
-        scenarios=n,
-        trials=max((len(t) for t in per_scenario.values()), default=0),
-        pass_rate=sum(outcomes) / len(outcomes) if outcomes else None,
-        pass_hat_k=sum(all(t) for t in per_scenario.values()) / n if n else None,
-        pass_at_k=sum(any(t) for t in per_scenario.values()) / n if n else None,
-        flaky=sorted(s for s, t in per_scenario.items() if any(t) and not all(t)),
-    )
-
-
-def mcnemar_exact(regressions: int, fixes: int) -> float:
-    """Two-sided exact McNemar p-value from the discordant pairs (a binomial test at p = 0.5)."""
-    if regressions + fixes == 0:
-        return 1.0
-    return float(stats.binomtest(fixes, regressions + fixes, 0.5).pvalue)
-
-
-def bootstrap_difference(a: list[float], b: list[float], seed: int = 0, resamples: int = 9999) -> tuple[float, float]:
-    """Paired percentile bootstrap 95% CI of mean(b) - mean(a), resampling scenarios.
-
-    Resampling n paired differences with replacement only changes how often each distinct difference
-    occurs, so each resample is drawn as multinomial counts over the distinct values: the same bootstrap
-    distribution, in milliseconds instead of a (resamples × n) index matrix."""
-    differences = np.subtract(b, a, dtype=float)
-    diff = float(differences.mean())
-    if len(a) < 2 or np.allclose(differences, diff):
-        return diff, diff  # no spread to resample: the interval is the point
-    values, counts = np.unique(differences, return_counts=True)
-    draws = np.random.default_rng(seed).multinomial(len(differences), counts / len(differences), size=resamples)
-    means = draws @ values / len(differences)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(low), float(high)
+__all__ = [
+    "EvaluationComparison",
+    "ScenarioOutcomes",
+    "TrialSummary",
+    "adjust_and_decide",
+    "benjamini_hochberg",
+    "bootstrap_difference",
+    "compare_outcomes",
+    "holm",
+    "mcnemar_exact",
+    "scenario_outcomes",
+    "trial_summary",
+]
 
 
 class EvaluationComparison(BaseModel):
+    """One evaluation, run A against run B. p_value is the raw two-sided p of its one test; q_value the
+    Benjamini-Hochberg q across the evaluations compared together; difference is B minus A."""
+
     evaluation_id: str
-    shared_scenarios: int
+    method: str = "paired"  # paired: exact McNemar on scenarios | unpaired: Fisher's exact test
+    shared_scenarios: int  # paired: decided in both runs; unpaired: decided in A plus decided in B
     pass_rate_a: float | None
     pass_rate_b: float | None
     difference: float | None
     ci_low: float | None
     ci_high: float | None
     p_value: float | None
+    q_value: float | None = None
     verdict: str  # improved | regressed | no detectable change | not comparable
+    detectable_drop: float | None = None  # smallest drop detected with power 0.8 at this comparison's size
     regressions: list[str]  # scenarios that passed in A and fail in B
     fixes: list[str]
+    undecided: list[str] = []  # a tie of passes and fails in A or B: no majority, left out of the test
+    errored: list[str] = []  # no majority because of errored trials in A or B: left out of the test
+
+
+def _not_comparable(evaluation_id: str, undecided: list[str], errored: list[str]) -> EvaluationComparison:
+    return EvaluationComparison(
+        evaluation_id=evaluation_id,
+        shared_scenarios=0,
+        pass_rate_a=None,
+        pass_rate_b=None,
+        difference=None,
+        ci_low=None,
+        ci_high=None,
+        p_value=None,
+        verdict="not comparable",
+        regressions=[],
+        fixes=[],
+        undecided=undecided,
+        errored=errored,
+    )
+
+
+def paired_comparison(
+    evaluation_id: str, left: dict[str, list[bool | None]], right: dict[str, list[bool | None]], seed: int = 0
+) -> EvaluationComparison:
+    """The one paired analysis of an evaluation (verdict left to adjust_and_decide)."""
+    shared = sorted(set(left) & set(right))
+    codes = {s: (majority(left[s]), majority(right[s])) for s in shared}
+    errored = [s for s, pair in codes.items() if ERRORED in pair]
+    undecided = [s for s, pair in codes.items() if UNDECIDED in pair and ERRORED not in pair]
+    decided = [s for s, (x, y) in codes.items() if x in (PASS, FAIL) and y in (PASS, FAIL)]
+    if not decided:
+        return _not_comparable(evaluation_id, undecided, errored)
+    a = [float(codes[s][0] == PASS) for s in decided]
+    b = [float(codes[s][1] == PASS) for s in decided]
+    regressions = [s for s, x, y in zip(decided, a, b, strict=True) if x > y]
+    fixes = [s for s, x, y in zip(decided, a, b, strict=True) if y > x]
+    low, high = bootstrap_difference(a, b, seed)
+    return EvaluationComparison(
+        evaluation_id=evaluation_id,
+        shared_scenarios=len(decided),
+        pass_rate_a=sum(a) / len(a),
+        pass_rate_b=sum(b) / len(b),
+        difference=(len(fixes) - len(regressions)) / len(decided),
+        ci_low=low,
+        ci_high=high,
+        p_value=mcnemar_exact(len(regressions), len(fixes)),
+        verdict="no detectable change",
+        regressions=regressions,
+        fixes=fixes,
+        undecided=undecided,
+        errored=errored,
+    )
+
+
+def adjust_and_decide(comparisons: list[EvaluationComparison], alpha: float) -> list[EvaluationComparison]:
+    """Benjamini-Hochberg q across the comparable evaluations; verdict from q < alpha and the difference's sign."""
+    tested = [c for c in comparisons if c.p_value is not None]
+    q_values = dict(zip((id(c) for c in tested), benjamini_hochberg([c.p_value or 0.0 for c in tested]), strict=True))
+    decided = []
+    for c in comparisons:
+        q = q_values.get(id(c))
+        verdict = c.verdict
+        if q is not None and c.difference is not None:
+            verdict = "no detectable change"
+            if q < alpha and c.difference != 0:
+                verdict = "improved" if c.difference > 0 else "regressed"
+        decided.append(c.model_copy(update={"q_value": q, "verdict": verdict}))
+    return decided
+
+
+def with_detectable_drop(
+    comparison: EvaluationComparison,
+    left: dict[str, list[bool | None]],
+    right: dict[str, list[bool | None]],
+    alpha: float,
+) -> EvaluationComparison:
+    """Add the smallest drop this comparison detects with power 0.8: the same test at `alpha`, on the
+    scenarios decided in both runs, per-trial pass probabilities pooled over both runs' trials."""
+    scenarios = sorted(_both_decided(left, right))
+    if comparison.method != "paired" or not scenarios:
+        return comparison
+    probabilities = [smoothed_pass_probability(left[s] + right[s]) for s in scenarios]
+    trials = max(max(len(left[s]), len(right[s])) for s in scenarios)
+    return comparison.model_copy(update={"detectable_drop": detectable_drop(probabilities, trials, alpha)})
+
+
+def _both_decided(left: dict[str, list[bool | None]], right: dict[str, list[bool | None]]) -> set[str]:
+    return {
+        s for s in set(left) & set(right) if majority(left[s]) in (PASS, FAIL) and majority(right[s]) in (PASS, FAIL)
+    }
 
 
 def compare_outcomes(
-    a: ScenarioOutcomes, b: ScenarioOutcomes, alpha: float = 0.05, seed: int = 0
+    a: ScenarioOutcomes, b: ScenarioOutcomes, alpha: float = 0.05, seed: int = 0, power: bool = False
 ) -> list[EvaluationComparison]:
-    """Per evaluation, on the scenarios both runs judged. A scenario passes when most of its trials pass."""
-    results = []
-    for evaluation_id in sorted(set(a) | set(b)):
-        left, right = a.get(evaluation_id, {}), b.get(evaluation_id, {})
-        shared = sorted(set(left) & set(right))
-        if not shared:
-            results.append(
-                EvaluationComparison(
-                    evaluation_id=evaluation_id,
-                    shared_scenarios=0,
-                    pass_rate_a=None,
-                    pass_rate_b=None,
-                    difference=None,
-                    ci_low=None,
-                    ci_high=None,
-                    p_value=None,
-                    verdict="not comparable",
-                    regressions=[],
-                    fixes=[],
-                )
-            )
-            continue
-        rate_a = [sum(left[s]) / len(left[s]) for s in shared]
-        rate_b = [sum(right[s]) / len(right[s]) for s in shared]
-        passed_a = [r >= 0.5 for r in rate_a]
-        passed_b = [r >= 0.5 for r in rate_b]
-        regressions = [s for s, x, y in zip(shared, passed_a, passed_b, strict=True) if x and not y]
-        fixes = [s for s, x, y in zip(shared, passed_a, passed_b, strict=True) if y and not x]
-        p_value = mcnemar_exact(len(regressions), len(fixes))
-        low, high = bootstrap_difference(rate_a, rate_b, seed)
-        difference = float(np.mean(rate_b) - np.mean(rate_a))
-        verdict = "no detectable change"
-        if p_value < alpha:
-            verdict = "improved" if difference > 0 else "regressed"
-        results.append(
-            EvaluationComparison(
-                evaluation_id=evaluation_id,
-                shared_scenarios=len(shared),
-                pass_rate_a=float(np.mean(rate_a)),
-                pass_rate_b=float(np.mean(rate_b)),
-                difference=difference,
-                ci_low=low,
-                ci_high=high,
-                p_value=p_value,
-                verdict=verdict,
-                regressions=regressions,
-                fixes=fixes,
-            )
-        )
-    return results
-
-
-def holm(p_values: list[float]) -> list[float]:
-    """Holm's step-down adjusted p-values: rejecting where adjusted p < alpha controls the family-wise error
-    rate at alpha across the family (any dependence). Same figures as statsmodels' multipletests('holm')."""
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    adjusted = [1.0] * m
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
-        adjusted[i] = running
-    return adjusted
-
-
-def benjamini_hochberg(p_values: list[float]) -> list[float]:
-    """Benjamini-Hochberg adjusted p-values (q-values): rejecting where q < alpha controls the false discovery
-    rate at alpha. scipy's false_discovery_control."""
-    if not p_values:
-        return []
-    return [float(q) for q in stats.false_discovery_control(p_values, method="bh")]
+    """Per evaluation, the paired analysis on the scenarios decided in both runs, BH-adjusted verdicts at
+    false discovery rate alpha; with power, the detectable drop at the family threshold alpha / evaluations."""
+    ids = sorted(set(a) | set(b))
+    results = adjust_and_decide([paired_comparison(e, a.get(e, {}), b.get(e, {}), seed) for e in ids], alpha)
+    if not power:
+        return results
+    family = max(1, sum(c.p_value is not None for c in results))
+    return [
+        with_detectable_drop(c, a.get(c.evaluation_id, {}), b.get(c.evaluation_id, {}), alpha / family) for c in results
+    ]

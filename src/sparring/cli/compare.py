@@ -1,68 +1,152 @@
-"""`sparring compare`: two runs, evaluation by evaluation."""
+"""`sparring compare` (two runs, evaluation by evaluation) and `sparring noise` (runs of one configuration)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from sparring.analysis import (
+    EvaluationComparison,
     compare_outcomes,
+    compare_unpaired,
+    noise_floor,
+    pair_through_sources,
     scenario_outcomes,
+    shares_scenarios,
 )
-from sparring.cli.common import (
-    DbOption,
-    console,
-    open_store,
-    pct,
-    stored_run,
-)
+from sparring.analysis.outcomes import ScenarioOutcomes
+from sparring.analysis.power import MAX_TRIALS
+from sparring.cli.common import DbOption, console, fail, open_store, pct, stored_run
+from sparring.data_model import Run
+from sparring.store import Store
+from sparring.suite import SuiteError, load_suite
+
+AlphaOption = Annotated[float, typer.Option(min=0.0001, max=0.5, help="false discovery rate / significance level")]
+
+
+def _outcomes(store: Store, run: Run, suite: Path | None) -> ScenarioOutcomes:
+    """A run's scenario outcomes; a simulated run beside an imported one is keyed by source transcripts."""
+    outcomes = scenario_outcomes(store.scenario_outcome_rows(run.id))
+    if suite is None or run.source != "simulated":
+        return outcomes
+    try:
+        loaded = load_suite(suite)
+    except SuiteError as exc:
+        raise fail(str(exc)) from exc
+    return pair_through_sources(outcomes, {s.id: s.source for s in loaded.scenarios if s.source != "hand-written"})
+
+
+def _comparisons(
+    store: Store, run_a: Run, run_b: Run, suite: Path | None, alpha: float, seed: int
+) -> tuple[list[EvaluationComparison], str]:
+    mixed = (run_a.source == "simulated") != (run_b.source == "simulated")
+    a = _outcomes(store, run_a, suite if mixed else None)
+    b = _outcomes(store, run_b, suite if mixed else None)
+    if mixed and not shares_scenarios(a, b):
+        how = "unpaired (no scenario pairs with a transcript): Fisher's exact test on each run's decided scenarios"
+        return compare_unpaired(a, b, alpha, seed), how
+    how = "paired on scenarios decided in both runs (strict majority of trials): exact McNemar, bootstrap CI"
+    return compare_outcomes(a, b, alpha, seed, power=True), how
+
+
+def _points(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:+.0f}"
+
+
+def _comparison_table(title: str, results: list[EvaluationComparison]) -> Table:
+    table = Table(title=title)
+    table.add_column("evaluation", no_wrap=True)
+    for column in ("n", "A", "B", "Δ pts", "95% CI", "p", "q (BH)", "verdict", "detects ≥"):
+        table.add_column(column, justify="left" if column == "verdict" else "right")
+    colour = {"improved": "green", "regressed": "red"}
+    for c in results:
+        ci = "—" if c.ci_low is None else f"[{_points(c.ci_low)}, {_points(c.ci_high)}]"
+        detects = "—" if c.detectable_drop is None else f"{c.detectable_drop * 100:.0f} pts"
+        verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
+        p_value = "—" if c.p_value is None else f"{c.p_value:.3f}"
+        q_value = "—" if c.q_value is None else f"{c.q_value:.3f}"
+        table.add_row(
+            c.evaluation_id, str(c.shared_scenarios), pct(c.pass_rate_a), pct(c.pass_rate_b),
+            _points(c.difference), ci, p_value, q_value, verdict, detects,
+        )  # fmt: skip
+    return table
+
+
+def _scenario_table(results: list[EvaluationComparison], run_b: Run) -> Table:
+    table = Table(title="Scenarios: regressions (pass → fail), fixes (fail → pass), left out of the test")
+    for column in ("change", "evaluation", "scenario", "transcript in B"):
+        table.add_column(column, no_wrap=column != "transcript in B")
+    for c in results:
+        groups = (("regression", c.regressions), ("fix", c.fixes), ("undecided (tie)", c.undecided))
+        for kind, scenarios in (*groups, ("errored (no majority)", c.errored)):
+            for scenario in scenarios:
+                table.add_row(kind, c.evaluation_id, scenario, f"sparring show {run_b.id}:{scenario}:0")
+    return table
 
 
 def compare(
     baseline: Annotated[str, typer.Argument(help="run A: id, id prefix or label")],
     candidate: Annotated[str, typer.Argument(help="run B: id, id prefix or label")],
-    alpha: Annotated[float, typer.Option(help="significance level of the paired test")] = 0.05,
+    alpha: AlphaOption = 0.05,
     seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+    suite: Annotated[
+        Path | None, typer.Option(help="suite folder: pairs a simulated run with an imported one via scenario sources")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Per evaluation: both pass rates, difference with bootstrap 95% CI, exact McNemar p, regressions, fixes."""
+    """Per evaluation: pass rates, difference with 95% CI, raw p and BH q, verdict, the smallest detectable drop."""
     store = open_store(db)
     run_a, run_b = stored_run(store, baseline), stored_run(store, candidate)
-    results = compare_outcomes(
-        scenario_outcomes(store.scenario_outcome_rows(run_a.id)),
-        scenario_outcomes(store.scenario_outcome_rows(run_b.id)),
-        alpha,
-        seed,
-    )
-    table = Table(title=f"{run_a.label} ({run_a.id}) → {run_b.label} ({run_b.id})")
-    table.add_column("evaluation", no_wrap=True)
-    for column in ("n", "A", "B", "Δ", "95% CI", "p", "verdict"):
-        table.add_column(column, justify="left" if column == "verdict" else "right")
-    colour = {"improved": "green", "regressed": "red"}
-    for c in results:
-        ci = "—" if c.ci_low is None else f"[{c.ci_low:+.0%}, {c.ci_high:+.0%}]"
-        delta = "—" if c.difference is None else f"{c.difference:+.0%}"
-        p_value = "—" if c.p_value is None else f"{c.p_value:.3f}"
-        verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
-        table.add_row(
-            c.evaluation_id,
-            str(c.shared_scenarios),
-            pct(c.pass_rate_a),
-            pct(c.pass_rate_b),
-            delta,
-            ci,
-            p_value,
-            verdict,
+    results, how = _comparisons(store, run_a, run_b, suite, alpha, seed)
+    console.print(_comparison_table(f"{run_a.label} ({run_a.id}) → {run_b.label} ({run_b.id})", results))
+    tested = sum(c.p_value is not None for c in results)
+    console.print(f"{how}.\nverdict: BH-adjusted across {tested} evaluations, FDR {alpha:.0%}", highlight=False)
+    if any(c.detectable_drop is not None for c in results):
+        console.print(
+            "detects ≥: this comparison can detect drops of at least that many points (power 0.8, the same "
+            f"test at {alpha:.0%} / {tested})",
+            highlight=False,
         )
+    scenarios = _scenario_table(results, run_b)
+    if scenarios.row_count:
+        console.print(scenarios)
+
+
+def _trials(value: int | None) -> str:
+    return f"more than {MAX_TRIALS}" if value is None else str(value)
+
+
+def noise(
+    run_refs: Annotated[list[str], typer.Argument(help="two or more runs of one unchanged configuration")],
+    alpha: AlphaOption = 0.05,
+    db: DbOption = None,
+) -> None:
+    """Noise floor: per evaluation, flipped scenarios, pass-rate spread, detectable drop, trials for 5 and 10 points."""
+    if len(run_refs) < 2:
+        raise fail(f"noise needs at least 2 runs of the same configuration, got {len(run_refs)}")
+    store = open_store(db)
+    runs = [stored_run(store, ref) for ref in run_refs]
+    suites = sorted({r.suite for r in runs})
+    if len(suites) > 1:
+        raise fail(f"noise compares runs of one suite; these runs are of {', '.join(suites)}")
+    summaries = noise_floor([scenario_outcomes(store.scenario_outcome_rows(r.id)) for r in runs], alpha)
+    table = Table(title=f"Noise floor over {len(runs)} runs of {suites[0]}")
+    table.add_column("evaluation", no_wrap=True)
+    for column in ("scenarios", "flipped", "pass rates", "sd", "detects ≥", "trials for 5 pts", "trials for 10 pts"):
+        table.add_column(column, justify="right")
+    for s in summaries:
+        table.add_row(
+            s.evaluation_id, str(s.scenarios), pct(s.flipped), " ".join(pct(r) for r in s.pass_rates),
+            "—" if s.pass_rate_sd is None else f"{s.pass_rate_sd * 100:.1f} pts",
+            "—" if s.detectable_drop is None else f"{s.detectable_drop * 100:.0f} pts",
+            _trials(s.trials_for_5), _trials(s.trials_for_10),
+        )  # fmt: skip
     console.print(table)
-    flips = Table(title="Regressions (pass → fail) and fixes (fail → pass)")
-    for column in ("change", "evaluation", "scenario", "transcript in B"):
-        flips.add_column(column, no_wrap=column != "transcript in B")
-    for c in results:
-        for kind, scenarios in (("regression", c.regressions), ("fix", c.fixes)):
-            for scenario in scenarios:
-                flips.add_row(kind, c.evaluation_id, scenario, f"sparring show {run_b.id}:{scenario}:0")
-    if flips.row_count:
-        console.print(flips)
+    console.print(
+        f"power 0.8 for a drop of that many points in every scenario's pass probability, exact McNemar on "
+        f"scenario majorities at {alpha:.0%} / {len(summaries)} evaluations",
+        highlight=False,
+    )

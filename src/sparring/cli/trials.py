@@ -11,11 +11,19 @@ from sparring.store import Store
 
 
 def trials_table(store: Store, run: Run) -> Table:
+    """Per evaluation: mean pass rate, errored trials, pass^k and pass@k for k = 1..trials, flaky scenarios.
+
+    pass^k and pass@k are the unbiased estimators over each scenario's n trials, averaged over scenarios;
+    an errored trial counts in n and never as a pass."""
     table = Table(title=f"Repeated trials (k = {run.trials})")
     table.add_column("evaluation", no_wrap=True)
-    for column in ("mean pass rate", "pass^k", "pass@k", "flaky scenarios"):
+    ks = range(1, run.trials + 1)
+    columns = ["mean pass rate", "errored", *(f"pass^{k}" for k in ks), f"pass@{run.trials}", "flaky scenarios"]
+    for column in columns:
         table.add_column(column)
     for evaluation_id, per_scenario in sorted(scenario_outcomes(store.scenario_outcome_rows(run.id)).items()):
         t = trial_summary(evaluation_id, per_scenario)
-        table.add_row(evaluation_id, pct(t.pass_rate), pct(t.pass_hat_k), pct(t.pass_at_k), ", ".join(t.flaky) or "—")
+        hat = [pct(t.pass_hat_k[k - 1]) if k <= len(t.pass_hat_k) else "—" for k in ks]
+        at = pct(t.pass_at_k[run.trials - 1]) if run.trials <= len(t.pass_at_k) else "—"
+        table.add_row(evaluation_id, pct(t.pass_rate), str(t.errored_trials), *hat, at, ", ".join(t.flaky) or "—")
     return table

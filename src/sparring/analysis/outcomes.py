@@ -1,0 +1,56 @@
+"""Per-scenario outcomes: the unit every comparison, noise figure and power estimate works on.
+
+A scenario's outcome in a run is the strict majority of its trials: "pass" when passes are more than half
+of its trials, "fail" when fails are, otherwise "undecided" (a tie) or "errored" (no majority because some
+trials errored: an errored trial is not known to pass, so it never counts as a pass nor as a fail).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from sparring.data_model import Outcome
+
+# evaluation id -> scenario id -> its trials: True = pass, False = fail, None = error (not-applicable left out)
+ScenarioOutcomes = dict[str, dict[str, list[bool | None]]]
+
+PASS, FAIL, UNDECIDED, ERRORED = 1, 0, -1, -2
+"""Codes of a scenario's majority outcome (see majority_code)."""
+
+
+def scenario_outcomes(rows: Iterable[tuple[str, int, str, str]]) -> ScenarioOutcomes:
+    """Group (scenario, trial, evaluation id, outcome) rows: pass/fail as booleans, errors as None;
+    not-applicable verdicts are left out (the evaluation did not apply to that conversation)."""
+    grouped: ScenarioOutcomes = defaultdict(lambda: defaultdict(list))
+    for scenario_id, _trial, evaluation_id, outcome in rows:
+        if outcome in (Outcome.PASS, Outcome.FAIL, Outcome.ERROR):
+            grouped[evaluation_id][scenario_id].append(None if outcome == Outcome.ERROR else outcome == Outcome.PASS)
+    return {e: dict(s) for e, s in grouped.items()}
+
+
+def counts(trials: list[bool | None]) -> tuple[int, int, int]:
+    """(passes, fails, errors) of one scenario's trials."""
+    return sum(t is True for t in trials), sum(t is False for t in trials), sum(t is None for t in trials)
+
+
+def majority_code(passes: Any, fails: Any, errors: Any) -> Any:
+    """PASS, FAIL, UNDECIDED or ERRORED from trial counts; works element-wise on numpy arrays."""
+    total = np.add(np.add(passes, fails), errors)
+    no_majority = np.where(np.greater(errors, 0), ERRORED, UNDECIDED)
+    return np.where(np.multiply(passes, 2) > total, PASS, np.where(np.multiply(fails, 2) > total, FAIL, no_majority))
+
+
+def majority(trials: list[bool | None]) -> int:
+    """The majority code of one scenario's trials."""
+    return int(majority_code(*counts(trials)))
+
+
+def smoothed_pass_probability(trials: list[bool | None]) -> float:
+    """A scenario's per-trial pass probability under a Jeffreys prior, (passes + 1/2) / (decided + 1):
+    never exactly 0 or 1, so one or two trials do not make a scenario look deterministic."""
+    passes, fails, _ = counts(trials)
+    return (passes + 0.5) / (passes + fails + 1)
