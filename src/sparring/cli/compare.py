@@ -56,6 +56,12 @@ def _points(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:+.0f}"
 
 
+def _detects(c: EvaluationComparison) -> str:
+    if c.method != "paired" or c.p_value is None:
+        return "—"
+    return "none" if c.detectable_drop is None else f"{c.detectable_drop * 100:.0f} pts"
+
+
 def _comparison_table(title: str, results: list[EvaluationComparison]) -> Table:
     table = Table(title=title)
     table.add_column("evaluation", no_wrap=True)
@@ -64,7 +70,7 @@ def _comparison_table(title: str, results: list[EvaluationComparison]) -> Table:
     colour = {"improved": "green", "regressed": "red"}
     for c in results:
         ci = "—" if c.ci_low is None else f"[{_points(c.ci_low)}, {_points(c.ci_high)}]"
-        detects = "—" if c.detectable_drop is None else f"{c.detectable_drop * 100:.0f} pts"
+        detects = _detects(c)
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         p_value = "—" if c.p_value is None else f"{c.p_value:.3f}"
         q_value = "—" if c.q_value is None else f"{c.q_value:.3f}"
@@ -104,10 +110,10 @@ def compare(
     console.print(_comparison_table(f"{run_a.label} ({run_a.id}) → {run_b.label} ({run_b.id})", results))
     tested = sum(c.p_value is not None for c in results)
     console.print(f"{how}.\nverdict: BH-adjusted across {tested} evaluations, FDR {alpha:.0%}", highlight=False)
-    if any(c.detectable_drop is not None for c in results):
+    if any(c.method == "paired" and c.p_value is not None for c in results):
         console.print(
-            "detects ≥: this comparison can detect drops of at least that many points (power 0.8, the same "
-            f"test at {alpha:.0%} / {tested})",
+            "detects ≥: this comparison can detect changes of ≥ that many points (a drop in every scenario's "
+            f"pass probability, power 0.8, the same test at {alpha:.0%} / {tested}); none: too few scenarios",
             highlight=False,
         )
     scenarios = _scenario_table(results, run_b)

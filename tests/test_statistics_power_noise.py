@@ -1,0 +1,111 @@
+"""Power, noise floor and offline-vs-online comparison: library functions and the CLI on a real SQLite file."""
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from sparring import Conversation, EndReason, Outcome, Store, Verdict
+from sparring.analysis import compare_unpaired, noise_floor, pair_through_sources
+from sparring.analysis.online import transcript_id
+from sparring.analysis.power import PowerModel, detectable_drop, trials_needed
+from sparring.cli.app import app
+from sparring.data_model import ModelSettings, Run
+
+runner = CliRunner(env={"COLUMNS": "250"})
+
+
+def test_power_matches_the_exact_binomial_power_with_one_trial():
+    """All scenarios pass in A (p = 1): under a drop d, regressions ~ Binomial(S, d), fixes = 0, and McNemar
+    rejects at 0.05 when 2 × 0.5^r < 0.05, i.e. r >= 6."""
+    model = PowerModel([1.0] * 20, trials=1, alpha=0.05, simulations=4000, seed=1)
+    for drop in (0.1, 0.25, 0.4):
+        assert model.power(drop) == pytest.approx(stats.binom.sf(5, 20, drop), abs=0.025)
+
+
+def test_detectable_drop_is_the_smallest_with_power_080_and_shrinks_with_more_scenarios():
+    probabilities = [0.9] * 40
+    drop = detectable_drop(probabilities, trials=3, alpha=0.05)
+    model = PowerModel(probabilities, 3, 0.05)
+    assert drop is not None and model.power(drop) >= 0.8 > model.power(drop - 0.01)
+    assert detectable_drop([0.9] * 160, trials=3, alpha=0.05) < drop
+    assert detectable_drop([0.9] * 3, trials=3, alpha=0.05) is None, "3 scenarios can never reach p < 0.05"
+
+
+def test_trials_needed_answers_none_beyond_the_cap():
+    assert trials_needed([0.5] * 200, 0.10, 0.05) is not None
+    assert trials_needed([0.9] * 3, 0.05, 0.05) is None
+
+
+def test_noise_floor_flips_spread_and_at_least_two_runs():
+    one = {"e": {"s1": [True], "s2": [True], "s3": [False], "s4": [True]}}
+    two = {"e": {"s1": [True], "s2": [False], "s3": [False], "s4": [True]}}
+    [summary] = noise_floor([one, two])
+    assert summary.scenarios == 4 and summary.flipped == pytest.approx(1 / 4)
+    assert summary.pass_rates == [0.75, 0.5] and summary.pass_rate_sd == pytest.approx(np.std([0.75, 0.5], ddof=1))
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        noise_floor([one])
+
+
+def test_offline_online_pairs_through_sources_or_falls_back_to_fisher():
+    assert transcript_id("transcript chat-17 (past.jsonl)") == "chat-17" and transcript_id("chat-9") == "chat-9"
+    simulated = {"e": {"x-chat-17": [True, True, False]}}
+    assert pair_through_sources(simulated, {"x-chat-17": "transcript chat-17 (past.jsonl)"}) == {
+        "e": {"chat-17": [True, True, False]}
+    }
+    online = {"e": {f"t{i}": [i < 4] for i in range(20)}}
+    offline = {"e": {f"s{i}": [i < 18] for i in range(20)}}
+    [result] = compare_unpaired(offline, online)
+    assert result.method == "unpaired" and result.difference == pytest.approx(4 / 20 - 18 / 20)
+    assert result.p_value == pytest.approx(stats.fisher_exact([[18, 2], [4, 16]]).pvalue)
+    assert result.verdict == "regressed" and result.ci_low < result.difference < result.ci_high
+
+
+def store_run(store: Store, run_id: str, outcomes: dict[str, list[str]], suite: str = "s", source: str = "simulated"):
+    """A run whose evaluation 'e' has, per scenario, one outcome per trial."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    settings = ModelSettings(simulator="m", agent="m", judge="m")
+    trials = max(len(t) for t in outcomes.values())
+    run = Run(id=run_id, label=run_id, suite=suite, settings=settings, clock=now, started_at=now, trials=trials)
+    store.save_run(run.model_copy(update={"evaluation_ids": ["e"], "source": source}))
+    for scenario, per_trial in outcomes.items():
+        for trial, outcome in enumerate(per_trial):
+            cid = f"{run_id}:{scenario}:{trial}"
+            conversation = Conversation(
+                id=cid, run_id=run_id, scenario_id=scenario, trial=trial, end_reason=EndReason.RESOLVED
+            )
+            store.save_conversation(
+                conversation, [Verdict(evaluation_id="e", conversation_id=cid, outcome=Outcome(outcome))]
+            )
+
+
+def test_compare_and_noise_commands_on_a_real_sqlite_file(tmp_path):
+    db = str(tmp_path / "runs.db")
+    store = Store.open(db)
+    store_run(store, "a", {"s1": ["pass"] * 3, "s2": ["pass", "fail"] * 1 + ["pass"], "s3": ["pass", "error", "fail"]})
+    store_run(store, "b", {"s1": ["fail"] * 3, "s2": ["pass"] * 3, "s3": ["pass"] * 3})
+    store_run(store, "other", {"s1": ["pass"]}, suite="another")
+    compared = runner.invoke(app, ["compare", "a", "b", "--db", db])
+    assert compared.exit_code == 0, compared.output
+    assert "verdict: BH-adjusted across 1 evaluations, FDR 5%" in compared.output
+    assert "errored (no majority)" in compared.output and "regression" in compared.output
+    assert "this comparison can detect changes of ≥ that many points" in compared.output
+    noise = runner.invoke(app, ["noise", "a", "b", "--db", db])
+    assert noise.exit_code == 0, noise.output
+    assert "Noise floor over 2 runs of s" in noise.output and "more than 20" in noise.output
+    single = runner.invoke(app, ["noise", "a", "--db", db])
+    assert single.exit_code == 2 and "noise needs at least 2 runs of the same configuration, got 1" in single.output
+    mixed = runner.invoke(app, ["noise", "a", "other", "--db", db])
+    assert mixed.exit_code == 2 and "noise compares runs of one suite; these runs are of another, s" in mixed.output
+
+
+def test_compare_an_imported_run_without_pairs_says_it_is_unpaired(tmp_path):
+    db = str(tmp_path / "runs.db")
+    store = Store.open(db)
+    store_run(store, "sim", {f"s{i}": ["pass"] for i in range(10)})
+    store_run(store, "real", {f"t{i}": ["fail" if i < 5 else "pass"] for i in range(10)}, source="real.jsonl")
+    compared = runner.invoke(app, ["compare", "sim", "real", "--db", db])
+    assert compared.exit_code == 0, compared.output
+    assert "unpaired (no scenario pairs with a transcript): Fisher's exact test" in compared.output
