@@ -76,6 +76,9 @@ def run(
     agent_config: Annotated[
         Path | None, typer.Option(help="YAML agent variant (the suite's agent: section), e.g. agents/case-state.yaml")
     ] = None,
+    agent_api_key_env: Annotated[
+        str | None, typer.Option(help="http agent: environment variable with its own key (no key is sent by default)")
+    ] = None,
     scenarios: Annotated[int | None, typer.Option(min=1, help="sample this many scenarios (by --seed)")] = None,
     scenario: Annotated[list[str] | None, typer.Option(help="run only this scenario id (repeatable)")] = None,
     eval: Annotated[list[str] | None, typer.Option("--eval", help="run only this evaluation id (repeatable)")] = None,
@@ -144,6 +147,7 @@ def run(
             base_url=base_url,
             agent=agent,
             agent_config=variant,
+            agent_api_key_env=agent_api_key_env,
         ),
     )
     if dry_run:

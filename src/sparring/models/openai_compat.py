@@ -7,11 +7,13 @@ the rest of Sparring's work per call; at hundreds of calls a second that decided
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from sparring.data_model.run import TokenUsage
 from sparring.models._convert import to_openai_messages, to_openai_tools, tool_calls_from_openai
@@ -24,9 +26,23 @@ from sparring.models.base import (
     RateLimited,
     TransientModelError,
 )
+from sparring.models.urls import redact_url
 
 OPENAI_URL = "https://api.openai.com/v1"
 _PLACEHOLDER_KEY = "sparring-no-key"  # local servers accept any key
+
+
+def provider_key(model: str, base_url: str | None) -> str:
+    """OPENAI_API_KEY for a role's model: required by OpenAI itself, a placeholder for a local server."""
+    api_key = os.environ.get("OPENAI_API_KEY")
+    if api_key:
+        return api_key
+    if (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL).rstrip("/") == OPENAI_URL:
+        raise ModelError(
+            f"model 'openai:{model}' needs OPENAI_API_KEY in the environment "
+            "(or --base-url for a self-hosted OpenAI-compatible server)"
+        )
+    return _PLACEHOLDER_KEY
 
 
 class _BadRequest(ModelError):
@@ -34,19 +50,27 @@ class _BadRequest(ModelError):
 
 
 class OpenAIChatModel(ChatModel):
-    def __init__(self, model: str, base_url: str | None = None, timeout_s: float = 120.0) -> None:
+    """A chat-completions endpoint. `api_key` is sent as a bearer token, and only to this endpoint; user
+    info in the URL (`user:pw@host`) is sent as HTTP basic auth instead. `base_url` is the redacted URL
+    (safe to show); the real one is used only for the calls."""
+
+    def __init__(
+        self, model: str, base_url: str | None = None, timeout_s: float = 120.0, api_key: str | None = None
+    ) -> None:
         self.name = f"openai:{model}"
         self.model = model
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL).rstrip("/")
-        api_key = os.environ.get("OPENAI_API_KEY")
-        if not api_key:
-            if self.base_url == OPENAI_URL:
-                raise ModelError(
-                    f"model {self.name!r} needs OPENAI_API_KEY in the environment "
-                    "(or --base-url for a self-hosted OpenAI-compatible server)"
-                )
-            api_key = _PLACEHOLDER_KEY
-        self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        given = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
+        self.base_url = redact_url(given.rstrip("/"))
+        try:
+            real = URL(given)
+        except ValueError as exc:
+            raise ModelError(f"{self.name}: {self.base_url} is not a valid URL") from exc
+        self._url = real.with_user(None).with_path(real.path.rstrip("/") + "/chat/completions", keep_query=True)
+        self._headers = {"Content-Type": "application/json"}
+        if real.user is not None or real.password is not None:
+            self._headers["Authorization"] = _basic_auth(real.user or "", real.password or "")
+        elif api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
         self._schema_supported = True
@@ -102,9 +126,8 @@ class OpenAIChatModel(ChatModel):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0), timeout=self._timeout, headers=self._headers
             )
-        url = f"{self.base_url}/chat/completions"
         try:
-            async with self._session.post(url, data=json.dumps(body)) as response:
+            async with self._session.post(self._url, data=json.dumps(body)) as response:
                 raw = await response.read()
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
@@ -143,6 +166,11 @@ class OpenAIChatModel(ChatModel):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _basic_auth(user: str, password: str) -> str:
+    """RFC 7617 basic credentials (aiohttp's BasicAuth is deprecated and its successor is 3.14+ only)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _seconds(value: str | None) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from sparring.models.base import ChatModel, ModelError, ModelNotInstalled
 from sparring.models.cache import CachedModel, ResponseCache
 from sparring.models.local import DEFAULT_LOCAL, INSTALL_HINT, embedded_model_available
 from sparring.models.resilience import ResilientModel
+from sparring.models.urls import reveal_url
 
 ProviderFactory = Callable[[str, str | None], ChatModel]
 _PROVIDERS: dict[str, ProviderFactory] = {}
@@ -25,9 +27,9 @@ def register_provider(name: str) -> Callable[[ProviderFactory], ProviderFactory]
 
 @register_provider("openai")
 def _openai(model: str, base_url: str | None) -> ChatModel:
-    from sparring.models.openai_compat import OpenAIChatModel
+    from sparring.models.openai_compat import OpenAIChatModel, provider_key
 
-    return OpenAIChatModel(model, base_url=base_url)
+    return OpenAIChatModel(model, base_url=base_url, api_key=provider_key(model, base_url))
 
 
 @register_provider("anthropic")
@@ -59,6 +61,16 @@ def create_model(spec: str, base_url: str | None = None) -> ChatModel:
     return _PROVIDERS[provider](model, base_url)
 
 
+def endpoint_key(api_key_env: str | None) -> str | None:
+    """The chatbot endpoint's own key, from the variable the user named; None when none was named."""
+    if api_key_env is None:
+        return None
+    key = os.environ.get(api_key_env)
+    if not key:
+        raise ModelError(f"--agent-api-key-env {api_key_env}: the environment has no {api_key_env} (export it first)")
+    return key
+
+
 @dataclass
 class CallPolicy:
     """How every model call is made: per-model concurrency, retries, timeouts, caching."""
@@ -83,12 +95,25 @@ class ModelPool:
         self._raw: dict[tuple[str, str | None], ChatModel] = {}
         self._wrapped: dict[tuple[str, str | None, bool], ChatModel] = {}
 
-    def get(self, spec: str, base_url: str | None = None, cacheable: bool = True) -> ChatModel:
-        """`cacheable=False` for a chatbot under test behind an endpoint: it may change between runs
-        while the requests stay the same."""
-        key = (spec, base_url)
+    def get(self, spec: str, base_url: str | None = None) -> ChatModel:
+        """A role's model. A redacted `base_url` (see models/urls.py) is called at its real URL."""
+        return self._instance((spec, base_url), lambda: create_model(spec, reveal_url(base_url)), cacheable=True)
+
+    def chatbot(self, url: str, model: str, api_key_env: str | None = None) -> ChatModel:
+        """The chatbot under test behind an OpenAI-compatible endpoint. It gets no provider key, only its
+        own (from the variable `api_key_env`, when named), and is never cached: it may change between
+        runs while the requests stay the same."""
+
+        def create() -> ChatModel:
+            from sparring.models.openai_compat import OpenAIChatModel
+
+            return OpenAIChatModel(model, base_url=reveal_url(url), api_key=endpoint_key(api_key_env))
+
+        return self._instance((f"chatbot:{model}:{api_key_env}", url), create, cacheable=False)
+
+    def _instance(self, key: tuple[str, str | None], create: Callable[[], ChatModel], cacheable: bool) -> ChatModel:
         if key not in self._raw:
-            self._raw[key] = create_model(spec, base_url)
+            self._raw[key] = create()
         if (*key, cacheable) not in self._wrapped:
             self._wrapped[(*key, cacheable)] = self._wrap(self._raw[key], cacheable)
         return self._wrapped[(*key, cacheable)]

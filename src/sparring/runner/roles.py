@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sparring.agents import Agent, ToolLoopAgent, load_context_strategy, load_python_agent, reference_system_prompt
 from sparring.agents.tool_loop import REFERENCE_PROMPT
 from sparring.data_model import ModelSettings, TokenUsage
 from sparring.models import MeteredModel, ModelPool, default_model_spec
+from sparring.models.urls import conceal_url, probe_listening, reveal_url
 from sparring.prompts import load_prompt
 from sparring.suite import Suite
 from sparring.suite.config import AgentConfig
@@ -25,6 +27,18 @@ class RoleOverrides:
     base_url: str | None = None
     agent: str | None = None  # reference | http(s)://... | module:attribute
     agent_config: AgentConfig | None = None  # an agent variant (e.g. another context strategy)
+    agent_api_key_env: str | None = None  # http agent: the variable holding the endpoint's own key
+
+    def __post_init__(self) -> None:
+        """Remember (in memory only) the real URLs given here: a resumed run, whose stored settings hold
+        them redacted, then calls them with their credentials."""
+        conceal_url(self.base_url)
+        if self.agent and _is_url(self.agent):
+            conceal_url(self.agent)
+
+
+def _is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
 
 
 def resolve_models(suite: Suite, overrides: RoleOverrides) -> dict[str, str]:
@@ -46,23 +60,38 @@ def agent_kind(suite: Suite, overrides: RoleOverrides) -> tuple[str, str | None]
         return suite.config.agent.kind, suite.config.agent.target
     if spec == "reference":
         return "reference", None
-    if spec.startswith(("http://", "https://")):
+    if _is_url(spec):
         return "http", spec
     return "python", spec
 
 
 def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
+    """The run's settings as stored and shown: URLs redacted (their credentials stay in memory)."""
     models = resolve_models(suite, overrides)
     kind, target = agent_kind(suite, overrides)
+    if overrides.agent_api_key_env and kind != "http":
+        raise ValueError(
+            f"--agent-api-key-env {overrides.agent_api_key_env}: only an http agent takes a key (--agent http://...)"
+        )
     return ModelSettings(
         simulator=models["simulator"],
         agent=models["agent"],
         judge=models["judge"],
         agent_kind=kind,
-        agent_target=target,
-        base_url=overrides.base_url or suite.config.models.base_url,
-        agent_config=overrides.agent_config.model_dump() if overrides.agent_config else {},
+        agent_target=conceal_url(target) if kind == "http" else target,
+        base_url=conceal_url(overrides.base_url or suite.config.models.base_url),
+        agent_config=_agent_config(suite, overrides),
     )
+
+
+def _agent_config(suite: Suite, overrides: RoleOverrides) -> dict[str, Any]:
+    """The agent variant to store ({} means the suite's own), with the endpoint key's variable when given."""
+    config = overrides.agent_config
+    if overrides.agent_api_key_env:
+        config = (config or suite.config.agent).model_copy(update={"api_key_env": overrides.agent_api_key_env})
+    if config is None:
+        return {}
+    return config.model_copy(update={"target": conceal_url(config.target)}).model_dump()
 
 
 AgentFactory = Callable[[TokenUsage, int], Agent]
@@ -77,7 +106,7 @@ def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: 
     if settings.agent_kind == "http":
         if not settings.agent_target:
             raise ValueError("an http agent needs a target URL (agent.target in suite.yaml, or --agent URL)")
-        endpoint = pool.get(f"openai:{config.endpoint_model}", settings.agent_target, cacheable=False)
+        endpoint = pool.chatbot(settings.agent_target, config.endpoint_model, config.api_key_env)
         name = f"http:{settings.agent_target}"
         return lambda usage, trial: ToolLoopAgent(
             MeteredModel(endpoint, usage, trial), None, config.max_tool_rounds, name=name
@@ -94,8 +123,11 @@ def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: 
 
 
 def open_models(pool: ModelPool, settings: ModelSettings) -> None:
-    """Instantiate every role's model up front so a misconfiguration fails before any work."""
+    """Instantiate every role's model, and knock on the chatbot's endpoint, so a misconfiguration fails
+    before any work or any stored row."""
     pool.get(settings.simulator, settings.base_url)
     pool.get(settings.judge, settings.base_url)
     if settings.agent_kind == "reference":
         pool.get(settings.agent, settings.base_url)
+    if settings.agent_kind == "http" and settings.agent_target:
+        probe_listening(reveal_url(settings.agent_target) or "", "--agent")

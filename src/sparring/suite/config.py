@@ -23,6 +23,9 @@ class AgentConfig(_Strict):
     kind: Literal["reference", "http", "python"] = "reference"
     target: str | None = Field(None, description="http: base URL; python: module:attribute")
     endpoint_model: str = Field("chatbot", description="http: the model name sent to the endpoint")
+    api_key_env: str | None = Field(
+        None, description="http: environment variable with the endpoint's own key (a bearer token); none by default"
+    )
     system_prompt: str | None = Field(None, description="reference: a prompt template file with {{ policy }}")
     max_tool_rounds: int = Field(4, ge=0, le=20)
     context: str = Field("raw", description="raw | case-state | module:Class (how tool results reach the model)")
