@@ -1,4 +1,8 @@
-"""Exit criteria: does a run meet the suite's gates? The answer drives `--gate` and JUnit output."""
+"""Exit criteria: does a run meet the suite's gates? The answer drives `--gate` and JUnit output.
+
+Errors are never invisible: a scope whose errored verdicts exceed the suite's `max_error_rate` fails its
+min_pass_rate gate, and the run-level "errors" check fails a run whose errored conversations exceed it, gates
+declared or not. A regression gate controls the family-wise error over the evaluations it covers (Holm)."""
 
 from __future__ import annotations
 
@@ -6,20 +10,24 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 
-from sparring.analysis.report import EvaluationSummary
-from sparring.analysis.statistics import EvaluationComparison
+from sparring.analysis.report import EvaluationSummary, RunTotals, pool
+from sparring.analysis.statistics import EvaluationComparison, holm
 from sparring.evaluations import EvaluationSpec
 from sparring.suite.config import GateConfig
 
 # baseline label -> per-evaluation comparison of that baseline (A) with the run under test (B)
 CompareWith = Callable[[str], list[EvaluationComparison]]
+ALPHA = 0.05  # family-wise error rate of a regression gate
 
 
 class GateResult(BaseModel):
+    """One gate's verdict on a run."""
+
     gate: str
     passed: bool
     detail: str
     evaluation_ids: list[str]  # the evaluations this result is about (for a failure: the ones that failed it)
+    errored: bool = False  # failed because too many outcomes are unknown (errors), not because the chatbot failed
 
 
 def _scope(gate: GateConfig, specs: list[EvaluationSpec]) -> list[str]:
@@ -28,62 +36,67 @@ def _scope(gate: GateConfig, specs: list[EvaluationSpec]) -> list[str]:
     return [s.id for s in specs if not gate.family or s.family == gate.family]
 
 
+def errors_gate(totals: RunTotals, max_error_rate: float) -> GateResult:
+    """The run-level check every run gets: the share of conversations that ended in an error."""
+    share = totals.conversation_error_rate
+    passed = share <= max_error_rate
+    return GateResult(
+        gate=f"errors: errored conversations <= {max_error_rate:.0%}",
+        passed=passed,
+        detail=f"{totals.errored_conversations} of {totals.conversations} conversations errored ({share:.0%})",
+        evaluation_ids=[],
+        errored=not passed,
+    )
+
+
+def _min_pass_rate(gate: GateConfig, scope: list[EvaluationSummary], max_error_rate: float) -> GateResult:
+    total = pool(scope, gate.describe())
+    ids = [s.evaluation_id for s in scope]
+    if total.errors and total.error_rate > max_error_rate:
+        detail = (
+            f"{total.rate_text()}: {total.error_rate:.0%} of verdicts errored, above max_error_rate "
+            f"{max_error_rate:.0%}"
+        )
+        return GateResult(gate=gate.describe(), passed=False, evaluation_ids=ids, detail=detail, errored=True)
+    if not total.applicable:
+        detail = f"{total.rate_text()}: no pass/fail verdict to judge (all errors or not applicable)"
+        return GateResult(gate=gate.describe(), passed=False, evaluation_ids=ids, detail=detail)
+    passed = (total.pass_rate or 0.0) >= (gate.min_pass_rate or 0.0)
+    return GateResult(gate=gate.describe(), passed=passed, evaluation_ids=ids, detail=total.rate_text())
+
+
+def _no_regression(gate: GateConfig, scope: list[str], compare_with: CompareWith) -> GateResult:
+    baseline = gate.no_regression_vs or ""
+    try:
+        comparisons = [c for c in compare_with(baseline) if c.evaluation_id in scope and c.p_value is not None]
+    except LookupError as exc:
+        return GateResult(
+            gate=gate.describe(), passed=False, evaluation_ids=scope, detail=f"no baseline to compare with: {exc}"
+        )
+    adjusted = holm([c.p_value for c in comparisons if c.p_value is not None])
+    regressed = [(c, p) for c, p in zip(comparisons, adjusted, strict=True) if p < ALPHA and (c.difference or 0) < 0]
+    family = f"Holm-adjusted across {len(comparisons)} evaluations"
+    listed = ", ".join(f"{c.evaluation_id} ({c.difference or 0:+.1%}, adjusted p={p:.3f})" for c, p in regressed)
+    detail = f"{listed}; {family}" if regressed else f"no significant regression vs {baseline} ({family})"
+    # A failed regression gate is charged to the evaluations that regressed, not its whole scope.
+    charged = [c.evaluation_id for c, _ in regressed] or scope
+    return GateResult(gate=gate.describe(), passed=not regressed, evaluation_ids=charged, detail=detail)
+
+
 def check_gates(
     gates: list[GateConfig],
     specs: list[EvaluationSpec],
     summaries: list[EvaluationSummary],
     compare_with: CompareWith,
+    max_error_rate: float = 0.0,
 ) -> list[GateResult]:
+    """The suite's declared gates, in order (the run-level errors check is `errors_gate`)."""
     by_id = {s.evaluation_id: s for s in summaries}
     results = []
     for gate in gates:
         scope = [e for e in _scope(gate, specs) if e in by_id]
         if gate.min_pass_rate is not None:
-            passed = sum(by_id[e].passed for e in scope)
-            decided = sum(by_id[e].applicable for e in scope)
-            if decided == 0:
-                results.append(
-                    GateResult(
-                        gate=gate.describe(),
-                        passed=False,
-                        evaluation_ids=scope,
-                        detail="no pass/fail verdict to judge (all errors or not applicable)",
-                    )
-                )
-                continue
-            rate = passed / decided
-            results.append(
-                GateResult(
-                    gate=gate.describe(),
-                    passed=rate >= gate.min_pass_rate,
-                    evaluation_ids=scope,
-                    detail=f"{rate:.1%} ({passed}/{decided})",
-                )
-            )
+            results.append(_min_pass_rate(gate, [by_id[e] for e in scope], max_error_rate))
         else:
-            baseline = gate.no_regression_vs or ""
-            try:
-                comparisons = compare_with(baseline)
-            except LookupError as exc:
-                results.append(
-                    GateResult(
-                        gate=gate.describe(),
-                        passed=False,
-                        evaluation_ids=scope,
-                        detail=f"no baseline to compare with: {exc}",
-                    )
-                )
-                continue
-            regressed = [c for c in comparisons if c.evaluation_id in scope and c.verdict == "regressed"]
-            detail = ", ".join(f"{c.evaluation_id} ({c.difference:+.1%}, p={c.p_value:.3f})" for c in regressed)
-            # A failed regression gate is charged to the evaluations that regressed, not its whole scope.
-            charged = [c.evaluation_id for c in regressed] or scope
-            results.append(
-                GateResult(
-                    gate=gate.describe(),
-                    passed=not regressed,
-                    evaluation_ids=charged,
-                    detail=detail or f"no significant regression vs {baseline}",
-                )
-            )
+            results.append(_no_regression(gate, scope, compare_with))
     return results

@@ -16,6 +16,7 @@ class HistoryPoint(BaseModel):
     run_id: str
     label: str
     pass_rate: float | None
+    errors: int = 0  # errored verdicts (conversations) of this evaluation in this run: shown beside the rate
     dip: bool  # lower than the previous iteration's pass rate
 
 
@@ -30,18 +31,19 @@ def history(
     """Completed runs of `suite`, oldest first."""
     runs = [r for r in reversed(store.list_runs(limit=limit, suite=suite)) if r.status == RunStatus.COMPLETED]
     counts = store.verdict_counts([r.id for r in runs])
-    rates: dict[str, list[tuple[str, str, float | None]]] = {}
+    rates: dict[str, list[tuple[str, str, float | None, int]]] = {}
     for run in runs:
         for summary in summaries_from_counts(counts[run.id]):
-            rates.setdefault(summary.evaluation_id, []).append((run.id, run.label, summary.pass_rate))
+            point = (run.id, run.label, summary.pass_rate, summary.errors)
+            rates.setdefault(summary.evaluation_id, []).append(point)
     result = []
     for evaluation_id in sorted(rates):
         if evaluation_ids and evaluation_id not in evaluation_ids:
             continue
         points, previous = [], None
-        for run_id, label, rate in rates[evaluation_id]:
+        for run_id, label, rate, errors in rates[evaluation_id]:
             dip = rate is not None and previous is not None and rate < previous
-            points.append(HistoryPoint(run_id=run_id, label=label, pass_rate=rate, dip=dip))
+            points.append(HistoryPoint(run_id=run_id, label=label, pass_rate=rate, errors=errors, dip=dip))
             previous = rate if rate is not None else previous
         result.append(EvaluationHistory(evaluation_id=evaluation_id, points=points))
     return result

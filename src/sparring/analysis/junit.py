@@ -1,4 +1,5 @@
-"""JUnit XML for CI systems: one test case per evaluation, failing when a gate covering it fails."""
+"""JUnit XML for CI systems: one test case per evaluation, failing when a gate covering it fails and in error
+when its errored verdicts exceed the suite's `max_error_rate`; run-level gates (the errors check) are cases too."""
 
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ from sparring.evaluations import EvaluationSpec
 
 
 def junit_xml(
-    run: Run, specs: list[EvaluationSpec], summaries: list[EvaluationSummary], gates: list[GateResult]
+    run: Run,
+    specs: list[EvaluationSpec],
+    summaries: list[EvaluationSummary],
+    gates: list[GateResult],
+    max_error_rate: float = 0.0,
 ) -> str:
+    """The document: properties of the run, one case per evaluation, one per run-level gate."""
     families = {s.id: s.family for s in specs}
     duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     suites = ET.Element("testsuites", name=f"sparring {run.suite}")
@@ -34,39 +40,65 @@ def junit_xml(
         ("simulator", run.settings.simulator),
     ):
         ET.SubElement(properties, "property", name=name, value=value)
-    failures = errors = 0
-    for summary in summaries:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            name=summary.evaluation_id,
-            classname=f"sparring.{run.suite}.{families.get(summary.evaluation_id, 'general')}",
-            time="0",
-        )
-        failed = [g for g in gates if summary.evaluation_id in g.evaluation_ids and not g.passed]
-        if failed:
-            failures += 1
-            failure = ET.SubElement(case, "failure", message="; ".join(g.gate for g in failed), type="gate")
-            failure.text = "\n".join(f"{g.gate}: {g.detail}" for g in failed)
-        elif summary.errors and not summary.applicable:
-            errors += 1
-            error = ET.SubElement(case, "error", message="every verdict was an error", type="evaluation-error")
-            error.text = f"{summary.errors} error verdicts"
-        rate = "n/a" if summary.pass_rate is None else f"{summary.pass_rate:.1%}"
-        ET.SubElement(case, "system-out").text = (
-            f"pass rate {rate}: {summary.passed} pass, {summary.failed} fail, {summary.errors} error, "
-            f"{summary.not_applicable} not applicable"
-        )
-    suite.set("tests", str(len(summaries)))
-    suite.set("failures", str(failures))
-    suite.set("errors", str(errors))
+    cases = [_evaluation_case(suite, run, families, s, gates, max_error_rate) for s in summaries]
+    cases += [_run_case(suite, run, g) for g in gates if not g.evaluation_ids]
+    suite.set("tests", str(len(cases)))
+    suite.set("failures", str(cases.count("failure")))
+    suite.set("errors", str(cases.count("error")))
     suite.set("skipped", "0")
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
+def _evaluation_case(
+    suite: ET.Element,
+    run: Run,
+    families: dict[str, str],
+    summary: EvaluationSummary,
+    gates: list[GateResult],
+    max_error_rate: float,
+) -> str:
+    """One evaluation's case; returns its state: "error", "failure" or "pass"."""
+    family = families.get(summary.evaluation_id, "general")
+    classname = f"sparring.{run.suite}.{family}"
+    case = ET.SubElement(suite, "testcase", name=summary.evaluation_id, classname=classname, time="0")
+    failed = [g for g in gates if summary.evaluation_id in g.evaluation_ids and not g.passed]
+    gate_text = "\n".join(f"{g.gate}: {g.detail}" for g in failed)
+    state = "pass"
+    if summary.errors and summary.error_rate > max_error_rate:
+        state = "error"
+        message = (
+            f"{summary.errors} of {summary.applicable + summary.errors} verdicts errored "
+            f"({summary.error_rate:.0%}), above max_error_rate {max_error_rate:.0%}"
+        )
+        ET.SubElement(case, "error", message=message, type="errored-verdicts").text = gate_text or message
+    elif failed:
+        state = "failure"
+        ET.SubElement(case, "failure", message="; ".join(g.gate for g in failed), type="gate").text = gate_text
+    ET.SubElement(
+        case, "system-out"
+    ).text = f"pass rate {summary.rate_text()} (units: conversations); {summary.not_applicable} not applicable"
+    return state
+
+
+def _run_case(suite: ET.Element, run: Run, gate: GateResult) -> str:
+    """A run-level gate's case (the errors check, a gate with nothing in scope); returns its state."""
+    case = ET.SubElement(suite, "testcase", name=gate.gate, classname=f"sparring.{run.suite}.run", time="0")
+    state = "pass" if gate.passed else "error" if gate.errored else "failure"
+    if state != "pass":
+        ET.SubElement(case, state, message=gate.detail, type="gate").text = f"{gate.gate}: {gate.detail}"
+    ET.SubElement(case, "system-out").text = gate.detail
+    return state
+
+
 def write_junit(
-    path: Path, run: Run, specs: list[EvaluationSpec], summaries: list[EvaluationSummary], gates: list[GateResult]
+    path: Path,
+    run: Run,
+    specs: list[EvaluationSpec],
+    summaries: list[EvaluationSummary],
+    gates: list[GateResult],
+    max_error_rate: float = 0.0,
 ) -> None:
+    """Writes `junit_xml` to `path` (its folder is created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(run, specs, summaries, gates) + "\n", encoding="utf-8")
+    path.write_text(junit_xml(run, specs, summaries, gates, max_error_rate) + "\n", encoding="utf-8")
