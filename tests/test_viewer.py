@@ -1,16 +1,13 @@
 """The web viewer end to end: a real uvicorn server on 127.0.0.1 over a real SQLite file, driven by headless
 Chromium (Debian's package, through Playwright, no browser download): runs → run → conversation, a tool
 call and a verdict on screen, a label recorded and found in the database, and HTML in a transcript shown
-as text. Plus the label endpoint's refusals, checked over HTTP."""
+as text. Plus the label endpoint's refusals of bad fields, checked over HTTP (cross-site writes and foreign
+host names: test_viewer_security.py)."""
 
 import asyncio
 import shutil
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 from playwright.sync_api import sync_playwright
 
 from scripted_world import world_reply
@@ -29,16 +26,11 @@ from sparring import (
     run_suite,
 )
 from sparring.viewer import create_app
+from viewer_server import TOKEN, serve
 
 pytestmark = pytest.mark.real
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAYLOAD = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'"><b>bold?</b>'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -77,17 +69,8 @@ def served(example_suite, tmp_path):
             )
         ],
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        assert time.time() < deadline, "viewer did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", store, run, hostile
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(store)) as base:
+        yield base, store, run, hostile
 
 
 def test_browse_label_and_escape_in_a_real_browser(served):
@@ -123,17 +106,20 @@ def test_browse_label_and_escape_in_a_real_browser(served):
         assert page.get_by_text("Label saved for professional_tone.").is_visible()
         assert page.get_by_text("human label by rita: fail — too curt <b>really</b>").is_visible()
 
+        token = {"csrf_token": TOKEN.findall(page.content())[0]}
         refused = page.request.post(
             base + "/labels",
-            form={"conversation_id": normal.id, "evaluation_id": "professional_tone", "label": "maybe"},
+            form={"conversation_id": normal.id, "evaluation_id": "professional_tone", "label": "maybe", **token},
         )
         unknown = page.request.post(
-            base + "/labels", form={"conversation_id": "nope", "evaluation_id": "professional_tone", "label": "pass"}
+            base + "/labels",
+            form={"conversation_id": "nope", "evaluation_id": "professional_tone", "label": "pass", **token},
         )
         wrong_eval = page.request.post(
-            base + "/labels", form={"conversation_id": normal.id, "evaluation_id": "not_judged", "label": "pass"}
+            base + "/labels",
+            form={"conversation_id": normal.id, "evaluation_id": "not_judged", "label": "pass", **token},
         )
-        missing = page.request.post(base + "/labels", form={"conversation_id": normal.id})
+        missing = page.request.post(base + "/labels", form={"conversation_id": normal.id, **token})
         assert (refused.status, unknown.status, wrong_eval.status, missing.status) == (422, 404, 422, 422)
 
         page.goto(f"{base}/history/{run.suite}")

@@ -6,21 +6,35 @@ from typing import Annotated
 
 import typer
 
-from sparring.cli.common import DbOption, err, open_store
+from sparring.cli.common import DbOption, err, fail, open_store
 
 LOCAL = "127.0.0.1"
+ANY_ADDRESS = ("0.0.0.0", "::")
 
 
 def view(
     db: DbOption = None,
     port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8765,
     host: Annotated[str, typer.Option(help="address to listen on; anything but 127.0.0.1 exposes your data")] = LOCAL,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="another host name browsers may use to reach the viewer (repeatable); "
+            "127.0.0.1, localhost, [::1] and --host are always allowed",
+        ),
+    ] = None,
 ) -> None:
     """Browse runs, conversations, comparisons and history, and label conversations, in a local web app."""
     import uvicorn
 
     from sparring.viewer import create_app
+    from sparring.viewer.security import checked_host_name
 
+    try:
+        allowed = [checked_host_name(name) for name in allow_host or []]
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     store = open_store(db)
     if host != LOCAL:
         err.print(
@@ -28,5 +42,11 @@ def view(
             "transcript and write labels (there is no login).",
             highlight=False,
         )
+    if host in ANY_ADDRESS and not allowed:
+        err.print(
+            f"[bold yellow]note:[/] browsers must reach it by a name given with --allow-host: on {host} the "
+            "viewer answers only to 127.0.0.1, localhost and [::1] otherwise.",
+            highlight=False,
+        )
     print(f"Sparring viewer on http://{host}:{port}/ over {store.url} (Ctrl-C to stop)")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(store, host=host, allowed_hosts=allowed), host=host, port=port, log_level="warning")

@@ -1,49 +1,66 @@
 """`sparring view`: a local web app over the store. Server-rendered Jinja2 pages (autoescaped, no
 JavaScript at all, so a strict Content-Security-Policy holds), database-side counting and pagination
-so pages stay fast on large databases. Read-mostly: the only write is a human label."""
+so pages stay fast on large databases. Read-mostly: the only write is a human label, guarded by a host
+allow-list, a same-origin check and a signed form token (viewer/security.py)."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from sparring.analysis import compare_outcomes, scenario_outcomes, summaries_from_counts
+from sparring.analysis import EvaluationSummary, compare_outcomes, scenario_outcomes, summaries_from_counts
 from sparring.analysis.history import history, plot_history
 from sparring.data_model import AgentTurn, Label, Outcome
 from sparring.store import RunNotFound, Store
+from sparring.viewer.security import TOKEN_FIELD, Guard
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # own forms send their Origin; other sites get no Referer
 }
 
 
-def _pooled(counts: dict[str, dict[str, int]]) -> tuple[float | None, int]:
-    passed = sum(c.get(Outcome.PASS.value, 0) for c in counts.values())
-    failed = sum(c.get(Outcome.FAIL.value, 0) for c in counts.values())
-    return (passed / (passed + failed) if passed + failed else None), passed + failed
+def _pooled(counts: dict[str, dict[str, int]], simulator_ids: list[str]) -> EvaluationSummary:
+    """The chatbot's verdicts of a run pooled over its evaluations (the simulator's own checks left out)."""
+    chatbot = [c for e, c in counts.items() if e not in simulator_ids]
+    total = {o.value: sum(c.get(o.value, 0) for c in chatbot) for o in Outcome}
+    return summaries_from_counts({"pooled": total})[0]
 
 
-def create_app(store: Store) -> FastAPI:
-    app = FastAPI(title="Sparring", docs_url=None, redoc_url=None, openapi_url=None)
+def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """The viewer over `store`, answering to the local names, the bound `host` and `allowed_hosts`."""
+    guard = Guard(host, allowed_hosts)
+    app = FastAPI(
+        title="Sparring",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(guard.require_token)],
+    )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals["pct"] = lambda v: "—" if v is None else f"{v:.0%}"
+    templates.env.globals.update(
+        pct=lambda v: "—" if v is None else f"{v:.0%}", csrf_token=guard.new_token, token_field=TOKEN_FIELD
+    )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+    async def guarded(request: Request, call_next: Any) -> Response:
+        refusal = guard.refusal(request.method, request.headers)
+        response: Response = PlainTextResponse(refusal[1], refusal[0]) if refusal else await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
 
@@ -60,7 +77,7 @@ def create_app(store: Store) -> FastAPI:
     def runs(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
         listed = store.list_runs(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         counts = store.verdict_counts([r.id for r in listed])
-        rows = [(r, *_pooled(counts[r.id]), sum(r.cost_usd.values())) for r in listed]
+        rows = [(r, _pooled(counts[r.id], r.simulator_evaluation_ids), sum(r.cost_usd.values())) for r in listed]
         total = store.count_runs()
         return render(request, "runs.html", rows=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total)
 
