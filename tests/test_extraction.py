@@ -106,6 +106,10 @@ async def test_a_valid_extraction_becomes_a_scenario_and_no_prompt_holds_pii(exa
             "O-9999",
         ),
         (answer(backend_overrides={}), "the customer knows order number O-7001, but orders has no record O-7001"),
+        (
+            answer(known_facts=[{"key": "order number", "value": "#O-7001", "reveal": "upfront"}]),
+            "order number '#O-7001' is no record of orders",
+        ),
     ],
 )
 async def test_a_bad_answer_is_retried_with_the_problem_then_accepted(example_suite, tmp_path, bad, problem):
@@ -173,5 +177,7 @@ def test_cli_refuses_an_out_path_that_is_a_file(example_suite, tmp_path):
     taken.write_text("keep me\n")
     args = ["scenarios", "extract", str(chats_file(tmp_path, CHAT)), "--suite", str(example_suite.root)]
     result = runner.invoke(app, [*args, "--out", str(taken)])
-    assert result.exit_code == 2 and "a file is there" in result.output
+    assert result.exit_code == 2 and f"--out {taken}: is a file, not a folder" in result.output
     assert taken.read_text() == "keep me\n"
+    under = runner.invoke(app, [*args, "--out", str(taken / "scenarios")])
+    assert under.exit_code == 2 and f"--out {taken / 'scenarios'}: {taken} is a file, not a folder" in under.output

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sparring.cli.common import console, fail
+from sparring.cli.paths import OutputPathError, check_output_folder
 from sparring.data_model import Scenario, TokenUsage
 from sparring.extraction import SAMPLING, coverage, extract_scenarios, sample_transcripts, write_scenario
 from sparring.models import MeteredModel, ModelError, ModelPool
@@ -40,14 +41,13 @@ def extract(
 ) -> None:
     """Extract one scenario per transcript (PII already redacted on import): persona, situation, desired
     outcome, facts, and backend overrides checked against the suite's snapshot. Rejections are listed."""
-    if out.exists() and not out.is_dir():
-        raise fail(f"--out {out}: a file is there; give a folder for the scenario YAML files")
     try:
+        check_output_folder(out, "--out")
         loaded = load_suite(suite)
         imported = read_transcripts(transcripts, format, skip_bad, CsvColumns.parse(csv_columns))
         chosen = sample_transcripts(imported.transcripts, limit, sample, seed)
         settings = model_settings(loaded, RoleOverrides(judge=model, base_url=base_url))
-    except (SuiteError, TranscriptError, ValueError, ModelError) as exc:
+    except (SuiteError, TranscriptError, OutputPathError, ValueError, ModelError) as exc:
         raise fail(str(exc)) from exc
     for line in imported.skipped:
         console.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)

@@ -1,13 +1,19 @@
-"""A scenario: one simulated customer — who they are, what happened, what they want."""
+"""A scenario: one simulated customer — who they are, what happened, what they want.
+
+Every model here is strict: an unknown key (a typo such as `desired_outcom`) is an error, never dropped."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class Persona(BaseModel):
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Persona(_Strict):
     """How the customer behaves. `patience` is the number of unhelpful agent turns tolerated."""
 
     traits: list[str] = Field(default_factory=list, description="e.g. frustrated, demanding, terse")
@@ -15,7 +21,7 @@ class Persona(BaseModel):
     patience: int = Field(3, ge=1, le=10)
 
 
-class Fact(BaseModel):
+class Fact(_Strict):
     """Something the customer knows. Facts with reveal=when_asked are given only if the agent asks."""
 
     key: str
@@ -23,7 +29,9 @@ class Fact(BaseModel):
     reveal: Literal["upfront", "when_asked"] = "when_asked"
 
 
-class Scenario(BaseModel):
+class Scenario(_Strict):
+    """One simulated customer: persona, situation, desired outcome, what they know, the backend data."""
+
     id: str
     title: str = ""
     persona: Persona = Field(default_factory=Persona)
@@ -38,7 +46,9 @@ class Scenario(BaseModel):
     source: str = Field("hand-written", description="where the scenario came from, e.g. a transcript id")
 
     def facts_upfront(self) -> list[Fact]:
+        """Facts the customer gives in the opening message."""
         return [f for f in self.known_facts if f.reveal == "upfront"]
 
     def facts_when_asked(self) -> list[Fact]:
+        """Facts the customer gives only when the agent asks."""
         return [f for f in self.known_facts if f.reveal == "when_asked"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from sparring.backend import BackendDataError, build_state
+from sparring.backend import BackendDataError, build_state, missing_fact_ids
 from sparring.data_model import Message, Scenario
 from sparring.evaluations.transcript import render_transcript
 from sparring.models.base import ChatRequest, MeteredModel
@@ -205,3 +205,6 @@ class ScenarioExtractor:
                             f"the customer knows {fact.key} {mentioned}, but {collection} has no record {mentioned}: "
                             "add it to backend_overrides"
                         )
+        unknown_ids = missing_fact_ids(extraction.known_facts, state, self.suite.config.backend.fact_ids)
+        if unknown_ids:
+            raise ValueError(f"{unknown_ids[0][1]}: give the id alone, as the backend has it")

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
 
+from sparring.output_paths import OutputPathError, check_output_file
 from sparring.store import migrations
 from sparring.store.migrations import SchemaError
 
@@ -23,11 +25,16 @@ StoreError = SchemaError
 
 
 def database_url(db: str | None) -> str:
-    """A SQLAlchemy URL from `--db`: a URL as given, or a file path for SQLite."""
+    """A SQLAlchemy URL from `--db`: a URL as given, or a file path for SQLite. A missing parent folder is
+    created; a path that cannot hold the database (a folder, under a file, unwritable) is a StoreError
+    before anything is created."""
     if db and "://" in db:
         return db
     path = (Path(db) if db else DEFAULT_DB_PATH).resolve()  # absolute: workers may run elsewhere
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        check_output_file(path, "--db")
+    except OutputPathError as exc:
+        raise StoreError(str(exc)) from exc
     return f"sqlite:///{path}"
 
 
@@ -52,10 +59,14 @@ class StoreBase:
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)
-        if migrate:
-            migrations.upgrade(self.engine)
-        else:
-            migrations.require_head(self.engine)
+        try:
+            if migrate:
+                migrations.upgrade(self.engine)
+            else:
+                migrations.require_head(self.engine)
+        except DatabaseError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"cannot open the database {where}: {' '.join(str(exc.orig).split())}") from exc
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         marker = {"qmark": "?", "format": "%s", "numeric": ":1"}.get(self.engine.dialect.paramstyle, "%s")
         self._cache_sql = f"SELECT response FROM model_cache WHERE key = {marker}"

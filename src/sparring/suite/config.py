@@ -17,6 +17,10 @@ class BackendConfig(_Strict):
     references: dict[str, str] = Field(default_factory=dict, description="collection.field: target collection")
     handoff_tools: list[str] = Field(default_factory=list, description="tools that hand the customer to a human")
     action_tools: list[str] = Field(default_factory=list, description="tools that change the backend (write actions)")
+    fact_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="known-fact key: collection, e.g. {order number: orders}: such a fact must name a record there",
+    )
 
 
 class AgentConfig(_Strict):

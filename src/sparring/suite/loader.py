@@ -12,15 +12,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pydantic import ValidationError
-
-from sparring.backend import BackendDataError, Tool, build_state, check_references, collect_tools
+from sparring.backend import BackendDataError, Tool, build_state, check_references, collect_tools, missing_fact_ids
 from sparring.data_model import Scenario
 from sparring.evaluations import EvaluationSpec, Evaluator
 from sparring.evaluations.checks import CheckFunction
 from sparring.evaluations.evaluator import SuiteFacts
-from sparring.suite.config import AgentConfig, SuiteConfig
+from sparring.suite.config import AgentConfig, BackendConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
+from sparring.suite.validation_words import unknown_key
 from sparring.suite.yaml_lines import SuiteError, YamlDocument
 
 SUITE_FILE = "suite.yaml"
@@ -97,27 +96,89 @@ def _scenario_files(root: Path, target: str, owner: YamlDocument) -> list[Path]:
     raise owner.error(("scenarios",), f"no scenario YAML files at {location}")
 
 
-def load_scenarios(file: Path) -> list[tuple[Scenario, YamlDocument, tuple[str | int, ...]]]:
-    """A scenario file holds one scenario, a list of them, or a mapping with a `scenarios:` list."""
-    doc = YamlDocument(file)
-    data = doc.data
+ScenarioEntry = tuple[Scenario, YamlDocument, tuple[str | int, ...]]
+
+
+def _scenario_items(doc: YamlDocument) -> list[tuple[Any, tuple[str | int, ...]]]:
+    """The scenario objects in a file and their paths: one mapping, a list, or a mapping with only a
+    `scenarios:` list."""
+    data: Any = doc.data
     prefix: tuple[str | int, ...] = ()
     if isinstance(data, dict) and "scenarios" in data:
+        extra = [key for key in data if key != "scenarios"]
+        if extra:
+            raise doc.error((extra[0],), unknown_key(str(extra[0]), ["scenarios"]), show_field=False)
         data, prefix = data["scenarios"], ("scenarios",)
-    items: list[tuple[Any, tuple[str | int, ...]]] = (
-        [(data, prefix)] if isinstance(data, dict) else [(d, (*prefix, i)) for i, d in enumerate(data or [])]
-    )
+    if isinstance(data, dict):
+        return [(data, prefix)]
+    if data is not None and not isinstance(data, list):
+        raise doc.error(prefix, "expected a scenario (a mapping) or a list of scenarios")
+    return [(d, (*prefix, i)) for i, d in enumerate(data or [])]
+
+
+def load_scenarios(file: Path) -> list[ScenarioEntry]:
+    """A scenario file holds one scenario, a list of them, or a mapping with a `scenarios:` list. Every
+    problem in the file is reported at once, one line each."""
+    doc = YamlDocument(file)
+    items = _scenario_items(doc)
     if not items:
         raise SuiteError(file, "no scenarios in this file")
-    loaded: list[tuple[Scenario, YamlDocument, tuple[str | int, ...]]] = []
+    loaded: list[ScenarioEntry] = []
+    errors: list[SuiteError] = []
     for item, path in items:
-        if not isinstance(item, dict):
-            raise doc.error(path, "a scenario must be a mapping")
         try:
-            loaded.append((Scenario.model_validate(item), doc, path))
-        except ValidationError as exc:
-            raise doc.validation_error(exc, path) from exc
+            if not isinstance(item, dict):
+                raise doc.error(path, "a scenario must be a mapping")
+            loaded.append((doc.validate(Scenario, item, path), doc, path))
+        except SuiteError as exc:
+            errors.append(exc)
+    if errors:
+        raise SuiteError.several(errors)
     return loaded
+
+
+def _scenario_problems(entry: ScenarioEntry, snapshot: dict[str, Any], backend: BackendConfig) -> list[SuiteError]:
+    """A scenario's backend overrides must fit the snapshot and references, and every known fact that
+    names an id (`backend.fact_ids`) must name a record of the resulting state."""
+    scenario, doc, path = entry
+    try:
+        state = build_state(snapshot, scenario.backend_overrides, backend.references, datetime.now(UTC))
+    except BackendDataError as exc:
+        field_path = (*path, "backend_overrides", *exc.path.split("."))
+        return [doc.error(field_path, str(exc).split(": ", 1)[1])]
+    return [
+        doc.error((*path, "known_facts", index, "value"), problem)
+        for index, problem in missing_fact_ids(scenario.known_facts, state, backend.fact_ids)
+    ]
+
+
+def _load_all_scenarios(root: Path, config: SuiteConfig, doc: YamlDocument, snapshot: dict[str, Any]) -> list[Scenario]:
+    """Every scenario of the suite, checked against its backend; all problems reported together."""
+    entries: list[ScenarioEntry] = []
+    errors: list[SuiteError] = []
+    for file in _scenario_files(root, config.scenarios, doc):
+        try:
+            entries.extend(load_scenarios(file))
+        except SuiteError as exc:
+            errors.append(exc)
+    ids: dict[str, Path] = {}
+    for entry in entries:
+        scenario, scenario_doc, spath = entry
+        if scenario.id in ids:
+            message = f"duplicate scenario id {scenario.id!r} (also in {ids[scenario.id]})"
+            errors.append(scenario_doc.error((*spath, "id"), message))
+        ids.setdefault(scenario.id, scenario_doc.file)
+        errors.extend(_scenario_problems(entry, snapshot, config.backend))
+    if errors:
+        raise SuiteError.several(errors)
+    return [scenario for scenario, _doc, _path in entries]
+
+
+def _check_fact_ids(config: SuiteConfig, snapshot: dict[str, Any], doc: YamlDocument) -> None:
+    for key, collection in config.backend.fact_ids.items():
+        if collection not in snapshot:
+            known = ", ".join(snapshot) or "none: the suite has no snapshot"
+            raise doc.error(("backend", "fact_ids", key), f"no collection {collection!r} in the snapshot ({known})")
 
 
 def load_suite(path: str | Path) -> Suite:
@@ -130,10 +191,7 @@ def load_suite(path: str | Path) -> Suite:
     doc = YamlDocument(config_file)
     if not isinstance(doc.data, dict):
         raise SuiteError(config_file, "the suite must be a YAML mapping")
-    try:
-        config = SuiteConfig.model_validate(doc.data)
-    except ValidationError as exc:
-        raise doc.validation_error(exc) from exc
+    config = doc.validate(SuiteConfig, doc.data)
 
     policy = _read_text(root, config.policy, doc, ("policy",))
     snapshot: dict[str, Any] = {}
@@ -170,30 +228,12 @@ def load_suite(path: str | Path) -> Suite:
         if gate.family and gate.family not in families:
             raise doc.error(("gates", index, "family"), f"no evaluation of family {gate.family!r} in this suite")
 
-    scenarios: list[Scenario] = []
-    ids: dict[str, Path] = {}
-    now = datetime.now(UTC)
-    for file in _scenario_files(root, config.scenarios, doc):
-        for scenario, scenario_doc, spath in load_scenarios(file):
-            if scenario.id in ids:
-                raise scenario_doc.error(
-                    (*spath, "id"), f"duplicate scenario id {scenario.id!r} (also in {ids[scenario.id]})"
-                )
-            ids[scenario.id] = file
-            try:
-                build_state(snapshot, scenario.backend_overrides, config.backend.references, now)
-            except BackendDataError as exc:
-                field_path = (*spath, "backend_overrides", *exc.path.split("."))
-                raise scenario_doc.error(field_path, str(exc).split(": ", 1)[1]) from exc
-            scenarios.append(scenario)
-
+    _check_fact_ids(config, snapshot, doc)
+    scenarios = _load_all_scenarios(root, config, doc, snapshot)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:
     """An agent variant kept in its own YAML file (the `agent:` section of a suite), for --agent-config."""
     doc = YamlDocument(Path(path))
-    try:
-        return AgentConfig.model_validate(doc.data or {})
-    except ValidationError as exc:
-        raise doc.validation_error(exc) from exc
+    return doc.validate(AgentConfig, doc.data or {})

@@ -3,36 +3,69 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+from sparring.suite.validation_words import describe, worth_telling
 
 Path_ = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 class SuiteError(ValueError):
-    """One clear message naming the file, the line (when known), the field and what is wrong."""
+    """One clear message naming the file, the line (when known), the field and what is wrong.
 
-    def __init__(self, file: Path | str, message: str, line: int | None = None, field: str | None = None) -> None:
+    Several problems found at once are one error whose text has one line per problem (`problems`);
+    `file`, `line` and `field` are the first one's. An unknown key's line is enough, so its field is not
+    printed (`file:line: unknown key 'x' (did you mean 'y'?)`) but is kept in `field`."""
+
+    def __init__(
+        self, file: Path | str, message: str, line: int | None = None, field: str | None = None, show_field: bool = True
+    ) -> None:
         self.file, self.line, self.field = str(file), line, field
         where = f"{self.file}:{line}" if line else self.file
-        super().__init__(f"{where}: {field + ': ' if field else ''}{message}")
+        self.problems = [f"{where}: {field + ': ' if field and show_field else ''}{message}"]
+        super().__init__(self.problems[0])
+
+    @staticmethod
+    def several(errors: list[SuiteError]) -> SuiteError:
+        """One error listing `errors` one per line (at most MAX_LISTED, then how many more)."""
+        combined = errors[0]
+        lines = [p for e in errors for p in e.problems]
+        shown = lines[:MAX_LISTED] + ([f"... and {len(lines) - MAX_LISTED} more"] if len(lines) > MAX_LISTED else [])
+        combined.problems = lines
+        combined.args = ("\n".join(shown),)
+        return combined
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
+MAX_LISTED = 20
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], duplicates: list[tuple[Path_, int]]) -> None:
+    """Record the line of every key and item; a key given twice in one mapping goes to `duplicates`
+    (YAML would silently keep the last one)."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            lines[(*path, key.value)] = key.start_mark.line + 1
-            _walk(value, (*path, key.value), lines)
+            if (*path, key.value) in lines:
+                duplicates.append(((*path, key.value), key.start_mark.line + 1))
+            _walk(value, (*path, key.value), lines, duplicates)
             lines[(*path, key.value)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines)
+            _walk(item, (*path, index), lines, duplicates)
+
+
+def field_name(path: Path_) -> str:
+    """('scenarios', 0, 'persona') -> 'scenarios[0].persona'."""
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
 
 
 class YamlDocument:
+    """A YAML file's data and the line of every key and item in it."""
+
     def __init__(self, file: Path) -> None:
         self.file = file
         try:
@@ -51,25 +84,43 @@ class YamlDocument:
             problem = getattr(exc, "problem", None) or str(exc)
             raise SuiteError(file, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from exc
         self.lines: dict[Path_, int] = {}
+        duplicates: list[tuple[Path_, int]] = []
         if node is not None:
-            _walk(node, (), self.lines)
+            _walk(node, (), self.lines, duplicates)
+        if duplicates:
+            raise SuiteError.several(
+                [
+                    SuiteError(file, f"key {p[-1]!r} given twice in one mapping", line, field_name(p))
+                    for p, line in duplicates
+                ]
+            )
 
     def line_of(self, path: Path_) -> int | None:
+        """The line of `path`, or of its nearest ancestor present in the file."""
         for end in range(len(path), -1, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return None
 
-    def error(self, path: Path_, message: str) -> SuiteError:
-        field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
-        return SuiteError(self.file, message, line=self.line_of(path), field=field or None)
+    def error(self, path: Path_, message: str, show_field: bool = True) -> SuiteError:
+        """A SuiteError at the line of `path` in this file, naming the field."""
+        return SuiteError(self.file, message, self.line_of(path), field_name(path) or None, show_field)
 
-    def validation_error(self, exc: ValidationError, prefix: Path_ = ()) -> SuiteError:
-        """The first problem pydantic found, placed at its line in this file."""
-        first = exc.errors()[0]
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)"
-        return self.error((*prefix, *loc), message + extra)
+    def validation_error(
+        self, exc: ValidationError, prefix: Path_ = (), model: type[BaseModel] | None = None
+    ) -> SuiteError:
+        """Every problem pydantic found, in words, each at its line in this file. With `model` (the class
+        validated), an unknown key is told with the allowed key closest to it."""
+        errors = []
+        for details in worth_telling(exc.errors()):
+            loc, message = describe(details, model)
+            unknown = details["type"] == "extra_forbidden"
+            errors.append(self.error((*prefix, *loc), message, show_field=not unknown))
+        return SuiteError.several(errors)
+
+    def validate(self, model: type[M], data: Any, prefix: Path_ = ()) -> M:
+        """`model` validated from `data` (the object at `prefix` in this file), or a SuiteError in words."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise self.validation_error(exc, prefix, model) from exc
