@@ -1,0 +1,71 @@
+"""Gates on their own: errors budget per scope, Holm across a regression gate's evaluations (vs statsmodels)."""
+
+import pytest
+from statsmodels.stats.multitest import multipletests
+
+from sparring.analysis.gate import ALPHA, check_gates, errors_gate
+from sparring.analysis.report import EvaluationSummary, RunTotals
+from sparring.analysis.statistics import EvaluationComparison
+from sparring.evaluations import EvaluationSpec
+from sparring.suite.config import GateConfig
+
+IDS = ["a", "b", "c", "d"]
+SPECS = [EvaluationSpec(id=i, kind="check", description=i, family="policy", function="f") for i in IDS]
+
+
+def comparison(evaluation_id: str, difference: float, p_value: float) -> EvaluationComparison:
+    """A comparison as compare_outcomes would give it; its own verdict uses the raw p-value."""
+    return EvaluationComparison(
+        evaluation_id=evaluation_id,
+        shared_scenarios=50,
+        pass_rate_a=0.8,
+        pass_rate_b=0.8 + difference,
+        difference=difference,
+        ci_low=None,
+        ci_high=None,
+        p_value=p_value,
+        verdict="regressed" if p_value < ALPHA and difference < 0 else "no detectable change",
+        regressions=[],
+        fixes=[],
+    )
+
+
+def test_regression_gate_controls_the_family_wise_error_with_holm():
+    p_values = [0.01, 0.02, 0.03, 0.04]
+    comparisons = [comparison(i, -0.1, p) for i, p in zip(IDS, p_values, strict=True)]
+    summaries = [EvaluationSummary(evaluation_id=i) for i in IDS]
+    [result] = check_gates([GateConfig(no_regression_vs="base")], SPECS, summaries, lambda _: comparisons)
+    rejected, adjusted, _, _ = multipletests(p_values, alpha=ALPHA, method="holm")
+    assert result.evaluation_ids == [i for i, r in zip(IDS, rejected, strict=True) if r] == ["a"]
+    assert f"adjusted p={adjusted[0]:.3f}" in result.detail and "Holm-adjusted across 4 evaluations" in result.detail
+    assert not result.passed
+
+
+def test_an_improvement_is_never_a_regression_and_scope_limits_the_family():
+    comparisons = [comparison("a", +0.3, 0.0001), comparison("b", -0.2, 0.02), comparison("c", -0.2, 0.9)]
+    gate = GateConfig(evaluation="b", no_regression_vs="base")
+    summaries = [EvaluationSummary(evaluation_id=i) for i in IDS]
+    [result] = check_gates([gate], SPECS, summaries, lambda _: comparisons)
+    assert not result.passed and result.evaluation_ids == ["b"] and "across 1 evaluations" in result.detail
+    [overall] = check_gates([GateConfig(no_regression_vs="base")], SPECS, summaries, lambda _: comparisons[:1])
+    assert overall.passed and "no significant regression vs base (Holm-adjusted across 1 evaluations)" in overall.detail
+
+
+@pytest.mark.parametrize(
+    ("errors", "max_error_rate", "passed"),
+    [(0, 0.0, True), (1, 0.0, False), (1, 0.1, True), (2, 0.1, False)],
+)
+def test_min_pass_rate_gate_fails_when_errors_in_scope_exceed_the_budget(errors, max_error_rate, passed):
+    summaries = [EvaluationSummary(evaluation_id="a", passed=9, failed=1, errors=errors)]
+    gate = GateConfig(family="policy", min_pass_rate=0.5)
+    [result] = check_gates([gate], SPECS, summaries, lambda _: [], max_error_rate)
+    assert result.passed is passed and result.errored is (not passed)
+    assert f"90% (9/10) · {errors} errored" in result.detail
+
+
+def test_errors_check_counts_conversations():
+    totals = RunTotals(
+        chatbot=EvaluationSummary(evaluation_id="chatbot"), simulator=None, conversations=20, errored_conversations=1
+    )
+    assert not errors_gate(totals, 0.0).passed and errors_gate(totals, 0.05).passed
+    assert errors_gate(totals, 0.0).detail == "1 of 20 conversations errored (5%)"
