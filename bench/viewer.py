@@ -84,7 +84,7 @@ def main() -> int:
         print(
             f"built {RUNS * CONVERSATIONS} conversations, {RUNS * CONVERSATIONS * EVALUATIONS} verdicts in {built:.0f}s"
         )
-        client = TestClient(create_app(store))
+        client = TestClient(create_app(store), base_url="http://127.0.0.1")  # the viewer answers only to its hosts
         pages = {
             "runs list": "/",
             "run (page 1 of flagged)": f"/runs/{run_ids[-1]}",
