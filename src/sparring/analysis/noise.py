@@ -36,6 +36,7 @@ def evaluation_noise(evaluation_id: str, runs: list[dict[str, list[bool | None]]
     known = [r for r in rates if r is not None]
     probabilities = [smoothed_pass_probability([t for r in runs for t in r[s]]) for s in decided]
     trials = max((len(r[s]) for r in runs for s in decided), default=0)
+    for_10 = trials_needed(probabilities, 0.10, alpha)
     return NoiseSummary(
         evaluation_id=evaluation_id,
         scenarios=len(decided),
@@ -43,8 +44,8 @@ def evaluation_noise(evaluation_id: str, runs: list[dict[str, list[bool | None]]
         pass_rates=rates,
         pass_rate_sd=float(np.std(known, ddof=1)) if len(known) > 1 else None,
         detectable_drop=detectable_drop(probabilities, trials, alpha),
-        trials_for_5=trials_needed(probabilities, 0.05, alpha),
-        trials_for_10=trials_needed(probabilities, 0.10, alpha),
+        trials_for_5=None if for_10 is None else trials_needed(probabilities, 0.05, alpha),  # 5 is harder than 10
+        trials_for_10=for_10,
     )
 
 

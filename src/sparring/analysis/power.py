@@ -66,8 +66,9 @@ def detectable_drop(
 def trials_needed(
     probabilities: list[float], drop: float, alpha: float, simulations: int = 1000, seed: int = 0
 ) -> int | None:
-    """Fewest trials per scenario that detect `drop` with power 0.8, or None when more than MAX_TRIALS."""
-    for trials in range(1, MAX_TRIALS + 1):
+    """Fewest trials per scenario that detect `drop` with power 0.8, or None when more than MAX_TRIALS.
+    Only odd counts are tried: an even count adds ties (undecided scenarios) for the cost of one trial."""
+    for trials in range(1, MAX_TRIALS + 1, 2):
         if probabilities and PowerModel(probabilities, trials, alpha, simulations, seed).power(drop) >= POWER:
             return trials
     return None
