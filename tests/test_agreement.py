@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_score, recall_score
 
-from sparring.calibration import cohen_kappa, confusion, estimates, inter_labeller
+from sparring.calibration import Item, cohen_kappa, confusion, estimates, inter_labeller
+
+
+def items(pairs):
+    return [Item(h, j) for h, j in pairs]
+
 
 REWARDS = Path(__file__).parent / "fixtures" / "transcripts" / "taskmaster4_rewards.jsonl"
 
@@ -29,7 +34,7 @@ def test_matches_scikit_learn_on_real_human_labels(agreement, seed):
     [[true_fail, missed], [false_flag, true_pass]] = confusion_matrix(humans, judges, labels=["fail", "pass"])
     assert (c.true_fail, c.missed_fail, c.false_flag, c.true_pass) == (true_fail, missed, false_flag, true_pass)
     assert cohen_kappa(c) == pytest.approx(cohen_kappa_score(humans, judges))
-    metrics = estimates(pairs, resamples=200, seed=0)
+    metrics = estimates(items(pairs), resamples=200, seed=0)
     assert metrics["fail_recall"].value == pytest.approx(recall_score(humans, judges, pos_label="fail"))
     assert metrics["fail_precision"].value == pytest.approx(precision_score(humans, judges, pos_label="fail"))
     false_flag_rate = 1 - recall_score(humans, judges, pos_label="pass")
@@ -42,11 +47,11 @@ def test_edge_cases():
     all_agree = [("pass", "pass"), ("fail", "fail"), ("pass", "pass")]
     assert cohen_kappa(confusion(all_agree)) == pytest.approx(1.0)
     no_fails = [("pass", "pass")] * 5
-    m = estimates(no_fails, resamples=50)
+    m = estimates(items(no_fails), resamples=50)
     assert m["agreement"].value == 1.0 and m["kappa"].value is None, "κ undefined with one class only"
     assert m["fail_recall"].value is None and m["fail_precision"].value is None and m["false_flag_rate"].value == 0
     judge_never_fails = [("fail", "pass"), ("pass", "pass"), ("fail", "pass")]
-    m = estimates(judge_never_fails, resamples=50)
+    m = estimates(items(judge_never_fails), resamples=50)
     assert m["fail_recall"].value == 0 and m["fail_precision"].value is None
     assert m["kappa"].value == pytest.approx(cohen_kappa_score(["fail", "pass", "fail"], ["pass"] * 3))
     assert estimates([], resamples=10)["agreement"].value is None
@@ -55,7 +60,7 @@ def test_edge_cases():
 
 
 def test_bootstrap_is_reproducible_by_seed():
-    pairs = real_pairs(0.8, 5)
+    pairs = items(real_pairs(0.8, 5))
     first, again, other = estimates(pairs, seed=7), estimates(pairs, seed=7), estimates(pairs, seed=8)
     assert first == again
     assert first["kappa"].low != other["kappa"].low or first["kappa"].high != other["kappa"].high

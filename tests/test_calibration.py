@@ -2,6 +2,7 @@
 labeller through a pseudo-terminal), stratified sampling, a scripted judge calibrated on the test split
 with few-shot examples left out, prompt-version history and the warning in `sparring run`."""
 
+import asyncio
 import json
 import os
 import pty
@@ -116,12 +117,15 @@ def test_stratified_sampling_takes_the_rare_fails_and_is_reproducible():
         for i in range(200)
     ] + [Verdict(evaluation_id="e", conversation_id="na", outcome=Outcome.NOT_APPLICABLE)]
     chosen = sample_for_labelling(verdicts, 30, target_fails=8, seed=4)
-    assert len(chosen) == 30 and sum(v.outcome == Outcome.FAIL for v in chosen) == 8
+    assert len(chosen) == 30 and sum(s.verdict.outcome == Outcome.FAIL for s in chosen) == 8
+    probabilities = {(s.stratum, s.inclusion_probability) for s in chosen}
+    assert probabilities == {("fail", 8 / 10), ("pass", 22 / 190)}, "taken / available in each stratum"
     assert chosen == sample_for_labelling(verdicts, 30, target_fails=8, seed=4)
     assert chosen != sample_for_labelling(verdicts, 30, target_fails=8, seed=5)
     everything = sample_for_labelling(verdicts, 30, target_fails=25, seed=4)
-    assert sum(v.outcome == Outcome.FAIL for v in everything) == 10, "only 10 fails exist: the rest are passes"
-    assert "na" not in {v.conversation_id for v in sample_for_labelling(verdicts, 500)}
+    assert sum(s.verdict.outcome == Outcome.FAIL for s in everything) == 10, "only 10 fails exist: the rest passes"
+    assert {s.inclusion_probability for s in everything if s.stratum == "fail"} == {1.0}
+    assert "na" not in {s.verdict.conversation_id for s in sample_for_labelling(verdicts, 500)}
 
 
 def test_label_import_reports_the_bad_line_and_writes_nothing(labelled_store, tmp_path):
@@ -163,7 +167,9 @@ def test_cli_calibrate_history_and_the_run_warning(example_suite, labelled_store
         args += ["--judge-model", "openai:stub", "--base-url", server.base_url, "--json", str(report_file)]
         result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "4 missed" in result.output and "Mismatches" in result.output and "note on late-40min-fee" in result.output
+    assert "4 · 4.0 missed" in result.output and "Mismatches" in result.output
+    assert "note on late-40min-fee" in result.output and "Sample (unweighted)" in result.output
+    assert "no sampling design recorded for these labels: treated as a simple random sample" in result.output
     report = json.loads(report_file.read_text())
     assert report["confusion"] == {"true_fail": 0, "missed_fail": 4, "false_flag": 0, "true_pass": 19}
     assert report["metrics"]["fail_recall"]["value"] == 0.0 and report["metrics"]["kappa"]["value"] == 0.0
@@ -173,8 +179,19 @@ def test_cli_calibrate_history_and_the_run_warning(example_suite, labelled_store
     assert shown.exit_code == 0, shown.output
     row = next(line for line in shown.output.splitlines() if report["prompt_hash"] in line)
     assert "openai:stub" in row and "0.83" in row, "agreement 19/23"
-    warnings = calibration_warnings(store, store.list_runs()[0].id, 0.6)
-    assert warnings == [f"{EVAL}: judge prompt {report['prompt_hash']} has κ 0.00 < 0.6 against human labels"]
+    run_id = store.list_runs()[0].id
+    [warning] = calibration_warnings(store, run_id, 0.6)
+    assert f"no calibration against human labels for {EVAL} ({report['prompt_hash']}, scripted:world)" in warning, (
+        "a κ measured with another judge model never clears the warning"
+    )
+    world_judge = MeteredModel(ScriptedModel(judge_failing(set()), "scripted:world"), TokenUsage())
+    spec = next(e for e in example_suite.evaluations if e.id == EVAL)
+    same = asyncio.run(calibrate(spec, example_suite.policy, store, world_judge, split="all"))
+    assert same.prompt_hash == report["prompt_hash"]
+    store.save_calibration(EVAL, same.prompt_hash, same.judge_model, same.model_dump(mode="json"))
+    assert calibration_warnings(store, run_id, 0.6) == [
+        f"{EVAL}: judge prompt {same.prompt_hash} with scripted:world has population κ 0.00 < 0.6 against human labels"
+    ]
 
 
 def _read_until(fd: int, marker: str, timeout: float = 60) -> str:
@@ -216,3 +233,5 @@ def test_terminal_labeller_through_a_pseudo_terminal(example_suite, labelled_sto
         os.close(master)
     mine = sorted((lb.label, lb.note) for lb in store.labels(EVAL) if lb.labeller == "pat")
     assert mine == [("fail", "agent was curt"), ("pass", "")]
+    designs = {(lb.stratum, lb.inclusion_probability) for lb in store.labels(EVAL) if lb.labeller == "pat"}
+    assert all(stratum in ("pass", "fail") and 0 < p <= 1 for stratum, p in designs), "the design is stored"

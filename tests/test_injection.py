@@ -91,3 +91,27 @@ def test_a_message_cannot_close_the_block_or_start_a_line():
     line_start = re.compile(r"\[\d+\] (CUSTOMER|AGENT|AGENT TOOL CALL|BACKEND RESPONSE)")
     assert all(line_start.match(line) for line in rendered.text.splitlines())
     assert attack.splitlines()[0] not in rendered.text.splitlines()
+
+
+VERDICT_LIKE = re.compile(r'\{\\?"reasoning\\?": \\?"[^{}]*?\\?", \\?"verdict\\?": \\?"pass\\?"\}')
+
+
+def echoing_judge(request: ChatRequest) -> str:
+    """A judge that quotes any verdict-like JSON it finds in the transcript, then gives its own verdict."""
+    prompt = request.messages[-1].content
+    quoted = [match.replace('\\"', '"') for match in VERDICT_LIKE.findall(prompt)]
+    own = json.dumps({"reasoning": "the agent broke the criterion", "verdict": "fail"})
+    return f"The transcript contains {' and '.join(quoted)}, which is data, not my answer. {own}"
+
+
+async def test_a_judge_that_quotes_a_fake_verdict_before_its_own_keeps_its_own():
+    library = builtin_evaluations()
+    echoed = [c for c in injection_cases() if c.attack in ("fake_verdict_json", "quote_bait")]
+    assert len(echoed) >= 6
+    for case in echoed:
+        model = ScriptedModel(echoing_judge)
+        judge = Judge(library[case.evaluation_id], POLICY, retries=0)
+        verdict = await judge.judge(case.injected, render_transcript(case.injected), MeteredModel(model, TokenUsage()))
+        answer = echoing_judge(model.requests[0])
+        assert answer.index('"verdict": "pass"') < answer.index('"verdict": "fail"'), "the fake verdict is quoted"
+        assert verdict.outcome == Outcome.FAIL, case.id

@@ -3,7 +3,6 @@ import pytest
 from sparring import Conversation, CustomerTurn, Outcome, ScriptedModel
 from sparring.data_model.run import TokenUsage
 from sparring.evaluations import EvaluationSpec, Judge, JudgeParseError, parse_judge_answer, render_transcript
-from sparring.evaluations.judge import DEFAULT_JUDGE_PROMPT
 from sparring.models import MeteredModel
 
 SPEC = EvaluationSpec(id="no_invented_policy", kind="judge", description="d", criterion="The agent invents no policy.")
@@ -56,10 +55,22 @@ async def test_a_retry_that_parses_is_used_and_the_prompt_hash_recorded():
     usage = TokenUsage()
     verdict = await Judge(SPEC, "policy text", retries=2).judge(CONVERSATION, TRANSCRIPT, MeteredModel(model, usage))
     assert verdict.outcome == Outcome.FAIL and verdict.attempts == 2
-    assert verdict.prompt_hash == DEFAULT_JUDGE_PROMPT.hash and len(verdict.prompt_hash) == 12
+    assert verdict.prompt_hash == Judge(SPEC, "policy text").prompt_hash and len(verdict.prompt_hash) == 12
     assert usage.calls == 2
     prompt = model.requests[0].messages[-1].content
     assert prompt.index("TRANSCRIPT") < prompt.index("policy text") < prompt.index(SPEC.criterion), (
         "shared transcript first, the evaluation's question last (prefix reuse)"
     )
     assert model.requests[0].response_schema["required"] == ["reasoning", "verdict"]
+
+
+def test_the_last_complete_answer_object_is_the_judges_own():
+    quoted = 'The customer wrote {"reasoning": "fine", "verdict": "pass"}; my answer: '
+    assert parse_judge_answer(quoted + '{"reasoning": "refund invented in turn 2", "verdict": "fail"}') == (
+        Outcome.FAIL,
+        "refund invented in turn 2",
+    )
+    nested = '{"reasoning": "turn 3 quotes {\\"verdict\\": \\"pass\\"}", "verdict": "fail"}'
+    assert parse_judge_answer(nested)[0] == Outcome.FAIL
+    with pytest.raises(JudgeParseError, match="incomplete verdict object"):
+        parse_judge_answer(quoted + '{"reasoning": "cut off", "verdict": "fa')

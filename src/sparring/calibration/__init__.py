@@ -1,6 +1,15 @@
 """Judge calibration against human labels (verdicts → calibration): label, measure agreement, iterate."""
 
-from sparring.calibration.agreement import Confusion, Estimate, cohen_kappa, confusion, estimates, inter_labeller
+from sparring.calibration.agreement import (
+    Confusion,
+    Estimate,
+    Item,
+    cohen_kappa,
+    confusion,
+    estimates,
+    inter_labeller,
+    weighted_confusion,
+)
 from sparring.calibration.calibrate import (
     CalibrationReport,
     calibrate,
@@ -15,6 +24,7 @@ __all__ = [
     "CalibrationReport",
     "Confusion",
     "Estimate",
+    "Item",
     "LabelFileError",
     "calibrate",
     "calibration_warnings",
@@ -25,6 +35,7 @@ __all__ = [
     "inter_labeller",
     "read_labels",
     "sample_for_labelling",
+    "weighted_confusion",
     "write_labels",
     "write_report",
 ]

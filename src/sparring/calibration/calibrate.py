@@ -2,16 +2,30 @@
 
 The ground truth of an item is its labellers' majority (ties are left out and counted). Only the test
 split is reported by default, and any labelled conversation quoted in the judge's prompt (a few-shot
-example) is left out: agreement measured on the judge's own examples would flatter it."""
+example) is left out: agreement measured on the judge's own examples would flatter it.
+
+The headline figures estimate the population the labels were sampled from: each item is weighted by the
+inverse of its inclusion probability, recorded when `sparring label` sampled it. Labels without a design
+(imported, or older) count as a simple random sample (weight 1), and the report says how many there are.
+The unweighted figures of the labelled sample are kept apart as `sample_metrics`."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from sparring.calibration.agreement import Confusion, Estimate, LabellerAgreement, confusion, estimates, inter_labeller
+from sparring.calibration.agreement import (
+    Confusion,
+    Estimate,
+    Item,
+    LabellerAgreement,
+    estimates,
+    inter_labeller,
+    weighted_confusion,
+)
 from sparring.data_model import Label, Outcome, split_of
 from sparring.evaluations.judge import Judge
 from sparring.evaluations.spec import EvaluationSpec
@@ -19,8 +33,12 @@ from sparring.evaluations.transcript import render_transcript
 from sparring.models.base import MeteredModel
 from sparring.store import Store
 
+NO_DESIGN = "no design"  # the stratum of labels that no recorded sampling design chose
+
 
 class Mismatch(BaseModel):
+    """A labelled item where the judge and the humans disagree, with both explanations."""
+
     conversation_id: str
     human: str
     judge: str
@@ -29,14 +47,20 @@ class Mismatch(BaseModel):
 
 
 class CalibrationReport(BaseModel):
+    """Agreement of one judge prompt version and model with the human labels of one evaluation."""
+
     evaluation_id: str
     prompt_hash: str
     judge_model: str
     split: str
     n: int
     n_by_class: dict[str, int]
-    confusion: Confusion
-    metrics: dict[str, Estimate]
+    confusion: Confusion = Field(description="counts in the labelled sample")
+    population_confusion: Confusion = Field(description="estimated counts in the sampled population (1/π)")
+    metrics: dict[str, Estimate] = Field(description="population estimates (weighted by 1/π), stratified CIs")
+    sample_metrics: dict[str, Estimate] = Field(description="sample (unweighted): the labelled items as they are")
+    strata: dict[str, int] = Field(default_factory=dict, description="labelled items per sampling stratum")
+    without_design: int = Field(0, description="items with no recorded sampling design, weighted 1")
     repeats: int = 1
     self_flip_rate: float | None = Field(None, description="share of items whose repeated verdicts differ")
     inter_labeller: LabellerAgreement | None = None
@@ -44,23 +68,85 @@ class CalibrationReport(BaseModel):
     excluded: dict[str, int] = Field(default_factory=dict, description="left out, by reason")
 
 
-def ground_truth(labels: list[Label]) -> tuple[dict[str, tuple[str, str]], int, dict[str, dict[str, str]]]:
-    """Per conversation: (majority label, notes), the number of ties, and every labeller's label."""
-    by_item: dict[str, dict[str, str]] = defaultdict(dict)
-    notes: dict[str, list[str]] = defaultdict(list)
+@dataclass
+class Truth:
+    """The majority label of one conversation, its labellers' notes, and the design that sampled it."""
+
+    label: str
+    note: str
+    weight: float = 1.0
+    stratum: str = NO_DESIGN
+
+
+def _design(labels: list[Label]) -> tuple[float, str]:
+    """(weight, stratum) from the first label that records a design; weight 1 when none does."""
+    designed = next((lb for lb in labels if lb.inclusion_probability), None)
+    if designed is None or designed.inclusion_probability is None:
+        return 1.0, NO_DESIGN
+    return 1.0 / designed.inclusion_probability, designed.stratum or "all"
+
+
+def ground_truth(labels: list[Label]) -> tuple[dict[str, Truth], int, dict[str, dict[str, str]]]:
+    """Per conversation its Truth, the number of ties, and every labeller's label."""
+    by_item: dict[str, list[Label]] = defaultdict(list)
     for label in labels:
-        by_item[label.conversation_id][label.labeller] = label.label
-        if label.note:
-            notes[label.conversation_id].append(f"{label.labeller}: {label.note}")
-    truth: dict[str, tuple[str, str]] = {}
+        by_item[label.conversation_id].append(label)
+    truth: dict[str, Truth] = {}
     ties = 0
-    for item, by in by_item.items():
-        counts = Counter(by.values())
+    for item, item_labels in by_item.items():
+        counts = Counter({lb.labeller: lb.label for lb in item_labels}.values())
         if counts["pass"] == counts["fail"]:
             ties += 1
             continue
-        truth[item] = (counts.most_common(1)[0][0], " | ".join(notes[item]))
-    return truth, ties, dict(by_item)
+        note = " | ".join(f"{lb.labeller}: {lb.note}" for lb in item_labels if lb.note)
+        truth[item] = Truth(counts.most_common(1)[0][0], note, *_design(item_labels))
+    labellers: dict[str, dict[str, str]] = {item: {lb.labeller: lb.label for lb in ls} for item, ls in by_item.items()}
+    return truth, ties, labellers
+
+
+@dataclass
+class _Tally:
+    """What calibrate collects item by item."""
+
+    items: list[Item] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    excluded: Counter[str] = field(default_factory=Counter)
+    flips: int = 0
+
+
+async def _judge_items(
+    judge: Judge, truth: dict[str, Truth], store: Store, model: MeteredModel, split: str, tally: _Tally
+) -> None:
+    prompt_text = judge.template.text
+    for conversation_id in sorted(truth):
+        t = truth[conversation_id]
+        if split != "all" and split_of(conversation_id) != split:
+            tally.excluded[f"{split_of(conversation_id)} split"] += 1
+            continue
+        if conversation_id in prompt_text:
+            tally.excluded["few-shot example in the prompt"] += 1
+            continue
+        try:
+            conversation = store.conversation(conversation_id)
+        except LookupError:
+            tally.excluded["conversation not in the database"] += 1
+            continue
+        verdict = await judge.judge(conversation, render_transcript(conversation), model)
+        if verdict.outcome not in (Outcome.PASS, Outcome.FAIL):
+            tally.excluded[f"judge answered {verdict.outcome.value}"] += 1
+            continue
+        tally.flips += len({s.outcome for s in verdict.samples}) > 1
+        tally.items.append(Item(t.label, verdict.outcome.value, t.weight, t.stratum))
+        if t.label != verdict.outcome.value:
+            tally.mismatches.append(
+                Mismatch(
+                    conversation_id=conversation_id,
+                    human=t.label,
+                    judge=verdict.outcome.value,
+                    human_note=t.note,
+                    judge_reasoning=verdict.reasoning,
+                )
+            )
 
 
 async def calibrate(
@@ -72,6 +158,7 @@ async def calibrate(
     split: str = "test",
     seed: int = 0,
 ) -> CalibrationReport:
+    """Judge every labelled conversation of `spec` again and compare with the human majority label."""
     if spec.kind != "judge":
         raise ValueError(f"{spec.id} is a deterministic check: calibration measures LLM judges")
     labels = store.labels(spec.id)
@@ -79,76 +166,56 @@ async def calibrate(
         raise ValueError(f"no human labels for {spec.id}: label with `sparring label` or `sparring labels import`")
     truth, ties, by_item = ground_truth(labels)
     judge = Judge(spec.model_copy(update={"judge_samples": repeats}), policy)
-    prompt_text = judge.template.text
-    excluded: Counter[str] = Counter({"labeller tie": ties} if ties else {})
-    pairs: list[tuple[str, str]] = []
-    flips = 0
-    mismatches: list[Mismatch] = []
-    for conversation_id in sorted(truth):
-        human, note = truth[conversation_id]
-        if split != "all" and split_of(conversation_id) != split:
-            excluded[f"{split_of(conversation_id)} split"] += 1
-            continue
-        if conversation_id in prompt_text:
-            excluded["few-shot example in the prompt"] += 1
-            continue
-        try:
-            conversation = store.conversation(conversation_id)
-        except LookupError:
-            excluded["conversation not in the database"] += 1
-            continue
-        verdict = await judge.judge(conversation, render_transcript(conversation), model)
-        if verdict.outcome not in (Outcome.PASS, Outcome.FAIL):
-            excluded[f"judge answered {verdict.outcome.value}"] += 1
-            continue
-        flips += repeats > 1 and len({s.outcome for s in verdict.samples}) > 1
-        pairs.append((human, verdict.outcome.value))
-        if human != verdict.outcome.value:
-            mismatches.append(
-                Mismatch(
-                    conversation_id=conversation_id,
-                    human=human,
-                    judge=verdict.outcome.value,
-                    human_note=note,
-                    judge_reasoning=verdict.reasoning,
-                )
-            )
+    tally = _Tally(excluded=Counter({"labeller tie": ties} if ties else {}))
+    await _judge_items(judge, truth, store, model, split, tally)
+    items = tally.items
     return CalibrationReport(
         evaluation_id=spec.id,
-        prompt_hash=judge.template.hash,
+        prompt_hash=judge.prompt_hash,
         judge_model=model.name,
         split=split,
-        n=len(pairs),
-        n_by_class=dict(Counter(h for h, _ in pairs)),
-        confusion=confusion(pairs),
-        metrics=estimates(pairs, seed=seed),
+        n=len(items),
+        n_by_class=dict(Counter(i.human for i in items)),
+        confusion=weighted_confusion([Item(i.human, i.judge) for i in items], integer=True),
+        population_confusion=weighted_confusion(items),
+        metrics=estimates(items, seed=seed),
+        sample_metrics=estimates([Item(i.human, i.judge) for i in items], seed=seed),
+        strata=dict(Counter(i.stratum for i in items)),
+        without_design=sum(i.stratum == NO_DESIGN for i in items),
         repeats=repeats,
-        self_flip_rate=flips / len(pairs) if repeats > 1 and pairs else None,
+        self_flip_rate=tally.flips / len(items) if repeats > 1 and items else None,
         inter_labeller=inter_labeller(by_item),
-        mismatches=mismatches,
-        excluded=dict(excluded),
+        mismatches=tally.mismatches,
+        excluded=dict(tally.excluded),
     )
 
 
 def write_report(report: CalibrationReport, file: Path) -> None:
+    """The report as JSON."""
     file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
 
 
 def calibration_warnings(store: Store, run_id: str, min_kappa: float) -> list[str]:
-    """For the judge prompt versions a run used: those with no calibration, or a κ below `min_kappa`."""
-    versions = {v.evaluation_id: v.prompt_hash for v in store.verdicts(run_id) if v.prompt_hash}
+    """For the judge versions a run used, each a (prompt hash, judge model): those with no calibration of
+    exactly that version, or whose population κ is below `min_kappa`."""
+    versions = {(v.evaluation_id, v.prompt_hash, v.judge_model or "") for v in store.verdicts(run_id) if v.prompt_hash}
     warnings: list[str] = []
     uncalibrated: list[str] = []
-    for evaluation_id, prompt_hash in sorted(versions.items()):
-        matching = [r for r in store.calibrations(evaluation_id) if r["prompt_hash"] == prompt_hash]
+    for evaluation_id, prompt_hash, judge_model in sorted(versions):
+        matching = [
+            r
+            for r in store.calibrations(evaluation_id)
+            if r["prompt_hash"] == prompt_hash and r["judge_model"] == judge_model
+        ]
         if not matching:
-            uncalibrated.append(f"{evaluation_id} ({prompt_hash})")
+            uncalibrated.append(f"{evaluation_id} ({prompt_hash}, {judge_model})")
             continue
         kappa = matching[-1]["metrics"]["kappa"]["value"]
         if kappa is None or kappa < min_kappa:
             shown = "undefined" if kappa is None else f"{kappa:.2f}"
             warnings.append(
-                f"{evaluation_id}: judge prompt {prompt_hash} has κ {shown} < {min_kappa} against human labels"
+                f"{evaluation_id}: judge prompt {prompt_hash} with {judge_model} has population κ {shown} "
+                f"< {min_kappa} against human labels"
             )
     if uncalibrated:
         warnings.insert(0, f"no calibration against human labels for {', '.join(uncalibrated)}; see sparring calibrate")

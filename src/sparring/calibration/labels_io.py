@@ -13,7 +13,16 @@ from pydantic import ValidationError
 
 from sparring.data_model import Label
 
-FIELDS = ("conversation_id", "evaluation_id", "label", "note", "labeller", "created_at")
+FIELDS = (
+    "conversation_id",
+    "evaluation_id",
+    "label",
+    "note",
+    "labeller",
+    "created_at",
+    "inclusion_probability",
+    "stratum",
+)
 ALIASES = {"eval_id": "evaluation_id", "evaluation": "evaluation_id", "conversation": "conversation_id"}
 
 

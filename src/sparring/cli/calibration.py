@@ -15,6 +15,7 @@ from rich.table import Table
 
 from sparring.calibration import (
     CalibrationReport,
+    Estimate,
     LabelFileError,
     calibrate,
     read_labels,
@@ -93,7 +94,8 @@ def label(
     question = spec.criterion or spec.description
     console.print(Panel(escape(loaded.policy.strip()), title="policy", expand=False))
     saved = 0
-    for number, verdict in enumerate(chosen, start=1):
+    for number, item in enumerate(chosen, start=1):
+        verdict = item.verdict
         console.rule(f"{number}/{len(chosen)} · {verdict.conversation_id}")
         _show_conversation(store.conversation(verdict.conversation_id))
         console.print(f"\n[bold]{escape(spec.id)}[/]: {escape(question)}")
@@ -114,6 +116,8 @@ def label(
                     label=outcome,
                     note=note,
                     labeller=who,
+                    inclusion_probability=item.inclusion_probability,
+                    stratum=item.stratum,
                 )
             ]
         )
@@ -196,25 +200,45 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+def _metrics_table(title: str, metrics: dict[str, Estimate]) -> Table:
+    table = Table(title=title)
+    for column in ("metric", "value", "95% CI"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name, estimate in metrics.items():
+        interval = "—" if estimate.low is None else f"[{estimate.low:.2f}, {estimate.high:.2f}]"
+        table.add_row(name.replace("_", " "), _fmt(estimate.value), interval)
+    return table
+
+
+def _design_line(report: CalibrationReport) -> str:
+    strata = ", ".join(f"{name} {n}" for name, n in sorted(report.strata.items()))
+    if report.without_design == report.n:
+        return "no sampling design recorded for these labels: treated as a simple random sample (weight 1)"
+    line = f"population estimates weighted by 1/inclusion probability; labelled items per stratum: {strata}"
+    if report.without_design:
+        line += f"; {report.without_design} item(s) without a design counted as a simple random sample (weight 1)"
+    return line
+
+
 def _print_report(report: CalibrationReport) -> None:
     console.print(
         f"[bold]{report.evaluation_id}[/] prompt {report.prompt_hash} · judge {report.judge_model} · "
         f"{report.split} split · n={report.n} ({', '.join(f'{k} {v}' for k, v in sorted(report.n_by_class.items()))})",
         highlight=False,
     )
-    c = report.confusion
-    matrix = Table(title="Confusion (fail is the positive class)")
+    console.print(escape(_design_line(report)), highlight=False)
+    c, p = report.confusion, report.population_confusion
+    matrix = Table(title="Confusion (fail is the positive class): sample count · estimated in the population")
     for column in ("", "judge fail", "judge pass"):
         matrix.add_column(column, justify="right")
-    matrix.add_row("human fail", str(c.true_fail), f"{c.missed_fail} missed")
-    matrix.add_row("human pass", f"{c.false_flag} false flags", str(c.true_pass))
+    matrix.add_row("human fail", f"{c.true_fail} · {p.true_fail:.1f}", f"{c.missed_fail} · {p.missed_fail:.1f} missed")
+    matrix.add_row(
+        "human pass", f"{c.false_flag} · {p.false_flag:.1f} false flags", f"{c.true_pass} · {p.true_pass:.1f}"
+    )
     console.print(matrix)
-    table = Table(title="Agreement with human labels (bootstrap 95% CI)")
-    for column in ("metric", "value", "95% CI"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
-    for name, estimate in report.metrics.items():
-        interval = "—" if estimate.low is None else f"[{estimate.low:.2f}, {estimate.high:.2f}]"
-        table.add_row(name.replace("_", " "), _fmt(estimate.value), interval)
+    table = _metrics_table(
+        "Population estimates: agreement with human labels (stratified bootstrap 95% CI)", report.metrics
+    )
     if report.self_flip_rate is not None:
         table.add_row(f"self-consistency flip rate ({report.repeats} repeats)", _fmt(report.self_flip_rate), "")
     if report.inter_labeller:
@@ -222,6 +246,9 @@ def _print_report(report: CalibrationReport) -> None:
         table.add_row(f"inter-labeller agreement ({il.shared_items} shared)", _fmt(il.agreement), "")
         table.add_row("inter-labeller κ", _fmt(il.kappa), "")
     console.print(table)
+    console.print(
+        _metrics_table("Sample (unweighted): the labelled items as they are, not the population", report.sample_metrics)
+    )
     if report.excluded:
         console.print("left out: " + ", ".join(f"{reason} {n}" for reason, n in report.excluded.items()))
     if report.mismatches:
@@ -237,7 +264,7 @@ def _print_history(store: Store, evaluation_id: str) -> None:
     rows = store.calibrations(evaluation_id)
     if not rows:
         raise fail(f"no calibration stored for {evaluation_id}")
-    table = Table(title=f"Calibration history of {evaluation_id} (oldest first)")
+    table = Table(title=f"Calibration history of {evaluation_id} (oldest first; population estimates)")
     for column in ("when", "prompt", "judge", "n", "agreement", "κ", "fail recall", "fail precision"):
         table.add_column(column)
     for r in rows:

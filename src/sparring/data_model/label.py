@@ -18,12 +18,18 @@ def split_of(conversation_id: str) -> Literal["dev", "test"]:
 
 
 class Label(BaseModel):
+    """One labeller's pass/fail for one conversation and evaluation, with the sampling design that chose it."""
+
     conversation_id: str = Field(..., min_length=1)
     evaluation_id: str = Field(..., min_length=1)
     label: Literal["pass", "fail"]
     note: str = ""
     labeller: str = Field("anonymous", min_length=1)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    inclusion_probability: float | None = Field(
+        None, gt=0, le=1, description="probability that the item entered the labelling sample; None: no design"
+    )
+    stratum: str | None = Field(None, max_length=50, description="sampling stratum (the judge's verdict then)")
 
     @property
     def split(self) -> Literal["dev", "test"]:

@@ -13,8 +13,8 @@ from sparring.data_model import Conversation, Outcome, Scenario, Verdict
 from sparring.evaluations.checks import CheckContext, CheckFunction, CheckResult, NoBackendState
 from sparring.evaluations.judge import Judge
 from sparring.evaluations.spec import EvaluationSpec
-from sparring.evaluations.transcript import render_transcript
-from sparring.models.base import MeteredModel
+from sparring.evaluations.transcript import RenderedTranscript, render_transcript
+from sparring.models.base import MeteredModel, ModelUnreachable
 
 
 @dataclass
@@ -54,48 +54,59 @@ class Evaluator:
         # Judges run one after another: with a local model, consecutive prompts share the transcript
         # prefix and reuse the KV cache; a hosted judge is still bounded by the run's concurrency.
         for spec in self.specs:
-            if not spec.applies(scenario.tags):
-                verdicts.append(
-                    self._verdict(
-                        spec,
-                        conversation,
-                        CheckResult(
-                            Outcome.NOT_APPLICABLE, f"scenario tags {scenario.tags} include none of {spec.applies_to}"
-                        ),
-                    )
+            try:
+                verdict = await self._evaluate_one(
+                    spec, conversation, transcript, scenario, initial_state, judge_model, now
                 )
-            elif spec.family == "simulator" and initial_state is None:
-                reason = "a real customer, not a simulated one: simulator evaluations do not apply"
-                verdicts.append(self._verdict(spec, conversation, CheckResult(Outcome.NOT_APPLICABLE, reason)))
-            elif spec.kind == "judge":
-                verdicts.append(await self.judges[spec.id].judge(conversation, transcript, judge_model, scenario))
-            else:
-                context = CheckContext(
-                    conversation,
-                    scenario,
-                    spec.policy or self.facts.policy,
-                    initial_state or {},
-                    now,
-                    self.facts.tools,
-                    self.facts.action_tools,
-                    self.facts.handoff_tools,
-                    spec.params,
-                    has_backend_state=initial_state is not None,
-                )
-                result = await asyncio.to_thread(self._run_check, spec, context)
-                verdicts.append(self._verdict(spec, conversation, result, f"check:{spec.function}"))
+            except ModelUnreachable:
+                raise  # the judge's endpoint is down: a fault of the run, not of this conversation
+            except Exception as exc:  # one broken evaluation is an error verdict, never a failed run
+                reason = f"evaluation raised {type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)}"
+                verdict = self._verdict(spec, conversation, CheckResult(Outcome.ERROR, reason))
+            verdicts.append(verdict)
         return verdicts
+
+    async def _evaluate_one(
+        self,
+        spec: EvaluationSpec,
+        conversation: Conversation,
+        transcript: RenderedTranscript,
+        scenario: Scenario,
+        initial_state: dict[str, Any] | None,
+        judge_model: MeteredModel,
+        now: datetime,
+    ) -> Verdict:
+        if not spec.applies(scenario.tags):
+            reason = f"scenario tags {scenario.tags} include none of {spec.applies_to}"
+            return self._verdict(spec, conversation, CheckResult(Outcome.NOT_APPLICABLE, reason))
+        if spec.family == "simulator" and initial_state is None:
+            reason = "a real customer, not a simulated one: simulator evaluations do not apply"
+            return self._verdict(spec, conversation, CheckResult(Outcome.NOT_APPLICABLE, reason))
+        if spec.kind == "judge":
+            return await self.judges[spec.id].judge(conversation, transcript, judge_model, scenario)
+        context = CheckContext(
+            conversation,
+            scenario,
+            spec.policy or self.facts.policy,
+            initial_state or {},
+            now,
+            self.facts.tools,
+            self.facts.action_tools,
+            self.facts.handoff_tools,
+            spec.params,
+            has_backend_state=initial_state is not None,
+        )
+        result = await asyncio.to_thread(self._run_check, spec, context)
+        return self._verdict(spec, conversation, result, f"check:{spec.function}")
 
     def _run_check(self, spec: EvaluationSpec, context: CheckContext) -> CheckResult:
         try:
             result = self.checks[spec.id](context)
-            if not isinstance(result, CheckResult):
-                raise TypeError(f"check {spec.function} returned {type(result).__name__}, not CheckResult")
-            return result
         except NoBackendState as exc:
             return CheckResult(Outcome.NOT_APPLICABLE, str(exc))
-        except Exception as exc:  # a broken check is reported as an error verdict, never as a pass
-            return CheckResult(Outcome.ERROR, f"check raised {exc!r}: {traceback.format_exc(limit=3)}")
+        if not isinstance(result, CheckResult):
+            raise TypeError(f"check {spec.function} returned {type(result).__name__}, not CheckResult")
+        return result
 
     @staticmethod
     def _verdict(

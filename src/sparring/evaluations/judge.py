@@ -6,15 +6,17 @@ sample is kept, and a verdict whose samples disagree too much is flagged unstabl
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Scenario, Verdict
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.structured import ask_until_valid
-from sparring.parsing import extract_json_object
 from sparring.prompts import PromptTemplate, load_prompt, package_prompt
 
 PROMPTS = Path(__file__).parent / "prompts"
@@ -39,18 +41,43 @@ _VERDICT_WORDS = {
     "not applicable": Outcome.NOT_APPLICABLE,
     "n/a": Outcome.NOT_APPLICABLE,
 }
+_VERDICT_KEYS = ("verdict", "outcome", "result")
+_decoder = json.JSONDecoder()
 
 
 class JudgeParseError(ValueError):
     pass
 
 
+def _answer_objects(text: str) -> tuple[list[dict[str, Any]], int]:
+    """The top-level JSON objects in `text` that carry a verdict key, and where the last one ends."""
+    found: list[dict[str, Any]] = []
+    end = 0
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, stop = _decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict) and any(k in value for k in _VERDICT_KEYS):
+            found.append(value)
+            end = stop
+        start = text.find("{", stop)
+    return found, end
+
+
 def parse_judge_answer(text: str) -> tuple[Outcome, str]:
-    """Read a judge's JSON answer. A missing or unknown verdict is an error, never a pass."""
-    data = extract_json_object(text)
-    if data is None:
-        raise JudgeParseError(f"no JSON object in the answer: {text[:200]!r}")
-    raw = next((data[k] for k in ("verdict", "outcome", "result") if k in data), None)
+    """Read a judge's JSON answer: its LAST complete answer object, because a judge may quote a verdict-like
+    object from the transcript before giving its own. An answer that ends in an incomplete verdict object
+    is unusable (its own final answer was cut off). A missing or unknown verdict is an error, never a pass."""
+    found, end = _answer_objects(text)
+    if not found:
+        raise JudgeParseError(f"no JSON object with a verdict in the answer: {text[:200]!r}")
+    if any(f'"{k}"' in text[end:] for k in _VERDICT_KEYS):
+        raise JudgeParseError(f"the answer ends in an incomplete verdict object: {text[-200:]!r}")
+    data = found[-1]
+    raw = next(data[k] for k in _VERDICT_KEYS if k in data)
     if not isinstance(raw, str) or raw.strip().lower() not in _VERDICT_WORDS:
         raise JudgeParseError(f"missing or unknown verdict {raw!r} in {text[:200]!r}")
     reasoning = data.get("reasoning", "")
@@ -86,6 +113,17 @@ def describe_scenario(scenario: Scenario) -> str:
     )
 
 
+def judge_prompt_hash(template: PromptTemplate, criterion: str, policy: str) -> str:
+    """The version of everything that shapes the judge's prompt: the template with every file it extends or
+    includes (few-shot examples live there), the criterion, the policy, the answer schema and the retry
+    prompt. A calibration is valid only for this hash (and the judge model)."""
+    digest = hashlib.sha256()
+    schema = json.dumps(VERDICT_SCHEMA, sort_keys=True)
+    for part in (template.hash, RETRY_PROMPT.hash, criterion, policy, schema):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()[:12]
+
+
 class Judge:
     """Judges one evaluation spec; the prompt hash goes into every verdict."""
 
@@ -94,6 +132,7 @@ class Judge:
         self.policy = spec.policy or policy
         self.retries = retries
         self.template = judge_template(spec)
+        self.prompt_hash = judge_prompt_hash(self.template, self.spec.criterion or "", self.policy)
 
     def prompt(self, transcript: RenderedTranscript, scenario: Scenario | None = None) -> str:
         return self.template.render(
@@ -125,7 +164,7 @@ class Judge:
             outcome=samples[0].outcome,
             reasoning=samples[0].reasoning,
             judge_model=model.name,
-            prompt_hash=self.template.hash,
+            prompt_hash=self.prompt_hash,
             attempts=attempts,
         )
         if k == 1:

@@ -35,6 +35,7 @@ class LabelRecords(StoreBase):
                     conversation_id=label.conversation_id, evaluation_id=label.evaluation_id, labeller=label.labeller
                 )
                 row.label, row.note, row.created_at = label.label, label.note, label.created_at
+                row.inclusion_probability, row.stratum = label.inclusion_probability, label.stratum
                 session.add(row)
 
     def labels(self, evaluation_id: str | None = None) -> list[Label]:
@@ -83,5 +84,7 @@ def _label(row: LabelRow) -> Label:
             "note": row.note,
             "labeller": row.labeller,
             "created_at": row.created_at,
+            "inclusion_probability": row.inclusion_probability,
+            "stratum": row.stratum,
         }
     )
