@@ -131,7 +131,11 @@ def test_host_names_are_compared_without_port_or_case():
         "[::1]",
         "10.0.0.1",
     ]
-    assert checked_host_name("Viewer.Internal") == "viewer.internal"
+    assert [checked_host_name(n) for n in ("Viewer.Internal", "::1", "[fd00::2]")] == [
+        "viewer.internal",
+        "[::1]",
+        "[fd00::2]",
+    ]
 
 
 @pytest.mark.parametrize("name", ["http://viewer.internal", "viewer.internal:8765", "viewer.internal/x", "", " "])

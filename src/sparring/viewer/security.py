@@ -38,7 +38,7 @@ def host_name(value: str) -> str:
 def checked_host_name(name: str) -> str:
     """`name` if it is a bare host name or address (what `--allow-host` takes); ValueError naming it if not."""
     shown = host_name(name)
-    if not shown or any(c in name for c in "/@ \t?#") or shown != name.strip().lower():
+    if not shown or any(c in name for c in "/@ \t?#") or shown.strip("[]") != name.strip().lower().strip("[]"):
         raise ValueError(
             f"--allow-host takes a host name such as viewer.internal (no scheme, port or path), not {name!r}"
         )
