@@ -109,3 +109,21 @@ def test_compare_an_imported_run_without_pairs_says_it_is_unpaired(tmp_path):
     compared = runner.invoke(app, ["compare", "sim", "real", "--db", db])
     assert compared.exit_code == 0, compared.output
     assert "unpaired (no scenario pairs with a transcript): Fisher's exact test" in compared.output
+
+
+def test_compare_pairs_an_imported_run_with_a_simulated_one_through_scenario_sources(suite_copy, tmp_path):
+    late = suite_copy / "scenarios" / "late.yaml"
+    source = "    source: transcript chat-17 (past.jsonl)\n"
+    late.write_text(
+        late.read_text().replace(
+            "    tags: [late, refund, frustrated]\n", "    tags: [late, refund, frustrated]\n" + source, 1
+        )
+    )
+    db = str(tmp_path / "runs.db")
+    store = Store.open(db)
+    store_run(store, "sim", {"late-70min-full-refund": ["pass"] * 3, "late-40min-fee": ["pass"] * 3})
+    store_run(store, "real", {"chat-17": ["fail"], "chat-99": ["pass"]}, source="past.jsonl")
+    compared = runner.invoke(app, ["compare", "sim", "real", "--suite", str(suite_copy), "--db", db])
+    assert compared.exit_code == 0, compared.output
+    assert "paired on scenarios decided in both runs" in compared.output
+    assert "│ regression " in compared.output and "chat-17" in compared.output
