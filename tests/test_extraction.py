@@ -181,3 +181,20 @@ def test_cli_refuses_an_out_path_that_is_a_file(example_suite, tmp_path):
     assert taken.read_text() == "keep me\n"
     under = runner.invoke(app, [*args, "--out", str(taken / "scenarios")])
     assert under.exit_code == 2 and f"--out {taken / 'scenarios'}: {taken} is a file, not a folder" in under.output
+
+
+def test_cli_a_short_csv_row_stops_before_any_model_call_and_writes_nothing(example_suite, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    chats = tmp_path / "chats.csv"
+    chats.write_text("conversation_id,role,text\nc1,customer,my order O-2002 is late\nc1,agent\n")
+    out = tmp_path / "extracted"
+    requests = []
+    with StubServer(lambda body: requests.append(body) or {"content": "{}"}) as server:
+        args = ["scenarios", "extract", str(chats), "--suite", str(example_suite.root), "--out", str(out)]
+        result = runner.invoke(app, [*args, "--model", "openai:stub", "--base-url", server.base_url])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {chats}:3: no text: the row has 2 of the 3 columns (conversation_id, role, text); "
+        "a comma or a closing quote missing?"
+    )
+    assert requests == [] and not out.exists()

@@ -108,3 +108,34 @@ def test_common_export_field_names_are_understood(tmp_path):
     [transcript] = read_transcripts(file).transcripts
     assert transcript.id == "s-9" and [t.role for t in transcript.turns] == ["customer", "agent"]
     assert transcript.turns[1].content == "Sorry! Let me check.\nI have escalated it."
+
+
+SHORT_CSV = (
+    "conversation_id,role,text\n"
+    "c1,customer,my order O-1 is late\n"
+    'c2,customer,"two\nlines"\n'
+    "c2,agent\n"
+    "c3,customer,hello\n"
+    "c3,agent,ok, sure\n"
+    "c4,customer,hi\n"
+    "c4,robot,beep\n"
+    "c5,customer,fine\n"
+)
+
+
+def test_bad_csv_rows_name_their_own_line_and_say_what_is_wrong_in_words(tmp_path):
+    """A short row was a pydantic dump at the conversation's first line; a long row silently lost text."""
+    file = tmp_path / "chats.csv"
+    file.write_text(SHORT_CSV)
+    result = read_transcripts(file, skip_bad=True)
+    assert [t.id for t in result.transcripts] == ["c1", "c5"]
+    assert result.skipped == [
+        f"{file}:5: no text: the row has 2 of the 3 columns (conversation_id, role, text); "
+        "a comma or a closing quote missing?",
+        f"{file}:7: 4 values but the header has 3 columns: quote text that contains a comma",
+        f"{file}:9: column role: unknown role 'robot' (customer/user, agent/assistant, system or tool; "
+        "the role is read from role/speaker/sender/from/author)",
+    ]
+    with pytest.raises(TranscriptError) as info:
+        read_transcripts(file)
+    assert info.value.line == 5 and "validation error" not in str(info.value) and "type=" not in str(info.value)

@@ -42,6 +42,10 @@ class CsvColumns:
     text: str = "text"
     timestamp: str | None = None
 
+    def needed(self) -> list[str]:
+        """The columns every row must have."""
+        return [self.conversation_id, self.role, self.text] + ([self.timestamp] if self.timestamp else [])
+
     @classmethod
     def parse(cls, spec: str | None) -> CsvColumns:
         """From 'conversation_id=conv,role=speaker,text=message' (unnamed ones keep their default)."""
@@ -196,33 +200,68 @@ def read_jsonl(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
         yield number, parse
 
 
-def read_csv(file: Path, columns: CsvColumns) -> Iterator[tuple[int, Callable[[], Transcript]]]:
+CsvRow = tuple[int, dict[str, str], str | None]  # (first line of the row, the row, what is wrong with it)
+
+
+def _row_problem(row: dict[Any, Any], header: list[str], columns: CsvColumns) -> str | None:
+    """A short row (values missing), a long one (more values than columns) or an unknown role, in words."""
+    missing = [c for c in columns.needed() if row.get(c) is None]
+    if missing:
+        given = sum(row.get(c) is not None for c in header)
+        return (
+            f"no {', '.join(missing)}: the row has {given} of the {len(header)} columns ({', '.join(header)}); "
+            "a comma or a closing quote missing?"
+        )
+    if row.get(None):
+        values = len(header) + len(row[None])
+        return f"{values} values but the header has {len(header)} columns: quote text that contains a comma"
+    try:
+        _role(row[columns.role], f"column {columns.role}")
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _csv_rows(file: Path, columns: CsvColumns) -> dict[str, list[CsvRow]]:
+    """The rows grouped by conversation id, each with the line it starts on and its problem, if any."""
     with file.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        needed = [columns.conversation_id, columns.role, columns.text] + (
-            [columns.timestamp] if columns.timestamp else []
-        )
-        missing = [c for c in needed if c not in (reader.fieldnames or [])]
+        header = list(reader.fieldnames or [])
+        missing = [c for c in columns.needed() if c not in header]
         if missing:
             raise TranscriptError(file, f"missing column(s) {', '.join(missing)}; found {reader.fieldnames}", 1)
-        groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        groups: dict[str, list[CsvRow]] = {}
+        ended = reader.line_num
         for row in reader:
-            groups.setdefault(row[columns.conversation_id], []).append((reader.line_num, row))
-    for conversation_id, rows in groups.items():
-        if columns.timestamp:
+            groups.setdefault(row[columns.conversation_id], []).append(
+                (ended + 1, row, _row_problem(row, header, columns))
+            )
+            ended = reader.line_num
+    return groups
+
+
+def read_csv(file: Path, columns: CsvColumns) -> Iterator[tuple[int, Callable[[], Transcript]]]:
+    """One conversation per conversation id; a bad row makes its conversation bad, reported at that row's line."""
+    for conversation_id, rows in _csv_rows(file, columns).items():
+        bad = next(((line, problem) for line, _row, problem in rows if problem), None)
+        if columns.timestamp and bad is None:
             rows.sort(key=lambda r: r[1][columns.timestamp or ""])
 
-        def parse(conversation_id: str = conversation_id, rows: list[tuple[int, dict[str, str]]] = rows) -> Transcript:
+        def parse(
+            conversation_id: str = conversation_id, rows: list[CsvRow] = rows, bad: tuple[int, str] | None = bad
+        ) -> Transcript:
+            if bad is not None:
+                raise ValueError(bad[1])
             builder = TurnBuilder()
-            for line, row in rows:
-                role = _role(row[columns.role], f"line {line}")
+            for line, row, _problem in rows:
+                role = _role(row[columns.role], f"line {line}")  # checked when read: cannot fail here
                 if role == "customer":
                     builder.customer(row[columns.text])
                 elif role == "agent":
                     builder.agent(row[columns.text])
             return _build(conversation_id, builder, {}, f"{file}:{rows[0][0]}")
 
-        yield rows[0][0], parse
+        yield (bad[0] if bad else rows[0][0]), parse
 
 
 def _load_json_list(file: Path) -> list[Any]:
