@@ -68,7 +68,7 @@ def test_run_marks_suspects_and_resimulate_suspect_runs_only_those(example_suite
 
     from sparring.viewer import create_app
 
-    page = TestClient(create_app(store)).get(f"/runs/{base.id}").text
+    page = TestClient(create_app(store), base_url="http://127.0.0.1").get(f"/runs/{base.id}").text
     assert "suspect (simulator) fails" in page and page.count("suspect (simulator)</span>") == len(suspects)
 
 
