@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 
 import pytest
+from aiohttp import web
 
-from sparring import ChatRequest, Message
-from sparring.models import ModelError, ModelPool, ModelUnreachable, create_model
+from sparring import ChatRequest, Message, RoleOverrides
+from sparring.models import ModelError, ModelPool, ModelUnreachable, create_model, urls
 from sparring.models.urls import conceal_url, probe_listening, redact_url, reveal_url
+from sparring.runner.roles import model_settings, open_models
+from sparring.testing import StubServer
+
+HI = ChatRequest(messages=[Message(role="user", content="hi")])
 
 
 @pytest.mark.parametrize(
@@ -55,7 +61,7 @@ async def test_errors_about_an_endpoint_name_it_without_its_credentials():
     model = create_model("openai:x", base_url=f"http://u:hunter2@127.0.0.1:{port}/v1?key=SECRET")
     assert model.base_url == f"http://***@127.0.0.1:{port}/v1?key=***"
     with pytest.raises(ModelUnreachable) as info:
-        await model.complete(ChatRequest(messages=[Message(role="user", content="hi")]))
+        await model.complete(HI)
     await model.aclose()
     message = str(info.value)
     assert f"http://***@127.0.0.1:{port}/v1?key=***" in message
@@ -74,3 +80,58 @@ def test_probe_passes_when_something_listens():
         server.bind(("127.0.0.1", 0))
         server.listen()
         probe_listening(f"http://127.0.0.1:{server.getsockname()[1]}/v1", "--agent")
+
+
+class Refusing(StubServer):
+    """An endpoint that answers every request with HTTP 401."""
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(status=401, text="bad key")
+
+
+async def test_a_chatbot_refusing_its_key_points_at_its_own_option_not_the_provider_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-provider-secret")
+    monkeypatch.setenv("BOT_KEY", "bot-secret")
+    with Refusing() as server:
+        pool = ModelPool()
+        for env, hint in ((None, "--agent-api-key-env: none was sent"), ("BOT_KEY", "--agent-api-key-env BOT_KEY")):
+            with pytest.raises(ModelError) as info:
+                await pool.chatbot(server.base_url, "bot", env).complete(HI)
+            assert f"HTTP 401 (check {hint})" in str(info.value) and "OPENAI_API_KEY" not in str(info.value)
+        await pool.aclose()
+
+
+async def test_an_unreachable_chatbot_hint_names_agent_not_base_url():
+    model = ModelPool().chatbot(f"http://127.0.0.1:{closed_port()}/v1", "bot")
+    with pytest.raises(ModelError, match="is --agent right"):
+        await model.complete(HI)
+    await model.aclose()
+
+
+class Recording(StubServer):
+    """The stub server, also recording each request's Authorization header."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.authorizations: list[str | None] = []
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        self.authorizations.append(request.headers.get("Authorization"))
+        return await super()._chat(request)
+
+
+async def test_a_resumed_run_calls_the_real_url_once_the_command_gives_it_again(example_suite, monkeypatch):
+    monkeypatch.setattr(urls, "_REAL_URLS", {})  # a new process: nothing remembered
+    with Recording() as server:
+        real = f"http://carol:pw-77@127.0.0.1:{server.port}/v1"
+        stored = model_settings(example_suite, RoleOverrides(model="openai:x", base_url=real))
+        monkeypatch.setattr(urls, "_REAL_URLS", {})
+        with pytest.raises(ModelError, match="give the full URL again"):
+            open_models(ModelPool(), stored)
+        RoleOverrides(base_url=real)  # `sparring run --resume RUN --base-url <real>`
+        pool = ModelPool()
+        open_models(pool, stored)
+        await pool.get("openai:x", stored.base_url).complete(HI)
+        await pool.aclose()
+    assert stored.base_url == f"http://***@127.0.0.1:{server.port}/v1"
+    assert server.authorizations == ["Basic " + base64.b64encode(b"carol:pw-77").decode()]

@@ -55,9 +55,16 @@ class OpenAIChatModel(ChatModel):
     (safe to show); the real one is used only for the calls."""
 
     def __init__(
-        self, model: str, base_url: str | None = None, timeout_s: float = 120.0, api_key: str | None = None
+        self,
+        model: str,
+        base_url: str | None = None,
+        timeout_s: float = 120.0,
+        api_key: str | None = None,
+        options: tuple[str, str] = ("--base-url", "OPENAI_API_KEY"),
     ) -> None:
+        """`options`: what the user sets for this endpoint's URL and key, named in error messages."""
         self.name = f"openai:{model}"
+        self._url_option, self._key_option = options
         self.model = model
         given = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
         self.base_url = redact_url(given.rstrip("/"))
@@ -135,7 +142,7 @@ class OpenAIChatModel(ChatModel):
             if not self._answered:
                 raise ModelUnreachable(
                     f"cannot reach {self.base_url} for {self.name}: {exc}. "
-                    "Hint: is the server running, and is --base-url right (it usually ends in /v1)?"
+                    f"Hint: is the server running, and is {self._url_option} right (it usually ends in /v1)?"
                 ) from exc
             raise TransientModelError(f"{self.name}: cannot connect: {exc}", kind="connection") from exc
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError) as exc:
@@ -151,7 +158,7 @@ class OpenAIChatModel(ChatModel):
         if status == 400:
             raise _BadRequest(f"{self.name} rejected the request (HTTP 400): {text}")
         if status in (401, 403):
-            raise ModelError(f"{self.name} at {self.base_url}: HTTP {status} (check OPENAI_API_KEY): {text}")
+            raise ModelError(f"{self.name} at {self.base_url}: HTTP {status} (check {self._key_option}): {text}")
         if status >= 400:
             raise ModelError(f"{self.name} at {self.base_url} answered HTTP {status}: {text}")
         try:

@@ -107,7 +107,9 @@ class ModelPool:
         def create() -> ChatModel:
             from sparring.models.openai_compat import OpenAIChatModel
 
-            return OpenAIChatModel(model, base_url=reveal_url(url), api_key=endpoint_key(api_key_env))
+            key = endpoint_key(api_key_env)
+            key_option = f"--agent-api-key-env {api_key_env}" if api_key_env else "--agent-api-key-env: none was sent"
+            return OpenAIChatModel(model, base_url=reveal_url(url), api_key=key, options=("--agent", key_option))
 
         return self._instance((f"chatbot:{model}:{api_key_env}", url), create, cacheable=False)
 
