@@ -162,3 +162,20 @@ def test_agent_key_variable_with_a_reference_agent_is_refused(example_suite, tmp
     )
     assert result.exit_code != 0
     assert "--agent-api-key-env BOT_KEY: only an http agent takes a key (--agent http://...)" in said(result.output)
+
+
+def test_suite_yaml_names_the_chatbot_key_variable(suite_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", PROVIDER_KEY)
+    monkeypatch.setenv("BOT_KEY", AGENT_KEY)
+    suite_yaml = suite_copy / "suite.yaml"
+    with CapturingServer() as provider, CapturingServer() as chatbot:
+        target = f"http://127.0.0.1:{chatbot.port}/v1?token=yaml-token"
+        yaml_text = suite_yaml.read_text().replace(
+            "agent:\n  kind: reference\n", f"agent:\n  kind: http\n  target: {target}\n  api_key_env: BOT_KEY\n"
+        )
+        suite_yaml.write_text(yaml_text)
+        output = sparring_run(suite_copy, tmp_path / "s.db", "--base-url", provider.base_url)
+    assert chatbot.headers and all(h["Authorization"] == f"Bearer {AGENT_KEY}" for h in chatbot.headers)
+    assert set(chatbot.queries) == {"token=yaml-token"}
+    assert not chatbot.saw(PROVIDER_KEY) and not provider.saw(AGENT_KEY)
+    assert "yaml-token" not in output and b"yaml-token" not in stored_bytes(tmp_path / "s.db")

@@ -135,3 +135,13 @@ async def test_a_resumed_run_calls_the_real_url_once_the_command_gives_it_again(
         await pool.aclose()
     assert stored.base_url == f"http://***@127.0.0.1:{server.port}/v1"
     assert server.authorizations == ["Basic " + base64.b64encode(b"carol:pw-77").decode()]
+
+
+def test_url_user_info_and_a_key_variable_together_are_refused(monkeypatch):
+    monkeypatch.setenv("BOT_KEY", "bot-secret")
+    with pytest.raises(ModelError) as info:
+        ModelPool().chatbot(conceal_url("http://u:pw-3@127.0.0.1:7010/v1") or "", "bot", "BOT_KEY")
+    assert str(info.value) == (
+        "--agent http://***@127.0.0.1:7010/v1 carries user info and --agent-api-key-env BOT_KEY names a key: "
+        "both would be its Authorization header; give one"
+    )

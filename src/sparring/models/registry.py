@@ -5,19 +5,22 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sparring.data_model import CallStats
 from sparring.models.base import ChatModel, ModelError, ModelNotInstalled
 from sparring.models.cache import CachedModel, ResponseCache
 from sparring.models.local import DEFAULT_LOCAL, INSTALL_HINT, embedded_model_available
 from sparring.models.resilience import ResilientModel
-from sparring.models.urls import reveal_url
+from sparring.models.urls import redact_url, reveal_url
 
 ProviderFactory = Callable[[str, str | None], ChatModel]
 _PROVIDERS: dict[str, ProviderFactory] = {}
 
 
 def register_provider(name: str) -> Callable[[ProviderFactory], ProviderFactory]:
+    """Decorator: `factory(model, base_url)` serves the specs `name:model`."""
+
     def decorate(factory: ProviderFactory) -> ProviderFactory:
         _PROVIDERS[name] = factory
         return factory
@@ -54,6 +57,7 @@ def default_model_spec() -> str:
 
 
 def create_model(spec: str, base_url: str | None = None) -> ChatModel:
+    """A provider's model from its `provider:model` spec, called at `base_url` (the real URL) when given."""
     provider, sep, model = spec.partition(":")
     if not sep or provider not in _PROVIDERS:
         known = ", ".join(sorted(_PROVIDERS))
@@ -69,6 +73,19 @@ def endpoint_key(api_key_env: str | None) -> str | None:
     if not key:
         raise ModelError(f"--agent-api-key-env {api_key_env}: the environment has no {api_key_env} (export it first)")
     return key
+
+
+def _chatbot_model(url: str, model: str, api_key_env: str | None) -> ChatModel:
+    from sparring.models.openai_compat import OpenAIChatModel
+
+    key = endpoint_key(api_key_env)
+    if key and "@" in urlsplit(reveal_url(url) or "").netloc:
+        raise ModelError(
+            f"--agent {redact_url(url)} carries user info and --agent-api-key-env {api_key_env} names a key: "
+            "both would be its Authorization header; give one"
+        )
+    key_option = f"--agent-api-key-env {api_key_env}" if api_key_env else "--agent-api-key-env: none was sent"
+    return OpenAIChatModel(model, base_url=reveal_url(url), api_key=key, options=("--agent", key_option))
 
 
 @dataclass
@@ -103,15 +120,8 @@ class ModelPool:
         """The chatbot under test behind an OpenAI-compatible endpoint. It gets no provider key, only its
         own (from the variable `api_key_env`, when named), and is never cached: it may change between
         runs while the requests stay the same."""
-
-        def create() -> ChatModel:
-            from sparring.models.openai_compat import OpenAIChatModel
-
-            key = endpoint_key(api_key_env)
-            key_option = f"--agent-api-key-env {api_key_env}" if api_key_env else "--agent-api-key-env: none was sent"
-            return OpenAIChatModel(model, base_url=reveal_url(url), api_key=key, options=("--agent", key_option))
-
-        return self._instance((f"chatbot:{model}:{api_key_env}", url), create, cacheable=False)
+        key = (f"chatbot:{model}:{api_key_env}", url)
+        return self._instance(key, lambda: _chatbot_model(url, model, api_key_env), cacheable=False)
 
     def _instance(self, key: tuple[str, str | None], create: Callable[[], ChatModel], cacheable: bool) -> ChatModel:
         if key not in self._raw:
