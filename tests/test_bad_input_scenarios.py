@@ -197,3 +197,14 @@ def test_a_missing_key_without_a_typo_beside_it_is_still_told(tmp_path):
     with pytest.raises(SuiteError) as info:
         load_scenarios(file)
     assert str(info.value) == f"{file}:1: desired_outcome: required, but missing"
+
+
+def test_scenarios_show_lists_the_problems_of_every_file(tmp_path):
+    write(tmp_path / "a.yaml", ONE_SCENARIO.replace("desired_outcome:", "desired_outcom:"))
+    write(tmp_path / "b.yaml", ONE_SCENARIO.replace("situation:", "situaton:"))
+    result = CliRunner(env={"COLUMNS": "250"}).invoke(app, ["scenarios", "show", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"error: {tmp_path / 'a.yaml'}:3: unknown key 'desired_outcom' (did you mean 'desired_outcome'?)",
+        f"{tmp_path / 'b.yaml'}:2: unknown key 'situaton' (did you mean 'situation'?)",
+    ]

@@ -18,7 +18,8 @@ from sparring.extraction import SAMPLING, coverage, extract_scenarios, sample_tr
 from sparring.models import MeteredModel, ModelError, ModelPool
 from sparring.runner import RoleOverrides
 from sparring.runner.roles import model_settings
-from sparring.suite import SuiteError, load_scenarios, load_suite
+from sparring.suite import SuiteError, load_suite
+from sparring.suite.loader import read_scenario_files
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 
 scenarios_app = typer.Typer(help="Scenarios from historical transcripts.", no_args_is_help=True)
@@ -93,11 +94,10 @@ def show(folder: Annotated[Path, typer.Argument(help="a scenario YAML file or a 
     files = [folder] if folder.is_file() else sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
     if not files:
         raise fail(f"no scenario YAML files at {folder}")
-    try:
-        scenarios = [s for f in files for s, _doc, _path in load_scenarios(f)]
-    except SuiteError as exc:
-        raise fail(str(exc)) from exc
-    _print_scenarios(scenarios)
+    entries, errors = read_scenario_files(files)
+    if errors:
+        raise fail(str(SuiteError.several(errors)))
+    _print_scenarios([scenario for scenario, _doc, _path in entries])
 
 
 def _print_scenarios(scenarios: list[Scenario]) -> None:

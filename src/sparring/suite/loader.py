@@ -137,6 +137,18 @@ def load_scenarios(file: Path) -> list[ScenarioEntry]:
     return loaded
 
 
+def read_scenario_files(files: list[Path]) -> tuple[list[ScenarioEntry], list[SuiteError]]:
+    """The scenarios of every file, and the problems of every file (a bad file does not hide the next)."""
+    entries: list[ScenarioEntry] = []
+    errors: list[SuiteError] = []
+    for file in files:
+        try:
+            entries.extend(load_scenarios(file))
+        except SuiteError as exc:
+            errors.append(exc)
+    return entries, errors
+
+
 def _scenario_problems(entry: ScenarioEntry, snapshot: dict[str, Any], backend: BackendConfig) -> list[SuiteError]:
     """A scenario's backend overrides must fit the snapshot and references, and every known fact that
     names an id (`backend.fact_ids`) must name a record of the resulting state."""
@@ -154,13 +166,7 @@ def _scenario_problems(entry: ScenarioEntry, snapshot: dict[str, Any], backend: 
 
 def _load_all_scenarios(root: Path, config: SuiteConfig, doc: YamlDocument, snapshot: dict[str, Any]) -> list[Scenario]:
     """Every scenario of the suite, checked against its backend; all problems reported together."""
-    entries: list[ScenarioEntry] = []
-    errors: list[SuiteError] = []
-    for file in _scenario_files(root, config.scenarios, doc):
-        try:
-            entries.extend(load_scenarios(file))
-        except SuiteError as exc:
-            errors.append(exc)
+    entries, errors = read_scenario_files(_scenario_files(root, config.scenarios, doc))
     ids: dict[str, Path] = {}
     for entry in entries:
         scenario, scenario_doc, spath = entry
