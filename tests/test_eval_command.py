@@ -48,7 +48,8 @@ def test_eval_judges_jsonl_transcripts_and_stores_a_comparable_run(example_suite
 
     report = runner.invoke(app, ["report", "prod", "--db", str(db)])
     row = next(line for line in report.output.splitlines() if line.startswith("│ professional_tone"))
-    assert [c.strip() for c in row.split("│")[2:8]] == ["2", "1", "0", "0", "3", "67%"]
+    cells = [c.strip() for c in row.split("│")[2:8]]
+    assert cells[:5] == ["2", "1", "0", "0", "3"] and cells[5].startswith("67%")
 
 
 def test_eval_reports_a_bad_transcript_file_with_its_line(example_suite, tmp_path):

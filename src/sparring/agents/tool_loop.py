@@ -14,7 +14,6 @@ from sparring.models.base import ChatRequest, MeteredModel
 from sparring.prompts import PromptTemplate, package_prompt
 
 REFERENCE_PROMPT = package_prompt(__file__, "reference_agent.j2")
-FALLBACK_REPLY = "I'm sorry, I could not complete that. Could you tell me more?"
 
 
 class ToolLoopAgent:
@@ -48,7 +47,7 @@ class ToolLoopAgent:
             if not response.tool_calls:
                 break
             records += [backend.execute(call) for call in response.tool_calls]
-        return AgentTurn(content=text or FALLBACK_REPLY, tool_calls=records)
+        return AgentTurn(content=text, tool_calls=records)  # an empty reply stays empty: never words of ours
 
 
 def reference_system_prompt(policy: str, template: PromptTemplate = REFERENCE_PROMPT) -> str:

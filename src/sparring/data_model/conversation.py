@@ -57,6 +57,15 @@ class EndReason(StrEnum):
     ERROR = "error"
 
 
+class ErrorKind(StrEnum):
+    """Why a conversation errored: whose fault it was decides whether a resume tries it again."""
+
+    MODEL_FAULT = "model_fault"  # a simulator, judge or reference-agent model server failed after its retries
+    CHATBOT_ERROR = "chatbot_error"  # the chatbot under test raised or answered garbage (HTTP 5xx, an exception)
+    BACKEND_ERROR = "backend_error"  # a suite tool crashed
+    OTHER = "other"
+
+
 class Conversation(BaseModel):
     schema_version: int = SCHEMA_VERSION
     id: str
@@ -69,8 +78,11 @@ class Conversation(BaseModel):
         None, description="the customer's assessment that ended the conversation"
     )
     error: str | None = None
+    error_kind: ErrorKind | None = None
     final_state: dict[str, Any] = Field(default_factory=dict)
-    usage: dict[str, TokenUsage] = Field(default_factory=dict, description="tokens per role")
+    usage: dict[str, TokenUsage] = Field(
+        default_factory=dict, description="tokens per role, earlier errored attempts of this conversation included"
+    )
     duration_s: float = 0.0
 
     def tool_calls(self) -> list[ToolCallRecord]:

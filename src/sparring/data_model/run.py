@@ -76,6 +76,9 @@ class Run(BaseModel):
     settings: ModelSettings
     status: RunStatus = RunStatus.RUNNING
     seed: int = 0
+    sampling_seed: int | None = Field(
+        None, description="seed of the simulator and reference agent (None: `seed`); a re-simulation draws a new one"
+    )
     scenario_ids: list[str] = Field(default_factory=list)
     evaluation_ids: list[str] = Field(default_factory=list)
     simulator_evaluation_ids: list[str] = Field(

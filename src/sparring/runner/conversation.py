@@ -1,10 +1,19 @@
-"""One conversation: the simulated customer and the chatbot take turns over one mock backend."""
+"""One conversation: the simulated customer and the chatbot take turns over one mock backend.
+
+A failure is attributed to whoever caused it (the model server, the chatbot under test, a suite tool),
+so a resume knows which errored conversations are worth trying again.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from sparring.agents.base import Agent
 from sparring.backend import Backend
-from sparring.data_model import Conversation, EndReason, Turn
+from sparring.data_model import Conversation, EndReason, ToolCall, ToolCallRecord, Turn
+from sparring.data_model.conversation import ErrorKind
+from sparring.models import ModelError, ModelUnreachable
 from sparring.simulator import Action, CustomerSimulator
 
 _END_REASONS = {
@@ -12,6 +21,49 @@ _END_REASONS = {
     Action.END_GAVE_UP: EndReason.GAVE_UP,
     Action.END_ESCALATED: EndReason.ESCALATED,
 }
+
+T = TypeVar("T")
+
+
+class ConversationFailed(Exception):
+    """A conversation could not go on; `kind` says whose fault it was, `cause` what happened."""
+
+    def __init__(self, kind: ErrorKind, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.kind = kind
+        self.cause = cause
+
+
+class BackendCrash(RuntimeError):
+    """A suite tool raised something other than a ToolError (a refusal the agent is shown): a bug in the suite."""
+
+
+class GuardedBackend(Backend):
+    """The mock backend, with a crashing tool reported as the suite's fault rather than the chatbot's."""
+
+    def execute(self, call: ToolCall) -> ToolCallRecord:
+        """Run the tool; a crash becomes a BackendCrash naming the tool."""
+        try:
+            return super().execute(call)
+        except Exception as exc:
+            raise BackendCrash(f"tool {call.name} crashed: {type(exc).__name__}: {exc}") from exc
+
+
+async def _attributed(step: Awaitable[T], fault_of: ErrorKind) -> T:
+    """Await one side's move; its failure becomes ConversationFailed. A model server failing after its retries is
+    a model fault on the customer's side and, for the reference agent, on the agent's; an unreachable endpoint
+    still stops the whole run."""
+    try:
+        return await step
+    except ModelUnreachable:
+        raise
+    except BackendCrash as exc:
+        raise ConversationFailed(ErrorKind.BACKEND_ERROR, exc) from exc
+    except ModelError as exc:
+        raise ConversationFailed(fault_of, exc) from exc
+    except Exception as exc:
+        kind = ErrorKind.CHATBOT_ERROR if fault_of == ErrorKind.CHATBOT_ERROR else ErrorKind.OTHER
+        raise ConversationFailed(kind, exc) from exc
 
 
 async def simulate(
@@ -21,18 +73,22 @@ async def simulate(
     backend: Backend,
     max_turns: int,
     handoff_tools: list[str],
+    agent_is_under_test: bool = True,
 ) -> Conversation:
-    """Fill `conversation` with turns until the customer ends it, the agent hands off, or max_turns."""
-    turns: list[Turn] = [await simulator.open()]
+    """Fill `conversation` with turns until the customer ends it, the agent hands off, or max_turns. Raises
+    ConversationFailed when a side fails: `agent_is_under_test` (an HTTP or Python chatbot) makes the agent's
+    failures the chatbot's; the reference agent's model failures are model faults."""
+    agent_fault = ErrorKind.CHATBOT_ERROR if agent_is_under_test else ErrorKind.MODEL_FAULT
+    turns: list[Turn] = [await _attributed(simulator.open(), ErrorKind.MODEL_FAULT)]
     conversation.turns = turns
     while True:
-        agent_turn = await agent.respond(turns, backend)
+        agent_turn = await _attributed(agent.respond(turns, backend), agent_fault)
         turns.append(agent_turn)
         handed_off = any(c.name in handoff_tools and c.error is None for c in agent_turn.tool_calls)
         if not handed_off and len(conversation.customer_turns()) >= max_turns:
             conversation.end_reason = EndReason.MAX_TURNS
             break
-        step = await simulator.step(turns, agent_handed_off=handed_off)
+        step = await _attributed(simulator.step(turns, agent_handed_off=handed_off), ErrorKind.MODEL_FAULT)
         if step.message is None:
             conversation.end_reason = _END_REASONS[step.action]
             conversation.final_analysis = step.analysis

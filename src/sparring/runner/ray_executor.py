@@ -13,6 +13,8 @@ from typing import Any
 from sparring.analysis import summarize
 from sparring.data_model import CallStats, Run, RunStatus, TokenUsage
 from sparring.models import ModelPool
+from sparring.runner.cost import role_cost
+from sparring.runner.errors import ErrorSummary, retry_kinds
 from sparring.runner.run import (
     ROLES,
     RunObserver,
@@ -49,7 +51,8 @@ def _shard(
     async def work() -> dict[str, Any]:
         try:
             context = build_context(suite, run, pool)
-            done = store.conversation_ids(run.id)
+            context.earlier_usage = store.errored_conversations(run.id, retry_kinds(options["retry_errors"]))
+            done = store.conversation_ids(run.id) - set(context.earlier_usage)
             by_id = {s.id: s for s in suite.scenarios}
             todo = [(by_id[s], t) for s, t in items if conversation_id(run.id, s, t) not in done]
             usage = {role: TokenUsage() for role in ROLES}
@@ -57,7 +60,6 @@ def _shard(
                 context, store, todo, usage, options["concurrency"], max_cost=options["max_cost_usd"]
             )
             return {
-                "usage": {role: u.model_dump() for role, u in usage.items()},
                 "stats": {name: s.model_dump() for name, s in pool.stats.items()},
                 "refused": refused,
             }
@@ -91,7 +93,9 @@ async def run_on_ray(
     missing = [s for s in run.scenario_ids if s not in by_id]
     if missing:
         raise ValueError(f"run {run.id} needs scenarios the suite no longer has: {', '.join(missing)}")
-    pending = [(s.id, t) for s, t in pending_work(run, by_id, store)]
+    retry = options.retry_errors if options.resume else "none"
+    again = set(store.errored_conversations(run.id, retry_kinds(retry)))
+    pending = [(s.id, t) for s, t in pending_work(run, by_id, store, again)]
     store.save_run(run)
     if observer:
         observer.started(run, len(pending))
@@ -101,7 +105,8 @@ async def run_on_ray(
         "max_retries": options.max_retries,
         "timeout_s": options.timeout_s,
         "cache": options.cache,
-        "max_cost_usd": options.max_cost_usd / shards if options.max_cost_usd is not None else None,
+        "max_cost_usd": _shard_budget(options.max_cost_usd, store, run, suite, again, shards),
+        "retry_errors": retry,
     }
     task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(_shard)
     clock = time.perf_counter()
@@ -109,8 +114,7 @@ async def run_on_ray(
         task.remote(str(suite.root), run.model_dump_json(), store.url, chunk, settings, pool_factory)
         for chunk in _split(pending, shards)
     ]
-    seen = store.conversation_ids(run.id)
-    usage = {role: run.usage.get(role, TokenUsage()).model_copy() for role in ROLES}
+    seen = store.conversation_ids(run.id) - again
     stats: list[dict[str, CallStats]] = []
     status, refused = RunStatus.FAILED, 0
     try:
@@ -123,8 +127,6 @@ async def run_on_ray(
                     seen.add(cid)
                     observer.finished(store.conversation(cid), store.conversation_verdicts(cid))
         for result in ray.get(refs):
-            for role, counted in result["usage"].items():
-                usage[role].add(TokenUsage.model_validate(counted))
             stats.append({name: CallStats.model_validate(s) for name, s in result["stats"].items()})
             refused += result["refused"]
         status = RunStatus.STOPPED if refused else RunStatus.COMPLETED
@@ -134,7 +136,7 @@ async def run_on_ray(
             ray.cancel(ref, force=True)
         raise
     finally:
-        run = finish_run(run, store, status, usage, stats, suite.config.models.prices)
+        run = finish_run(run, store, status, stats, suite.config.models.prices)
     wall = time.perf_counter() - clock
     evaluation_ids = [e.id for e in select_evaluations(suite, run.evaluation_ids)]
     return RunResult(
@@ -142,4 +144,15 @@ async def run_on_ray(
         summarize(store.verdicts(run.id), evaluation_ids, run.simulator_evaluation_ids),
         len(pending) - refused,
         wall,
+        ErrorSummary.of_run(store, run.id),
     )
+
+
+def _shard_budget(
+    limit: float | None, store: Store, run: Run, suite: Suite, again: set[str], shards: int
+) -> float | None:
+    """Each shard's share of what the cost limit leaves after what the run already spent (a resume)."""
+    if limit is None:
+        return None
+    spent = role_cost(store.usage_totals(run.id, exclude=again), run.settings, suite.config.models.prices)
+    return max(0.0, limit - sum(spent.values())) / shards

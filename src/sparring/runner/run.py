@@ -6,42 +6,33 @@ Every (scenario, trial) conversation has a stable id, so `resume` finishes exact
 from __future__ import annotations
 
 import asyncio
-import copy
 import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sparring.agents import Agent
 from sparring.analysis import EvaluationSummary, summarize
-from sparring.backend import Backend, BackendState, build_state
-from sparring.data_model import (
-    CallStats,
-    Conversation,
-    EndReason,
-    Outcome,
-    Run,
-    RunStatus,
-    Scenario,
-    TokenUsage,
-    Verdict,
-)
-from sparring.evaluations import EvaluationSpec, Evaluator
+from sparring.data_model import CallStats, Conversation, Run, RunStatus, Scenario, TokenUsage, Verdict
+from sparring.evaluations import EvaluationSpec
 from sparring.evaluations.spec import SIMULATOR_FAMILY
-from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
-from sparring.runner.conversation import simulate
+from sparring.models import CallPolicy, ModelPool
+from sparring.runner.commit import Budget, GroupCommit
+from sparring.runner.context import ROLES, RunContext, conversation_id
 from sparring.runner.cost import estimate_conversation, role_cost
-from sparring.runner.roles import AgentFactory, RoleOverrides, agent_factory, model_settings, open_models
-from sparring.simulator import CustomerSimulator
+from sparring.runner.errors import ErrorSummary, retry_kinds
+from sparring.runner.lease import run_lease
+from sparring.runner.roles import RoleOverrides, agent_factory, model_settings, open_models
 from sparring.store import Store
 from sparring.suite import Suite
 from sparring.suite.config import Price
 from sparring.transcripts import Transcript
 
-ROLES = ("simulator", "agent", "judge")
+__all__ = ["ROLES", "RunContext", "conversation_id"]  # re-exported for the Ray executor and callers
+NO_MODEL = "none"  # a role an imported run does not have (its simulator and agent)
 
 
 class RunObserver(Protocol):
@@ -70,6 +61,9 @@ class RunOptions:
     executor: str = "local"  # local | ray
     ray_address: str | None = None  # ray.init address: None starts a local cluster, "auto", "ray://host:port"
     shards: int | None = None  # Ray: work units (default: the cluster's CPUs)
+    retry_errors: str = "model"  # resume: try again errored conversations of these causes (model | all | none)
+    lease_timeout_s: float = 60.0  # a lease without a heartbeat for this long can be taken over
+    sampling_seed: int | None = None  # simulator and agent seed when not `seed` (a re-simulation's fresh one)
 
 
 @dataclass
@@ -78,6 +72,7 @@ class RunResult:
     summaries: list[EvaluationSummary]
     conversations: int
     wall_s: float
+    errors: ErrorSummary = field(default_factory=ErrorSummary)
 
 
 def select_evaluations(suite: Suite, ids: list[str]) -> list[EvaluationSpec]:
@@ -104,82 +99,6 @@ def select_scenarios(suite: Suite, options: RunOptions) -> list[Scenario]:
     return chosen
 
 
-def conversation_id(run_id: str, scenario_id: str, trial: int) -> str:
-    return f"{run_id}:{scenario_id}:{trial}"
-
-
-@dataclass
-class _RunContext:
-    """Everything one conversation needs, fixed for the whole run."""
-
-    suite: Suite
-    run: Run
-    pool: ModelPool
-    make_agent: AgentFactory
-    evaluations: list[EvaluationSpec]
-    evaluator: Evaluator
-    scenarios: dict[str, Scenario] = field(default_factory=dict)
-    transcripts: dict[str, Transcript] = field(default_factory=dict)  # imported runs: judged as they are
-    initial_states: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def initial_state(self, scenario: Scenario) -> dict[str, Any]:
-        """Snapshot ⊕ overrides at the run's clock; built once per scenario, whatever the trials."""
-        if scenario.id not in self.initial_states:
-            references = self.suite.config.backend.references
-            self.initial_states[scenario.id] = build_state(
-                self.suite.snapshot, scenario.backend_overrides, references, self.run.clock
-            )
-        return self.initial_states[scenario.id]
-
-    def model(self, role: str, usage: TokenUsage, trial: int) -> MeteredModel:
-        settings = self.run.settings
-        return MeteredModel(self.pool.get(getattr(settings, role), settings.base_url), usage, trial)
-
-    async def converse_and_judge(self, scenario: Scenario, trial: int) -> tuple[Conversation, list[Verdict]]:
-        usage = {role: TokenUsage() for role in ROLES}
-        run = self.run
-        conversation = Conversation(
-            id=conversation_id(run.id, scenario.id, trial),
-            run_id=run.id,
-            scenario_id=scenario.id,
-            trial=trial,
-            usage=usage,
-        )
-        if scenario.id in self.transcripts:
-            return await self._judge_imported(self.transcripts[scenario.id], scenario, usage)
-        initial = self.initial_state(scenario)
-        backend = Backend(BackendState(copy.deepcopy(initial), run.clock), self.suite.tools)
-        simulator = CustomerSimulator(scenario, self.model("simulator", usage["simulator"], trial), run.seed)
-        clock = time.perf_counter()
-        try:
-            agent = self.make_agent(usage["agent"], trial)
-            await simulate(
-                conversation, simulator, agent, backend, run.max_turns, self.suite.config.backend.handoff_tools
-            )
-        except ModelUnreachable:
-            raise
-        except Exception as exc:  # one broken conversation must not sink the run; it is recorded as such
-            conversation.end_reason = EndReason.ERROR
-            conversation.error = f"{type(exc).__name__}: {exc}"
-            conversation.final_state = backend.state.data
-        conversation.duration_s = time.perf_counter() - clock
-        if conversation.end_reason == EndReason.ERROR:
-            reason = f"conversation failed: {conversation.error}"
-            return conversation, [
-                Verdict(evaluation_id=e.id, conversation_id=conversation.id, outcome=Outcome.ERROR, reasoning=reason)
-                for e in self.evaluations
-            ]
-        judge = self.model("judge", usage["judge"], trial)
-        return conversation, await self.evaluator.evaluate(conversation, scenario, initial, judge, run.clock)
-
-    async def _judge_imported(
-        self, transcript: Transcript, scenario: Scenario, usage: dict[str, TokenUsage]
-    ) -> tuple[Conversation, list[Verdict]]:
-        conversation = transcript.to_conversation(self.run.id).model_copy(update={"usage": usage})
-        judge = self.model("judge", usage["judge"], 0)
-        return conversation, await self.evaluator.evaluate(conversation, scenario, None, judge, self.run.clock)
-
-
 def _new_run(suite: Suite, options: RunOptions) -> Run:
     started = datetime.now(UTC)
     settings = model_settings(suite, options.models)
@@ -189,6 +108,7 @@ def _new_run(suite: Suite, options: RunOptions) -> Run:
         suite=suite.name,
         settings=settings,
         seed=options.seed,
+        sampling_seed=options.sampling_seed,
         scenario_ids=[s.id for s in select_scenarios(suite, options)],
         evaluation_ids=[e.id for e in select_evaluations(suite, options.evaluation_ids)],
         simulator_evaluation_ids=[
@@ -201,12 +121,14 @@ def _new_run(suite: Suite, options: RunOptions) -> Run:
     )
 
 
-def _resumed_run(suite: Suite, store: Store, ref: str) -> Run:
+def _resumed_run(suite: Suite, store: Store, ref: str, retry_errors: str) -> Run:
     run = store.get_run(ref)
     if run.suite != suite.name:
         raise ValueError(f"run {run.id} belongs to suite {run.suite!r}, not {suite.name!r}")
-    if run.status == RunStatus.COMPLETED:
-        raise ValueError(f"run {run.id} is already completed")
+    if run.status == RunStatus.COMPLETED and not store.errored_conversations(run.id, retry_kinds(retry_errors)):
+        raise ValueError(
+            f"run {run.id} is already completed, with no errored conversation for --retry-errors {retry_errors}"
+        )
     missing = set(run.scenario_ids) - {s.id for s in suite.scenarios}
     if missing:
         raise ValueError(f"run {run.id} needs scenarios the suite no longer has: {', '.join(sorted(missing))}")
@@ -225,19 +147,28 @@ async def run_suite(
     `executor="ray"` the conversations run in shards on a Ray cluster (each worker builds its models
     with `pool_factory`, a plain ModelPool by default) into a store every worker can reach."""
     options = options or RunOptions()
-    if options.executor == "ray":
-        from sparring.runner.ray_executor import run_on_ray
-
-        run = _resumed_run(suite, store, options.resume) if options.resume else _new_run(suite, options)
-        return await run_on_ray(suite, store, run, options, observer, pool_factory)
-    if options.executor != "local":
+    retry_kinds(options.retry_errors)  # a bad choice fails before anything is written
+    if options.executor not in ("local", "ray"):
         raise ValueError(f"unknown executor {options.executor!r}: local or ray")
     own_pool = pool is None
     pool = configure_pool(pool or ModelPool(), options, store)
     try:
-        run = _resumed_run(suite, store, options.resume) if options.resume else _new_run(suite, options)
-        context = build_context(suite, run, pool)
-        return await _execute(context, store, options.concurrency, observer, options.max_cost_usd)
+        run = (
+            _resumed_run(suite, store, options.resume, options.retry_errors)
+            if options.resume
+            else _new_run(suite, options)
+        )
+        local = options.executor == "local"
+        # A new run fails on a bad model before anything is written; a resume first takes the run's lease.
+        context = build_context(suite, run, pool) if local and not options.resume else None
+        if not options.resume:
+            store.save_run(run)  # the lease row needs its run
+        async with run_lease(store, run.id, options.lease_timeout_s):
+            if not local:
+                from sparring.runner.ray_executor import run_on_ray
+
+                return await run_on_ray(suite, store, run, options, observer, pool_factory)
+            return await _execute(context or build_context(suite, run, pool), store, options, observer)
     finally:
         if own_pool:
             await pool.aclose()
@@ -252,12 +183,13 @@ def configure_pool(pool: ModelPool, options: RunOptions, store: Store) -> ModelP
     return pool
 
 
-def build_context(suite: Suite, run: Run, pool: ModelPool) -> _RunContext:
+def build_context(suite: Suite, run: Run, pool: ModelPool) -> RunContext:
     """Everything a conversation needs, for a local run or a Ray shard; fails early on a bad model."""
     open_models(pool, run.settings)
     evaluations = select_evaluations(suite, run.evaluation_ids)
-    return _RunContext(
-        suite, run, pool, agent_factory(suite, run.settings, pool, run.seed), evaluations, suite.evaluator(evaluations)
+    seed = run.seed if run.sampling_seed is None else run.sampling_seed
+    return RunContext(
+        suite, run, pool, agent_factory(suite, run.settings, pool, seed), evaluations, suite.evaluator(evaluations)
     )
 
 
@@ -274,6 +206,8 @@ async def evaluate_transcripts(
     so offline and online pass rates compare with `sparring compare`. Checks that need the mock
     backend's state are not applicable to them."""
     options = options or RunOptions()
+    # Only the judge is needed: the simulator and agent roles are recorded as "none", never resolved or opened.
+    options = replace(options, models=replace(options.models, simulator=NO_MODEL, agent_model=NO_MODEL))
     own_pool = pool is None
     pool = configure_pool(pool or ModelPool(), options, store)
     try:
@@ -282,7 +216,7 @@ async def evaluate_transcripts(
         )
         pool.get(run.settings.judge, run.settings.base_url)  # fail on a misconfigured judge before any work
         evaluations = select_evaluations(suite, run.evaluation_ids)
-        context = _RunContext(
+        context = RunContext(
             suite,
             run,
             pool,
@@ -292,7 +226,7 @@ async def evaluate_transcripts(
             scenarios={t.id: imported_scenario(t) for t in transcripts},
             transcripts={t.id: t for t in transcripts},
         )
-        return await _execute(context, store, options.concurrency, observer, options.max_cost_usd)
+        return await _execute(context, store, options, observer)
     finally:
         if own_pool:
             await pool.aclose()
@@ -315,9 +249,12 @@ def imported_scenario(transcript: Transcript) -> Scenario:
     )
 
 
-def pending_work(run: Run, by_id: dict[str, Scenario], store: Store) -> list[tuple[Scenario, int]]:
-    """The run's (scenario, trial) pairs not yet in the store: all of them for a new run, the rest on resume."""
-    done = store.conversation_ids(run.id)
+def pending_work(
+    run: Run, by_id: dict[str, Scenario], store: Store, again: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[Scenario, int]]:
+    """The run's (scenario, trial) pairs not yet in the store, and those stored (errored) whose ids are in
+    `again`: all of them for a new run, the rest on resume."""
+    done = store.conversation_ids(run.id) - set(again)
     return [
         (by_id[scenario_id], trial)
         for scenario_id in run.scenario_ids
@@ -327,24 +264,27 @@ def pending_work(run: Run, by_id: dict[str, Scenario], store: Store) -> list[tup
 
 
 async def run_conversations(
-    context: _RunContext,
+    context: RunContext,
     store: Store,
     pending: list[tuple[Scenario, int]],
     usage: dict[str, TokenUsage],
     concurrency: int,
     observer: RunObserver | None = None,
     max_cost: float | None = None,
+    snapshot: Callable[[], Run] | None = None,
 ) -> int:
-    """Simulate, judge and store each pending conversation (each committed as it finishes); `usage` grows
-    as they finish. Returns how many the cost limit refused. The same code runs locally and in a Ray shard."""
+    """Simulate, judge and store each pending conversation (each committed as it finishes, with the run row's
+    `snapshot` when given); `usage` (what the run has spent so far) grows as they finish. Returns how many the
+    cost limit refused. The same code runs locally and in a Ray shard."""
     run = context.run
     # An embedded model serves one call at a time; interleaving conversations would only evict its KV cache.
     limit = min([concurrency] + [m.max_concurrency for m in context.pool.models()])
     semaphore = asyncio.Semaphore(max(1, limit))
     prices = context.suite.config.models.prices
-    budget = _Budget(
+    budget = Budget(
         max_cost, _conversation_estimate(context), lambda: sum(role_cost(usage, run.settings, prices).values())
     )
+    writer = GroupCommit(store, snapshot)
 
     async def one(scenario: Scenario, trial: int) -> None:
         async with semaphore:
@@ -363,8 +303,6 @@ async def run_conversations(
         if observer:
             observer.finished(conversation, verdicts)
 
-    writer = _GroupCommit(store)
-
     tasks = [asyncio.create_task(one(scenario, trial)) for scenario, trial in pending]
     try:
         await asyncio.gather(*tasks)
@@ -377,117 +315,76 @@ async def run_conversations(
     return budget.refused
 
 
-def finish_run(
-    run: Run,
-    store: Store,
-    status: RunStatus,
-    usage: dict[str, TokenUsage],
-    stats: list[dict[str, CallStats]],
-    prices: dict[str, Price],
+def accounted(
+    run: Run, usage: dict[str, TokenUsage], stats: list[dict[str, CallStats]], prices: dict[str, Price]
 ) -> Run:
-    """Record the run's final status, tokens, model-call statistics and cost."""
+    """The run with its tokens and cost (`usage`) and its model-call statistics: those stored with it before
+    this process plus `stats`, this process's."""
     call_stats = {name: s.model_copy() for name, s in run.call_stats.items()}
     for shard in stats:
         for name, counted in shard.items():
             call_stats.setdefault(name, CallStats()).add(counted)
-    run = run.model_copy(
-        update={
-            "status": status,
-            "usage": usage,
-            "call_stats": call_stats,
-            "cost_usd": role_cost(usage, run.settings, prices),
-            "finished_at": datetime.now(UTC),
-        }
+    totals = {role: usage.get(role, TokenUsage()).model_copy() for role in ROLES}
+    return run.model_copy(
+        update={"usage": totals, "call_stats": call_stats, "cost_usd": role_cost(totals, run.settings, prices)}
     )
+
+
+def finish_run(
+    run: Run, store: Store, status: RunStatus, stats: list[dict[str, CallStats]], prices: dict[str, Price]
+) -> Run:
+    """Record the run's final status, model-call statistics, and tokens and cost summed over its stored
+    conversations (whatever processes, crashes and resumes produced them)."""
+    run = accounted(run, store.usage_totals(run.id), stats, prices)
+    run = run.model_copy(update={"status": status, "finished_at": datetime.now(UTC)})
     store.save_run(run)
     return run
 
 
-async def _execute(
-    context: _RunContext, store: Store, concurrency: int, observer: RunObserver | None, max_cost: float | None
-) -> RunResult:
+async def _execute(context: RunContext, store: Store, options: RunOptions, observer: RunObserver | None) -> RunResult:
     run = context.run
-    pending = pending_work(run, context.scenarios or {s.id: s for s in context.suite.scenarios}, store)
+    if options.resume:
+        context.earlier_usage = store.errored_conversations(run.id, retry_kinds(options.retry_errors))
+    again = set(context.earlier_usage)
+    pending = pending_work(run, context.scenarios or {s.id: s for s in context.suite.scenarios}, store, again)
     store.save_run(run)
     if observer:
         observer.started(run, len(pending))
-    usage = {role: run.usage.get(role, TokenUsage()).model_copy() for role in ROLES}
+    # What the run spent before (a resume); an errored attempt tried again is counted with its new attempt.
+    spent = store.usage_totals(run.id, exclude=again)
+    usage = {role: spent.get(role, TokenUsage()) for role in ROLES}
+    prices = context.suite.config.models.prices
     clock = time.perf_counter()
     status, refused = RunStatus.FAILED, 0
     try:
-        refused = await run_conversations(context, store, pending, usage, concurrency, observer, max_cost)
+        refused = await run_conversations(
+            context,
+            store,
+            pending,
+            usage,
+            options.concurrency,
+            observer,
+            options.max_cost_usd,
+            snapshot=lambda: accounted(run, usage, [context.pool.stats], prices),
+        )
         status = RunStatus.STOPPED if refused else RunStatus.COMPLETED
     except (asyncio.CancelledError, KeyboardInterrupt):
         status = RunStatus.INTERRUPTED
         raise
     finally:
-        run = finish_run(run, store, status, usage, [context.pool.stats], context.suite.config.models.prices)
+        run = finish_run(run, store, status, [context.pool.stats], prices)
     wall = time.perf_counter() - clock
     summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations], run.simulator_evaluation_ids)
-    return RunResult(run, summaries, len(pending) - refused, wall)
+    return RunResult(run, summaries, len(pending) - refused, wall, ErrorSummary.of_run(store, run.id))
 
 
-class _GroupCommit:
-    """Commits finished conversations off the event loop (so model calls in flight go on), each with its
-    verdicts. Conversations that finish while a commit is under way go together in the next one: under
-    load that saves round trips and lock waits on a shared database; alone, each commits at once.
-    `save` returns only once its conversation is committed."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.waiting: list[tuple[Conversation, list[Verdict], asyncio.Future[None]]] = []
-        self.busy = False
-
-    async def save(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.waiting.append((conversation, verdicts, done))
-        if not self.busy:
-            self.busy = True
-            try:
-                while self.waiting:
-                    batch, self.waiting = self.waiting, []
-                    try:
-                        await asyncio.to_thread(self.store.save_conversations, [(c, v) for c, v, _ in batch])
-                    except BaseException as exc:
-                        for _, _, future in batch:
-                            if not future.done():
-                                future.set_exception(exc)
-                        raise
-                    for _, _, future in batch:
-                        if not future.done():
-                            future.set_result(None)
-            finally:
-                self.busy = False
-        await done
-
-
-def _conversation_estimate(context: _RunContext) -> float:
-    judges = sum(e.kind == "judge" for e in context.evaluations)
-    estimate = estimate_conversation(context.suite, context.run.settings, context.run.max_turns, judges)
+def _conversation_estimate(context: RunContext) -> float:
+    estimate = estimate_conversation(
+        context.suite, context.run.settings, context.run.max_turns, judge_answers(context.evaluations)
+    )
     return sum(e.cost_usd for e in estimate.values())
 
 
-class _Budget:
-    """Admission control for --max-cost: a conversation starts only if, with every conversation in flight
-    costing as much as the dearest one so far (the upper-bound estimate before any has finished), the run
-    stays within the limit. Conversations are never cut in the middle."""
-
-    def __init__(self, limit: float | None, estimate: float, spent: Callable[[], float]) -> None:
-        self.limit, self.estimate, self.spent = limit, estimate, spent
-        self.in_flight = 0
-        self.refused = 0
-        self._dearest: float | None = None
-
-    def admit(self) -> bool:
-        if self.limit is not None:
-            per_conversation = self.estimate if self._dearest is None else self._dearest
-            if self.spent() + (self.in_flight + 1) * per_conversation > self.limit:
-                self.refused += 1
-                return False
-        self.in_flight += 1
-        return True
-
-    def done(self, cost: float | None) -> None:
-        self.in_flight -= 1
-        if cost is not None:
-            self._dearest = max(self._dearest or 0.0, cost)
+def judge_answers(evaluations: list[EvaluationSpec]) -> int:
+    """Judge answers one conversation needs: every judge evaluation's samples (`judge_samples`)."""
+    return sum(e.judge_samples for e in evaluations if e.kind == "judge")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from sparring.data_model import Conversation, Outcome, Run, Verdict
+from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict
 from sparring.store.base import RunNotFound, StoreBase
 from sparring.store.tables import ConversationRow, RunRow, VerdictRow
 
@@ -51,9 +51,12 @@ class RunRecords(StoreBase):
     def save_conversation(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
         self.save_conversations([(conversation, verdicts)])
 
-    def save_conversations(self, finished: list[tuple[Conversation, list[Verdict]]]) -> None:
-        """One transaction: the conversations, their verdicts and pending cache entries. Core statements
-        rather than ORM objects: this runs once per commit, and shards on several workers share the database."""
+    def save_conversations(self, finished: list[tuple[Conversation, list[Verdict]]], run: Run | None = None) -> None:
+        """One transaction: the conversations, their verdicts, pending cache entries and, with `run`, the run
+        row (its running usage and call statistics, so a killed run loses none of them). A conversation that
+        was stored as errored is replaced (a resume trying it again); any other duplicate is refused. Core
+        statements rather than ORM objects: this runs once per commit, and shards on several workers share the
+        database."""
         conversation_rows = [
             {
                 "id": c.id,
@@ -61,6 +64,8 @@ class RunRecords(StoreBase):
                 "scenario_id": c.scenario_id,
                 "trial": c.trial,
                 "end_reason": c.end_reason.value if c.end_reason else None,
+                "error_kind": c.error_kind.value if c.error_kind else None,
+                "usage": {role: u.model_dump() for role, u in c.usage.items()},
                 "data": c.model_dump(mode="json"),
             }
             for c, _ in finished
@@ -84,9 +89,77 @@ class RunRecords(StoreBase):
         ]
         with self.engine.begin() as connection:
             self._write_pending_cache(connection)
+            _delete_errored(connection, [c.id for c, _ in finished])
             connection.execute(insert(ConversationRow), conversation_rows)
             if verdict_rows:
                 connection.execute(insert(VerdictRow), verdict_rows)
+            if run is not None:
+                self._update_run(connection, run)
+
+    def _update_run(self, connection: Connection, run: Run) -> None:
+        connection.execute(
+            update(RunRow).where(RunRow.id == run.id).values(status=run.status.value, data=run.model_dump(mode="json"))
+        )
+
+    def usage_totals(self, run_id: str, exclude: set[str] | frozenset[str] = frozenset()) -> dict[str, TokenUsage]:
+        """Tokens per role summed over the run's stored conversations (but `exclude`): the run's true usage,
+        whatever processes, crashes and resumes produced them."""
+        totals: dict[str, TokenUsage] = {}
+        with self._session() as session:
+            query = select(ConversationRow.id, ConversationRow.usage).where(ConversationRow.run_id == run_id)
+            for cid, usage in session.execute(query):
+                if cid in exclude:
+                    continue
+                if usage is None:  # stored before the usage column existed
+                    usage = self.conversation(cid).model_dump(mode="json")["usage"]
+                for role, counted in usage.items():
+                    totals.setdefault(role, TokenUsage()).add(TokenUsage.model_validate(counted))
+        return totals
+
+    def errored_conversations(self, run_id: str, kinds: set[str]) -> dict[str, dict[str, TokenUsage]]:
+        """The run's errored conversations whose cause is one of `kinds` ("other" for unclassified), with
+        their usage."""
+        with self._session() as session:
+            query = select(ConversationRow.id, ConversationRow.error_kind, ConversationRow.usage).where(
+                ConversationRow.run_id == run_id, ConversationRow.end_reason == EndReason.ERROR.value
+            )
+            return {
+                cid: {role: TokenUsage.model_validate(u) for role, u in (usage or {}).items()}
+                for cid, kind, usage in session.execute(query)
+                if (kind or "other") in kinds
+            }
+
+    def error_counts(self, run_id: str) -> tuple[int, dict[str, tuple[int, str]]]:
+        """(stored conversations, {cause: (errored conversations, one example error)}) of a run."""
+        with self._session() as session:
+            total = self.conversation_count(run_id)
+            query = (
+                select(ConversationRow.error_kind, func.count(), func.min(ConversationRow.id))
+                .where(ConversationRow.run_id == run_id, ConversationRow.end_reason == EndReason.ERROR.value)
+                .group_by(ConversationRow.error_kind)
+            )
+            counts: dict[str, tuple[int, str]] = {}
+            for kind, count, example_id in session.execute(query).all():
+                example = self.conversation(example_id).error or ""
+                key = kind or "other"
+                previous = counts.get(key, (0, example))
+                counts[key] = (previous[0] + int(count), previous[1])
+            return total, counts
+
+    def suspect_scenario_ids(self, run_id: str, simulator_evaluation_ids: list[str]) -> list[str]:
+        """Scenarios with a conversation whose simulated customer failed one of its own checks."""
+        with self._session() as session:
+            query = (
+                select(ConversationRow.scenario_id)
+                .join(VerdictRow, VerdictRow.conversation_id == ConversationRow.id)
+                .where(
+                    ConversationRow.run_id == run_id,
+                    VerdictRow.evaluation_id.in_(simulator_evaluation_ids),
+                    VerdictRow.outcome == Outcome.FAIL.value,
+                )
+                .distinct()
+            )
+            return sorted(session.scalars(query))
 
     def conversations(self, run_id: str) -> list[Conversation]:
         with self._session() as session:
@@ -124,6 +197,20 @@ class RunRecords(StoreBase):
         with self._session() as session:
             query = select(VerdictRow).where(VerdictRow.conversation_id == conversation_id).order_by(VerdictRow.id)
             return [_verdict(r) for r in session.scalars(query)]
+
+
+def _delete_errored(connection: Connection, ids: list[str]) -> None:
+    """Remove stored errored conversations (and their verdicts) that are about to be stored again."""
+    errored = list(
+        connection.scalars(
+            select(ConversationRow.id).where(
+                ConversationRow.id.in_(ids), ConversationRow.end_reason == EndReason.ERROR.value
+            )
+        )
+    )
+    if errored:
+        connection.execute(delete(VerdictRow).where(VerdictRow.conversation_id.in_(errored)))
+        connection.execute(delete(ConversationRow).where(ConversationRow.id.in_(errored)))
 
 
 def _verdict(row: VerdictRow) -> Verdict:

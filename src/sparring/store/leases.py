@@ -1,0 +1,79 @@
+"""Run leases: one process works on a run at a time. A lease is a row with its owner and a heartbeat; a lease
+whose heartbeat is older than the timeout is stale and can be taken over. Works the same on SQLite and
+PostgreSQL: taking a lease is an insert (the primary key decides between racers) or a compare-and-swap update."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sparring.store.base import StoreBase
+from sparring.store.tables import RunLeaseRow
+
+
+class RunLeased(RuntimeError):
+    """Another live process holds the run's lease: the message names it and says when it may be taken over."""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite returns naive UTC times
+
+
+class LeaseRecords(StoreBase):
+    """Acquire, renew and release the lease on a run."""
+
+    def acquire_lease(self, run_id: str, owner: str, timeout_s: float) -> None:
+        """Take the run's lease for `owner`, or take over a stale one; raises RunLeased when it is held."""
+        now = datetime.now(UTC)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(RunLeaseRow).values(run_id=run_id, owner=owner, acquired_at=now, heartbeat_at=now)
+                )
+            return
+        except IntegrityError:
+            pass
+        with self.engine.begin() as connection:
+            row = connection.execute(select(RunLeaseRow).where(RunLeaseRow.run_id == run_id)).first()
+            if row is None:  # released meanwhile: try once more from the start
+                return self.acquire_lease(run_id, owner, timeout_s)
+            age = (now - _aware(row.heartbeat_at)).total_seconds()
+            if row.owner != owner and age <= timeout_s:
+                since = _aware(row.acquired_at).strftime("%Y-%m-%d %H:%M:%S UTC")
+                raise RunLeased(
+                    f"run {run_id} is being worked on by {row.owner} since {since} (heartbeat {age:.0f}s ago); "
+                    f"wait, or take over after {timeout_s:.0f} s without a heartbeat"
+                )
+            taken = connection.execute(
+                update(RunLeaseRow)
+                .where(
+                    RunLeaseRow.run_id == run_id,
+                    RunLeaseRow.owner == row.owner,
+                    RunLeaseRow.heartbeat_at == row.heartbeat_at,
+                )
+                .values(owner=owner, acquired_at=now, heartbeat_at=now)
+            )
+            if taken.rowcount != 1:
+                raise RunLeased(f"run {run_id} was just taken over by another process; try again later")
+
+    def renew_lease(self, run_id: str, owner: str) -> bool:
+        """Refresh the heartbeat; False when the lease is no longer this owner's (it was taken over)."""
+        with self.engine.begin() as connection:
+            renewed = connection.execute(
+                update(RunLeaseRow)
+                .where(RunLeaseRow.run_id == run_id, RunLeaseRow.owner == owner)
+                .values(heartbeat_at=datetime.now(UTC))
+            )
+            return bool(renewed.rowcount == 1)
+
+    def release_lease(self, run_id: str, owner: str) -> None:
+        """Give the lease up (only if it is still this owner's)."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(RunLeaseRow).where(RunLeaseRow.run_id == run_id, RunLeaseRow.owner == owner))
+
+    def lease_holder(self, run_id: str) -> str | None:
+        """Who holds the run's lease now, if anyone."""
+        with self._session() as session:
+            return session.scalar(select(RunLeaseRow.owner).where(RunLeaseRow.run_id == run_id))
