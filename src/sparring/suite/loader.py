@@ -27,6 +27,8 @@ SUITE_FILE = "suite.yaml"
 
 @dataclass
 class Suite:
+    """A loaded, checked suite: its config, policy, backend snapshot and tools, evaluations and scenarios."""
+
     root: Path
     config: SuiteConfig
     policy: str
@@ -42,6 +44,7 @@ class Suite:
         return self.catalog.checks
 
     def evaluator(self, specs: list[EvaluationSpec] | None = None) -> Evaluator:
+        """An evaluator for the suite's enabled evaluations (or `specs`), with the suite's facts."""
         backend = self.config.backend
         facts = SuiteFacts(self.policy, self.tools, backend.action_tools, backend.handoff_tools)
         return Evaluator(
@@ -50,6 +53,7 @@ class Suite:
 
     @property
     def name(self) -> str:
+        """The suite's name from suite.yaml."""
         return self.config.name
 
 
@@ -188,6 +192,7 @@ def _check_fact_ids(config: SuiteConfig, snapshot: dict[str, Any], doc: YamlDocu
 
 
 def load_suite(path: str | Path) -> Suite:
+    """Load and check a suite folder (or its suite.yaml): every problem is a SuiteError naming file and line."""
     root = Path(path)
     if root.is_file():
         root = root.parent
