@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 from sparring.evaluations.checks import CheckFunction, check_info, collect_checks
 from sparring.evaluations.library import builtin_checks, builtin_evaluations
 from sparring.evaluations.spec import EvaluationSpec
+from sparring.evaluations.template_check import TemplateProblem, check_judge_template
 from sparring.suite.config import EvaluationUse
 from sparring.suite.yaml_lines import SuiteError, YamlDocument
 
@@ -78,7 +79,12 @@ def _judges_in(file: Path) -> list[EvaluationSpec]:
             data_out["template"] = str(template)
         if judge.policy_file:
             data_out["policy"] = _read_policy(file.parent, judge.policy_file, doc, (*where, "policy_file"))
-        specs.append(EvaluationSpec.model_validate(data_out))
+        spec = EvaluationSpec.model_validate(data_out)
+        try:
+            check_judge_template(spec)
+        except TemplateProblem as exc:
+            raise SuiteError(exc.file, exc.problem, line=exc.line) from exc
+        specs.append(spec)
     return specs
 
 
