@@ -129,5 +129,10 @@ def open_models(pool: ModelPool, settings: ModelSettings) -> None:
     pool.get(settings.judge, settings.base_url)
     if settings.agent_kind == "reference":
         pool.get(settings.agent, settings.base_url)
+    probe_agent(settings)
+
+
+def probe_agent(settings: ModelSettings) -> None:
+    """An http chatbot under test must be listening: one clear line (naming its redacted URL) when not."""
     if settings.agent_kind == "http" and settings.agent_target:
         probe_listening(reveal_url(settings.agent_target) or "", "--agent")
