@@ -10,7 +10,16 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_score, recall_score
 
 from sparring import ScriptedModel, Store
-from sparring.calibration import Item, calibrate, calibration_warnings, estimates, sample_for_labelling
+from sparring.calibration import (
+    Item,
+    LabelFileError,
+    calibrate,
+    calibration_warnings,
+    estimates,
+    read_labels,
+    sample_for_labelling,
+    write_labels,
+)
 from sparring.calibration.agreement import weighted_confusion
 from sparring.data_model import (
     Conversation,
@@ -152,3 +161,18 @@ async def test_labels_without_a_design_are_a_simple_random_sample_and_said_so(tm
     report = await calibrate(SPEC, "the policy", store, model, split="all", seed=0)
     assert report.without_design == 120 and report.strata == {"no design": 120}
     assert report.metrics == report.sample_metrics
+
+
+def test_the_design_survives_export_and_import_and_a_bad_probability_names_its_line(tmp_path):
+    store, _run = store_population_sample(tmp_path, 12, 4, seed=1)
+    for suffix in (".csv", ".jsonl"):
+        file = tmp_path / f"labels{suffix}"
+        write_labels(store.labels(), file)
+        again = read_labels(file, store.existing_conversations())
+        assert [(lb.inclusion_probability, lb.stratum) for lb in again] == [
+            (lb.inclusion_probability, lb.stratum) for lb in store.labels()
+        ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("conversation_id,evaluation_id,label,inclusion_probability\nc0001,tone,fail,1.5\n")
+    with pytest.raises(LabelFileError, match=r"bad\.csv:2: inclusion_probability: Input should be less than or equal"):
+        read_labels(bad)
