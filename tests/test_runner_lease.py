@@ -111,3 +111,23 @@ def test_an_output_under_a_file_is_refused_before_any_model_call(example_suite, 
     assert result.exit_code == 2
     assert f"{option} {target}: {blocker} is a file, not a folder" in result.output.replace("\n", "")
     assert not (tmp_path / "s.db").exists(), "nothing written"
+
+
+def test_a_run_whose_chatbot_crashes_exits_1_with_a_summary_by_cause(example_suite, tmp_path, monkeypatch):
+    from sparring.testing import StubServer
+    from test_cli import http_world
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "crashbot.py").write_text("def bot(messages, tools):\n    raise KeyError('session')\n")
+    with StubServer(http_world) as server:
+        result = runner.invoke(
+            app,
+            ["run", str(example_suite.root), "--model", "openai:stub", "--base-url", server.base_url,
+             "--agent", "crashbot:bot", "--scenarios", "2", "--eval", "no_invented_policy",
+             "--db", str(tmp_path / "s.db")],
+        )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "2 of 2 conversations errored: chatbot_error 2 (KeyError: 'session')" in output
+    assert "more errored conversations than the suite's max_error_rate (0%) allows" in output

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sparring.agents import AgentLoadError
-from sparring.analysis.report import suspect_conversations
 from sparring.cli.common import (
     DbOption,
     ProgressObserver,
@@ -21,14 +22,16 @@ from sparring.cli.common import (
     stored_run,
     usage_line,
 )
+from sparring.cli.paths import OutputPathError, check_output_file
 from sparring.cli.reports import gate_and_junit, print_run
 from sparring.data_model import RunStatus
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions, run_suite
 from sparring.runner.cost import estimate_conversation
 from sparring.runner.roles import model_settings
-from sparring.runner.run import select_evaluations, select_scenarios
+from sparring.runner.run import judge_answers, select_evaluations, select_scenarios
 from sparring.store import RunNotFound
+from sparring.store.leases import RunLeased
 from sparring.suite import Suite, SuiteError, load_agent_config, load_suite
 
 
@@ -36,7 +39,7 @@ def print_dry_run(suite: Suite, options: RunOptions) -> None:
     try:
         settings = model_settings(suite, options.models)
         conversations = len(select_scenarios(suite, options)) * options.trials
-        judges = sum(e.kind == "judge" for e in select_evaluations(suite, options.evaluation_ids))
+        judges = judge_answers(select_evaluations(suite, options.evaluation_ids))
     except (ModelError, ValueError) as exc:
         raise fail(str(exc)) from exc
     per_conversation = estimate_conversation(
@@ -105,6 +108,12 @@ def run(
     resimulate_suspect: Annotated[
         str | None, typer.Option(help="run again the scenarios whose simulated customer failed its checks in RUN")
     ] = None,
+    retry_errors: Annotated[
+        str, typer.Option(help="--resume tries errored conversations again: model (model-server faults) | all | none")
+    ] = "model",
+    lease_timeout: Annotated[
+        float, typer.Option(min=1.0, help="seconds without a heartbeat before another process may take a run over")
+    ] = 60.0,
     db: DbOption = None,
 ) -> None:
     """Simulate conversations, judge them, store everything, print pass rates."""
@@ -113,15 +122,11 @@ def run(
         variant = load_agent_config(agent_config) if agent_config else None
     except SuiteError as exc:
         raise fail(str(exc)) from exc
+    checked_outputs(junit, db)
+    sampling_seed = None
     if resimulate_suspect:
-        previous_store = open_store(db)
-        previous = stored_run(previous_store, resimulate_suspect)
-        suspects = suspect_conversations(previous_store.verdicts(previous.id), previous.simulator_evaluation_ids)
-        if not suspects:
-            raise fail(f"run {previous.id} has no suspect (simulator) conversation to re-simulate")
-        scenario = sorted({cid.split(":")[1] for cid in suspects})
-        label = label or f"{previous.label}-resimulated"
-        console.print(f"re-simulating {len(scenario)} suspect scenario(s) of {previous.label}: {', '.join(scenario)}")
+        scenario, label = suspect_scenarios(resimulate_suspect, db, label)
+        sampling_seed = secrets.randbits(31)  # simulated anew: no cached turn of the suspect run is replayed
     options = RunOptions(
         label=label,
         scenarios=scenarios,
@@ -139,6 +144,9 @@ def run(
         executor=executor,
         ray_address=ray_address,
         shards=shards,
+        retry_errors=retry_errors,
+        lease_timeout_s=lease_timeout,
+        sampling_seed=sampling_seed,
         models=RoleOverrides(
             model=model,
             simulator=sim_model,
@@ -158,7 +166,7 @@ def run(
     with Progress(*columns, console=console, transient=False) as progress:
         try:
             result = asyncio.run(run_suite(loaded, store, options, observer=ProgressObserver(progress)))
-        except (ModelError, AgentLoadError, ValueError, RunNotFound) as exc:
+        except (ModelError, AgentLoadError, ValueError, RunNotFound, RunLeased) as exc:
             raise fail(str(exc)) from exc
         except KeyboardInterrupt:
             raise fail("interrupted: finished conversations are stored; finish with --resume", 130) from None
@@ -170,5 +178,34 @@ def run(
             f"continue with --resume {result.run.id} --max-cost HIGHER"
         )
     console.print(f"stored in {store.url}; see it again with: sparring report {result.run.id}", highlight=False)
+    too_many_errors = result.errors.too_many(loaded.config.max_error_rate)
+    if result.errors.errored:
+        colour = "red" if too_many_errors else "yellow"
+        console.print(f"[{colour}]{escape(result.errors.line())}[/]", highlight=False)
     if gate or junit:
         gate_and_junit(loaded, result.run, store, junit, exit_on_failure=gate)
+    if too_many_errors:
+        share = f"{loaded.config.max_error_rate:.0%}"
+        raise fail(f"more errored conversations than the suite's max_error_rate ({share}) allows", 1)
+
+
+def checked_outputs(junit: Path | None, db: str | None) -> None:
+    """Refuse an output file that cannot be written (`--junit`, a SQLite `--db`) before any model call."""
+    try:
+        if junit:
+            check_output_file(junit, "--junit")
+        if db and "://" not in db:
+            check_output_file(Path(db), "--db")
+    except OutputPathError as exc:
+        raise fail(str(exc)) from exc
+
+
+def suspect_scenarios(ref: str, db: str | None, label: str | None) -> tuple[list[str], str]:
+    """The scenarios whose simulated customer failed its own checks in run `ref`, and the new run's label."""
+    store = open_store(db)
+    previous = stored_run(store, ref)
+    scenarios = store.suspect_scenario_ids(previous.id, previous.simulator_evaluation_ids)
+    if not scenarios:
+        raise fail(f"run {previous.id} has no suspect (simulator) conversation to re-simulate")
+    console.print(f"re-simulating {len(scenarios)} suspect scenario(s) of {previous.label}: {', '.join(scenarios)}")
+    return scenarios, label or f"{previous.label}-resimulated"
