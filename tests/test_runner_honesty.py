@@ -211,3 +211,58 @@ async def test_eval_needs_only_a_judge_model(example_suite, tmp_path, monkeypatc
     )
     assert result.run.settings.judge == "scripted:world" and result.run.settings.simulator == "none"
     assert [v.outcome for v in store.verdicts(result.run.id)] == [Outcome.PASS]
+
+
+def test_resimulate_suspect_over_a_real_server_simulates_anew(example_suite, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sparring.cli import app
+    from sparring.testing import StubServer
+    from test_cli import http_world
+
+    def seeded_http_world(body):
+        answer = http_world(body)
+        if not body.get("tools") and not body.get("response_format"):  # the customer writing a message
+            words = random.Random(body.get("seed")).sample(["late", "cold", "missing", "wrong", "soggy", "lost"], 3)
+            answer["content"] += f" It was {' and '.join(words)}."
+        return answer
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    db = str(tmp_path / "s.db")
+    cli = CliRunner()
+    with StubServer(seeded_http_world) as server:
+        common = ["--model", "openai:stub", "--base-url", server.base_url, "--db", db]
+        first = cli.invoke(
+            app, ["run", str(example_suite.root), "--scenarios", "4", "--seed", "3", "--label", "v1", *common]
+        )
+        again = cli.invoke(app, ["run", str(example_suite.root), "--resimulate-suspect", "v1", *common])
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 0, again.output
+    assert "re-simulating 2 suspect scenario(s)" in again.output
+    store = Store.open(db)
+    new, old = store.list_runs()[:2]
+    assert new.scenario_ids == ["fraud-review-asks-credit", "missing-item-two-days-later"]
+    assert new.call_stats["openai:stub"].cache_misses > 0, "simulated, not replayed"
+    before = {c.scenario_id: c.turns[0].content for c in store.conversations(old.id)}
+    after = {c.scenario_id: c.turns[0].content for c in store.conversations(new.id)}
+    assert all(after[s] != before[s] for s in new.scenario_ids)
+
+
+def test_dry_run_counts_judge_samples(suite_copy, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sparring.cli import app
+
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def judge_calls() -> int:
+        args = ["run", str(suite_copy), "--dry-run", "--model", "openai:x", "--base-url", "http://127.0.0.1:9/v1"]
+        result = CliRunner().invoke(app, [*args, "--scenarios", "2"])
+        assert result.exit_code == 0, result.output
+        row = next(line for line in result.output.splitlines() if line.startswith("│ judge"))
+        return int(row.split("│")[3].strip().replace(",", ""))
+
+    once = judge_calls()
+    yaml = suite_copy / "suite.yaml"
+    yaml.write_text(yaml.read_text().replace("simulation:\n", "simulation:\n  judge_samples: 5\n", 1))
+    assert judge_calls() == 5 * once
