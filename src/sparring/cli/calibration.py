@@ -24,6 +24,7 @@ from sparring.calibration import (
     write_report,
 )
 from sparring.cli.common import DbOption, console, fail, open_store, stored_run
+from sparring.cli.paths import OutputPathError, check_output_file
 from sparring.data_model import AgentTurn, Conversation, Label, TokenUsage
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.models import MeteredModel, ModelError, ModelPool
@@ -147,6 +148,8 @@ def export_labels(
     evaluation_id: Annotated[str | None, typer.Option("--eval", help="only this evaluation")] = None,
     db: DbOption = None,
 ) -> None:
+    """Write human labels (with their sampling design) as CSV or JSONL."""
+    _check_output(file, "labels export")
     labels = open_store(db).labels(evaluation_id)
     write_labels(labels, file)
     console.print(f"{len(labels)} labels written to {file}")
@@ -166,6 +169,8 @@ def calibrate_command(
 ) -> None:
     """Run the judge on the labelled conversations; agreement, κ, misses and false flags with 95% CIs."""
     loaded, spec = _suite_and_spec(suite, evaluation_id)
+    if json_file:
+        _check_output(json_file, "--json")
     store = open_store(db)
     if history:
         _print_history(store, spec.id)
@@ -194,6 +199,13 @@ def calibrate_command(
     if json_file:
         write_report(report, json_file)
         console.print(f"report written to {json_file}")
+
+
+def _check_output(path: Path, option: str) -> None:
+    try:
+        check_output_file(path, option)
+    except OutputPathError as exc:
+        raise fail(str(exc)) from exc
 
 
 def _fmt(value: float | None) -> str:

@@ -65,10 +65,7 @@ def _judges_in(file: Path) -> list[EvaluationSpec]:
     for item, where in items:
         if not isinstance(item, dict):
             raise doc.error(where, "an evaluation must be a mapping")
-        try:
-            judge = CustomJudge.model_validate(item)
-        except ValidationError as exc:
-            raise doc.validation_error(exc, where) from exc
+        judge = doc.validate(CustomJudge, item, where)
         if judge.kind != "judge":
             raise doc.error((*where, "kind"), "YAML evaluations are judges; write checks as @check functions")
         data_out = judge.model_dump(exclude={"prompt", "policy_file"}) | {"source": str(file)}
