@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sparring.analysis import EvaluationSummary, compare_outcomes, scenario_outcomes, summaries_from_counts
 from sparring.analysis.history import history, plot_history
 from sparring.data_model import AgentTurn, Label, Outcome
+from sparring.discovery import load_stored_report
 from sparring.store import RunNotFound, Store
 from sparring.viewer.security import TOKEN_FIELD, Guard
 
@@ -182,6 +183,11 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
             plot_history(histories, buffer, f"{suite}: pass rate per iteration", format="svg")
             charts[suite] = (shown, buffer.getvalue())
         return Response(charts[suite][1], media_type="image/svg+xml")
+
+    @app.get("/runs/{run_ref}/discover", response_class=HTMLResponse)
+    def discovered(request: Request, run_ref: str) -> HTMLResponse:
+        stored = run_or_404(run_ref)
+        return render(request, "discover.html", run=stored, report=load_stored_report(store, stored.id))
 
     @app.get("/calibration", response_class=HTMLResponse)
     def calibration(request: Request) -> HTMLResponse:

@@ -1,0 +1,160 @@
+"""`sparring discover RUN... [--transcripts FILE]`: the failures no evaluation covers, as themes; drafts of
+evaluations and scenarios for the uncovered ones; `--accept ID` moves a draft evaluation into the suite."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from sparring.cli.common import DbOption, console, fail, open_store, pct
+from sparring.data_model import Run, TokenUsage
+from sparring.discovery import (
+    DiscoveryInputError,
+    DiscoveryReport,
+    TranscriptOutcomes,
+    accept_draft,
+    store_report,
+    write_drafts,
+)
+from sparring.discovery.candidates import RunCandidates
+from sparring.discovery.run import discover as discover_themes
+from sparring.discovery.run import gather_candidates
+from sparring.models import MeteredModel, ModelError, ModelPool, default_model_spec
+from sparring.output_paths import OutputPathError, check_output_file
+from sparring.store import Store
+from sparring.suite import Suite, SuiteError, load_suite
+
+
+def _suite(path: Path | None) -> Suite | None:
+    try:
+        return load_suite(path) if path else None
+    except SuiteError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _accept(suite: Path | None, evaluation_id: str) -> None:
+    if suite is None:
+        raise fail("--accept needs --suite SUITE (the suite whose drafts/ holds the draft)")
+    try:
+        accepted = accept_draft(suite, evaluation_id)
+    except DiscoveryInputError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"moved {', '.join(str(f) for f in accepted.files)}; it is not enabled yet. Next:")
+    for number, step in enumerate(accepted.next_steps, start=1):
+        console.print(f"  {number}. {escape(step)}", highlight=False)
+
+
+def _judge_spec(runs: list[Run], suite: Suite | None, judge_model: str | None) -> str:
+    if judge_model:
+        return judge_model
+    if runs:
+        return runs[0].settings.judge
+    if suite is not None and suite.config.models.judge:
+        return suite.config.models.judge
+    return default_model_spec()
+
+
+def _describe(
+    store: Store, groups: list[RunCandidates], spec: str, base_url: str | None, policy: str, cache: bool, seed: int
+) -> DiscoveryReport:
+    """Run discovery; the model is created (an embedded one loaded) only when there is something to describe."""
+    pool = ModelPool(cache=store if cache else None)
+
+    async def go() -> DiscoveryReport:
+        try:
+            needed = any(g.candidates for g in groups)
+            model = MeteredModel(pool.get(spec, base_url), TokenUsage()) if needed else None
+            return await discover_themes(groups, model, policy, seed)
+        finally:
+            await pool.aclose()
+
+    try:
+        report = asyncio.run(go())
+    except ModelError as exc:
+        raise fail(str(exc)) from exc
+    store.flush_cache()
+    return report
+
+
+def _print_report(report: DiscoveryReport) -> None:
+    runs = Table(title="Unexplained: unhappy conversations no chatbot evaluation failed on")
+    for column in ("run", "label", "conversations", "errored (left out)", "candidates", "unexplained"):
+        runs.add_column(column, justify="left" if column in ("run", "label") else "right")
+    for r in report.runs:
+        share = f"{pct(r.unexplained_share)} ({r.unexplained}/{r.conversations})"
+        runs.add_row(escape(r.run_id), escape(r.label), str(r.conversations), str(r.errored), str(r.candidates), share)
+    console.print(runs)
+    if not report.candidates:
+        console.print(
+            "no candidates: no conversation failed a chatbot evaluation or ended unhappy; nothing to describe"
+        )
+        return
+    themes = Table(title=f"Themes ({report.described} described; covered = ≥ {report.covered_threshold:.0%} fail it)")
+    for column in ("theme", "size", "runs", "unexplained", "words", "covered by / draft", "representatives"):
+        themes.add_column(column, justify="right" if column in ("size", "runs", "unexplained") else "left")
+    for t in report.themes:
+        status = ", ".join(t.covered_by) if t.covered_by else (t.draft_evaluation or "uncovered (no --suite: no draft)")
+        reps = " ".join(t.representatives)
+        themes.add_row(t.id, str(t.size), pct(t.run_share), str(t.unexplained), escape(t.title), escape(status), reps)
+    console.print(themes)
+    for item in report.undescribed:
+        console.print(f"[yellow]not described[/] {escape(item.conversation_id)}: {escape(item.problem)}")
+
+
+def discover(
+    runs: Annotated[list[str] | None, typer.Argument(help="run ids, id prefixes or labels")] = None,
+    transcripts: Annotated[
+        Path | None, typer.Option(help="imported transcripts whose metadata says how each conversation went")
+    ] = None,
+    outcome_field: Annotated[str, typer.Option(help="the metadata field with the outcome")] = "outcome",
+    suite: Annotated[
+        Path | None, typer.Option(help="write drafts into this suite; its policy guides descriptions")
+    ] = None,
+    accept: Annotated[str | None, typer.Option(help="move this draft evaluation into the suite (with --suite)")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="describing model (default: the first run's judge)")] = None,
+    base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="also write the report as JSON")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="do not reuse cached model answers")] = False,
+    seed: Annotated[int, typer.Option(help="seed of the grouping's sampling")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Find the failures no evaluation covers: describe every unhappy or failed conversation, group the
+    descriptions into themes, mark the ones existing evaluations cover, and draft evaluations for the rest."""
+    if accept:
+        _accept(suite, accept)
+        return
+    if not runs and transcripts is None:
+        raise fail("give at least one RUN or --transcripts FILE")
+    try:
+        if json_file:
+            check_output_file(json_file, "--json")
+    except OutputPathError as exc:
+        raise fail(str(exc)) from exc
+    loaded = _suite(suite)
+    store = open_store(db)
+    source = TranscriptOutcomes(transcripts, outcome_field) if transcripts else None
+    try:
+        stored_runs, groups = gather_candidates(store, runs or [], source)
+    except DiscoveryInputError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        spec = _judge_spec(stored_runs, loaded, judge_model) if any(g.candidates for g in groups) else ""
+    except ModelError as exc:
+        raise fail(str(exc)) from exc
+    url = base_url or (stored_runs[0].settings.base_url if stored_runs else None)
+    report = _describe(store, groups, spec, url, loaded.policy if loaded else "", not no_cache, seed)
+    if loaded is not None and suite is not None:
+        try:
+            write_drafts(report, suite, loaded.scenarios)
+        except DiscoveryInputError as exc:
+            raise fail(str(exc)) from exc
+    store_report(store, report)
+    _print_report(report)
+    if json_file:
+        json_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        console.print(f"report written to {json_file}")

@@ -1,0 +1,28 @@
+"""`sparring discover`: find the failures no evaluation covers.
+
+This package owns the whole discovery flow and nothing else: picking the conversations that need an
+explanation (candidates.py), one judge-model description per candidate (describe.py), grouping the
+descriptions into themes with scikit-learn and checking which evaluations already cover each theme
+(grouping.py, themes.py), the report and its JSON form (report.py, run.py), and draft evaluations and
+scenarios for uncovered themes (proposals.py). It sits beside runner/calibration/extraction: it reads the
+store, the suite and the models layer, and is used by the command line and the viewer, never the reverse.
+"""
+
+from sparring.discovery.candidates import Candidate, DiscoveryInputError, TranscriptOutcomes
+from sparring.discovery.proposals import AcceptedDraft, accept_draft, write_drafts
+from sparring.discovery.report import DiscoveryReport, Theme, load_stored_report, store_report
+from sparring.discovery.run import discover
+
+__all__ = [
+    "AcceptedDraft",
+    "Candidate",
+    "DiscoveryInputError",
+    "DiscoveryReport",
+    "Theme",
+    "TranscriptOutcomes",
+    "accept_draft",
+    "discover",
+    "load_stored_report",
+    "store_report",
+    "write_drafts",
+]
