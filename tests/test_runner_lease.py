@@ -1,6 +1,7 @@
 """Run leases (one process per run; stale ones taken over) on SQLite with two real processes and on a real
 PostgreSQL server; output paths of `sparring run` refused before any model call."""
 
+import os
 import subprocess
 import sys
 import time
@@ -131,3 +132,18 @@ def test_a_run_whose_chatbot_crashes_exits_1_with_a_summary_by_cause(example_sui
     output = " ".join(result.output.split())
     assert "2 of 2 conversations errored: chatbot_error 2 (KeyError: 'session')" in output
     assert "more errored conversations than the suite's max_error_rate (0%) allows" in output
+
+
+def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(tmp_path):
+    import socket
+
+    store = Store.open(str(tmp_path / "s.db"))
+    stored_run(store)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    store.acquire_lease("r1", f"{socket.gethostname()}:{gone.stdout.strip()}", 60)
+    store.acquire_lease("r1", "me:2", 60)  # its heartbeat is fresh, but its process is gone
+    assert store.lease_holder("r1") == "me:2"
+    store.release_lease("r1", "me:2")
+    store.acquire_lease("r1", f"{socket.gethostname()}:{os.getpid()}", 60)
+    with pytest.raises(RunLeased):  # a live process of this host keeps its lease
+        store.acquire_lease("r1", "someone:3", 60)

@@ -1,9 +1,12 @@
 """Run leases: one process works on a run at a time. A lease is a row with its owner and a heartbeat; a lease
-whose heartbeat is older than the timeout is stale and can be taken over. Works the same on SQLite and
+whose heartbeat is older than the timeout is stale and can be taken over, and so is one whose owner is a process
+of this host that no longer exists (a kill -9 is resumed at once). Works the same on SQLite and
 PostgreSQL: taking a lease is an insert (the primary key decides between racers) or a compare-and-swap update."""
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
@@ -15,6 +18,20 @@ from sparring.store.tables import RunLeaseRow
 
 class RunLeased(RuntimeError):
     """Another live process holds the run's lease: the message names it and says when it may be taken over."""
+
+
+def dead_local_owner(owner: str) -> bool:
+    """Whether `owner` (HOST:PID) names a process of this host that is gone."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 def _aware(moment: datetime) -> datetime:
@@ -40,7 +57,7 @@ class LeaseRecords(StoreBase):
             if row is None:  # released meanwhile: try once more from the start
                 return self.acquire_lease(run_id, owner, timeout_s)
             age = (now - _aware(row.heartbeat_at)).total_seconds()
-            if row.owner != owner and age <= timeout_s:
+            if row.owner != owner and age <= timeout_s and not dead_local_owner(row.owner):
                 since = _aware(row.acquired_at).strftime("%Y-%m-%d %H:%M:%S UTC")
                 raise RunLeased(
                     f"run {run_id} is being worked on by {row.owner} since {since} (heartbeat {age:.0f}s ago); "
