@@ -8,29 +8,47 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from sparring.analysis import compare_outcomes, trial_summary
-from sparring.analysis.hypothesis import mcnemar_p
 from sparring.analysis.outcomes import ERRORED, FAIL, PASS, UNDECIDED, majority
-from sparring.analysis.statistics import benjamini_hochberg, bootstrap_difference, holm, mcnemar_exact
+from sparring.analysis.statistics import benjamini_hochberg, bootstrap_difference, holm, sign_flip_p
 
 
-def exact_two_sided(b: int, c: int) -> float:
-    """Textbook exact McNemar: twice the smaller binomial tail at p = 1/2, capped at 1."""
-    n, k = b + c, min(b, c)
-    return min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2**n)
+def scipy_sign_flip(b: np.ndarray, a: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The reference: scipy's paired permutation test of the mean difference, row by row."""
+    return stats.permutation_test(
+        (b, a),
+        lambda x, y, axis: np.mean(x - y, axis=axis),
+        permutation_type="samples",
+        vectorized=True,
+        n_resamples=9999,
+        random_state=seed,
+        axis=-1,
+    ).pvalue
 
 
-@pytest.mark.parametrize(("b", "c"), [(0, 5), (1, 9), (3, 3), (2, 11), (7, 1), (0, 1), (12, 30)])
-def test_mcnemar_matches_the_textbook_formula_and_scipy_binomtest(b, c):
-    assert mcnemar_exact(b, c) == pytest.approx(exact_two_sided(b, c))
-    assert mcnemar_exact(b, c) == pytest.approx(stats.binomtest(c, b + c, 0.5).pvalue)
+@pytest.mark.parametrize("scenarios", [2, 4, 9, 13])
+def test_sign_flip_p_equals_scipys_exact_permutation_test(scenarios):
+    """2^n <= 9,999: both enumerate every sign pattern, so the p-values are equal, row by row, whatever
+    the mix of scenario counts in one batch."""
+    rng = np.random.default_rng(scenarios)
+    a = rng.integers(0, 4, (8, scenarios)) / 3
+    b = np.clip(a + rng.integers(-2, 2, (8, scenarios)) / 3, 0, 1)
+    batch = [*(b - a).tolist(), [0.5, -0.25, 1.0]]
+    assert sign_flip_p(batch)[:-1] == pytest.approx(scipy_sign_flip(b, a).tolist())
+    assert sign_flip_p(batch)[-1] == pytest.approx(scipy_sign_flip(np.array([0.5, 0, 1]), np.array([0, 0.25, 0])))
 
 
-def test_mcnemar_known_values_vectorised_and_no_discordant_pairs():
-    assert mcnemar_exact(0, 5) == pytest.approx(0.0625)
-    assert mcnemar_exact(1, 9) == pytest.approx(22 / 1024)
-    assert mcnemar_exact(0, 0) == 1.0
-    many = mcnemar_p(np.array([0, 1, 3]), np.array([5, 9, 3]))
-    assert many.tolist() == pytest.approx([0.0625, 22 / 1024, 1.0])
+def test_sign_flip_p_matches_scipy_within_resampling_error_beyond_exact_sizes():
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 4, (6, 50)) / 3
+    b = np.clip(a + rng.integers(-2, 2, (6, 50)) / 3, 0, 1)
+    mine, reference = np.array(sign_flip_p((b - a).tolist(), seed=1)), scipy_sign_flip(b, a, seed=2)
+    assert np.abs(mine - reference).max() < 0.02
+    assert sign_flip_p((b - a).tolist(), seed=1) == mine.tolist(), "seeded: reproducible"
+
+
+def test_sign_flip_p_known_values():
+    assert sign_flip_p([[1.0] * 5]) == [pytest.approx(2 / 32)], "all 32 patterns; only 2 as extreme"
+    assert sign_flip_p([[0.0, 0.0], []]) == [1.0, 1.0], "no difference: nothing to flip"
 
 
 def test_bootstrap_is_reproducible_by_seed_and_brackets_the_difference():
@@ -85,37 +103,73 @@ def test_compare_flags_regressions_fixes_and_a_significant_drop():
     [result] = compare_outcomes(baseline, candidate)
     assert result.shared_scenarios == 12, "only paired scenarios count"
     assert result.regressions == [f"s{i}" for i in range(10)] and result.fixes == []
-    assert result.p_value == pytest.approx(exact_two_sided(10, 0))
+    assert result.p_value == pytest.approx(2 / 2**10), "10 non-zero differences: exact, 2 extreme patterns"
     assert result.verdict == "regressed" and result.difference == pytest.approx(-10 / 12)
     assert result.ci_low <= result.difference <= result.ci_high
+    assert result.shown["s0"] == "1/1 pass → 0/1 fail"
 
 
-def test_direction_comes_from_the_same_flips_as_significance_with_three_trials():
-    """The old contradiction: 6 scenarios go 1/3 → 2/3 (fixes), 10 go 3/3 → 2/3 (no flip, mean rate falls).
-    Old code: McNemar p = 0.03 on 6 fixes, direction from mean per-trial rates (down): "regressed" with
-    0 regressions. Now the difference is (fixes - regressions) / scenarios."""
+def test_direction_comes_from_the_same_differences_as_significance_with_three_trials():
+    """The old contradiction: 6 scenarios go 1/3 → 2/3, 10 go 3/3 → 2/3. Old code: McNemar on majorities
+    (6 fixes, 0 regressions) and direction from mean per-trial rates (down): "regressed" with 0 regressions
+    and 6 fixes. Now every figure comes from the per-scenario pass fractions: the 10 whose fraction fell are
+    regressions, the 6 whose fraction rose are fixes, the difference is their mean."""
     fixed = {f"f{i}": ([True, False, False], [True, True, False]) for i in range(6)}
     slipped = {f"s{i}": ([True, True, True], [True, True, False]) for i in range(10)}
     both = fixed | slipped
     [result] = compare_outcomes(
         {"e": {s: a for s, (a, _) in both.items()}}, {"e": {s: b for s, (_, b) in both.items()}}
     )
-    assert result.regressions == [] and result.fixes == sorted(fixed)
-    assert result.difference == pytest.approx(6 / 16) and result.p_value == pytest.approx(2 / 64)
-    assert result.verdict == "improved"
+    assert result.regressions == sorted(slipped) and result.fixes == sorted(fixed)
+    assert result.difference == pytest.approx((6 / 3 - 10 / 3) / 16)
     assert result.pass_rate_b - result.pass_rate_a == pytest.approx(result.difference)
+    before, after = np.array([1 / 3] * 6 + [1.0] * 10), np.array([2 / 3] * 16)
+    assert result.p_value == pytest.approx(scipy_sign_flip(after, before), abs=0.02)
+    assert result.verdict != "improved"
+    assert result.shown["f0"] == "1/3 fail → 2/3 pass" and result.shown["s0"] == "3/3 pass → 2/3 pass"
 
 
-def test_ties_and_errors_are_left_out_of_the_test_and_listed():
+@pytest.mark.parametrize("seed", range(40))
+def test_verdict_direction_ci_and_lists_always_agree_on_random_data(seed):
+    rng = np.random.default_rng(seed)
+    scenarios, trials = int(rng.integers(2, 40)), int(rng.integers(1, 6))
+    p = rng.random(scenarios)
+    drift = rng.normal(0, 0.3)
+    runs = [
+        {f"s{i}": (rng.random(trials) < np.clip(p[i] + shift, 0, 1)).tolist() for i in range(scenarios)}
+        for shift in (0.0, drift)
+    ]
+    [c] = compare_outcomes({"e": runs[0]}, {"e": runs[1]}, seed=seed)
+    assert c.ci_low <= c.difference <= c.ci_high
+    assert c.pass_rate_b - c.pass_rate_a == pytest.approx(c.difference)
+    if c.verdict == "regressed":
+        assert c.difference < 0 and c.ci_low < 0 and c.regressions
+    if c.verdict == "improved":
+        assert c.difference > 0 and c.ci_high > 0 and c.fixes
+    assert (c.difference < 0) <= bool(c.regressions) and (c.difference > 0) <= bool(c.fixes)
+    assert not set(c.regressions) & set(c.fixes)
+
+
+def test_ties_stay_in_the_test_and_errored_scenarios_are_left_out_and_listed():
     a = {"e": {"tie": [True, False], "err": [True, None], "ok": [True, True], "bad": [False, False]}}
     b = {"e": {"tie": [True, True], "err": [True, True], "ok": [True, True], "bad": [True, True]}}
     [result] = compare_outcomes(a, b)
     assert result.undecided == ["tie"] and result.errored == ["err"]
-    assert result.shared_scenarios == 2 and result.fixes == ["bad"] and result.regressions == []
+    assert result.shared_scenarios == 3 and result.fixes == ["bad", "tie"] and result.regressions == []
+    assert result.shown["tie"] == "1/2 undecided → 2/2 pass"
+    assert result.shown["err"] == "1/1 errored · 1 errored → 2/2 pass"
+
+
+def test_an_errored_trial_never_makes_either_run_look_better():
+    """A scenario that fails in A and errors in B is left out, not counted as a fix or a regression."""
+    a = {"e": {"s": [False, False], "t": [True, True]}}
+    b = {"e": {"s": [None, None], "t": [True, None]}}
+    [result] = compare_outcomes(a, b)
+    assert result.verdict == "not comparable" and result.errored == ["s", "t"] and result.fixes == []
 
 
 def test_verdicts_use_benjamini_hochberg_across_the_evaluations():
-    """p = 0.031 alone would be 'improved'; beside an evaluation with p = 1 its BH q is 0.0625."""
+    """p = 2/64 alone would be 'improved'; beside an evaluation with p = 1 its BH q is 4/64."""
     a = {"e1": {f"s{i}": [False] for i in range(6)}, "e2": {f"s{i}": [True] for i in range(6)}}
     b = {"e1": {f"s{i}": [True] for i in range(6)}, "e2": {f"s{i}": [True] for i in range(6)}}
     alone = compare_outcomes({"e1": a["e1"]}, {"e1": b["e1"]})[0]

@@ -9,33 +9,43 @@ from typer.testing import CliRunner
 
 from sparring import Conversation, EndReason, Outcome, Store, Verdict
 from sparring.analysis import compare_unpaired, noise_floor, pair_through_sources
+from sparring.analysis.hypothesis import sign_flip_p
 from sparring.analysis.online import transcript_id
-from sparring.analysis.power import PowerModel, detectable_drop, trials_needed
+from sparring.analysis.power import detectable_drop, power, trials_needed
 from sparring.cli.app import app
 from sparring.data_model import ModelSettings, Run
 
 runner = CliRunner(env={"COLUMNS": "250"})
 
 
-def test_power_matches_the_exact_binomial_power_with_one_trial():
-    """All scenarios pass in A (p = 1): under a drop d, regressions ~ Binomial(S, d), fixes = 0, and McNemar
-    rejects at 0.05 when 2 × 0.5^r < 0.05, i.e. r >= 6."""
-    model = PowerModel([1.0] * 20, trials=1, alpha=0.05, simulations=4000, seed=1)
-    for drop in (0.1, 0.25, 0.4):
-        assert model.power(drop) == pytest.approx(stats.binom.sf(5, 20, drop), abs=0.025)
+@pytest.mark.parametrize(("drop", "alpha"), [(0.05, 0.05), (0.1, 0.05), (0.2, 0.05), (0.2, 0.002)])
+def test_analytic_power_agrees_with_a_monte_carlo_of_the_real_permutation_test(drop, alpha):
+    """2,000 simulated comparisons of 50 heterogeneous scenarios × 3 trials through sign_flip_p, the test
+    compare runs: the normal approximation lands within 6 points of the simulated power."""
+    rng = np.random.default_rng(11)
+    p = np.where(rng.random(50) < 0.2, rng.beta(2, 3, 50), rng.beta(18, 2, 50))
+    before = rng.binomial(3, p, (2000, 50)) / 3
+    after = rng.binomial(3, np.clip(p - drop, 0, 1), (2000, 50)) / 3
+    p_values = np.array(sign_flip_p((after - before).tolist(), seed=1))
+    simulated = np.mean((p_values < alpha) & ((after - before).mean(axis=1) < 0))
+    assert float(power(p.tolist(), 3, 3, drop, alpha)) == pytest.approx(simulated, abs=0.06)
 
 
 def test_detectable_drop_is_the_smallest_with_power_080_and_shrinks_with_more_scenarios():
     probabilities = [0.9] * 40
-    drop = detectable_drop(probabilities, trials=3, alpha=0.05)
-    model = PowerModel(probabilities, 3, 0.05)
-    assert drop is not None and model.power(drop) >= 0.8 > model.power(drop - 0.01)
-    assert detectable_drop([0.9] * 160, trials=3, alpha=0.05) < drop
-    assert detectable_drop([0.9] * 3, trials=3, alpha=0.05) is None, "3 scenarios can never reach p < 0.05"
+    drop = detectable_drop(probabilities, 3, 3, alpha=0.05)
+    assert drop is not None and power(probabilities, 3, 3, drop, 0.05) >= 0.8 > power(
+        probabilities, 3, 3, drop - 0.01, 0.05
+    )
+    assert detectable_drop([0.9] * 160, 3, 3, alpha=0.05) < drop
+    assert detectable_drop([0.9] * 40, 9, 9, alpha=0.05) < drop, "more trials: smaller binomial noise"
+    assert detectable_drop([0.9] * 5, 3, 3, alpha=0.05) is None, "5 scenarios: the smallest exact p is 2/32"
 
 
 def test_trials_needed_answers_none_beyond_the_cap():
-    assert trials_needed([0.5] * 200, 0.10, 0.05) is not None
+    needed = trials_needed([0.8] * 200, 0.10, 0.05)
+    assert needed is not None and power([0.8] * 200, needed, needed, 0.10, 0.05) >= 0.8
+    assert needed == 1 or power([0.8] * 200, needed - 1, needed - 1, 0.10, 0.05) < 0.8
     assert trials_needed([0.9] * 3, 0.05, 0.05) is None
 
 
@@ -43,7 +53,7 @@ def test_noise_floor_flips_spread_and_at_least_two_runs():
     one = {"e": {"s1": [True], "s2": [True], "s3": [False], "s4": [True]}}
     two = {"e": {"s1": [True], "s2": [False], "s3": [False], "s4": [True]}}
     [summary] = noise_floor([one, two])
-    assert summary.scenarios == 4 and summary.flipped == pytest.approx(1 / 4)
+    assert summary.scenarios == 4 and summary.flipped == pytest.approx(1 / 4) and summary.errored == 0
     assert summary.pass_rates == [0.75, 0.5] and summary.pass_rate_sd == pytest.approx(np.std([0.75, 0.5], ddof=1))
     with pytest.raises(ValueError, match="at least 2 runs"):
         noise_floor([one])
@@ -90,7 +100,8 @@ def test_compare_and_noise_commands_on_a_real_sqlite_file(tmp_path):
     compared = runner.invoke(app, ["compare", "a", "b", "--db", db])
     assert compared.exit_code == 0, compared.output
     assert "verdict: BH-adjusted across 1 evaluations, FDR 5%" in compared.output
-    assert "errored (no majority)" in compared.output and "regression" in compared.output
+    assert "errored (left out)" in compared.output and "regression" in compared.output
+    assert "3/3 pass → 0/3 fail" in compared.output and "sign-flip permutation test" in compared.output
     assert "this comparison can detect changes of ≥ that many points" in compared.output
     noise = runner.invoke(app, ["noise", "a", "b", "--db", db])
     assert noise.exit_code == 0, noise.output
@@ -125,5 +136,5 @@ def test_compare_pairs_an_imported_run_with_a_simulated_one_through_scenario_sou
     store_run(store, "real", {"chat-17": ["fail"], "chat-99": ["pass"]}, source="past.jsonl")
     compared = runner.invoke(app, ["compare", "sim", "real", "--suite", str(suite_copy), "--db", db])
     assert compared.exit_code == 0, compared.output
-    assert "paired on scenarios decided in both runs" in compared.output
+    assert "paired on scenarios judged in both runs" in compared.output
     assert "│ regression " in compared.output and "chat-17" in compared.output

@@ -1,26 +1,62 @@
-"""The tests behind comparisons: exact McNemar, paired bootstrap, Fisher's exact test, multiplicity adjustments."""
+"""The tests behind comparisons: paired sign-flip permutation test, paired bootstrap, Fisher's exact test,
+multiplicity adjustments."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from numpy.typing import NDArray
 from scipy import stats
 
-
-def mcnemar_p(regressions: Any, fixes: Any) -> Any:
-    """Two-sided exact McNemar p-values from discordant pair counts, element-wise: a binomial test at p = 1/2,
-    which for a symmetric null is twice the smaller tail, capped at 1 (scipy's binomtest gives the same)."""
-    discordant = np.add(regressions, fixes)
-    return np.minimum(1.0, 2 * stats.binom.cdf(np.minimum(regressions, fixes), discordant, 0.5))
+RESAMPLES = 9999
+"""Resamples of the permutation test and of the bootstrap."""
+TOLERANCE = 1e-9
+"""Null sums within this of the observed sum count as equal to it (sums of fractions differ in rounding)."""
 
 
-def mcnemar_exact(regressions: int, fixes: int) -> float:
-    """Two-sided exact McNemar p-value of one comparison (1.0 with no discordant pair)."""
-    return float(mcnemar_p(regressions, fixes))
+def _sign_patterns(size: int, seed: int, resamples: int) -> tuple[NDArray[np.float64], bool]:
+    """Every ±1 pattern of `size` signs when there are at most `resamples`, else `resamples` random ones."""
+    if 2**size <= resamples:
+        bits = (np.arange(2**size)[:, None] >> np.arange(size)[None, :]) & 1
+        return (1 - 2 * bits).astype(float), True
+    return np.random.default_rng(seed).choice([-1.0, 1.0], size=(resamples, size)), False
 
 
-def bootstrap_difference(a: list[float], b: list[float], seed: int = 0, resamples: int = 9999) -> tuple[float, float]:
+def _two_sided(null: NDArray[np.float64], observed: NDArray[np.float64], exact: bool) -> NDArray[np.float64]:
+    """scipy's two-sided permutation p: twice the smaller tail, a randomized test counting the observed
+    arrangement once ((count + 1) / (resamples + 1)), capped at 1."""
+    adjustment = 0 if exact else 1
+    less = ((null <= observed + TOLERANCE).sum(axis=0) + adjustment) / (len(null) + adjustment)
+    greater = ((null >= observed - TOLERANCE).sum(axis=0) + adjustment) / (len(null) + adjustment)
+    return np.minimum(1.0, 2 * np.minimum(less, greater))
+
+
+def sign_flip_p(differences: list[list[float]], seed: int = 0, resamples: int = RESAMPLES) -> list[float]:
+    """Two-sided paired permutation p of the mean difference, one per list of paired differences (B − A).
+
+    The test of scipy.stats.permutation_test(permutation_type="samples") on (B, A) with the mean difference
+    as statistic: under the null each pair's two values are exchangeable, i.e. each difference's sign is
+    equally likely flipped. A zero difference is unchanged by a flip, so only the non-zero differences are
+    flipped: exact (all 2^k patterns) when 2^k ≤ resamples, otherwise `resamples` seeded random patterns.
+    Every list is tested in one matrix product per pattern set (zero-padded), not one scipy call each:
+    scipy takes 0.5-2.5 s for 25 evaluations × 50 scenarios, this a few milliseconds."""
+    nonzero = [np.asarray(d, dtype=float)[np.asarray(d, dtype=float) != 0] for d in differences]
+    p_values = np.ones(len(nonzero))
+    exact_sizes = {len(d) for d in nonzero if 2 ** len(d) <= resamples}
+    groups = [[i for i, d in enumerate(nonzero) if len(d) == k] for k in sorted(exact_sizes)]
+    groups.append([i for i, d in enumerate(nonzero) if len(d) not in exact_sizes])
+    for rows in (g for g in groups if g):
+        width = max(len(nonzero[i]) for i in rows)
+        padded = np.zeros((len(rows), width))
+        for row, i in enumerate(rows):
+            padded[row, : len(nonzero[i])] = nonzero[i]
+        signs, exact = _sign_patterns(width, seed, resamples)
+        p_values[rows] = _two_sided(signs @ padded.T, padded.sum(axis=1), exact)
+    return [float(p) for p in p_values]
+
+
+def bootstrap_difference(
+    a: list[float], b: list[float], seed: int = 0, resamples: int = RESAMPLES
+) -> tuple[float, float]:
     """Paired percentile bootstrap 95% CI of mean(b) - mean(a), resampling scenarios.
 
     Resampling n paired differences with replacement only changes how often each distinct difference
@@ -38,7 +74,7 @@ def bootstrap_difference(a: list[float], b: list[float], seed: int = 0, resample
 
 
 def unpaired_bootstrap(
-    passes_a: int, n_a: int, passes_b: int, n_b: int, seed: int = 0, resamples: int = 9999
+    passes_a: int, n_a: int, passes_b: int, n_b: int, seed: int = 0, resamples: int = RESAMPLES
 ) -> tuple[float, float]:
     """Percentile bootstrap 95% CI of rate_b - rate_a for two independent samples of binary outcomes
     (resampling binary units with replacement is a binomial draw of the pass count)."""

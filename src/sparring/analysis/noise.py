@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from sparring.analysis.outcomes import FAIL, PASS, ScenarioOutcomes, majority, smoothed_pass_probability
+from sparring.analysis.outcomes import ScenarioOutcomes, counts, majority, smoothed_pass_probability
 from sparring.analysis.power import detectable_drop, trials_needed
 
 
@@ -13,8 +13,9 @@ class NoiseSummary(BaseModel):
     """One evaluation across runs of the same configuration."""
 
     evaluation_id: str
-    scenarios: int  # scenarios decided (strict majority) in every run
-    flipped: float | None  # share of those whose outcome was not the same in every run
+    scenarios: int  # scenarios judged in every run with no errored trial
+    errored: int  # scenarios left out: an errored trial in some run
+    flipped: float | None  # share of those whose majority state (pass, fail, undecided) was not the same in every run
     pass_rates: list[float | None]  # per run: passes / (passes + fails) over its trials
     pass_rate_sd: float | None  # sample standard deviation of pass_rates (ddof 1)
     detectable_drop: float | None  # smallest drop detected with power 0.8 at this suite's scenarios × trials
@@ -27,25 +28,31 @@ def _pass_rate(per_scenario: dict[str, list[bool | None]]) -> float | None:
     return sum(outcomes) / len(outcomes) if outcomes else None
 
 
+def _judged(trials: list[bool | None]) -> bool:
+    passes, fails, errors = counts(trials)
+    return passes + fails > 0 and errors == 0
+
+
 def evaluation_noise(evaluation_id: str, runs: list[dict[str, list[bool | None]]], alpha: float) -> NoiseSummary:
-    """Flips, pass-rate spread and power for one evaluation; probabilities pooled over every run's trials."""
+    """Flips, pass-rate spread and power for one evaluation; probabilities pooled over every run's trials,
+    trials per scenario averaged over the runs."""
     shared = sorted(set.intersection(*(set(r) for r in runs)))
-    decided = [s for s in shared if all(majority(r[s]) in (PASS, FAIL) for r in runs)]
-    flipped = [s for s in decided if len({majority(r[s]) for r in runs}) > 1]
+    judged = [s for s in shared if all(_judged(r[s]) for r in runs)]
+    flipped = [s for s in judged if len({majority(r[s]) for r in runs}) > 1]
     rates = [_pass_rate(r) for r in runs]
     known = [r for r in rates if r is not None]
-    probabilities = [smoothed_pass_probability([t for r in runs for t in r[s]]) for s in decided]
-    trials = max((len(r[s]) for r in runs for s in decided), default=0)
-    for_10 = trials_needed(probabilities, 0.10, alpha)
+    probabilities = [smoothed_pass_probability([t for r in runs for t in r[s]]) for s in judged]
+    trials = [float(np.mean([len(r[s]) for r in runs])) for s in judged]
     return NoiseSummary(
         evaluation_id=evaluation_id,
-        scenarios=len(decided),
-        flipped=len(flipped) / len(decided) if decided else None,
+        scenarios=len(judged),
+        errored=sum(any(counts(r[s])[2] for r in runs) for s in shared),
+        flipped=len(flipped) / len(judged) if judged else None,
         pass_rates=rates,
         pass_rate_sd=float(np.std(known, ddof=1)) if len(known) > 1 else None,
-        detectable_drop=detectable_drop(probabilities, trials, alpha),
-        trials_for_5=None if for_10 is None else trials_needed(probabilities, 0.05, alpha),  # 5 is harder than 10
-        trials_for_10=for_10,
+        detectable_drop=detectable_drop(probabilities, trials, trials, alpha),
+        trials_for_5=trials_needed(probabilities, 0.05, alpha),
+        trials_for_10=trials_needed(probabilities, 0.10, alpha),
     )
 
 

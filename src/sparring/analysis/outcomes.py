@@ -1,8 +1,10 @@
 """Per-scenario outcomes: the unit every comparison, noise figure and power estimate works on.
 
-A scenario's outcome in a run is the strict majority of its trials: "pass" when passes are more than half
-of its trials, "fail" when fails are, otherwise "undecided" (a tie) or "errored" (no majority because some
-trials errored: an errored trial is not known to pass, so it never counts as a pass nor as a fail).
+A scenario's value in a run is its pass fraction: passes / (passes + fails) over its trials (what the
+paired comparison tests). Its displayed state is the strict majority of its trials: "pass" when passes are
+more than half of its trials, "fail" when fails are, otherwise "undecided" (a tie) or "errored" (no
+majority because some trials errored: an errored trial is not known to pass, so it never counts as a pass
+nor as a fail).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ ScenarioOutcomes = dict[str, dict[str, list[bool | None]]]
 
 PASS, FAIL, UNDECIDED, ERRORED = 1, 0, -1, -2
 """Codes of a scenario's majority outcome (see majority_code)."""
+STATES = {PASS: "pass", FAIL: "fail", UNDECIDED: "undecided", ERRORED: "errored"}
+"""The name each majority code is displayed with."""
 
 
 def scenario_outcomes(rows: Iterable[tuple[str, int, str, str]]) -> ScenarioOutcomes:
@@ -54,3 +58,16 @@ def smoothed_pass_probability(trials: list[bool | None]) -> float:
     never exactly 0 or 1, so one or two trials do not make a scenario look deterministic."""
     passes, fails, _ = counts(trials)
     return (passes + 0.5) / (passes + fails + 1)
+
+
+def pass_fraction(trials: list[bool | None]) -> float | None:
+    """passes / (passes + fails) over a scenario's trials; None when none of them passed or failed."""
+    passes, fails, _ = counts(trials)
+    return passes / (passes + fails) if passes + fails else None
+
+
+def describe(trials: list[bool | None]) -> str:
+    """A scenario's trials for display: '2/3 pass' (passes / judged trials, majority state), errors named."""
+    passes, fails, errors = counts(trials)
+    shown = f"{passes}/{passes + fails} {STATES[majority(trials)]}"
+    return f"{shown} · {errors} errored" if errors else shown

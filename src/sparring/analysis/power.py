@@ -1,74 +1,72 @@
 """Power of the paired comparison: the smallest drop a suite can detect, and the trials it would need.
 
-Monte Carlo with the same test `compare` runs: each simulated comparison draws two runs of every scenario
-(A at its estimated per-trial pass probability p, B at max(p - drop, 0)), takes each scenario's strict
-majority, and runs the exact McNemar test on the pass→fail and fail→pass flips at the given alpha. A drop
-is detected when p < alpha and regressions outnumber fixes. Draws share random numbers across drops, so
-power rises monotonically with the drop and a bisection finds the smallest one.
+An analytic normal approximation of the test `compare` runs (the mean of per-scenario pass-fraction
+differences B − A, two-sided sign-flip permutation test). Under a drop δ in every scenario's per-trial pass
+probability (A at p_i, B at q_i = max(p_i − δ, 0)), scenario i's difference has mean −s_i (s_i = p_i − q_i)
+and binomial variance v_i = p_i(1 − p_i)/m_A,i + q_i(1 − q_i)/m_B,i over its m trials in each run. Over n
+scenarios the mean difference is close to normal: mean −S (S = mean s_i), standard deviation σ/√n with
+σ² = mean v_i. The permutation test's reference distribution is built from the squared differences
+themselves, whose mean also holds the between-run term mean s_i², so it rejects at two-sided level alpha
+when |mean difference| > z √((σ² + mean s_i²) / n), z = Φ⁻¹(1 − alpha/2):
+
+    power = Φ((S√n − z √(σ² + mean s_i²)) / σ)    (for a small drop: Φ(δ√n/σ − z))
+
+The sign-flip test can never give p below 2 / 2^n (exact) or 2 / (resamples + 1), so when that is not
+below alpha no drop is detectable, whatever the formula says.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats
 
-from sparring.analysis.hypothesis import mcnemar_p
-from sparring.analysis.outcomes import FAIL, PASS, majority_code
+from sparring.analysis.hypothesis import RESAMPLES
 
 POWER = 0.8
 MAX_TRIALS = 20
 """Trials per scenario beyond which `trials_needed` answers "more than MAX_TRIALS"."""
+DROPS = np.arange(1, 101) / 100
+"""The drops `detectable_drop` tries: 1 to 100 points."""
 
 
-def _majorities(uniforms: NDArray[np.float64], probabilities: NDArray[np.float64]) -> NDArray[np.int64]:
-    passes = (uniforms < probabilities[None, :, None]).sum(axis=2)
-    return np.asarray(majority_code(passes, uniforms.shape[2] - passes, 0))
+def smallest_p(scenarios: int) -> float:
+    """The smallest two-sided p the sign-flip test can give on this many scenarios."""
+    return max(2 / 2.0 ** min(scenarios, 64), 2 / (RESAMPLES + 1))
 
 
-class PowerModel:
-    """Simulated comparisons of one evaluation: scenarios' per-trial pass probabilities, trials, alpha."""
-
-    def __init__(
-        self, probabilities: list[float], trials: int, alpha: float, simulations: int = 1000, seed: int = 0
-    ) -> None:
-        self.probabilities = np.asarray(probabilities, dtype=float)
-        self.alpha = alpha
-        rng = np.random.default_rng(seed)
-        shape = (simulations, len(probabilities), trials)
-        self.baseline = _majorities(rng.random(shape), self.probabilities)
-        self.candidate_draws = rng.random(shape)
-
-    def power(self, drop: float) -> float:
-        """Share of simulated comparisons that detect a drop of `drop` (a proportion) in every scenario."""
-        candidate = _majorities(self.candidate_draws, np.maximum(self.probabilities - drop, 0.0))
-        regressions = ((self.baseline == PASS) & (candidate == FAIL)).sum(axis=1)
-        fixes = ((self.baseline == FAIL) & (candidate == PASS)).sum(axis=1)
-        return float(np.mean((mcnemar_p(regressions, fixes) < self.alpha) & (regressions > fixes)))
+def power(probabilities: list[float], trials_a: Any, trials_b: Any, drop: Any, alpha: float) -> NDArray[np.float64]:
+    """Approximate power to detect `drop` (a proportion, or an array of them) in every scenario's pass
+    probability; trials_* are each scenario's trials in A and B (scalars or per-scenario arrays)."""
+    p = np.asarray(probabilities, dtype=float)
+    q = np.clip(p - np.asarray(drop, dtype=float)[..., None], 0.0, 1.0)
+    shift = p - q
+    variance = (p * (1 - p) / np.asarray(trials_a, dtype=float) + q * (1 - q) / np.asarray(trials_b, dtype=float)).mean(
+        axis=-1
+    )
+    spread = np.sqrt(np.maximum(variance, 1e-12))
+    z = stats.norm.ppf(1 - alpha / 2)
+    rejects = shift.mean(axis=-1) * np.sqrt(p.size) - z * np.sqrt(variance + (shift**2).mean(axis=-1))
+    detectable = smallest_p(p.size) < alpha
+    return np.where(detectable, stats.norm.cdf(rejects / spread), 0.0)
 
 
-def detectable_drop(
-    probabilities: list[float], trials: int, alpha: float, simulations: int = 1000, seed: int = 0
-) -> float | None:
+def detectable_drop(probabilities: list[float], trials_a: Any, trials_b: Any, alpha: float) -> float | None:
     """Smallest drop (a proportion, 0.01 resolution) detected with power 0.8, or None when even a drop
     to 0 is not (too few scenarios)."""
-    if not probabilities or trials < 1:
+    if not probabilities:
         return None
-    model = PowerModel(probabilities, trials, alpha, simulations, seed)
-    low, high = 0, 100  # in points: power(low) < 0.8 <= power(high)
-    if model.power(high / 100) < POWER:
-        return None
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (low, middle) if model.power(middle / 100) >= POWER else (middle, high)
-    return high / 100
+    reached = power(probabilities, trials_a, trials_b, DROPS, alpha) >= POWER
+    return float(DROPS[np.argmax(reached)]) if reached.any() else None
 
 
-def trials_needed(
-    probabilities: list[float], drop: float, alpha: float, simulations: int = 1000, seed: int = 0
-) -> int | None:
-    """Fewest trials per scenario that detect `drop` with power 0.8, or None when more than MAX_TRIALS.
-    Only odd counts are tried: an even count adds ties (undecided scenarios) for the cost of one trial."""
-    for trials in range(1, MAX_TRIALS + 1, 2):
-        if probabilities and PowerModel(probabilities, trials, alpha, simulations, seed).power(drop) >= POWER:
-            return trials
-    return None
+def trials_needed(probabilities: list[float], drop: float, alpha: float) -> int | None:
+    """Fewest trials per scenario, in each run, that detect `drop` with power 0.8, or None when more than
+    MAX_TRIALS (or no trial count would)."""
+    if not probabilities:
+        return None
+    counts = np.arange(1, MAX_TRIALS + 1)
+    reached = [bool(power(probabilities, m, m, drop, alpha) >= POWER) for m in counts]
+    return int(counts[reached.index(True)]) if True in reached else None

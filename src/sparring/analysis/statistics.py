@@ -1,10 +1,11 @@
 """Paired comparison of two runs, one analysis per evaluation, on scenarios.
 
-Each scenario's outcome is its strict majority over trials (see outcomes.py). On the scenarios decided in
-both runs, the pass rates, their difference, its paired bootstrap 95% CI, the exact McNemar p and the
-regression (pass → fail) and fix (fail → pass) lists all come from the same binary per-scenario values,
-so the direction can never disagree with the flips: difference = (fixes - regressions) / scenarios.
-Verdicts use Benjamini-Hochberg q-values across the evaluations compared (false discovery rate alpha).
+Each scenario's value in a run is its pass fraction over its trials (see outcomes.py). On the scenarios
+judged in both runs with no errored trial in either, the difference (mean of per-scenario B − A fractions),
+its paired bootstrap 95% CI, the sign-flip permutation p of that same mean, and the regression (fraction
+fell) and fix (fraction rose) lists all come from the same per-scenario differences, so a negative
+difference always has at least one regression. Verdicts use Benjamini-Hochberg q-values across the
+evaluations compared (false discovery rate alpha).
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from sparring.analysis.hypothesis import (
     benjamini_hochberg,
     bootstrap_difference,
     holm,
-    mcnemar_exact,
+    sign_flip_p,
 )
 from sparring.analysis.outcomes import (
-    ERRORED,
-    FAIL,
-    PASS,
     UNDECIDED,
     ScenarioOutcomes,
+    counts,
+    describe,
     majority,
+    pass_fraction,
     scenario_outcomes,
     smoothed_pass_probability,
 )
@@ -39,10 +40,17 @@ __all__ = [
     "bootstrap_difference",
     "compare_outcomes",
     "holm",
-    "mcnemar_exact",
     "scenario_outcomes",
+    "sign_flip_p",
     "trial_summary",
 ]
+
+PAIRED_METHOD = (
+    "paired on scenarios judged in both runs with no errored trial: per-scenario pass fraction over its "
+    "trials, mean difference B − A, two-sided sign-flip permutation test (9,999 resamples, exact when "
+    "2^scenarios ≤ 9,999), paired bootstrap 95% CI"
+)
+"""How a paired comparison is made, in the words `compare` and the viewer print."""
 
 
 class EvaluationComparison(BaseModel):
@@ -50,9 +58,9 @@ class EvaluationComparison(BaseModel):
     Benjamini-Hochberg q across the evaluations compared together; difference is B minus A."""
 
     evaluation_id: str
-    method: str = "paired"  # paired: exact McNemar on scenarios | unpaired: Fisher's exact test
-    shared_scenarios: int  # paired: decided in both runs; unpaired: decided in A plus decided in B
-    pass_rate_a: float | None
+    method: str = "paired"  # paired: sign-flip permutation test on scenarios | unpaired: Fisher's exact test
+    shared_scenarios: int  # paired: judged in both runs, no errored trial; unpaired: decided in A plus in B
+    pass_rate_a: float | None  # paired: mean per-scenario pass fraction over those scenarios
     pass_rate_b: float | None
     difference: float | None
     ci_low: float | None
@@ -61,13 +69,14 @@ class EvaluationComparison(BaseModel):
     q_value: float | None = None
     verdict: str  # improved | regressed | no detectable change | not comparable
     detectable_drop: float | None = None  # smallest drop detected with power 0.8 at this comparison's size
-    regressions: list[str]  # scenarios that passed in A and fail in B
-    fixes: list[str]
-    undecided: list[str] = []  # a tie of passes and fails in A or B: no majority, left out of the test
-    errored: list[str] = []  # no majority because of errored trials in A or B: left out of the test
+    regressions: list[str]  # scenarios whose pass fraction fell from A to B
+    fixes: list[str]  # scenarios whose pass fraction rose
+    undecided: list[str] = []  # in the test, but a tie of passes and fails (no majority) in A or B
+    errored: list[str] = []  # an errored trial in A or B: left out of the test
+    shown: dict[str, str] = {}  # scenario -> its trials in A → B, e.g. "3/3 pass → 1/3 fail"
 
 
-def _not_comparable(evaluation_id: str, undecided: list[str], errored: list[str]) -> EvaluationComparison:
+def _not_comparable(evaluation_id: str, errored: list[str], shown: dict[str, str]) -> EvaluationComparison:
     return EvaluationComparison(
         evaluation_id=evaluation_id,
         shared_scenarios=0,
@@ -80,41 +89,54 @@ def _not_comparable(evaluation_id: str, undecided: list[str], errored: list[str]
         verdict="not comparable",
         regressions=[],
         fixes=[],
-        undecided=undecided,
         errored=errored,
+        shown=shown,
     )
+
+
+def _fraction(trials: list[bool | None]) -> float | None:
+    """A scenario's pass fraction, None when it has an errored trial or no judged one."""
+    return None if counts(trials)[2] else pass_fraction(trials)
+
+
+def judged_fractions(
+    left: dict[str, list[bool | None]], right: dict[str, list[bool | None]]
+) -> dict[str, tuple[float, float]]:
+    """Scenario -> (A's, B's) pass fraction, for the scenarios judged in both runs with no errored trial."""
+    pairs = {s: (_fraction(left[s]), _fraction(right[s])) for s in sorted(set(left) & set(right))}
+    return {s: (x, y) for s, (x, y) in pairs.items() if x is not None and y is not None}
 
 
 def paired_comparison(
     evaluation_id: str, left: dict[str, list[bool | None]], right: dict[str, list[bool | None]], seed: int = 0
 ) -> EvaluationComparison:
-    """The one paired analysis of an evaluation (verdict left to adjust_and_decide)."""
-    shared = sorted(set(left) & set(right))
-    codes = {s: (majority(left[s]), majority(right[s])) for s in shared}
-    errored = [s for s, pair in codes.items() if ERRORED in pair]
-    undecided = [s for s, pair in codes.items() if UNDECIDED in pair and ERRORED not in pair]
-    decided = [s for s, (x, y) in codes.items() if x in (PASS, FAIL) and y in (PASS, FAIL)]
-    if not decided:
-        return _not_comparable(evaluation_id, undecided, errored)
-    a = [float(codes[s][0] == PASS) for s in decided]
-    b = [float(codes[s][1] == PASS) for s in decided]
-    regressions = [s for s, x, y in zip(decided, a, b, strict=True) if x > y]
-    fixes = [s for s, x, y in zip(decided, a, b, strict=True) if y > x]
+    """The one paired analysis of an evaluation, p-value and verdict left to `compare_outcomes`."""
+    fractions = judged_fractions(left, right)
+    errored = [s for s in sorted(set(left) & set(right)) if counts(left[s])[2] or counts(right[s])[2]]
+    undecided = [s for s in fractions if UNDECIDED in (majority(left[s]), majority(right[s]))]
+    regressions = [s for s, (x, y) in fractions.items() if y < x]
+    fixes = [s for s, (x, y) in fractions.items() if y > x]
+    shown = {s: f"{describe(left[s])} → {describe(right[s])}" for s in [*regressions, *fixes, *undecided, *errored]}
+    if not fractions:
+        return _not_comparable(evaluation_id, errored, shown)
+    a = [x for x, _ in fractions.values()]
+    b = [y for _, y in fractions.values()]
     low, high = bootstrap_difference(a, b, seed)
     return EvaluationComparison(
         evaluation_id=evaluation_id,
-        shared_scenarios=len(decided),
+        shared_scenarios=len(fractions),
         pass_rate_a=sum(a) / len(a),
         pass_rate_b=sum(b) / len(b),
-        difference=(len(fixes) - len(regressions)) / len(decided),
+        difference=sum(b) / len(b) - sum(a) / len(a),
         ci_low=low,
         ci_high=high,
-        p_value=mcnemar_exact(len(regressions), len(fixes)),
+        p_value=None,
         verdict="no detectable change",
         regressions=regressions,
         fixes=fixes,
         undecided=undecided,
         errored=errored,
+        shown=shown,
     )
 
 
@@ -140,29 +162,35 @@ def with_detectable_drop(
     right: dict[str, list[bool | None]],
     alpha: float,
 ) -> EvaluationComparison:
-    """Add the smallest drop this comparison detects with power 0.8: the same test at `alpha`, on the
-    scenarios decided in both runs, per-trial pass probabilities pooled over both runs' trials."""
-    scenarios = sorted(_both_decided(left, right))
-    if comparison.method != "paired" or not scenarios:
+    """Add the smallest drop this comparison detects with power 0.8: the same test at `alpha`, on its
+    scenarios at their trial counts, per-trial pass probabilities pooled over both runs' trials."""
+    if comparison.method != "paired" or comparison.p_value is None:
         return comparison
+    scenarios = [s for s in sorted(set(left) & set(right)) if s not in set(comparison.errored)]
     probabilities = [smoothed_pass_probability(left[s] + right[s]) for s in scenarios]
-    trials = max(max(len(left[s]), len(right[s])) for s in scenarios)
-    return comparison.model_copy(update={"detectable_drop": detectable_drop(probabilities, trials, alpha)})
+    trials_a = [len(left[s]) for s in scenarios]
+    trials_b = [len(right[s]) for s in scenarios]
+    drop = detectable_drop(probabilities, trials_a, trials_b, alpha)
+    return comparison.model_copy(update={"detectable_drop": drop})
 
 
-def _both_decided(left: dict[str, list[bool | None]], right: dict[str, list[bool | None]]) -> set[str]:
-    return {
-        s for s in set(left) & set(right) if majority(left[s]) in (PASS, FAIL) and majority(right[s]) in (PASS, FAIL)
-    }
+def _with_p_values(comparisons: list[EvaluationComparison], differences: list[list[float]], seed: int) -> None:
+    """Fill in every comparable evaluation's permutation p, all evaluations tested in one batch."""
+    tested = [(c, d) for c, d in zip(comparisons, differences, strict=True) if c.difference is not None]
+    for (c, _), p in zip(tested, sign_flip_p([d for _, d in tested], seed), strict=True):
+        c.p_value = p
 
 
 def compare_outcomes(
     a: ScenarioOutcomes, b: ScenarioOutcomes, alpha: float = 0.05, seed: int = 0, power: bool = False
 ) -> list[EvaluationComparison]:
-    """Per evaluation, the paired analysis on the scenarios decided in both runs, BH-adjusted verdicts at
+    """Per evaluation, the paired analysis on the scenarios judged in both runs, BH-adjusted verdicts at
     false discovery rate alpha; with power, the detectable drop at the family threshold alpha / evaluations."""
     ids = sorted(set(a) | set(b))
-    results = adjust_and_decide([paired_comparison(e, a.get(e, {}), b.get(e, {}), seed) for e in ids], alpha)
+    comparisons = [paired_comparison(e, a.get(e, {}), b.get(e, {}), seed) for e in ids]
+    differences = [[y - x for x, y in judged_fractions(a.get(e, {}), b.get(e, {})).values()] for e in ids]
+    _with_p_values(comparisons, differences, seed)
+    results = adjust_and_decide(comparisons, alpha)
     if not power:
         return results
     family = max(1, sum(c.p_value is not None for c in results))

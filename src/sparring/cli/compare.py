@@ -19,6 +19,7 @@ from sparring.analysis import (
 )
 from sparring.analysis.outcomes import ScenarioOutcomes
 from sparring.analysis.power import MAX_TRIALS
+from sparring.analysis.statistics import PAIRED_METHOD
 from sparring.cli.common import DbOption, console, fail, open_store, pct, stored_run
 from sparring.data_model import Run
 from sparring.store import Store
@@ -48,8 +49,7 @@ def _comparisons(
     if mixed and not shares_scenarios(a, b):
         how = "unpaired (no scenario pairs with a transcript): Fisher's exact test on each run's decided scenarios"
         return compare_unpaired(a, b, alpha, seed), how
-    how = "paired on scenarios decided in both runs (strict majority of trials): exact McNemar, bootstrap CI"
-    return compare_outcomes(a, b, alpha, seed, power=True), how
+    return compare_outcomes(a, b, alpha, seed, power=True), PAIRED_METHOD
 
 
 def _points(value: float | None) -> str:
@@ -65,7 +65,7 @@ def _detects(c: EvaluationComparison) -> str:
 def _comparison_table(title: str, results: list[EvaluationComparison]) -> Table:
     table = Table(title=title)
     table.add_column("evaluation", no_wrap=True)
-    for column in ("n", "A", "B", "Δ pts", "95% CI", "p", "q (BH)", "verdict", "detects ≥"):
+    for column in ("n", "A", "B", "Δ pts", "95% CI", "p", "q (BH)", "verdict", "detects ≥", "undecided", "errored"):
         table.add_column(column, justify="left" if column == "verdict" else "right")
     colour = {"improved": "green", "regressed": "red"}
     for c in results:
@@ -76,20 +76,22 @@ def _comparison_table(title: str, results: list[EvaluationComparison]) -> Table:
         q_value = "—" if c.q_value is None else f"{c.q_value:.3f}"
         table.add_row(
             c.evaluation_id, str(c.shared_scenarios), pct(c.pass_rate_a), pct(c.pass_rate_b),
-            _points(c.difference), ci, p_value, q_value, verdict, detects,
+            _points(c.difference), ci, p_value, q_value, verdict, detects, str(len(c.undecided)), str(len(c.errored)),
         )  # fmt: skip
     return table
 
 
 def _scenario_table(results: list[EvaluationComparison], run_b: Run) -> Table:
-    table = Table(title="Scenarios: regressions (pass → fail), fixes (fail → pass), left out of the test")
-    for column in ("change", "evaluation", "scenario", "transcript in B"):
+    table = Table(title="Scenarios: pass fraction fell (regression) or rose (fix), ties, errored (left out)")
+    for column in ("change", "evaluation", "scenario", "A → B (passes/judged, majority)", "transcript in B"):
         table.add_column(column, no_wrap=column != "transcript in B")
     for c in results:
-        groups = (("regression", c.regressions), ("fix", c.fixes), ("undecided (tie)", c.undecided))
-        for kind, scenarios in (*groups, ("errored (no majority)", c.errored)):
+        undecided = [s for s in c.undecided if s not in c.regressions and s not in c.fixes]
+        groups = (("regression", c.regressions), ("fix", c.fixes), ("undecided (tie)", undecided))
+        for kind, scenarios in (*groups, ("errored (left out)", c.errored)):
             for scenario in scenarios:
-                table.add_row(kind, c.evaluation_id, scenario, f"sparring show {run_b.id}:{scenario}:0")
+                shown = c.shown.get(scenario, "")
+                table.add_row(kind, c.evaluation_id, scenario, shown, f"sparring show {run_b.id}:{scenario}:0")
     return table
 
 
@@ -113,7 +115,8 @@ def compare(
     if any(c.method == "paired" and c.p_value is not None for c in results):
         console.print(
             "detects ≥: this comparison can detect changes of ≥ that many points (a drop in every scenario's "
-            f"pass probability, power 0.8, the same test at {alpha:.0%} / {tested}); none: too few scenarios",
+            f"pass probability, power 0.8, the same test at {alpha:.0%} / {tested}, normal approximation); "
+            "none: too few scenarios",
             highlight=False,
         )
     scenarios = _scenario_table(results, run_b)
@@ -141,18 +144,20 @@ def noise(
     summaries = noise_floor([scenario_outcomes(store.scenario_outcome_rows(r.id)) for r in runs], alpha)
     table = Table(title=f"Noise floor over {len(runs)} runs of {suites[0]}")
     table.add_column("evaluation", no_wrap=True)
-    for column in ("scenarios", "flipped", "pass rates", "sd", "detects ≥", "trials for 5 pts", "trials for 10 pts"):
+    columns = ("scenarios", "errored", "flipped", "pass rates", "sd", "detects ≥")
+    for column in (*columns, "trials for 5 pts", "trials for 10 pts"):
         table.add_column(column, justify="right")
     for s in summaries:
         table.add_row(
-            s.evaluation_id, str(s.scenarios), pct(s.flipped), " ".join(pct(r) for r in s.pass_rates),
+            s.evaluation_id, str(s.scenarios), str(s.errored), pct(s.flipped), " ".join(pct(r) for r in s.pass_rates),
             "—" if s.pass_rate_sd is None else f"{s.pass_rate_sd * 100:.1f} pts",
             "—" if s.detectable_drop is None else f"{s.detectable_drop * 100:.0f} pts",
             _trials(s.trials_for_5), _trials(s.trials_for_10),
         )  # fmt: skip
     console.print(table)
     console.print(
-        f"power 0.8 for a drop of that many points in every scenario's pass probability, exact McNemar on "
-        f"scenario majorities at {alpha:.0%} / {len(summaries)} evaluations",
+        f"power 0.8 for a drop of that many points in every scenario's pass probability, paired sign-flip test "
+        f"of per-scenario pass fractions at {alpha:.0%} / {len(summaries)} evaluations (normal approximation); "
+        "flipped: majority state (pass, fail, undecided) not the same in every run",
         highlight=False,
     )
