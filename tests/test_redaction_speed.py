@@ -1,0 +1,113 @@
+"""Redaction at line rate without losing anything: the cheap pre-filters and the per-conversation memo
+change no output (checked against the redactor with them switched off), dates are no longer taken for
+phone numbers, τ-bench's address1 fields are redacted, and the parallel path returns exactly what the
+serial one does, in order. Speed itself is measured in bench/redaction.py, never here."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sparring.transcripts import read_transcripts
+from sparring.transcripts import redaction as redaction_module
+from sparring.transcripts.formats import read_jsonl
+from sparring.transcripts.parallel import redact_many
+from sparring.transcripts.redaction import NAME_CUE, STRONG_NAME_CUE, Redactor, may_follow_cue, redact_transcript
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _airline_logs():
+    spec = importlib.util.spec_from_file_location("airline_logs", ROOT / "bench" / "airline_logs.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def airline_file(tmp_path_factory):
+    return _airline_logs().write(12, tmp_path_factory.mktemp("airline") / "airline.jsonl", seed=7)
+
+
+@pytest.fixture(scope="module")
+def airline(airline_file):
+    return [parse() for _, parse in read_jsonl(airline_file)]
+
+
+def _fixture_texts() -> list[str]:
+    texts = []
+    for name in ("pii_messages.yaml", "pii_messages_heldout.yaml"):
+        texts += [m["text"] for m in yaml.safe_load((FIXTURES / name).read_text())]
+    return texts
+
+
+def test_pre_filters_and_memo_change_no_output(airline, monkeypatch):
+    fast = [redact_transcript(t).model_dump_json() for t in airline]
+    fast_texts = [Redactor().text(text) for text in _fixture_texts()]
+    monkeypatch.setattr(redaction_module, "PHONE_RUN", re.compile(""))  # every string to the phone matcher
+    monkeypatch.setattr(redaction_module, "may_follow_cue", lambda text, start: True)  # every word to the cues
+    monkeypatch.setattr(Redactor, "text", lambda self, text: self._redact(text))  # no memo
+    assert [redact_transcript(t).model_dump_json() for t in airline] == fast
+    assert [Redactor().text(text) for text in _fixture_texts()] == fast_texts
+
+
+def test_the_cue_pre_filter_never_rejects_a_word_a_cue_precedes(airline):
+    texts = _fixture_texts() + [t.text() for t in airline]
+    texts += ["Regards,  Ana", "cheers, Bo", "Mr. Ruiz", "my name's Lee", "names - Kim", "THANK YOU, Ana"]
+    for text in texts:
+        for word in re.finditer(r"\S+", text):
+            before = text[max(0, word.start() - 30) : word.start()]
+            if NAME_CUE.search(before) or STRONG_NAME_CUE.search(before):
+                assert may_follow_cue(text, word.start()), (text, word.group())
+
+
+def test_dates_are_not_phone_numbers_but_phones_beside_them_are():
+    redactor = Redactor()
+    assert redactor.text("flying 2024-05-12, call me on (415) 555-0132") == "flying 2024-05-12, call me on [PHONE_1]"
+    assert redactor.value({"dob": "1990-04-12", "created_at": "2024-05-10T07:12:44"}) == {
+        "dob": "1990-04-12",
+        "created_at": "2024-05-10T07:12:44",
+    }
+
+
+def test_numbered_address_fields_are_redacted_whole():
+    redacted = Redactor().value({"address1": "4759 William Haven Apt. 194", "address_line2": "Suite 5", "city": "Reno"})
+    assert redacted == {"address1": "[ADDRESS_1]", "address_line2": "[ADDRESS_2]", "city": "Reno"}
+
+
+def test_parallel_redaction_equals_serial_in_order(airline):
+    serial = [t.model_dump_json() for t in redact_many(airline, workers=1)]
+    parallel = redact_many(airline, workers=2, threshold=0)
+    assert [t.model_dump_json() for t in parallel] == serial
+    assert [t.id for t in parallel] == [t.id for t in airline]
+
+
+def test_below_the_threshold_no_process_is_started(airline, monkeypatch):
+    import sparring.transcripts.parallel as parallel
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a process pool was started below the threshold")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
+    assert len(redact_many(airline, workers=4, threshold=len(airline) + 1)) == len(airline)
+
+
+def test_generated_airline_logs_import_with_no_customer_detail_left(airline_file):
+    raw = [json.loads(line) for line in airline_file.read_text().splitlines()]
+    assert all(14_000 <= len(json.dumps(r)) <= 20_000 for r in raw), "about 16 KB each"
+    assert airline_file.read_text() == _airline_logs().write(12, airline_file.with_suffix(".again"), seed=7).read_text()
+    imported = read_transcripts(airline_file).transcripts
+    for source, transcript in zip(raw, imported, strict=True):
+        user = json.loads(next(m["content"] for m in source["messages"] if m["role"] == "tool"))
+        phone = re.search(r"\(\d{3}\) 555-\d{4}", json.dumps(source)).group()
+        dumped = transcript.model_dump_json()
+        secrets = [user["email"], phone, user["address"]["address1"], *user["name"].values()]
+        assert not [s for s in secrets if s in dumped], transcript.id
+        assert re.search(r"HAT\d{3}", dumped) and re.search(r"2024-05-\d\d", dumped), "flights and dates are kept"
