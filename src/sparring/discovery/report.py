@@ -3,18 +3,12 @@ coverage by existing evaluations. Its JSON form (`--json`, the viewer) carries `
 
 from __future__ import annotations
 
-import hashlib
-import time
-
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from sparring.store import Store
-from sparring.store.tables import CacheRow
 
 REPORT_SCHEMA_VERSION = 1
 COVERED_AT = 0.8  # a theme is "covered by X" when at least this share of its members fail evaluation X
-_STORE_MODEL = "sparring:discover:{run_id}"  # reports live in the store's key-value table, one row per report
 
 
 class RunFigures(BaseModel):
@@ -78,31 +72,18 @@ class DiscoveryReport(BaseModel):
     undescribed: list[Undescribed] = Field(default_factory=list)
     themes: list[Theme] = Field(default_factory=list)
     covered_threshold: float = COVERED_AT
-    grouping: str = "TF-IDF (scikit-learn) → average-linkage clustering on cosine distance, k by best silhouette"
+    grouping: str = "TF-IDF (scikit-learn) → average-linkage clustering on cosine distance, cut at 0.8"
     silhouette: float | None = None
     judge_model: str = ""
     prompt_hash: str = ""
 
 
 def store_report(store: Store, report: DiscoveryReport) -> None:
-    """Keep the report in the store for the viewer, once under each run it analysed. Rows are never
-    replaced (the table keeps the first answer per key): each report gets a new, time-ordered key."""
-    data = report.model_dump(mode="json")
-    stamp = f"{time.time_ns():020d}"
-    for figures in report.runs:
-        digest = hashlib.sha256(figures.run_id.encode()).hexdigest()[:12]
-        store.cache_response(f"discover:{stamp}:{digest}", _STORE_MODEL.format(run_id=figures.run_id), data)
-    store.flush_cache()
+    """Keep the report in the store for the viewer, filed under each run it analysed."""
+    store.save_discovery_report([figures.run_id for figures in report.runs], report.model_dump(mode="json"))
 
 
 def load_stored_report(store: Store, run_id: str) -> DiscoveryReport | None:
     """The latest report stored for a run, or None."""
-    query = (
-        select(CacheRow.response)
-        .where(CacheRow.model == _STORE_MODEL.format(run_id=run_id))
-        .order_by(CacheRow.key.desc())
-        .limit(1)
-    )
-    with store.engine.connect() as connection:
-        data = connection.execute(query).scalar()
+    data = store.latest_discovery_report(run_id)
     return None if data is None else DiscoveryReport.model_validate(data)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from sparring.store.base import database_url
 from sparring.store.cache import CacheRecords
+from sparring.store.documents import ReportDocuments
 from sparring.store.labels import LabelRecords
 from sparring.store.leases import LeaseRecords
 from sparring.store.queries import ReportQueries
 from sparring.store.records import RunRecords
 
 
-class Store(RunRecords, ReportQueries, LabelRecords, CacheRecords, LeaseRecords):
+class Store(RunRecords, ReportQueries, LabelRecords, CacheRecords, LeaseRecords, ReportDocuments):
     """One database: runs, conversations, verdicts, labels, calibrations and the model cache."""
 
     @classmethod

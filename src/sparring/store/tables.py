@@ -95,3 +95,13 @@ class RunLeaseRow(Base):
     owner: Mapped[str] = mapped_column(String(300))
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DiscoveryReportRow(Base):
+    """A `sparring discover` report, filed under each run it analysed (the report names every one)."""
+
+    __tablename__ = "discovery_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    data: Mapped[dict[str, Any]]

@@ -55,8 +55,8 @@ def upgrade(engine: Engine) -> None:
             # Made before migrations: recognise which schema it already has, and record it.
             columns = {c["name"] for c in inspector.get_columns("verdicts")}
             complete = tables >= {"labels", "calibrations"} and "details" in columns
-            newest = "run_leases" in tables
-            command.stamp(config, "0003" if newest else "0002" if complete else "0001")
+            stamped = "0004" if "discovery_reports" in tables else "0003" if "run_leases" in tables else None
+            command.stamp(config, stamped or ("0002" if complete else "0001"))
         command.upgrade(config, "head")
 
 
