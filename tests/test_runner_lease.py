@@ -147,3 +147,23 @@ def test_a_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(tmp_path):
     store.acquire_lease("r1", f"{socket.gethostname()}:{os.getpid()}", 60)
     with pytest.raises(RunLeased):  # a live process of this host keeps its lease
         store.acquire_lease("r1", "someone:3", 60)
+
+
+async def test_a_process_whose_lease_was_taken_over_stops_and_leaves_the_run_alone(example_suite, tmp_path):
+    import asyncio
+
+    from scripted_world import slow_world_pool
+    from sparring import RoleOverrides, RunOptions, run_suite
+
+    store = Store.open(str(tmp_path / "s.db"))
+    options = RunOptions(concurrency=1, models=RoleOverrides(model="scripted:world"), lease_timeout_s=1.5)
+    task = asyncio.create_task(run_suite(example_suite, store, options, slow_world_pool()))
+    while not store.list_runs() or store.lease_holder(store.list_runs()[0].id) is None:
+        await asyncio.sleep(0.05)
+    run_id = store.list_runs()[0].id
+    with store.engine.begin() as connection:  # another process finds the lease stale and takes it over
+        connection.execute(update(RunLeaseRow).values(owner="thief:1", heartbeat_at=datetime.now(UTC)))
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 10)
+    assert store.get_run(run_id).status == RunStatus.RUNNING, "the run row is the new owner's"
+    assert store.lease_holder(run_id) == "thief:1"

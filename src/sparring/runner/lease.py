@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 
 from sparring.store import Store
 
@@ -17,26 +18,36 @@ def lease_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass
+class Lease:
+    """A held lease: `held` turns False when another process took the run over."""
+
+    owner: str
+    held: bool = True
+
+
 @asynccontextmanager
-async def run_lease(store: Store, run_id: str, timeout_s: float) -> AsyncIterator[str]:
+async def run_lease(store: Store, run_id: str, timeout_s: float) -> AsyncIterator[Lease]:
     """Hold the run's lease for the body (raises RunLeased when another live process holds it). The
     heartbeat beats every third of the timeout; if the lease is lost, the body's task is cancelled."""
-    owner = lease_owner()
-    await asyncio.to_thread(store.acquire_lease, run_id, owner, timeout_s)
+    lease = Lease(lease_owner())
+    await asyncio.to_thread(store.acquire_lease, run_id, lease.owner, timeout_s)
     body = asyncio.current_task()
-    heartbeat = asyncio.create_task(_beat(store, run_id, owner, max(0.5, timeout_s / 3), body))
+    heartbeat = asyncio.create_task(_beat(store, run_id, lease, max(0.5, timeout_s / 3), body))
     try:
-        yield owner
+        yield lease
     finally:
         heartbeat.cancel()
         with suppress(asyncio.CancelledError):
             await heartbeat
-        await asyncio.to_thread(store.release_lease, run_id, owner)
+        await asyncio.to_thread(store.release_lease, run_id, lease.owner)
 
 
-async def _beat(store: Store, run_id: str, owner: str, every_s: float, body: asyncio.Task[object] | None) -> None:
+async def _beat(store: Store, run_id: str, lease: Lease, every_s: float, body: asyncio.Task[object] | None) -> None:
     while True:
         await asyncio.sleep(every_s)
-        if not await asyncio.to_thread(store.renew_lease, run_id, owner) and body is not None:
-            body.cancel()
+        if not await asyncio.to_thread(store.renew_lease, run_id, lease.owner):
+            lease.held = False
+            if body is not None:
+                body.cancel()
             return

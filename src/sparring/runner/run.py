@@ -24,7 +24,7 @@ from sparring.runner.commit import Budget, GroupCommit
 from sparring.runner.context import ROLES, RunContext, conversation_id
 from sparring.runner.cost import estimate_conversation, role_cost
 from sparring.runner.errors import ErrorSummary, retry_kinds
-from sparring.runner.lease import run_lease
+from sparring.runner.lease import Lease, run_lease
 from sparring.runner.roles import RoleOverrides, agent_factory, model_settings, open_models
 from sparring.store import Store
 from sparring.suite import Suite
@@ -163,12 +163,12 @@ async def run_suite(
         context = build_context(suite, run, pool) if local and not options.resume else None
         if not options.resume:
             store.save_run(run)  # the lease row needs its run
-        async with run_lease(store, run.id, options.lease_timeout_s):
+        async with run_lease(store, run.id, options.lease_timeout_s) as lease:
             if not local:
                 from sparring.runner.ray_executor import run_on_ray
 
                 return await run_on_ray(suite, store, run, options, observer, pool_factory)
-            return await _execute(context or build_context(suite, run, pool), store, options, observer)
+            return await _execute(context or build_context(suite, run, pool), store, options, observer, lease)
     finally:
         if own_pool:
             await pool.aclose()
@@ -341,7 +341,9 @@ def finish_run(
     return run
 
 
-async def _execute(context: RunContext, store: Store, options: RunOptions, observer: RunObserver | None) -> RunResult:
+async def _execute(
+    context: RunContext, store: Store, options: RunOptions, observer: RunObserver | None, lease: Lease | None = None
+) -> RunResult:
     run = context.run
     if options.resume:
         context.earlier_usage = store.errored_conversations(run.id, retry_kinds(options.retry_errors))
@@ -372,7 +374,8 @@ async def _execute(context: RunContext, store: Store, options: RunOptions, obser
         status = RunStatus.INTERRUPTED
         raise
     finally:
-        run = finish_run(run, store, status, [context.pool.stats], prices)
+        if lease is None or lease.held:  # a process that lost its lease leaves the run to its new owner
+            run = finish_run(run, store, status, [context.pool.stats], prices)
     wall = time.perf_counter() - clock
     summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations], run.simulator_evaluation_ids)
     return RunResult(run, summaries, len(pending) - refused, wall, ErrorSummary.of_run(store, run.id))
