@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sparring.analysis import summarize
+from sparring.analysis.report import run_summaries
 from sparring.data_model import CallStats, Run, RunStatus, TokenUsage
 from sparring.models import ModelPool
 from sparring.runner.cost import role_cost
@@ -141,7 +141,7 @@ async def run_on_ray(
     evaluation_ids = [e.id for e in select_evaluations(suite, run.evaluation_ids)]
     return RunResult(
         run,
-        summarize(store.verdicts(run.id), evaluation_ids, run.simulator_evaluation_ids),
+        run_summaries(store, run, evaluation_ids),
         len(pending) - refused,
         wall,
         ErrorSummary.of_run(store, run.id),

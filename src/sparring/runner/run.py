@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sparring.agents import Agent
-from sparring.analysis import EvaluationSummary, summarize
+from sparring.analysis import EvaluationSummary
+from sparring.analysis.report import run_summaries
 from sparring.data_model import CallStats, Conversation, Run, RunStatus, Scenario, TokenUsage, Verdict
 from sparring.evaluations import EvaluationSpec
 from sparring.evaluations.spec import SIMULATOR_FAMILY
@@ -377,7 +378,7 @@ async def _execute(
         if lease is None or lease.held:  # a process that lost its lease leaves the run to its new owner
             run = finish_run(run, store, status, [context.pool.stats], prices)
     wall = time.perf_counter() - clock
-    summaries = summarize(store.verdicts(run.id), [e.id for e in context.evaluations], run.simulator_evaluation_ids)
+    summaries = run_summaries(store, run, [e.id for e in context.evaluations])  # counted by the database
     return RunResult(run, summaries, len(pending) - refused, wall, ErrorSummary.of_run(store, run.id))
 
 
