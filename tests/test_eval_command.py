@@ -59,3 +59,19 @@ def test_eval_reports_a_bad_transcript_file_with_its_line(example_suite, tmp_pat
     assert result.exit_code == 2
     assert f"{bad}:1: message 0: unknown role 'robot'" in result.output.replace("\n", "")
     assert not (tmp_path / "x.db").exists(), "nothing written for bad input"
+
+
+def test_eval_with_a_judge_model_needs_no_simulator_or_agent_model(example_suite, tmp_path, monkeypatch):
+    from sparring.models import registry
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setattr(registry, "embedded_model_available", lambda: False)  # no default model to fall back on
+    db = tmp_path / "eval.db"
+    with StubServer(judge_over_http) as server:
+        args = ["eval", str(FIXTURES / "support_chats.jsonl"), "--suite", str(example_suite.root)]
+        args += ["--judge-model", "openai:stub", "--base-url", server.base_url, "--db", str(db)]
+        args += ["--eval", "professional_tone"]
+        result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    run = Store.open(str(db)).list_runs()[0]
+    assert (run.settings.simulator, run.settings.agent, run.settings.judge) == ("none", "none", "openai:stub")
