@@ -1,0 +1,160 @@
+"""The run behind the pytest items: the suite run once per session through the library (run_suite), its
+gates checked (check_gates, errors_gate) and each evaluation's state and failure message derived from
+the stored verdicts. Nothing here prints: the plugin renders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sparring.agents import AgentLoadError
+from sparring.analysis import EvaluationComparison, EvaluationSummary, compare_outcomes, scenario_outcomes
+from sparring.analysis.gate import GateResult, check_gates, errors_gate
+from sparring.analysis.report import run_summaries, run_totals
+from sparring.data_model import Outcome, Run, Verdict
+from sparring.models import ModelError
+from sparring.runner import RoleOverrides, RunOptions, run_suite
+from sparring.store import RunNotFound, Store, StoreError
+from sparring.store.leases import RunLeased
+from sparring.suite import Suite, SuiteError, load_suite
+
+SHOWN_CONVERSATIONS = 10  # failing conversations listed in a failure message
+REASON_CHARS = 160
+
+
+class SparringRunError(Exception):
+    """The suite could not be loaded or run: one line, shown on every sparring item."""
+
+
+@dataclass
+class RunRequest:
+    """What the command line (--sparring-*) or the ini file asks for."""
+
+    suite: Path
+    model: str | None = None
+    base_url: str | None = None
+    agent: str | None = None
+    scenarios: int | None = None
+    seed: int = 0
+    db: str | None = None
+    label: str | None = None
+    evaluation_ids: list[str] = field(default_factory=list)  # empty: all the suite's evaluations
+
+
+@dataclass
+class SuiteOutcome:
+    """A finished run as the tests see it: per-evaluation summaries, gate results, flagged verdicts."""
+
+    run: Run
+    store_url: str
+    summaries: dict[str, EvaluationSummary]
+    gates: list[GateResult]
+    flagged: dict[str, list[Verdict]]  # evaluation id -> its fail and error verdicts
+    max_error_rate: float
+
+    def pass_rate(self, evaluation_id: str) -> float | None:
+        """pass / (pass + fail) of an evaluation (errors and not-applicable left out); None if it never applied."""
+        return self.summaries[evaluation_id].pass_rate
+
+    def failing(self, evaluation_id: str) -> list[str]:
+        """Ids of the conversations this evaluation failed (fail verdicts only; errors are apart)."""
+        return [v.conversation_id for v in self.flagged.get(evaluation_id, []) if v.outcome == Outcome.FAIL]
+
+    def evaluation_problem(self, evaluation_id: str) -> str | None:
+        """Why an evaluation's item fails, with its pass rate, errors and failing conversations; None when it
+        passes. It fails when its errored verdicts exceed max_error_rate, or when a gate covering it failed
+        and it has a fail or error verdict of its own (a family gate missed because of another evaluation
+        fails that gate's item and that evaluation's, not every evaluation of the family)."""
+        summary = self.summaries.get(evaluation_id)
+        if summary is None:
+            return f"{evaluation_id}: not judged in run {self.run.id}"
+        errored = bool(summary.errors) and summary.error_rate > self.max_error_rate
+        charged = summary.failed > 0 or summary.errors > 0
+        failed_gates = [g for g in self.gates if evaluation_id in g.evaluation_ids and not g.passed and charged]
+        if not errored and not failed_gates:
+            return None
+        lines = [f"{evaluation_id}: pass rate {summary.rate_text()} (run {self.run.id})"]
+        if errored:
+            lines.append(
+                f"{summary.error_rate:.0%} of its verdicts errored, above max_error_rate {self.max_error_rate:.0%}"
+            )
+        lines += [f"gate failed: {g.gate}: {g.detail}" for g in failed_gates]
+        return "\n".join(lines + self._flagged_lines(evaluation_id))
+
+    def _flagged_lines(self, evaluation_id: str) -> list[str]:
+        flagged = self.flagged.get(evaluation_id, [])
+        plural = "s" if len(flagged) != 1 else ""
+        lines = [f"{len(flagged)} conversation{plural} failed or errored:"] if flagged else []
+        for verdict in flagged[:SHOWN_CONVERSATIONS]:
+            reason = " ".join(verdict.reasoning.split())[:REASON_CHARS]
+            lines.append(f"  {verdict.outcome.value}  {verdict.conversation_id}  {reason}")
+        if len(flagged) > SHOWN_CONVERSATIONS:
+            lines.append(f"  ... and {len(flagged) - SHOWN_CONVERSATIONS} more")
+        if flagged:
+            lines.append(f"  see one with: sparring show {flagged[0].conversation_id}")
+        return lines
+
+
+def load(request: RunRequest) -> Suite:
+    """The suite, or SparringRunError with the loader's one-line message (file:line: field: problem)."""
+    try:
+        return load_suite(request.suite)
+    except SuiteError as exc:
+        raise SparringRunError(str(exc)) from exc
+
+
+def run_once(suite: Suite, request: RunRequest) -> SuiteOutcome:
+    """Run the suite (new run, stored like `sparring run`) and gather everything the items need."""
+    overrides = RoleOverrides(model=request.model, base_url=request.base_url, agent=request.agent)
+    options = RunOptions(
+        label=request.label,
+        scenarios=request.scenarios,
+        evaluation_ids=request.evaluation_ids,
+        seed=request.seed,
+        models=overrides,
+    )
+    try:
+        store = Store.open(request.db)
+        result = asyncio.run(run_suite(suite, store, options))
+    except (ModelError, AgentLoadError, ValueError, RunNotFound, RunLeased, StoreError) as exc:
+        raise SparringRunError(str(exc)) from exc
+    return outcome_of(suite, result.run, store)
+
+
+def outcome_of(suite: Suite, run: Run, store: Store) -> SuiteOutcome:
+    """A stored run's summaries, gate results and flagged verdicts."""
+    specs, summaries, gates = gate_results(suite, run, store)
+    flagged: dict[str, list[Verdict]] = defaultdict(list)
+    for verdict in store.verdicts(run.id):
+        if verdict.outcome in (Outcome.FAIL, Outcome.ERROR):
+            flagged[verdict.evaluation_id].append(verdict)
+    return SuiteOutcome(
+        run=run,
+        store_url=str(store.url),
+        summaries={s.evaluation_id: s for s in summaries},
+        gates=gates,
+        flagged=dict(flagged),
+        max_error_rate=suite.config.max_error_rate,
+    )
+
+
+def gate_results(suite: Suite, run: Run, store: Store) -> tuple[list[str], list[EvaluationSummary], list[GateResult]]:
+    """The run's evaluations, their summaries, and the run-level errors check followed by the suite's gates."""
+    specs = [e for e in suite.evaluations if e.id in set(run.evaluation_ids)] or suite.evaluations
+    summaries = run_summaries(store, run, [e.id for e in specs])
+
+    def compare_with(baseline: str) -> list[EvaluationComparison]:
+        base = store.get_run(baseline)
+        return compare_outcomes(
+            scenario_outcomes(store.scenario_outcome_rows(base.id)),
+            scenario_outcomes(store.scenario_outcome_rows(run.id)),
+            seed=run.seed,
+        )
+
+    limit = suite.config.max_error_rate
+    ends = store.conversation_end_counts([run.id])[run.id]
+    results = [errors_gate(run_totals(summaries, run.simulator_evaluation_ids, ends), limit)]
+    results += check_gates(suite.config.gates, specs, summaries, compare_with, limit)
+    return [e.id for e in specs], summaries, results
