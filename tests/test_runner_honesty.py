@@ -13,8 +13,9 @@ from sparring.data_model.conversation import ErrorKind
 from sparring.models.base import TransientModelError
 from sparring.runner.cost import estimate_conversation
 from sparring.runner.errors import ErrorSummary
+from sparring.runner.imported import evaluate_transcripts
 from sparring.runner.roles import model_settings
-from sparring.runner.run import evaluate_transcripts, judge_answers
+from sparring.runner.run import judge_answers
 from sparring.suite import load_suite
 from sparring.transcripts import read_transcripts
 

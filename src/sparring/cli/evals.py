@@ -17,7 +17,7 @@ from sparring.cli.reports import print_run
 from sparring.evaluations.library import builtin_evaluations
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions
-from sparring.runner.run import evaluate_transcripts
+from sparring.runner.imported import evaluate_transcripts
 from sparring.suite import SuiteError, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 

@@ -10,11 +10,10 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sparring.agents import Agent
 from sparring.analysis import EvaluationSummary
 from sparring.analysis.report import run_summaries
 from sparring.data_model import CallStats, Conversation, Run, RunStatus, Scenario, TokenUsage, Verdict
@@ -30,10 +29,8 @@ from sparring.runner.roles import RoleOverrides, agent_factory, model_settings, 
 from sparring.store import Store
 from sparring.suite import Suite
 from sparring.suite.config import Price
-from sparring.transcripts import Transcript
 
 __all__ = ["ROLES", "RunContext", "conversation_id"]  # re-exported for the Ray executor and callers
-NO_MODEL = "none"  # a role an imported run does not have (its simulator and agent)
 
 
 class RunObserver(Protocol):
@@ -100,7 +97,8 @@ def select_scenarios(suite: Suite, options: RunOptions) -> list[Scenario]:
     return chosen
 
 
-def _new_run(suite: Suite, options: RunOptions) -> Run:
+def new_run(suite: Suite, options: RunOptions) -> Run:
+    """A new run of the suite with these options: its id, label, settings, scenarios and evaluations."""
     started = datetime.now(UTC)
     settings = model_settings(suite, options.models)
     return Run(
@@ -157,7 +155,7 @@ async def run_suite(
         run = (
             _resumed_run(suite, store, options.resume, options.retry_errors)
             if options.resume
-            else _new_run(suite, options)
+            else new_run(suite, options)
         )
         local = options.executor == "local"
         # A new run fails on a bad model before anything is written; a resume first takes the run's lease.
@@ -169,7 +167,7 @@ async def run_suite(
                 from sparring.runner.ray_executor import run_on_ray
 
                 return await run_on_ray(suite, store, run, options, observer, pool_factory)
-            return await _execute(context or build_context(suite, run, pool), store, options, observer, lease)
+            return await execute_run(context or build_context(suite, run, pool), store, options, observer, lease)
     finally:
         if own_pool:
             await pool.aclose()
@@ -191,62 +189,6 @@ def build_context(suite: Suite, run: Run, pool: ModelPool) -> RunContext:
     seed = run.seed if run.sampling_seed is None else run.sampling_seed
     return RunContext(
         suite, run, pool, agent_factory(suite, run.settings, pool, seed), evaluations, suite.evaluator(evaluations)
-    )
-
-
-async def evaluate_transcripts(
-    suite: Suite,
-    store: Store,
-    transcripts: list[Transcript],
-    source: str,
-    options: RunOptions | None = None,
-    pool: ModelPool | None = None,
-    observer: RunObserver | None = None,
-) -> RunResult:
-    """Judge real (imported) transcripts with the suite's evaluations: stored as a run like any other,
-    so offline and online pass rates compare with `sparring compare`. Checks that need the mock
-    backend's state are not applicable to them."""
-    options = options or RunOptions()
-    # Only the judge is needed: the simulator and agent roles are recorded as "none", never resolved or opened.
-    options = replace(options, models=replace(options.models, simulator=NO_MODEL, agent_model=NO_MODEL))
-    own_pool = pool is None
-    pool = configure_pool(pool or ModelPool(), options, store)
-    try:
-        run = _new_run(suite, options).model_copy(
-            update={"scenario_ids": [t.id for t in transcripts], "trials": 1, "source": source}
-        )
-        pool.get(run.settings.judge, run.settings.base_url)  # fail on a misconfigured judge before any work
-        evaluations = select_evaluations(suite, run.evaluation_ids)
-        context = RunContext(
-            suite,
-            run,
-            pool,
-            _no_agent,
-            evaluations,
-            suite.evaluator(evaluations),
-            scenarios={t.id: imported_scenario(t) for t in transcripts},
-            transcripts={t.id: t for t in transcripts},
-        )
-        return await _execute(context, store, options, observer)
-    finally:
-        if own_pool:
-            await pool.aclose()
-
-
-def _no_agent(_usage: TokenUsage, _trial: int) -> Agent:
-    raise RuntimeError("an imported run judges recorded conversations: it has no chatbot to call")
-
-
-def imported_scenario(transcript: Transcript) -> Scenario:
-    """The stand-in scenario of an imported transcript: its tags (metadata "tags") decide applicability."""
-    tags = transcript.metadata.get("tags") or []
-    return Scenario(
-        id=transcript.id,
-        title=f"imported from {transcript.source}",
-        situation="a real conversation, imported",
-        desired_outcome="unknown",
-        tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)],
-        source=transcript.source,
     )
 
 
@@ -342,9 +284,11 @@ def finish_run(
     return run
 
 
-async def _execute(
+async def execute_run(
     context: RunContext, store: Store, options: RunOptions, observer: RunObserver | None, lease: Lease | None = None
 ) -> RunResult:
+    """Run the context's pending conversations into the store and record the run's end (a local run, or
+    imported transcripts): errored ones tried again on resume, spending counted from the store."""
     run = context.run
     if options.resume:
         context.earlier_usage = store.errored_conversations(run.id, retry_kinds(options.retry_errors))
