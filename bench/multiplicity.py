@@ -4,10 +4,10 @@
 no-regression gate must be ≤ 5%. 1,000 A/B comparisons with a true 20-point drop in one evaluation's
 per-trial pass probabilities: that evaluation must be flagged in ≥ 80%. Per-scenario pass probabilities
 are heterogeneous: 80% of scenarios Beta(18, 2) (mean 0.9), 20% hard ones Beta(2, 3) (mean 0.4).
-The gate's test is the library's: strict majority per scenario, exact McNemar on the flips, Holm across
-the 25 evaluations, regression when adjusted p < 0.05 and regressions outnumber fixes. For comparison the
-script also prints the power of a paired Wilcoxon signed-rank test on per-scenario pass counts (same Holm
-family), the alternative the report proposes. Exits 1 when a target is missed.
+Every comparison goes through the library: `compare_outcomes` (per-scenario pass fractions, sign-flip
+permutation test) and the suite gate `no_regression_vs` (`check_gates`: Holm across the 25 evaluations,
+regression when adjusted p < 0.05 and the difference is negative). The script also prints the analytic
+power `compare` reports for the same design. Exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -16,15 +16,21 @@ import sys
 import time
 
 import numpy as np
-from scipy import stats
 
-from sparring.analysis.hypothesis import mcnemar_p
-from sparring.analysis.outcomes import FAIL, PASS, majority_code
-from sparring.analysis.statistics import holm
+from sparring.analysis import EvaluationSummary, compare_outcomes
+from sparring.analysis.gate import check_gates
+from sparring.analysis.outcomes import ScenarioOutcomes
+from sparring.analysis.power import power
+from sparring.evaluations import EvaluationSpec
+from sparring.suite.config import GateConfig
 
 COMPARISONS, EVALUATIONS, SCENARIOS, TRIALS = 1000, 25, 50, 3
 ALPHA, DROP = 0.05, 0.20
 FALSE_ALARM_TARGET, POWER_TARGET = 0.05, 0.80
+IDS = [f"e{i:02}" for i in range(EVALUATIONS)]
+SPECS = [EvaluationSpec(id=i, kind="check", description=i, function="f") for i in IDS]
+SUMMARIES = [EvaluationSummary(evaluation_id=i) for i in IDS]
+GATE = GateConfig(no_regression_vs="A")
 
 
 def probabilities(rng: np.random.Generator) -> np.ndarray:
@@ -33,49 +39,36 @@ def probabilities(rng: np.random.Generator) -> np.ndarray:
     return np.where(rng.random(shape) < 0.2, rng.beta(2, 3, shape), rng.beta(18, 2, shape))
 
 
-def holm_flags(p_values: np.ndarray, worse: np.ndarray) -> np.ndarray:
-    """Per comparison and evaluation: Holm-adjusted p < alpha across the family, and B worse than A."""
-    adjusted = np.array([holm(row.tolist()) for row in p_values])
-    return (adjusted < ALPHA) & worse
+def outcomes(trials: np.ndarray) -> ScenarioOutcomes:
+    """One run's (evaluations, scenarios, trials) booleans as the store would give them."""
+    return {e: {f"s{s:02}": trials[i, s].tolist() for s in range(SCENARIOS)} for i, e in enumerate(IDS)}
 
 
-def mcnemar_gate(passes_a: np.ndarray, passes_b: np.ndarray) -> np.ndarray:
-    a = majority_code(passes_a, TRIALS - passes_a, 0)
-    b = majority_code(passes_b, TRIALS - passes_b, 0)
-    regressions = ((a == PASS) & (b == FAIL)).sum(axis=2)
-    fixes = ((a == FAIL) & (b == PASS)).sum(axis=2)
-    return holm_flags(mcnemar_p(regressions, fixes), regressions > fixes)
-
-
-def wilcoxon_gate(passes_a: np.ndarray, passes_b: np.ndarray) -> np.ndarray:
-    differences = passes_b - passes_a
-    with np.errstate(all="ignore"):
-        p_values = stats.wilcoxon(differences, axis=2, zero_method="wilcox", nan_policy="omit").pvalue
-    p_values = np.nan_to_num(np.asarray(p_values, dtype=float), nan=1.0)
-    return holm_flags(p_values, differences.mean(axis=2) < 0)
+def gate_flags(before: np.ndarray, after: np.ndarray, seed: int) -> list[str]:
+    """The evaluations the no-regression gate charges with a regression (empty when it passes)."""
+    comparisons = compare_outcomes(outcomes(before), outcomes(after), seed=seed)
+    [result] = check_gates([GATE], SPECS, SUMMARIES, lambda _: comparisons)
+    return [] if result.passed else result.evaluation_ids
 
 
 def main() -> int:
     started = time.perf_counter()
     rng = np.random.default_rng(2026)
     p = probabilities(rng)
-    passes_a, passes_aa = rng.binomial(TRIALS, p), rng.binomial(TRIALS, p)
+    shape = (*p.shape, TRIALS)
     dropped = p.copy()
     dropped[:, 0] = np.maximum(p[:, 0] - DROP, 0.0)
-    passes_ab = rng.binomial(TRIALS, dropped)
+    runs_a, runs_aa, runs_ab = (rng.random(shape) < q[..., None] for q in (p, p, dropped))
+    false_alarms = np.mean([bool(gate_flags(runs_a[i], runs_aa[i], i)) for i in range(COMPARISONS)])
+    detected = np.mean([IDS[0] in gate_flags(runs_a[i], runs_ab[i], i) for i in range(COMPARISONS)])
     true_drop = float((p[:, 0] - dropped[:, 0]).mean())
-    false_alarms = float(mcnemar_gate(passes_a, passes_aa).any(axis=1).mean())
-    power = float(mcnemar_gate(passes_a, passes_ab)[:, 0].mean())
-    alt_false_alarms = float(wilcoxon_gate(passes_a, passes_aa).any(axis=1).mean())
-    alt_power = float(wilcoxon_gate(passes_a, passes_ab)[:, 0].mean())
+    analytic = np.mean([power(row.tolist(), TRIALS, TRIALS, DROP, ALPHA / EVALUATIONS) for row in p[:100, 0]])
     print(f"{COMPARISONS} comparisons of {EVALUATIONS} evaluations × {SCENARIOS} scenarios × {TRIALS} trials")
-    print(f"A/A family-wise false-alarm rate (Holm, McNemar on majorities): {false_alarms:.1%} (target ≤ 5%)")
-    print(f"A/B power for a {true_drop * 100:.1f}-point drop in one evaluation: {power:.1%} (target ≥ 80%)")
-    print(
-        f"alternative, Wilcoxon on per-scenario pass counts: false alarms {alt_false_alarms:.1%}, power {alt_power:.1%}"
-    )
+    print(f"A/A family-wise false-alarm rate (no-regression gate, Holm): {false_alarms:.1%} (target ≤ 5%)")
+    print(f"A/B power for a {true_drop * 100:.1f}-point drop in one evaluation: {detected:.1%} (target ≥ 80%)")
+    print(f"analytic power compare reports for this design (alpha {ALPHA} / {EVALUATIONS}): {analytic:.1%}")
     print(f"({time.perf_counter() - started:.1f} s)")
-    return 0 if false_alarms <= FALSE_ALARM_TARGET and power >= POWER_TARGET else 1
+    return 0 if false_alarms <= FALSE_ALARM_TARGET and detected >= POWER_TARGET else 1
 
 
 if __name__ == "__main__":

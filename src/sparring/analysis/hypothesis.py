@@ -18,7 +18,7 @@ def _sign_patterns(size: int, seed: int, resamples: int) -> tuple[NDArray[np.flo
     if 2**size <= resamples:
         bits = (np.arange(2**size)[:, None] >> np.arange(size)[None, :]) & 1
         return (1 - 2 * bits).astype(float), True
-    return np.random.default_rng(seed).choice([-1.0, 1.0], size=(resamples, size)), False
+    return 1.0 - 2.0 * np.random.default_rng(seed).integers(0, 2, size=(resamples, size)), False
 
 
 def _two_sided(null: NDArray[np.float64], observed: NDArray[np.float64], exact: bool) -> NDArray[np.float64]:
@@ -54,23 +54,28 @@ def sign_flip_p(differences: list[list[float]], seed: int = 0, resamples: int = 
     return [float(p) for p in p_values]
 
 
-def bootstrap_difference(
-    a: list[float], b: list[float], seed: int = 0, resamples: int = RESAMPLES
-) -> tuple[float, float]:
-    """Paired percentile bootstrap 95% CI of mean(b) - mean(a), resampling scenarios.
+def bootstrap_differences(
+    differences: list[list[float]], seed: int = 0, resamples: int = RESAMPLES
+) -> list[tuple[float, float]]:
+    """Paired percentile bootstrap 95% CI of the mean of each non-empty list of paired differences (B − A),
+    resampling scenarios with replacement.
 
-    Resampling n paired differences with replacement only changes how often each distinct difference
-    occurs, so each resample is drawn as multinomial counts over the distinct values: the same bootstrap
-    distribution, in milliseconds instead of a (resamples × n) index matrix."""
-    differences = np.subtract(b, a, dtype=float)
-    diff = float(differences.mean())
-    if len(a) < 2 or np.allclose(differences, diff):
-        return diff, diff  # no spread to resample: the interval is the point
-    values, frequencies = np.unique(differences, return_counts=True)
-    draws = np.random.default_rng(seed).multinomial(len(differences), frequencies / len(differences), size=resamples)
-    means = draws @ values / len(differences)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(low), float(high)
+    A resample is the count of how often each scenario is drawn (n draws with replacement); lists of the
+    same length share one seeded matrix of counts, so all evaluations of a comparison are resampled in one
+    matrix product. Differences that are all equal have no spread: the interval is the point."""
+    intervals: list[tuple[float, float]] = [(0.0, 0.0)] * len(differences)
+    rng = np.random.default_rng(seed)
+    for size in sorted({len(d) for d in differences} - {0}):
+        rows = [i for i, d in enumerate(differences) if len(d) == size]
+        values = np.array([differences[i] for i in rows], dtype=float)
+        drawn = rng.integers(0, size, size=(resamples, size)) + size * np.arange(resamples)[:, None]
+        weights = np.bincount(drawn.ravel(), minlength=resamples * size).reshape(resamples, size)
+        low, high = np.percentile(weights @ values.T / size, [2.5, 97.5], axis=0)
+        for row, i in enumerate(rows):
+            mean = float(values[row].mean())
+            constant = bool(np.ptp(values[row]) == 0)
+            intervals[i] = (mean, mean) if constant else (float(low[row]), float(high[row]))
+    return intervals
 
 
 def unpaired_bootstrap(

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
-
-import numpy as np
 
 from sparring.data_model import Outcome
 
@@ -36,21 +33,31 @@ def scenario_outcomes(rows: Iterable[tuple[str, int, str, str]]) -> ScenarioOutc
     return {e: dict(s) for e, s in grouped.items()}
 
 
-def counts(trials: list[bool | None]) -> tuple[int, int, int]:
+Tally = tuple[int, int, int]
+"""(passes, fails, errors) of one scenario's trials."""
+
+
+def counts(trials: list[bool | None]) -> Tally:
     """(passes, fails, errors) of one scenario's trials."""
-    return sum(t is True for t in trials), sum(t is False for t in trials), sum(t is None for t in trials)
+    passes = trials.count(True)
+    errors = trials.count(None)
+    return passes, len(trials) - passes - errors, errors
 
 
-def majority_code(passes: Any, fails: Any, errors: Any) -> Any:
-    """PASS, FAIL, UNDECIDED or ERRORED from trial counts; works element-wise on numpy arrays."""
-    total = np.add(np.add(passes, fails), errors)
-    no_majority = np.where(np.greater(errors, 0), ERRORED, UNDECIDED)
-    return np.where(np.multiply(passes, 2) > total, PASS, np.where(np.multiply(fails, 2) > total, FAIL, no_majority))
+def majority_code(tally: Tally) -> int:
+    """PASS, FAIL, UNDECIDED or ERRORED from trial counts: strictly more than half of all trials."""
+    passes, fails, errors = tally
+    total = passes + fails + errors
+    if 2 * passes > total:
+        return PASS
+    if 2 * fails > total:
+        return FAIL
+    return ERRORED if errors else UNDECIDED
 
 
 def majority(trials: list[bool | None]) -> int:
     """The majority code of one scenario's trials."""
-    return int(majority_code(*counts(trials)))
+    return majority_code(counts(trials))
 
 
 def smoothed_pass_probability(trials: list[bool | None]) -> float:
@@ -60,14 +67,14 @@ def smoothed_pass_probability(trials: list[bool | None]) -> float:
     return (passes + 0.5) / (passes + fails + 1)
 
 
-def pass_fraction(trials: list[bool | None]) -> float | None:
-    """passes / (passes + fails) over a scenario's trials; None when none of them passed or failed."""
-    passes, fails, _ = counts(trials)
+def pass_fraction(tally: Tally) -> float | None:
+    """passes / (passes + fails); None when no trial passed or failed."""
+    passes, fails, _ = tally
     return passes / (passes + fails) if passes + fails else None
 
 
-def describe(trials: list[bool | None]) -> str:
+def describe(tally: Tally) -> str:
     """A scenario's trials for display: '2/3 pass' (passes / judged trials, majority state), errors named."""
-    passes, fails, errors = counts(trials)
-    shown = f"{passes}/{passes + fails} {STATES[majority(trials)]}"
+    passes, fails, errors = tally
+    shown = f"{passes}/{passes + fails} {STATES[majority_code(tally)]}"
     return f"{shown} · {errors} errored" if errors else shown

@@ -14,16 +14,17 @@ from pydantic import BaseModel
 
 from sparring.analysis.hypothesis import (
     benjamini_hochberg,
-    bootstrap_difference,
+    bootstrap_differences,
     holm,
     sign_flip_p,
 )
 from sparring.analysis.outcomes import (
     UNDECIDED,
     ScenarioOutcomes,
+    Tally,
     counts,
     describe,
-    majority,
+    majority_code,
     pass_fraction,
     scenario_outcomes,
     smoothed_pass_probability,
@@ -37,7 +38,7 @@ __all__ = [
     "TrialSummary",
     "adjust_and_decide",
     "benjamini_hochberg",
-    "bootstrap_difference",
+    "bootstrap_differences",
     "compare_outcomes",
     "holm",
     "scenario_outcomes",
@@ -94,42 +95,48 @@ def _not_comparable(evaluation_id: str, errored: list[str], shown: dict[str, str
     )
 
 
-def _fraction(trials: list[bool | None]) -> float | None:
+ScenarioPairs = dict[str, tuple[Tally, Tally]]
+"""Scenario -> its trial tallies in A and in B, for the scenarios both runs judged (sorted)."""
+
+
+def scenario_pairs(left: dict[str, list[bool | None]], right: dict[str, list[bool | None]]) -> ScenarioPairs:
+    """The tallies of every scenario present in both runs."""
+    return {s: (counts(left[s]), counts(right[s])) for s in sorted(set(left) & set(right))}
+
+
+def _fraction(tally: Tally) -> float | None:
     """A scenario's pass fraction, None when it has an errored trial or no judged one."""
-    return None if counts(trials)[2] else pass_fraction(trials)
+    return None if tally[2] else pass_fraction(tally)
 
 
-def judged_fractions(
-    left: dict[str, list[bool | None]], right: dict[str, list[bool | None]]
-) -> dict[str, tuple[float, float]]:
+def judged_fractions(pairs: ScenarioPairs) -> dict[str, tuple[float, float]]:
     """Scenario -> (A's, B's) pass fraction, for the scenarios judged in both runs with no errored trial."""
-    pairs = {s: (_fraction(left[s]), _fraction(right[s])) for s in sorted(set(left) & set(right))}
-    return {s: (x, y) for s, (x, y) in pairs.items() if x is not None and y is not None}
+    fractions = {s: (_fraction(x), _fraction(y)) for s, (x, y) in pairs.items()}
+    return {s: (x, y) for s, (x, y) in fractions.items() if x is not None and y is not None}
 
 
-def paired_comparison(
-    evaluation_id: str, left: dict[str, list[bool | None]], right: dict[str, list[bool | None]], seed: int = 0
-) -> EvaluationComparison:
-    """The one paired analysis of an evaluation, p-value and verdict left to `compare_outcomes`."""
-    fractions = judged_fractions(left, right)
-    errored = [s for s in sorted(set(left) & set(right)) if counts(left[s])[2] or counts(right[s])[2]]
-    undecided = [s for s in fractions if UNDECIDED in (majority(left[s]), majority(right[s]))]
+def paired_comparison(evaluation_id: str, pairs: ScenarioPairs) -> EvaluationComparison:
+    """The descriptive part of an evaluation's paired analysis; CI, p-value and verdict are added by
+    `compare_outcomes`, which tests every evaluation in one batch."""
+    fractions = judged_fractions(pairs)
+    errored = [s for s, (x, y) in pairs.items() if x[2] or y[2]]
+    undecided = [s for s in fractions if UNDECIDED in (majority_code(pairs[s][0]), majority_code(pairs[s][1]))]
     regressions = [s for s, (x, y) in fractions.items() if y < x]
     fixes = [s for s, (x, y) in fractions.items() if y > x]
-    shown = {s: f"{describe(left[s])} → {describe(right[s])}" for s in [*regressions, *fixes, *undecided, *errored]}
+    listed = [*regressions, *fixes, *undecided, *errored]
+    shown = {s: f"{describe(pairs[s][0])} → {describe(pairs[s][1])}" for s in listed}
     if not fractions:
         return _not_comparable(evaluation_id, errored, shown)
     a = [x for x, _ in fractions.values()]
     b = [y for _, y in fractions.values()]
-    low, high = bootstrap_difference(a, b, seed)
     return EvaluationComparison(
         evaluation_id=evaluation_id,
         shared_scenarios=len(fractions),
         pass_rate_a=sum(a) / len(a),
         pass_rate_b=sum(b) / len(b),
         difference=sum(b) / len(b) - sum(a) / len(a),
-        ci_low=low,
-        ci_high=high,
+        ci_low=None,
+        ci_high=None,
         p_value=None,
         verdict="no detectable change",
         regressions=regressions,
@@ -138,6 +145,19 @@ def paired_comparison(
         errored=errored,
         shown=shown,
     )
+
+
+def _tested(
+    comparisons: list[EvaluationComparison], pairs: list[ScenarioPairs], seed: int
+) -> list[EvaluationComparison]:
+    """Every comparable evaluation with its bootstrap CI and permutation p, all evaluations in one batch."""
+    rows = [i for i, c in enumerate(comparisons) if c.difference is not None]
+    differences = [[y - x for x, y in judged_fractions(pairs[i]).values()] for i in rows]
+    tests = zip(rows, bootstrap_differences(differences, seed), sign_flip_p(differences, seed), strict=True)
+    tested = list(comparisons)
+    for i, (low, high), p in tests:
+        tested[i] = comparisons[i].model_copy(update={"ci_low": low, "ci_high": high, "p_value": p})
+    return tested
 
 
 def adjust_and_decide(comparisons: list[EvaluationComparison], alpha: float) -> list[EvaluationComparison]:
@@ -174,23 +194,15 @@ def with_detectable_drop(
     return comparison.model_copy(update={"detectable_drop": drop})
 
 
-def _with_p_values(comparisons: list[EvaluationComparison], differences: list[list[float]], seed: int) -> None:
-    """Fill in every comparable evaluation's permutation p, all evaluations tested in one batch."""
-    tested = [(c, d) for c, d in zip(comparisons, differences, strict=True) if c.difference is not None]
-    for (c, _), p in zip(tested, sign_flip_p([d for _, d in tested], seed), strict=True):
-        c.p_value = p
-
-
 def compare_outcomes(
     a: ScenarioOutcomes, b: ScenarioOutcomes, alpha: float = 0.05, seed: int = 0, power: bool = False
 ) -> list[EvaluationComparison]:
     """Per evaluation, the paired analysis on the scenarios judged in both runs, BH-adjusted verdicts at
     false discovery rate alpha; with power, the detectable drop at the family threshold alpha / evaluations."""
     ids = sorted(set(a) | set(b))
-    comparisons = [paired_comparison(e, a.get(e, {}), b.get(e, {}), seed) for e in ids]
-    differences = [[y - x for x, y in judged_fractions(a.get(e, {}), b.get(e, {})).values()] for e in ids]
-    _with_p_values(comparisons, differences, seed)
-    results = adjust_and_decide(comparisons, alpha)
+    pairs = [scenario_pairs(a.get(e, {}), b.get(e, {})) for e in ids]
+    comparisons = [paired_comparison(e, p) for e, p in zip(ids, pairs, strict=True)]
+    results = adjust_and_decide(_tested(comparisons, pairs, seed), alpha)
     if not power:
         return results
     family = max(1, sum(c.p_value is not None for c in results))
