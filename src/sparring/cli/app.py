@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sparring.cli import calibration, compare, discover, evals, fidelity, reports, running, scenarios, view
+from sparring.cli import calibration, compare, discover, evals, fidelity, init, reports, running, scenarios, view
 
 app = typer.Typer(help="Test a customer-support chatbot against simulated customers, offline.", no_args_is_help=True)
 
@@ -24,4 +24,5 @@ app.add_typer(evals.evals_app, name="evals")
 app.command("eval")(evals.eval_transcripts)
 app.add_typer(scenarios.scenarios_app, name="scenarios")
 app.command("view")(view.view)
+app.command("init")(init.init)
 app.command("discover")(discover.discover)
