@@ -167,3 +167,12 @@ async def test_a_process_whose_lease_was_taken_over_stops_and_leaves_the_run_alo
         await asyncio.wait_for(task, 10)
     assert store.get_run(run_id).status == RunStatus.RUNNING, "the run row is the new owner's"
     assert store.lease_holder(run_id) == "thief:1"
+
+
+def test_an_unknown_retry_errors_choice_is_refused_before_anything_is_written(example_suite, tmp_path):
+    db = tmp_path / "s.db"
+    args = ["run", str(example_suite.root), "--model", "openai:x", "--base-url", "http://127.0.0.1:9/v1"]
+    result = runner.invoke(app, [*args, "--retry-errors", "some", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "error: --retry-errors 'some': one of model, all, none" in result.output
+    assert Store.open(str(db)).list_runs() == [], "no run row"
