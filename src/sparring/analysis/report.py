@@ -67,6 +67,14 @@ class EvaluationSummary(BaseModel):
         return self.passed / self.applicable if self.applicable else None
 
 
+_FIELD = {
+    Outcome.PASS: "passed",
+    Outcome.FAIL: "failed",
+    Outcome.ERROR: "errors",
+    Outcome.NOT_APPLICABLE: "not_applicable",
+}
+
+
 def suspect_conversations(verdicts: Iterable[Verdict], simulator_ids: Iterable[str]) -> set[str]:
     """Conversations where a simulator evaluation failed: their chatbot verdicts may be the simulator's fault."""
     ids = set(simulator_ids)
@@ -82,16 +90,10 @@ def summarize(
     simulator = set(simulator_ids)
     suspects = suspect_conversations(verdicts, simulator)
     counts: dict[str, EvaluationSummary] = defaultdict(lambda: EvaluationSummary(evaluation_id=""))
-    field = {
-        Outcome.PASS: "passed",
-        Outcome.FAIL: "failed",
-        Outcome.ERROR: "errors",
-        Outcome.NOT_APPLICABLE: "not_applicable",
-    }
     for verdict in verdicts:
         summary = counts[verdict.evaluation_id]
         summary.evaluation_id = verdict.evaluation_id
-        name = field[verdict.outcome]
+        name = _FIELD[verdict.outcome]
         setattr(summary, name, getattr(summary, name) + 1)
         summary.unstable += verdict.unstable
         if verdict.conversation_id in suspects and verdict.evaluation_id not in simulator:
@@ -101,16 +103,9 @@ def summarize(
     return [counts[i] if i in counts else EvaluationSummary(evaluation_id=i) for i in ids]
 
 
-def summaries_from_counts(
-    counts: dict[str, dict[str, int]],
-    order: list[str] | None = None,
-    suspect: dict[str, dict[str, int]] | None = None,
-    unstable: dict[str, int] | None = None,
-) -> list[EvaluationSummary]:
-    """Summaries from database counts (evaluation -> outcome -> n), for pages over large runs; `suspect`: the
-    same counts on suspect conversations, `unstable`: unstable verdicts per evaluation."""
+def summaries_from_counts(counts: dict[str, dict[str, int]], order: list[str] | None = None) -> list[EvaluationSummary]:
+    """Summaries from database counts (evaluation -> outcome -> n), for pages over large runs."""
     ids = order or sorted(counts)
-    suspect, unstable = suspect or {}, unstable or {}
     return [
         EvaluationSummary(
             evaluation_id=i,
@@ -118,23 +113,26 @@ def summaries_from_counts(
             failed=counts.get(i, {}).get(Outcome.FAIL.value, 0),
             errors=counts.get(i, {}).get(Outcome.ERROR.value, 0),
             not_applicable=counts.get(i, {}).get(Outcome.NOT_APPLICABLE.value, 0),
-            unstable=unstable.get(i, 0),
-            suspect_passed=suspect.get(i, {}).get(Outcome.PASS.value, 0),
-            suspect_failed=suspect.get(i, {}).get(Outcome.FAIL.value, 0),
         )
         for i in ids
     ]
 
 
 def run_summaries(store: Store, run: Run, order: list[str] | None = None) -> list[EvaluationSummary]:
-    """A stored run's summaries, aggregated by the database: no verdict is loaded as an object, so the end of
-    a run and `report` stay small on runs of any size. `order` defaults to the run's evaluations."""
-    return summaries_from_counts(
-        store.verdict_counts([run.id])[run.id],
-        order or run.evaluation_ids or None,
-        store.suspect_outcome_counts(run.id, run.simulator_evaluation_ids),
-        store.unstable_counts(run.id),
-    )
+    """A stored run's summaries, aggregated by the database in one pass: no verdict is loaded as an object, so
+    the end of a run and `report` stay small on runs of any size. `order` defaults to the run's evaluations."""
+    simulator = set(run.simulator_evaluation_ids)
+    counts: dict[str, EvaluationSummary] = {}
+    for row in store.outcome_counts(run.id, run.simulator_evaluation_ids):
+        summary = counts.setdefault(row.evaluation_id, EvaluationSummary(evaluation_id=row.evaluation_id))
+        name = _FIELD[Outcome(row.outcome)]
+        setattr(summary, name, getattr(summary, name) + row.n)
+        summary.unstable += row.unstable
+        if row.suspect and row.evaluation_id not in simulator:
+            summary.suspect_failed += row.n if row.outcome == Outcome.FAIL.value else 0
+            summary.suspect_passed += row.n if row.outcome == Outcome.PASS.value else 0
+    ids = order or run.evaluation_ids or sorted(counts)
+    return [counts.get(i, EvaluationSummary(evaluation_id=i)) for i in ids]
 
 
 class RunTotals(BaseModel):

@@ -161,7 +161,9 @@ def runs(db: DbOption = None, limit: Annotated[int, typer.Option(help="how many,
     ids = [r.id for r in listed]
     counts, ends = store.verdict_counts(ids), store.conversation_end_counts(ids)
     table = Table(title="Runs", caption=RUNS_CAPTION)
-    for column in ("id", "label", "suite", "status", "started", "conversations", "chatbot pass rate", "simulator"):
+    for name, values in (("id", ids), ("label", [r.label for r in listed])):  # whole, so they can be typed back
+        table.add_column(name, no_wrap=True, min_width=max(map(len, values), default=2))
+    for column in ("suite", "status", "started", "conversations", "chatbot pass rate", "simulator"):
         table.add_column(column)
     for item in listed:
         summaries = summaries_from_counts(counts[item.id])

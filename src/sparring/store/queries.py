@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, literal, select
 
 from sparring.data_model import Outcome
 from sparring.store.base import StoreBase
 from sparring.store.tables import ConversationRow, RunRow, VerdictRow
+
+
+class OutcomeCount(NamedTuple):
+    """Verdicts of one evaluation with one outcome, on suspect conversations or not."""
+
+    evaluation_id: str
+    outcome: str
+    suspect: bool
+    unstable: int
+    n: int
 
 
 class ReportQueries(StoreBase):
@@ -56,15 +67,19 @@ class ReportQueries(StoreBase):
                     counts.setdefault(evaluation_id, {})[outcome] = int(n)
         return counts
 
-    def unstable_counts(self, run_id: str) -> dict[str, int]:
-        """Per evaluation, verdicts whose repeated judge samples disagreed, counted by the database."""
+    def outcome_counts(self, run_id: str, simulator_ids: list[str]) -> list[OutcomeCount]:
+        """Per evaluation, outcome and suspect flag (a simulator evaluation failed on the conversation): verdicts
+        and unstable ones among them, in one pass of the database over the run (fast on large runs)."""
+        unstable = func.sum(case((VerdictRow.details["unstable"].as_boolean().is_(True), 1), else_=0))
+        suspect = _suspect_ids(run_id, simulator_ids).scalar_subquery()
+        flag = VerdictRow.conversation_id.in_(suspect) if simulator_ids else literal(False)
         query = (
-            select(VerdictRow.evaluation_id, func.count())
-            .where(VerdictRow.run_id == run_id, VerdictRow.details["unstable"].as_boolean().is_(True))
-            .group_by(VerdictRow.evaluation_id)
+            select(VerdictRow.evaluation_id, VerdictRow.outcome, flag.label("suspect"), unstable, func.count())
+            .where(VerdictRow.run_id == run_id)
+            .group_by(VerdictRow.evaluation_id, VerdictRow.outcome, "suspect")
         )
         with self._session() as session:
-            return {evaluation_id: int(n) for evaluation_id, n in session.execute(query)}
+            return [OutcomeCount(e, o, bool(s), int(u or 0), int(n)) for e, o, s, u, n in session.execute(query)]
 
     def conversation_end_counts(self, run_ids: list[str]) -> dict[str, dict[str, int]]:
         """run id -> end reason ("unfinished" when none) -> number of conversations, counted by the database."""
