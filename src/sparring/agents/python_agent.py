@@ -55,7 +55,7 @@ class PythonAgent:
         reply = self._respond(await RawContext().messages(None, turns, []), tools)
         if inspect.isawaitable(reply):
             reply = await reply
-        return AgentTurn(content=str(reply), tool_calls=tools.records)
+        return AgentTurn(content="" if reply is None else str(reply), tool_calls=tools.records)
 
 
 def load_python_agent(spec: str, search_path: Path | None = None) -> PythonAgent:
