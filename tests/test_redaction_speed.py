@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import re
 from pathlib import Path
 
@@ -61,6 +62,12 @@ def test_pre_filters_and_memo_change_no_output(airline, monkeypatch):
 def test_the_cue_pre_filter_never_rejects_a_word_a_cue_precedes(airline):
     texts = _fixture_texts() + [t.text() for t in airline]
     texts += ["Regards,  Ana", "cheers, Bo", "Mr. Ruiz", "my name's Lee", "names - Kim", "THANK YOU, Ana"]
+    texts += ["Hİ Zoe", "hı Zoe", "THANKſ Zoe"]  # letters re.IGNORECASE folds to ASCII and str.lower() does not
+    rng = random.Random(3)  # seeded fuzz: cue words, case, commas, dots and odd whitespace in random order
+    tokens = ["my", "name", "is", "name's", "names", "-", ":", "Mr", "Dr.", "im", "Tim", "i'm", "thanks", "THANK"]
+    tokens += ["you", "hi", "Hello", "regards,", "cheers,", "yours,", "dear", "its", "it's", ",", ".", "Ana", "x"]
+    spaces = [" ", "  ", "\t", "\n", "\u00a0", "\u2028", ""]
+    texts += ["".join(rng.choice(tokens) + rng.choice(spaces) for _ in range(12)) for _ in range(3000)]
     for text in texts:
         for word in re.finditer(r"\S+", text):
             before = text[max(0, word.start() - 30) : word.start()]

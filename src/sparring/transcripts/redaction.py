@@ -64,6 +64,8 @@ CUE_ENDINGS = (
     *("thanks", "you", "hi", "hello", "hey", "dear", "sorry", "welcome", "its", "wife", "husband", "sister"),
     *("brother", "agent", "driver", "mr", "mrs", "ms", "miss", "dr", "mx", "."),
 )
+# Letters re.IGNORECASE matches to an ASCII letter of CUE_ENDINGS that str.lower() does not turn into it.
+REGEX_CASE = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
 # Fields that hold a person's details (a bare "name" is too often an item's or a setting's name).
 PII_KEYS = re.compile(
     r"^(customer_?name|first_?name|last_?name|full_?name|contact_?name|user_?name|e_?mail|email_?address|"
@@ -258,7 +260,7 @@ def may_follow_cue(text: str, start: int) -> bool:
     two regular-expression searches for every word."""
     if start == 0 or not text[start - 1].isspace():
         return False
-    tail = text[max(0, start - 30) : start].rstrip().casefold()
+    tail = text[max(0, start - 30) : start].rstrip().translate(REGEX_CASE).lower()
     return tail.endswith(CUE_ENDINGS) or (tail.endswith(",") and tail[:-1].endswith(CUE_ENDINGS))
 
 
