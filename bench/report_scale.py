@@ -148,6 +148,7 @@ def main() -> int:
     report = measure(MEASURE, *cli, "report", RUN_ID, "--db", str(db))
     runs = measure(MEASURE, *cli, "runs", "--db", str(db))
     end = measure(END_OF_RUN, str(db), RUN_ID)
+    startup = measure(MEASURE, *cli, "--help")
     results = [
         check("sparring report: wall", report["wall_s"], 2.0, "s"),
         check("sparring report: peak RSS", report["peak_mb"], 300, "MB"),
@@ -155,6 +156,7 @@ def main() -> int:
         check("sparring runs: peak RSS (no target)", runs["peak_mb"], float("inf"), "MB"),
         check("end of run (run_summaries): peak RSS", end["peak_mb"], 500, "MB"),
         check("end of run (run_summaries): wall", end["wall_s"], float("inf"), "s"),
+        check("CLI start-up alone (--help; no target)", startup["wall_s"], float("inf"), "s"),
     ]
     return 0 if all(results) else 1
 
