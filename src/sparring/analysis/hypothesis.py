@@ -18,7 +18,7 @@ def _sign_patterns(size: int, seed: int, resamples: int) -> tuple[NDArray[np.flo
     if 2**size <= resamples:
         bits = (np.arange(2**size)[:, None] >> np.arange(size)[None, :]) & 1
         return (1 - 2 * bits).astype(float), True
-    return 1.0 - 2.0 * np.random.default_rng(seed).integers(0, 2, size=(resamples, size)), False
+    return (1 - 2 * np.random.default_rng(seed).integers(0, 2, size=(resamples, size))).astype(float), False
 
 
 def _two_sided(null: NDArray[np.float64], observed: NDArray[np.float64], exact: bool) -> NDArray[np.float64]:
@@ -30,6 +30,15 @@ def _two_sided(null: NDArray[np.float64], observed: NDArray[np.float64], exact: 
     return np.minimum(1.0, 2 * np.minimum(less, greater))
 
 
+def _nonzero_matrix(differences: list[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """One row per list: its non-zero values first, zero-padded to the longest such row."""
+    nonzero = [d[d != 0] for d in differences]
+    matrix = np.zeros((len(nonzero), max((len(d) for d in nonzero), default=0)))
+    for row, values in enumerate(nonzero):
+        matrix[row, : len(values)] = values
+    return matrix
+
+
 def sign_flip_p(differences: list[list[float]], seed: int = 0, resamples: int = RESAMPLES) -> list[float]:
     """Two-sided paired permutation p of the mean difference, one per list of paired differences (B − A).
 
@@ -39,19 +48,26 @@ def sign_flip_p(differences: list[list[float]], seed: int = 0, resamples: int = 
     flipped: exact (all 2^k patterns) when 2^k ≤ resamples, otherwise `resamples` seeded random patterns.
     Every list is tested in one matrix product per pattern set (zero-padded), not one scipy call each:
     scipy takes 0.5-2.5 s for 25 evaluations × 50 scenarios, this a few milliseconds."""
-    nonzero = [np.asarray(d, dtype=float)[np.asarray(d, dtype=float) != 0] for d in differences]
-    p_values = np.ones(len(nonzero))
-    exact_sizes = {len(d) for d in nonzero if 2 ** len(d) <= resamples}
-    groups = [[i for i, d in enumerate(nonzero) if len(d) == k] for k in sorted(exact_sizes)]
-    groups.append([i for i, d in enumerate(nonzero) if len(d) not in exact_sizes])
+    arrays = [np.asarray(d, dtype=float) for d in differences]
+    sizes = [int(np.count_nonzero(d)) for d in arrays]
+    p_values = np.ones(len(arrays))
+    exact_sizes = {k for k in sizes if 2**k <= resamples}
+    groups = [[i for i, k in enumerate(sizes) if k == size] for size in sorted(exact_sizes)]
+    groups.append([i for i, k in enumerate(sizes) if k not in exact_sizes])
     for rows in (g for g in groups if g):
-        width = max(len(nonzero[i]) for i in rows)
-        padded = np.zeros((len(rows), width))
-        for row, i in enumerate(rows):
-            padded[row, : len(nonzero[i])] = nonzero[i]
-        signs, exact = _sign_patterns(width, seed, resamples)
-        p_values[rows] = _two_sided(signs @ padded.T, padded.sum(axis=1), exact)
+        matrix = _nonzero_matrix([arrays[i] for i in rows])
+        signs, exact = _sign_patterns(matrix.shape[1], seed, resamples)
+        p_values[rows] = _two_sided(signs @ matrix.T, matrix.sum(axis=1), exact)
     return [float(p) for p in p_values]
+
+
+def _resample_counts(rng: np.random.Generator, size: int, width: int, resamples: int) -> NDArray[np.int64]:
+    """How often each of the first `width` of `size` items is drawn, in each of `resamples` resamples of
+    `size` draws with replacement: the draws landing among them (binomial), spread uniformly over them."""
+    landed = rng.binomial(size, width / size, resamples)
+    rows = np.repeat(np.arange(resamples), landed)
+    cells = rows * width + rng.integers(0, width, rows.size)
+    return np.bincount(cells, minlength=resamples * width).reshape(resamples, width)
 
 
 def bootstrap_differences(
@@ -60,17 +76,18 @@ def bootstrap_differences(
     """Paired percentile bootstrap 95% CI of the mean of each non-empty list of paired differences (B − A),
     resampling scenarios with replacement.
 
-    A resample is the count of how often each scenario is drawn (n draws with replacement); lists of the
-    same length share one seeded matrix of counts, so all evaluations of a comparison are resampled in one
-    matrix product. Differences that are all equal have no spread: the interval is the point."""
+    A resample's sum only depends on how often each non-zero difference is drawn, so each list's non-zero
+    values come first and only their draw counts are generated; lists of the same length share one seeded
+    matrix of counts, so all evaluations of a comparison are resampled in one matrix product. Differences
+    that are all equal have no spread: the interval is the point."""
     intervals: list[tuple[float, float]] = [(0.0, 0.0)] * len(differences)
     rng = np.random.default_rng(seed)
     for size in sorted({len(d) for d in differences} - {0}):
         rows = [i for i, d in enumerate(differences) if len(d) == size]
-        values = np.array([differences[i] for i in rows], dtype=float)
-        drawn = rng.integers(0, size, size=(resamples, size)) + size * np.arange(resamples)[:, None]
-        weights = np.bincount(drawn.ravel(), minlength=resamples * size).reshape(resamples, size)
-        low, high = np.percentile(weights @ values.T / size, [2.5, 97.5], axis=0)
+        values = [np.asarray(differences[i], dtype=float) for i in rows]
+        matrix = _nonzero_matrix(values)
+        counts = _resample_counts(rng, size, matrix.shape[1], resamples)
+        low, high = np.percentile(counts @ matrix.T / size, [2.5, 97.5], axis=0)
         for row, i in enumerate(rows):
             mean = float(values[row].mean())
             constant = bool(np.ptp(values[row]) == 0)

@@ -41,7 +41,7 @@ def evaluation_noise(evaluation_id: str, runs: list[dict[str, list[bool | None]]
     flipped = [s for s in judged if len({majority(r[s]) for r in runs}) > 1]
     rates = [_pass_rate(r) for r in runs]
     known = [r for r in rates if r is not None]
-    probabilities = [smoothed_pass_probability([t for r in runs for t in r[s]]) for s in judged]
+    probabilities = [smoothed_pass_probability([counts(r[s]) for r in runs]) for s in judged]
     trials = [float(np.mean([len(r[s]) for r in runs])) for s in judged]
     return NoiseSummary(
         evaluation_id=evaluation_id,

@@ -60,10 +60,12 @@ def majority(trials: list[bool | None]) -> int:
     return majority_code(counts(trials))
 
 
-def smoothed_pass_probability(trials: list[bool | None]) -> float:
-    """A scenario's per-trial pass probability under a Jeffreys prior, (passes + 1/2) / (decided + 1):
-    never exactly 0 or 1, so one or two trials do not make a scenario look deterministic."""
-    passes, fails, _ = counts(trials)
+def smoothed_pass_probability(tallies: list[Tally]) -> float:
+    """A scenario's per-trial pass probability over the trials of one or more runs, under a Jeffreys prior:
+    (passes + 1/2) / (passes + fails + 1), never exactly 0 or 1, so one or two trials do not make a
+    scenario look deterministic."""
+    passes = sum(t[0] for t in tallies)
+    fails = sum(t[1] for t in tallies)
     return (passes + 0.5) / (passes + fails + 1)
 
 

@@ -176,20 +176,14 @@ def adjust_and_decide(comparisons: list[EvaluationComparison], alpha: float) -> 
     return decided
 
 
-def with_detectable_drop(
-    comparison: EvaluationComparison,
-    left: dict[str, list[bool | None]],
-    right: dict[str, list[bool | None]],
-    alpha: float,
-) -> EvaluationComparison:
+def with_detectable_drop(comparison: EvaluationComparison, pairs: ScenarioPairs, alpha: float) -> EvaluationComparison:
     """Add the smallest drop this comparison detects with power 0.8: the same test at `alpha`, on its
     scenarios at their trial counts, per-trial pass probabilities pooled over both runs' trials."""
     if comparison.method != "paired" or comparison.p_value is None:
         return comparison
-    scenarios = [s for s in sorted(set(left) & set(right)) if s not in set(comparison.errored)]
-    probabilities = [smoothed_pass_probability(left[s] + right[s]) for s in scenarios]
-    trials_a = [len(left[s]) for s in scenarios]
-    trials_b = [len(right[s]) for s in scenarios]
+    judged = [(x, y) for x, y in pairs.values() if not x[2] and not y[2]]
+    probabilities = [smoothed_pass_probability([x, y]) for x, y in judged]
+    trials_a, trials_b = [sum(x) for x, _ in judged], [sum(y) for _, y in judged]
     drop = detectable_drop(probabilities, trials_a, trials_b, alpha)
     return comparison.model_copy(update={"detectable_drop": drop})
 
@@ -206,6 +200,4 @@ def compare_outcomes(
     if not power:
         return results
     family = max(1, sum(c.p_value is not None for c in results))
-    return [
-        with_detectable_drop(c, a.get(c.evaluation_id, {}), b.get(c.evaluation_id, {}), alpha / family) for c in results
-    ]
+    return [with_detectable_drop(c, p, alpha / family) for c, p in zip(results, pairs, strict=True)]

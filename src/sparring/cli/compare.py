@@ -99,7 +99,9 @@ def compare(
     baseline: Annotated[str, typer.Argument(help="run A: id, id prefix or label")],
     candidate: Annotated[str, typer.Argument(help="run B: id, id prefix or label")],
     alpha: AlphaOption = 0.05,
-    seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
+    seed: Annotated[
+        int | None, typer.Option(help="resampling seed (bootstrap, permutations); default: run B's, as the viewer")
+    ] = None,
     suite: Annotated[
         Path | None, typer.Option(help="suite folder: pairs a simulated run with an imported one via scenario sources")
     ] = None,
@@ -108,7 +110,7 @@ def compare(
     """Per evaluation: pass rates, difference with 95% CI, raw p and BH q, verdict, the smallest detectable drop."""
     store = open_store(db)
     run_a, run_b = stored_run(store, baseline), stored_run(store, candidate)
-    results, how = _comparisons(store, run_a, run_b, suite, alpha, seed)
+    results, how = _comparisons(store, run_a, run_b, suite, alpha, run_b.seed if seed is None else seed)
     console.print(_comparison_table(f"{run_a.label} ({run_a.id}) → {run_b.label} ({run_b.id})", results))
     tested = sum(c.p_value is not None for c in results)
     console.print(f"{how}.\nverdict: BH-adjusted across {tested} evaluations, FDR {alpha:.0%}", highlight=False)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from sparring.analysis import EvaluationSummary, compare_outcomes, scenario_outcomes, summaries_from_counts
 from sparring.analysis.history import history, plot_history
+from sparring.analysis.statistics import PAIRED_METHOD
 from sparring.data_model import AgentTurn, Label, Outcome
 from sparring.discovery import load_stored_report
 from sparring.store import RunNotFound, Store
@@ -159,8 +160,12 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
             scenario_outcomes(store.scenario_outcome_rows(run_a.id)),
             scenario_outcomes(store.scenario_outcome_rows(run_b.id)),
             seed=run_b.seed,
+            power=True,
         )
-        return render(request, "compare.html", a=run_a, b=run_b, comparisons=comparisons)
+        tested = sum(c.p_value is not None for c in comparisons)
+        return render(
+            request, "compare.html", a=run_a, b=run_b, comparisons=comparisons, method=PAIRED_METHOD, tested=tested
+        )
 
     @app.get("/history/{suite}", response_class=HTMLResponse)
     def suite_history(request: Request, suite: str) -> HTMLResponse:
