@@ -44,7 +44,7 @@ NAME_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]+")
 DIGIT = re.compile(r"\d")  # cards, addresses, postcodes and phones all hold a digit
 NAME_WORD = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'-]*")  # what _names reads as words
 # Seven digits whose neighbours are at most four separators apart (phonenumbers' own separators:
-# punctuation, spaces, 'x'): a phone number kept below has at least seven digits in its main part.
+# punctuation, spaces, 'x'): a phone number is taken only with at least seven digits before any extension.
 PHONE_RUN = re.compile(r"\d(?:(?:[^\w]|[xー]){0,4}\d){6}")
 ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")  # "2024-05-12" is a date, not (part of) a phone number
 PHONE_FORMAT = re.compile(r"[\s().+-]")  # a formatted number, not a bare run of digits
@@ -148,20 +148,22 @@ class Redactor:
             text = CARD.sub(self._card, text)
             text = ADDRESS.sub(lambda m: self.placeholder("ADDRESS", m.group()), text)
             text = UK_POSTCODE.sub(lambda m: self.placeholder("ADDRESS", m.group()), text)
-            if PHONE_RUN.search(ISO_DATE.sub(" ", text)):
-                text = self._phones(text)
+            dateless = ISO_DATE.sub(lambda m: " " * len(m.group()), text)  # same length: spans carry over
+            if PHONE_RUN.search(dateless):
+                text = self._phones(text, dateless)
         return self._names(text) if NAME_WORD.search(text) else text
 
     def _card(self, match: re.Match[str]) -> str:
         digits = NON_DIGIT.sub("", match.group())
         return self.placeholder("CARD", digits) if 13 <= len(digits) <= 19 and _luhn(digits) else match.group()
 
-    def _phones(self, text: str) -> str:
+    def _phones(self, text: str, dateless: str) -> str:
+        """Phone numbers found in `dateless` (the text with its ISO dates blanked) replaced in `text`."""
         spans: list[tuple[int, int]] = []
         for region in ("US", "GB"):
-            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+            for match in phonenumbers.PhoneNumberMatcher(dateless, region, leniency=phonenumbers.Leniency.POSSIBLE):
                 raw = match.raw_string
-                if len(NON_DIGIT.sub("", raw)) < 7 or ISO_DATE.search(raw):
+                if len(NON_DIGIT.sub("", raw)) < 7:
                     continue
                 formatted = bool(PHONE_FORMAT.search(raw.strip()))
                 # A bare run of digits is an order or account number unless the words before it say phone.
