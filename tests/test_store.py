@@ -6,7 +6,7 @@ import pytest
 
 from sparring import AgentTurn, Conversation, CustomerAnalysis, CustomerTurn, EndReason, Outcome, Store, Verdict
 from sparring.data_model import ModelSettings, Run, RunStatus, TokenUsage, ToolCallRecord
-from sparring.store import RunNotFound
+from sparring.store import NotFound
 
 
 def make_run(run_id: str, label: str) -> Run:
@@ -64,7 +64,7 @@ def test_run_conversation_and_verdicts_round_trip(tmp_path):
     run = reopened.get_run("v1")
     assert run.status == RunStatus.COMPLETED and run.usage["judge"].calls == 1
     assert reopened.get_run("20260101").id == run.id, "unique id prefix"
-    with pytest.raises(RunNotFound):
+    with pytest.raises(NotFound):
         reopened.get_run("nope")
     mode = reopened.engine.connect().exec_driver_sql("PRAGMA journal_mode").scalar()
     assert mode == "wal"

@@ -47,7 +47,8 @@ def test_custom_judge_with_a_misspelt_field_names_its_file_line_and_field(suite_
     with pytest.raises(SuiteError) as info:
         load_suite(suite_copy)
     assert info.value.file.endswith("quickbite.yaml") and info.value.field == "[0].criterio"
-    assert info.value.line == line_of(judges, "criterio: >-") and "unknown key 'criterio' (did you mean 'criterion'?)" in str(info.value)
+    assert info.value.line == line_of(judges, "criterio: >-")
+    assert "unknown key 'criterio' (did you mean 'criterion'?)" in str(info.value)
 
 
 def test_enabling_an_unknown_evaluation_suggests_the_close_ids(suite_copy):

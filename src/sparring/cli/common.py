@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from sparring.data_model import Run
-from sparring.store import RunNotFound, Store, StoreError
+from sparring.store import NotFound, Store, StoreError
 
 console = Console()
 err = Console(stderr=True)
@@ -36,7 +36,7 @@ def open_store(db: str | None) -> Store:
 def stored_run(store: Store, ref: str) -> Run:
     try:
         return store.get_run(ref)
-    except RunNotFound as exc:
+    except NotFound as exc:
         raise fail(str(exc)) from exc
 
 

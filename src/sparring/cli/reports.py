@@ -36,7 +36,7 @@ from sparring.cli.common import (
 )
 from sparring.cli.trials import trials_table
 from sparring.data_model import CustomerTurn, Run
-from sparring.store import Store
+from sparring.store import NotFound, Store
 from sparring.suite import Suite, SuiteError, load_suite
 
 RUNS_CAPTION = (
@@ -187,7 +187,7 @@ def show(conversation_id: Annotated[str, typer.Argument(help="RUN:SCENARIO:TRIAL
     store = open_store(db)
     try:
         conversation = store.conversation(conversation_id)
-    except LookupError as exc:
+    except NotFound as exc:
         raise fail(str(exc)) from exc
     for turn in conversation.turns:
         if isinstance(turn, CustomerTurn):

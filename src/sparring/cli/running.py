@@ -30,7 +30,7 @@ from sparring.runner import RoleOverrides, RunOptions, run_suite
 from sparring.runner.cost import estimate_conversation
 from sparring.runner.roles import model_settings
 from sparring.runner.run import judge_answers, select_evaluations, select_scenarios
-from sparring.store import RunNotFound
+from sparring.store import NotFound
 from sparring.store.leases import RunLeased
 from sparring.suite import Suite, SuiteError, load_agent_config, load_suite
 
@@ -166,7 +166,7 @@ def run(
     with Progress(*columns, console=console, transient=False) as progress:
         try:
             result = asyncio.run(run_suite(loaded, store, options, observer=ProgressObserver(progress)))
-        except (ModelError, AgentLoadError, ValueError, RunNotFound, RunLeased) as exc:
+        except (ModelError, AgentLoadError, ValueError, NotFound, RunLeased) as exc:
             raise fail(str(exc)) from exc
         except KeyboardInterrupt:
             raise fail("interrupted: finished conversations are stored; finish with --resume", 130) from None

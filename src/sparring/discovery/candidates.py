@@ -16,7 +16,7 @@ from typing import Any
 
 from sparring.data_model import Conversation, EndReason, Outcome, Run, Verdict
 from sparring.data_model.conversation import CustomerAnalysis
-from sparring.store import RunNotFound, Store
+from sparring.store import NotFound, Store
 from sparring.transcripts import Transcript, TranscriptError, read_transcripts
 
 NEGATIVE_OUTCOMES = frozenset(
@@ -98,7 +98,7 @@ def resolve_runs(store: Store, refs: list[str]) -> list[Run]:
     for ref in refs:
         try:
             run = store.get_run(ref)
-        except RunNotFound as exc:
+        except NotFound as exc:
             raise DiscoveryInputError(str(exc)) from exc
         if run.id not in {r.id for r in runs}:
             runs.append(run)

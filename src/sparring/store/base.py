@@ -17,7 +17,7 @@ from sparring.store.migrations import SchemaError
 DEFAULT_DB_PATH = Path(".sparring") / "sparring.db"
 
 
-class RunNotFound(LookupError):
+class NotFound(LookupError):
     """No run, conversation or other record matches what was asked for: the one not-found error of the store."""
 
 

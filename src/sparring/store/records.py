@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict
-from sparring.store.base import RunNotFound, StoreBase
+from sparring.store.base import NotFound, StoreBase
 from sparring.store.tables import ConversationRow, RunRow, VerdictRow
 
 
@@ -38,7 +38,7 @@ class RunRecords(StoreBase):
                     select(RunRow).where(RunRow.label == ref).order_by(RunRow.started_at.desc()).limit(1)
                 ).first()
             if row is None:
-                raise RunNotFound(f"no run with id or label {ref!r} in {self.url}")
+                raise NotFound(f"no run with id or label {ref!r} in {self.url}")
             return Run.model_validate(row.data)
 
     def list_runs(self, limit: int = 50, suite: str | None = None, offset: int = 0) -> list[Run]:
@@ -172,7 +172,7 @@ class RunRecords(StoreBase):
         with self._session() as session:
             row = session.get(ConversationRow, conversation_id)
             if row is None:
-                raise LookupError(f"no conversation {conversation_id!r}")
+                raise NotFound(f"no conversation {conversation_id!r} in {self.url}")
             return Conversation.model_validate(row.data)
 
     def conversation_ids(self, run_id: str) -> set[str]:

@@ -22,7 +22,7 @@ from sparring.analysis.history import history, plot_history
 from sparring.analysis.statistics import PAIRED_METHOD
 from sparring.data_model import AgentTurn, Label, Outcome
 from sparring.discovery import load_stored_report
-from sparring.store import RunNotFound, Store
+from sparring.store import NotFound, Store
 from sparring.viewer.security import TOKEN_FIELD, Guard
 
 HERE = Path(__file__).parent
@@ -72,7 +72,7 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
     def run_or_404(ref: str) -> Any:
         try:
             return store.get_run(ref)
-        except RunNotFound as exc:
+        except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
 
     @app.get("/", response_class=HTMLResponse)
@@ -111,7 +111,7 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
     def conversation(request: Request, conversation_id: str, saved: str = "") -> HTMLResponse:
         try:
             found = store.conversation(conversation_id)
-        except LookupError as exc:
+        except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
         verdicts = store.conversation_verdicts(conversation_id)
         labels = store.conversation_labels(conversation_id)
@@ -135,7 +135,7 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
     ) -> RedirectResponse:
         try:
             found = store.conversation(conversation_id)
-        except LookupError as exc:
+        except NotFound as exc:
             raise HTTPException(404, f"no conversation {conversation_id!r}") from exc
         if evaluation_id not in {v.evaluation_id for v in store.conversation_verdicts(found.id)}:
             raise HTTPException(422, f"conversation {found.id!r} has no verdict for {evaluation_id!r}")
