@@ -17,7 +17,7 @@ import yaml
 from airline_logs import write
 
 from sparring.transcripts.formats import read_jsonl
-from sparring.transcripts.parallel import redact_many, usable_cores
+from sparring.transcripts.parallel import MIN_CORES, PARALLEL_THRESHOLD, redact_many, usable_cores
 from sparring.transcripts.redaction import Redactor, first_names, last_names, redact_transcript
 
 TARGETS = {"EMAIL": 1.0, "PHONE": 1.0, "CARD": 1.0, "ADDRESS": 0.9, "NAME": 0.9, "keep": 0.95}
@@ -61,12 +61,16 @@ def throughput() -> bool:
         redact_transcript(transcript)
     rate = len(transcripts) / (time.process_time() - start)
     start = time.perf_counter()
-    redact_many(transcripts)
+    redact_many(transcripts, workers=usable_cores(), threshold=0)  # forced, even where imports stay serial
     wall = len(transcripts) / (time.perf_counter() - start)
     print(f"throughput ({LOGS} airline logs, {size / LOGS / 1000:.1f} KB each)")
     print(f"  one core  {rate:7.0f} transcripts/s  target >= {THROUGHPUT_TARGET:.0f}  ", end="")
     print("ok" if rate >= THROUGHPUT_TARGET else "BELOW")
-    print(f"  parallel  {wall:7.0f} transcripts/s wall clock on {usable_cores()} cores (no target)")
+    cores = usable_cores()
+    print(
+        f"  parallel  {wall:7.0f} transcripts/s wall clock, {cores} worker processes (no target; imports use ", end=""
+    )
+    print(f"them from {MIN_CORES} cores and {PARALLEL_THRESHOLD} transcripts)")
     return rate >= THROUGHPUT_TARGET
 
 

@@ -9,6 +9,7 @@ import importlib.util
 import json
 import random
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -110,14 +111,23 @@ def test_parallel_redaction_equals_serial_in_order(airline):
     assert [t.id for t in parallel] == [t.id for t in airline]
 
 
-def test_below_the_threshold_no_process_is_started(airline, monkeypatch):
+def test_a_pool_is_started_only_above_the_threshold_and_from_four_cores(airline, monkeypatch):
     import sparring.transcripts.parallel as parallel
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("a process pool was started below the threshold")
+    started: list[int] = []
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
-    assert len(redact_many(airline, workers=4, threshold=len(airline) + 1)) == len(airline)
+    class Pool(ThreadPoolExecutor):  # stands in for the process pool: records that it was started
+        def __init__(self, max_workers: int) -> None:
+            started.append(max_workers)
+            super().__init__(max_workers)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    assert len(redact_many(airline, threshold=0)) == len(airline) and started == [], "two cores: serial"
+    assert len(redact_many(airline, workers=4, threshold=len(airline) + 1)) == len(airline) and started == []
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 4)
+    serial = [t.model_dump_json() for t in redact_many(airline, workers=1)]
+    assert [t.model_dump_json() for t in redact_many(airline, threshold=0)] == serial and started == [4]
 
 
 def test_generated_airline_logs_import_with_no_customer_detail_left(airline_file):
