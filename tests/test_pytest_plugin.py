@@ -125,7 +125,11 @@ def test_marker_selects_the_suite_items_only(pytester, example_suite, stub, monk
 
 def test_the_fixture_gives_a_test_file_the_same_single_run(pytester, example_suite, stub, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    pytester.makeini(f"[pytest]\nsparring_suite = {example_suite.root}\n")
+    pytester.makeini("[pytest]\nsparring_suite = suites/demo\n")  # relative to the ini file
+    (pytester.path / "suites").mkdir()
+    (pytester.path / "suites" / "demo").symlink_to(example_suite.root)
+    pytester.mkdir("elsewhere")
+    monkeypatch.chdir(pytester.path / "elsewhere")
     pytester.makepyfile(
         test_bot="""
         def test_policy(sparring_run):
@@ -139,7 +143,7 @@ def test_the_fixture_gives_a_test_file_the_same_single_run(pytester, example_sui
     )
     args = sparring_args(example_suite, stub, pytester.path / "fx.db")
     del args[len(QUIET) : len(QUIET) + 2]  # the suite comes from the ini file
-    result = pytester.runpytest(*args)
+    result = pytester.runpytest(*args, str(pytester.path / "test_bot.py"))
     result.assert_outcomes(passed=2)
     assert len(Store.open(str(pytester.path / "fx.db")).list_runs(5)) == 1
 
@@ -157,6 +161,12 @@ def test_a_missing_suite_is_a_usage_error_of_one_line(pytester):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --sparring: nowhere*suite.yaml*"])
     assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+def test_a_scenario_count_below_one_is_a_usage_error(pytester, example_suite):
+    result = pytester.runpytest(*QUIET, "--sparring", str(example_suite.root), "--sparring-scenarios", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --sparring-scenarios 0: give at least 1"])
 
 
 def test_a_bad_suite_file_names_file_and_line(pytester, suite_copy):

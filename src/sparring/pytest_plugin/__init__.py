@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(flag, dest=f"sparring_{dest}", help=text)
     group.addoption("--sparring-scenarios", dest="sparring_scenarios", type=int, help="sample this many scenarios")
     group.addoption("--sparring-seed", dest="sparring_seed", type=int, default=0, help="seed for sampling and models")
-    parser.addini("sparring_suite", "suite folder for the sparring_run fixture (--sparring wins)")
+    parser.addini("sparring_suite", "suite folder for the sparring_run fixture (--sparring wins)", type="paths")
 
 
 class SparringSession:
@@ -51,7 +51,8 @@ class SparringSession:
         from sparring.pytest_plugin.outcome import RunRequest
 
         option = self.config.getoption
-        suite = option("sparring_suite") or self.config.getini("sparring_suite")
+        from_ini = self.config.getini("sparring_suite")  # relative to the ini file's folder
+        suite = option("sparring_suite") or (from_ini[0] if from_ini else None)
         if not suite:
             return None
         fields = {dest: option(f"sparring_{dest}") for _, dest, _ in OPTIONS}
@@ -80,6 +81,9 @@ SESSION = pytest.StashKey[SparringSession]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """One SparringSession per pytest session; the `sparring` marker (`-m sparring`: only the suite's items)."""
+    scenarios = config.getoption("sparring_scenarios")
+    if scenarios is not None and scenarios < 1:
+        raise pytest.UsageError(f"--sparring-scenarios {scenarios}: give at least 1")
     config.stash[SESSION] = SparringSession(config)
     config.addinivalue_line("markers", "sparring: a Sparring gate or evaluation item (pytest --sparring SUITE)")
 
