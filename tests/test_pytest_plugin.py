@@ -110,10 +110,11 @@ def test_a_failing_judge_lists_the_failing_conversations_with_its_reasoning(pyte
 def test_k_selects_items_and_only_their_evaluations_are_judged(pytester, example_suite, stub, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     db = pytester.path / "k.db"
-    result = pytester.runpytest(*sparring_args(example_suite, stub, db, "-k", "eval and professional_tone"))
+    args = sparring_args(example_suite, stub, db, "-k", "eval and professional_tone", "--sparring-label", "nightly")
+    result = pytester.runpytest(*args)
     result.assert_outcomes(passed=1, deselected=len(example_suite.evaluations) + len(example_suite.config.gates))
-    [run] = Store.open(str(db)).list_runs(5)
-    assert run.evaluation_ids == ["professional_tone"]
+    run = Store.open(str(db)).get_run("nightly")
+    assert run.evaluation_ids == ["professional_tone"] and len(run.scenario_ids) == 3
 
 
 def test_marker_selects_the_suite_items_only(pytester, example_suite, stub, monkeypatch):
@@ -209,3 +210,25 @@ def test_errored_verdicts_above_the_limit_fail_the_evaluation_and_say_so(pyteste
             "  error  *:0  *",
         ]
     )
+
+
+def test_a_suite_from_sparring_init_runs_under_the_plugin(pytester, stub, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sparring.cli import app
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert CliRunner().invoke(app, ["init", str(pytester.path / "my-suite")]).exit_code == 0
+    suite = load_suite(pytester.path / "my-suite")
+    args = [*QUIET, "--sparring", "my-suite", "--sparring-model", "openai:stub", "--sparring-base-url", stub.base_url]
+    result = pytester.runpytest(*args, "--sparring-db", "runs.db", "--collect-only", "-q")
+    assert result.ret == 0
+    assert result.outlines[:4] == [
+        "my-suite::gate[errors]",
+        "my-suite::gate[family_tool_use_pass_rate_90]",
+        "my-suite::gate[evaluation_no_invented_policy_pass_rate_80]",
+        "my-suite::eval[write_after_lookup]",
+    ]
+    result = pytester.runpytest(*args, "--sparring-db", "runs.db")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 1 + 2 + len(suite.evaluations)
