@@ -75,6 +75,11 @@ class SparringSession:
             raise self._result
         return self._result
 
+    @property
+    def finished(self) -> SuiteOutcome | None:
+        """The outcome when the run has happened and succeeded, else None."""
+        return None if isinstance(self._result, Exception) else self._result
+
 
 SESSION = pytest.StashKey[SparringSession]()
 
@@ -145,8 +150,9 @@ def sparring_run(pytestconfig: pytest.Config) -> SuiteOutcome:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """Where the run is stored, so it can be looked at again."""
-    result = config.stash[SESSION]._result
-    if result is not None and not isinstance(result, Exception):
+    state = config.stash.get(SESSION, None)
+    result = state.finished if state else None
+    if result is not None:
         run = result.run
         terminalreporter.write_line(
             f"sparring: run {run.id} (label {run.label}) stored in {result.store_url}; see it with: "
