@@ -8,7 +8,7 @@ import pytest
 
 from sparring import Outcome, ScriptedModel
 from sparring.data_model.run import TokenUsage
-from sparring.evaluations.evaluator import Evaluator, SuiteFacts
+from sparring.evaluations import Evaluator, SuiteFacts, build_evaluations
 from sparring.evaluations.judge import DEFAULT_JUDGE_PROMPT, describe_scenario
 from sparring.evaluations.library import (
     builtin_checks,
@@ -63,7 +63,7 @@ def test_every_judge_has_its_own_template_and_every_check_its_function():
 
 def evaluator_for(evaluation_id: str) -> Evaluator:
     facts = SuiteFacts(CONTEXT["policy"], {}, CONTEXT["action_tools"], CONTEXT["handoff_tools"])
-    return Evaluator([LIBRARY[evaluation_id]], builtin_checks(), facts, judge_retries=0)
+    return Evaluator(build_evaluations([LIBRARY[evaluation_id]], builtin_checks(), facts, judge_retries=0))
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,8 @@ async def test_check_decides_its_examples(evaluation_id, outcome, conversation):
     scenario = example_scenario(LIBRARY[evaluation_id].family)
     [verdict] = await evaluator_for(evaluation_id).evaluate(conversation, scenario, {}, judge, NOW)
     assert verdict.outcome == Outcome(outcome), verdict.reasoning
-    assert verdict.judge_model == f"check:{evaluation_id}"
+    assert verdict.check_name == f"sparring.evaluations.library.checks.{evaluation_id}"
+    assert verdict.judge_model is None and verdict.prompt_hash is None, "a check is not a model"
 
 
 @pytest.mark.parametrize(

@@ -1,44 +1,53 @@
-"""Runs every evaluation of a suite on one conversation and returns one verdict per evaluation."""
+"""Runs a list of evaluations on one conversation and returns one verdict per evaluation.
+
+The Evaluator never asks which kind an evaluation is: judges and checks are both `Evaluation`s, built once
+from their specs by `build_evaluations`.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import traceback
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sparring.backend import Tool
 from sparring.data_model import Conversation, Outcome, Scenario, Verdict
-from sparring.evaluations.checks import CheckContext, CheckFunction, CheckResult, NoBackendState
+from sparring.evaluations.checks import CheckFunction
+from sparring.evaluations.deterministic import Check
 from sparring.evaluations.judge import Judge
-from sparring.evaluations.spec import EvaluationSpec
-from sparring.evaluations.transcript import RenderedTranscript, render_transcript
+from sparring.evaluations.protocol import Evaluation, EvaluationContext, SuiteFacts
+from sparring.evaluations.spec import SIMULATOR_FAMILY, EvaluationSpec
+from sparring.evaluations.transcript import render_transcript
 from sparring.models.base import MeteredModel, ModelUnreachable
 
 
-@dataclass
-class SuiteFacts:
-    """What checks may read about the suite beyond the conversation."""
+def build_evaluations(
+    specs: list[EvaluationSpec], checks: dict[str, CheckFunction], facts: SuiteFacts, judge_retries: int = 2
+) -> list[Evaluation]:
+    """The evaluation behind each spec: a `Judge` for a judge spec, a `Check` (with its function from
+    `checks`, by evaluation id) for a check spec. The one place where the kind of a spec matters."""
+    evaluations: list[Evaluation] = []
+    for spec in specs:
+        if spec.kind == "judge":
+            evaluations.append(Judge(spec, facts.policy, judge_retries))
+        else:
+            evaluations.append(Check(spec, checks[spec.id], facts))
+    return evaluations
 
-    policy: str
-    tools: dict[str, Tool] = field(default_factory=dict)
-    action_tools: list[str] = field(default_factory=list)
-    handoff_tools: list[str] = field(default_factory=list)
+
+def not_applicable_reason(evaluation: Evaluation, context: EvaluationContext) -> str | None:
+    """Why the evaluation does not apply to this conversation, or None when it does."""
+    if not evaluation.applies_to(context.scenario):
+        return f"scenario tags {context.scenario.tags} include none of {evaluation.spec.applies_to}"
+    if evaluation.family == SIMULATOR_FAMILY and not context.has_backend_state:
+        return "a real customer, not a simulated one: simulator evaluations do not apply"
+    return None
 
 
 class Evaluator:
-    def __init__(
-        self,
-        specs: list[EvaluationSpec],
-        checks: dict[str, CheckFunction],
-        facts: SuiteFacts,
-        judge_retries: int = 2,
-    ) -> None:
-        self.specs = specs
-        self.checks = checks
-        self.facts = facts
-        self.judges = {s.id: Judge(s, facts.policy, judge_retries) for s in specs if s.kind == "judge"}
+    """Runs its evaluations, in order, on each conversation it is given."""
+
+    def __init__(self, evaluations: list[Evaluation]) -> None:
+        self.evaluations = evaluations
 
     async def evaluate(
         self,
@@ -48,74 +57,25 @@ class Evaluator:
         judge_model: MeteredModel,
         now: datetime,
     ) -> list[Verdict]:
-        """`initial_state` is None for an imported transcript: there was no mock backend."""
-        transcript = render_transcript(conversation)
-        verdicts: list[Verdict] = []
+        """One verdict per evaluation. `initial_state` is None for an imported transcript (no mock backend).
+
+        An evaluation that raises gets an error verdict (never a failed run); an unreachable judge endpoint
+        raises `ModelUnreachable`, a fault of the run rather than of this conversation.
+        """
+        context = EvaluationContext(scenario, render_transcript(conversation), initial_state, judge_model, now)
         # Judges run one after another: with a local model, consecutive prompts share the transcript
         # prefix and reuse the KV cache; a hosted judge is still bounded by the run's concurrency.
-        for spec in self.specs:
-            try:
-                verdict = await self._evaluate_one(
-                    spec, conversation, transcript, scenario, initial_state, judge_model, now
-                )
-            except ModelUnreachable:
-                raise  # the judge's endpoint is down: a fault of the run, not of this conversation
-            except Exception as exc:  # one broken evaluation is an error verdict, never a failed run
-                reason = f"evaluation raised {type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)}"
-                verdict = self._verdict(spec, conversation, CheckResult(Outcome.ERROR, reason))
-            verdicts.append(verdict)
-        return verdicts
-
-    async def _evaluate_one(
-        self,
-        spec: EvaluationSpec,
-        conversation: Conversation,
-        transcript: RenderedTranscript,
-        scenario: Scenario,
-        initial_state: dict[str, Any] | None,
-        judge_model: MeteredModel,
-        now: datetime,
-    ) -> Verdict:
-        if not spec.applies(scenario.tags):
-            reason = f"scenario tags {scenario.tags} include none of {spec.applies_to}"
-            return self._verdict(spec, conversation, CheckResult(Outcome.NOT_APPLICABLE, reason))
-        if spec.family == "simulator" and initial_state is None:
-            reason = "a real customer, not a simulated one: simulator evaluations do not apply"
-            return self._verdict(spec, conversation, CheckResult(Outcome.NOT_APPLICABLE, reason))
-        if spec.kind == "judge":
-            return await self.judges[spec.id].judge(conversation, transcript, judge_model, scenario)
-        context = CheckContext(
-            conversation,
-            scenario,
-            spec.policy or self.facts.policy,
-            initial_state or {},
-            now,
-            self.facts.tools,
-            self.facts.action_tools,
-            self.facts.handoff_tools,
-            spec.params,
-            has_backend_state=initial_state is not None,
-        )
-        result = await asyncio.to_thread(self._run_check, spec, context)
-        return self._verdict(spec, conversation, result, f"check:{spec.function}")
-
-    def _run_check(self, spec: EvaluationSpec, context: CheckContext) -> CheckResult:
-        try:
-            result = self.checks[spec.id](context)
-        except NoBackendState as exc:
-            return CheckResult(Outcome.NOT_APPLICABLE, str(exc))
-        if not isinstance(result, CheckResult):
-            raise TypeError(f"check {spec.function} returned {type(result).__name__}, not CheckResult")
-        return result
+        return [await self._evaluate_one(evaluation, conversation, context) for evaluation in self.evaluations]
 
     @staticmethod
-    def _verdict(
-        spec: EvaluationSpec, conversation: Conversation, result: CheckResult, judge_model: str | None = None
-    ) -> Verdict:
-        return Verdict(
-            evaluation_id=spec.id,
-            conversation_id=conversation.id,
-            outcome=result.outcome,
-            reasoning=result.reasoning,
-            judge_model=judge_model,
-        )
+    async def _evaluate_one(evaluation: Evaluation, conversation: Conversation, context: EvaluationContext) -> Verdict:
+        reason = not_applicable_reason(evaluation, context)
+        if reason is not None:
+            return evaluation.verdict(conversation, Outcome.NOT_APPLICABLE, reason)
+        try:
+            return await evaluation.evaluate(conversation, context)
+        except ModelUnreachable:
+            raise
+        except Exception as exc:  # one broken evaluation is an error verdict, never a failed run
+            reason = f"evaluation raised {type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)}"
+            return evaluation.verdict(conversation, Outcome.ERROR, reason)

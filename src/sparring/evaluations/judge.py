@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Scenario, Verdict
+from sparring.evaluations.protocol import EvaluationContext
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
 from sparring.models.base import ChatRequest, MeteredModel
@@ -46,7 +47,7 @@ _decoder = json.JSONDecoder()
 
 
 class JudgeParseError(ValueError):
-    pass
+    """A judge's answer that carries no usable verdict (retried, then an error verdict, never a pass)."""
 
 
 def _answer_objects(text: str) -> tuple[list[dict[str, Any]], int]:
@@ -125,7 +126,7 @@ def judge_prompt_hash(template: PromptTemplate, criterion: str, policy: str) -> 
 
 
 class Judge:
-    """Judges one evaluation spec; the prompt hash goes into every verdict."""
+    """An LLM-judged evaluation: its verdicts carry the judge model and the prompt hash."""
 
     def __init__(self, spec: EvaluationSpec, policy: str, retries: int = 2) -> None:
         self.spec = spec
@@ -134,7 +135,30 @@ class Judge:
         self.template = judge_template(spec)
         self.prompt_hash = judge_prompt_hash(self.template, self.spec.criterion or "", self.policy)
 
+    @property
+    def id(self) -> str:
+        """The evaluation id."""
+        return self.spec.id
+
+    @property
+    def family(self) -> str:
+        """The evaluation's family."""
+        return self.spec.family
+
+    def applies_to(self, scenario: Scenario) -> bool:
+        """Whether the scenario's tags make this judge apply."""
+        return self.spec.applies(scenario.tags)
+
+    def verdict(self, conversation: Conversation, outcome: Outcome, reasoning: str) -> Verdict:
+        """A verdict reached without asking the model (not applicable, or raised): no model is named."""
+        return Verdict(evaluation_id=self.id, conversation_id=conversation.id, outcome=outcome, reasoning=reasoning)
+
+    async def evaluate(self, conversation: Conversation, context: EvaluationContext) -> Verdict:
+        """Ask the context's judge model about the conversation (the `Evaluation` entry point)."""
+        return await self.judge(conversation, context.transcript, context.judge_model, context.scenario)
+
     def prompt(self, transcript: RenderedTranscript, scenario: Scenario | None = None) -> str:
+        """The prompt sent for this transcript (and the simulated customer's brief, for simulator judges)."""
         return self.template.render(
             transcript=transcript.text,
             boundary=transcript.boundary,
@@ -150,6 +174,7 @@ class Judge:
         model: MeteredModel,
         scenario: Scenario | None = None,
     ) -> Verdict:
+        """Ask `model` (k times with judge_samples: k, majority vote) and return the verdict."""
         prompt = self.prompt(transcript, scenario)
         k = self.spec.judge_samples
         samples: list[JudgeSample] = []

@@ -79,6 +79,7 @@ class RunRecords(StoreBase):
                 "reasoning": v.reasoning,
                 "judge_model": v.judge_model,
                 "prompt_hash": v.prompt_hash,
+                "check_name": v.check_name,
                 "attempts": v.attempts,
                 "details": v.model_dump(mode="json", include={"samples", "agreement", "unstable"})
                 if v.samples
@@ -221,6 +222,7 @@ def _verdict(row: VerdictRow) -> Verdict:
         reasoning=row.reasoning,
         judge_model=row.judge_model,
         prompt_hash=row.prompt_hash,
+        check_name=row.check_name,
         attempts=row.attempts,
         **(row.details or {}),
     )

@@ -46,6 +46,7 @@ class VerdictRow(Base):
     reasoning: Mapped[str] = mapped_column(Text)
     judge_model: Mapped[str | None] = mapped_column(String(300), nullable=True)
     prompt_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    check_name: Mapped[str | None] = mapped_column(String(300), nullable=True)  # a check's verdict: its function
     attempts: Mapped[int] = mapped_column(Integer)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # repeated-judging samples
 

@@ -14,9 +14,8 @@ from typing import Any
 
 from sparring.backend import BackendDataError, Tool, build_state, check_references, collect_tools, missing_fact_ids
 from sparring.data_model import Scenario
-from sparring.evaluations import EvaluationSpec, Evaluator
+from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
 from sparring.evaluations.checks import CheckFunction
-from sparring.evaluations.evaluator import SuiteFacts
 from sparring.suite.config import AgentConfig, BackendConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.validation_words import unknown_key
@@ -47,9 +46,8 @@ class Suite:
         """An evaluator for the suite's enabled evaluations (or `specs`), with the suite's facts."""
         backend = self.config.backend
         facts = SuiteFacts(self.policy, self.tools, backend.action_tools, backend.handoff_tools)
-        return Evaluator(
-            self.evaluations if specs is None else specs, self.checks, facts, self.config.simulation.judge_retries
-        )
+        chosen = self.evaluations if specs is None else specs
+        return Evaluator(build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries))
 
     @property
     def name(self) -> str:

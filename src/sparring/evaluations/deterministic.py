@@ -1,0 +1,80 @@
+"""A deterministic check as an `Evaluation`: the suite's or the library's `@check` function, run in a thread
+on the conversation and the mock backend's state."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sparring.data_model import Conversation, Outcome, Scenario, Verdict
+from sparring.evaluations.checks import CheckContext, CheckFunction, CheckResult, NoBackendState
+from sparring.evaluations.protocol import EvaluationContext, SuiteFacts
+from sparring.evaluations.spec import EvaluationSpec
+
+
+def qualified_name(spec: EvaluationSpec, function: CheckFunction) -> str:
+    """What a check's verdicts name as their producer: `module.function` for a built-in check,
+    `file.py:function` for a suite's own (its module name is generated at load, so the file is clearer)."""
+    if spec.source == "builtin":
+        return f"{function.__module__}.{function.__qualname__}"
+    return f"{Path(spec.source).name}:{function.__qualname__}"
+
+
+class Check:
+    """A deterministic evaluation: its verdicts carry the check's qualified name, never a model name."""
+
+    def __init__(self, spec: EvaluationSpec, function: CheckFunction, facts: SuiteFacts) -> None:
+        self.spec = spec
+        self.function = function
+        self.facts = facts
+        self.name = qualified_name(spec, function)
+
+    @property
+    def id(self) -> str:
+        """The evaluation id (the function's name)."""
+        return self.spec.id
+
+    @property
+    def family(self) -> str:
+        """The family given to `@check` (or the catalog's)."""
+        return self.spec.family
+
+    def applies_to(self, scenario: Scenario) -> bool:
+        """Whether the scenario's tags make this check apply."""
+        return self.spec.applies(scenario.tags)
+
+    def verdict(self, conversation: Conversation, outcome: Outcome, reasoning: str) -> Verdict:
+        """A verdict of this check, naming the check that produced it."""
+        return Verdict(
+            evaluation_id=self.id,
+            conversation_id=conversation.id,
+            outcome=outcome,
+            reasoning=reasoning,
+            check_name=self.name,
+        )
+
+    async def evaluate(self, conversation: Conversation, context: EvaluationContext) -> Verdict:
+        """Run the function in a thread (a check may be slow, the event loop must not wait on it)."""
+        check_context = CheckContext(
+            conversation,
+            context.scenario,
+            self.spec.policy or self.facts.policy,
+            context.initial_state or {},
+            context.now,
+            self.facts.tools,
+            self.facts.action_tools,
+            self.facts.handoff_tools,
+            self.spec.params,
+            has_backend_state=context.has_backend_state,
+        )
+        result = await asyncio.to_thread(self._run, check_context)
+        return self.verdict(conversation, result.outcome, result.reasoning)
+
+    def _run(self, context: CheckContext) -> CheckResult:
+        try:
+            result = self.function(context)
+        except NoBackendState as exc:
+            return CheckResult(Outcome.NOT_APPLICABLE, str(exc))
+        if not isinstance(result, CheckResult):
+            raise TypeError(f"check {self.spec.function} returned {type(result).__name__}, not CheckResult")
+        return result
