@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sparring import AgentTurn, Conversation, CustomerAnalysis, CustomerTurn, EndReason, Outcome, Store, Verdict
-from sparring.data_model import ModelSettings, Run, RunStatus, TokenUsage, ToolCallRecord
+from sparring.data_model import Calibration, ModelSettings, Run, RunStatus, TokenUsage, ToolCallRecord
 from sparring.store import NotFound
 
 
@@ -78,3 +78,18 @@ def test_a_failed_save_writes_nothing(tmp_path):
     with pytest.raises(Exception):  # noqa: B017 - the unique constraint, whatever the driver calls it
         store.save_conversation(conversation, duplicate)
     assert store.conversation_count("r1") == 0 and store.verdicts("r1") == []
+
+
+def test_calibrations_are_models_oldest_first_with_their_report(tmp_path):
+    store = Store.open(str(tmp_path / "sparring.db"))
+    old_report = {"n": 10, "metrics": {"kappa": {"value": 0.4, "low": 0.1, "high": 0.7}}}
+    store.save_calibration("tone", "h1", "openai:y", old_report)
+    store.save_calibration("tone", "h2", "openai:y", {"n": 12, "metrics": {"kappa": {"value": None}}})
+    store.save_calibration("other", "h3", "openai:z", {"n": 3})
+    first, second = store.calibrations("tone")
+    assert isinstance(first, Calibration) and (first.prompt_hash, second.prompt_hash) == ("h1", "h2")
+    assert first.report == old_report and first.judge_model == "openai:y"
+    assert first.created_at.tzinfo is not None and first.created_at <= second.created_at
+    assert first.metric("kappa") == 0.4 and second.metric("kappa") is None
+    assert [c.evaluation_id for c in store.calibrations()] == ["tone", "tone", "other"]
+    assert store.calibrations("other")[0].metric("kappa") is None, "a report without metrics reads"

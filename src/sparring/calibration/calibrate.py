@@ -203,14 +203,14 @@ def calibration_warnings(store: Store, run_id: str, min_kappa: float) -> list[st
     uncalibrated: list[str] = []
     for evaluation_id, prompt_hash, judge_model in sorted(versions):
         matching = [
-            r
-            for r in store.calibrations(evaluation_id)
-            if r["prompt_hash"] == prompt_hash and r["judge_model"] == judge_model
+            c
+            for c in store.calibrations(evaluation_id)
+            if c.prompt_hash == prompt_hash and c.judge_model == judge_model
         ]
         if not matching:
             uncalibrated.append(f"{evaluation_id} ({prompt_hash}, {judge_model})")
             continue
-        kappa = matching[-1]["metrics"]["kappa"]["value"]
+        kappa = matching[-1].metric("kappa")
         if kappa is None or kappa < min_kappa:
             shown = "undefined" if kappa is None else f"{kappa:.2f}"
             warnings.append(

@@ -1,5 +1,6 @@
 """Typed hand-overs between pipeline stages: scenarios → conversations → verdicts → runs."""
 
+from sparring.data_model.calibration import Calibration
 from sparring.data_model.conversation import (
     AgentTurn,
     Conversation,
@@ -20,6 +21,7 @@ __all__ = [
     "split_of",
     "SCHEMA_VERSION",
     "AgentTurn",
+    "Calibration",
     "CallStats",
     "Conversation",
     "CustomerAnalysis",

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sparring.data_model import Label
+from sparring.data_model import Calibration, Label
 from sparring.store.base import StoreBase
 from sparring.store.tables import CalibrationRow, LabelRow
 
@@ -16,6 +16,7 @@ class LabelRecords(StoreBase):
     """Human labels and calibration reports."""
 
     def conversation_labels(self, conversation_id: str) -> list[Label]:
+        """Every labeller's labels of one conversation."""
         with self._session() as session:
             rows = session.scalars(select(LabelRow).where(LabelRow.conversation_id == conversation_id))
             return [_label(r) for r in rows]
@@ -39,6 +40,7 @@ class LabelRecords(StoreBase):
                 session.add(row)
 
     def labels(self, evaluation_id: str | None = None) -> list[Label]:
+        """Stored labels in insertion order (all, or one evaluation's)."""
         with self._session() as session:
             query = select(LabelRow).order_by(LabelRow.id)
             if evaluation_id:
@@ -46,6 +48,7 @@ class LabelRecords(StoreBase):
             return [_label(r) for r in session.scalars(query)]
 
     def save_calibration(self, evaluation_id: str, prompt_hash: str, judge_model: str, report: dict[str, Any]) -> None:
+        """Store one calibration report of a judge version (prompt hash and model), timestamped now."""
         with self._session.begin() as session:
             session.add(
                 CalibrationRow(
@@ -57,22 +60,13 @@ class LabelRecords(StoreBase):
                 )
             )
 
-    def calibrations(self, evaluation_id: str | None = None) -> list[dict[str, Any]]:
-        """Stored calibration reports, oldest first, each with its evaluation, prompt hash, model and time."""
+    def calibrations(self, evaluation_id: str | None = None) -> list[Calibration]:
+        """Stored calibration reports, oldest first (all, or one evaluation's)."""
         with self._session() as session:
             query = select(CalibrationRow).order_by(CalibrationRow.id)
             if evaluation_id:
                 query = query.where(CalibrationRow.evaluation_id == evaluation_id)
-            return [
-                {
-                    **r.data,
-                    "evaluation_id": r.evaluation_id,
-                    "prompt_hash": r.prompt_hash,
-                    "judge_model": r.judge_model,
-                    "created_at": r.created_at.isoformat(),
-                }
-                for r in session.scalars(query)
-            ]
+            return [_calibration(r) for r in session.scalars(query)]
 
 
 def _label(row: LabelRow) -> Label:
@@ -87,4 +81,15 @@ def _label(row: LabelRow) -> Label:
             "inclusion_probability": row.inclusion_probability,
             "stratum": row.stratum,
         }
+    )
+
+
+def _calibration(row: CalibrationRow) -> Calibration:
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite drops it
+    return Calibration(
+        evaluation_id=row.evaluation_id,
+        prompt_hash=row.prompt_hash,
+        judge_model=row.judge_model,
+        created_at=created,
+        report=row.data,
     )
