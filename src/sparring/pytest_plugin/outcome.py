@@ -16,7 +16,7 @@ from sparring.analysis.report import run_summaries, run_totals
 from sparring.data_model import Outcome, Run, Verdict
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions, run_suite
-from sparring.store import RunNotFound, Store, StoreError
+from sparring.store import NotFound, Store, StoreError
 from sparring.store.leases import RunLeased
 from sparring.suite import Suite, SuiteError, load_suite
 
@@ -118,7 +118,7 @@ def run_once(suite: Suite, request: RunRequest) -> SuiteOutcome:
     try:
         store = Store.open(request.db)
         result = asyncio.run(run_suite(suite, store, options))
-    except (ModelError, AgentLoadError, ValueError, RunNotFound, RunLeased, StoreError) as exc:
+    except (ModelError, AgentLoadError, ValueError, NotFound, RunLeased, StoreError) as exc:
         raise SparringRunError(str(exc)) from exc
     return outcome_of(suite, result.run, store)
 
