@@ -84,6 +84,8 @@ def test_gates_and_evaluations_are_items_with_the_library_verdicts(pytester, exa
             assert f"{run.id}:" in message and "sparring show" in message, "a failing conversation is listed"
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] == sum(m is not None for m in got.values()) and result.ret == 1
+    rates = [f"{s.evaluation_id} *{s.rate_text()}" for s in summaries]
+    result.stdout.fnmatch_lines(["*sparring pass rates (units: conversations)*", *rates])
     result.stdout.fnmatch_lines([f"sparring: run {run.id} (label *) stored in *runs.db*"])
 
 

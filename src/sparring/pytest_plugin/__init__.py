@@ -149,11 +149,15 @@ def sparring_run(pytestconfig: pytest.Config) -> SuiteOutcome:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """Where the run is stored, so it can be looked at again."""
+    """Every judged evaluation's pass rate (passing items show none of their own), and where the run is stored."""
     state = config.stash.get(SESSION, None)
     result = state.finished if state else None
     if result is not None:
         run = result.run
+        terminalreporter.write_sep("-", "sparring pass rates (units: conversations)")
+        width = max(map(len, result.summaries), default=0)
+        for evaluation_id, summary in result.summaries.items():
+            terminalreporter.write_line(f"{evaluation_id:<{width}}  {summary.rate_text()}")
         terminalreporter.write_line(
             f"sparring: run {run.id} (label {run.label}) stored in {result.store_url}; see it with: "
             f"sparring report {run.id}"
