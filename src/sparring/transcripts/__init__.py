@@ -19,6 +19,8 @@ from sparring.transcripts.formats import (
 )
 from sparring.transcripts.model import Transcript
 from sparring.transcripts.redaction import redact_transcript
+from sparring.transcripts.traces_exports import read_langfuse, read_langsmith
+from sparring.transcripts.traces_otel import read_otel
 
 __all__ = [
     "FORMATS",
@@ -32,10 +34,18 @@ __all__ = [
 
 
 def detect_format(file: Path) -> str:
+    """The format of a transcript file, from its extension and the keys near its start (jsonl otherwise)."""
     if file.suffix.lower() == ".csv":
         return "csv"
+    with file.open(encoding="utf-8", errors="replace") as handle:
+        head = handle.read(20000)
+    if '"resourceSpans"' in head:
+        return "otel"
+    if '"run_type"' in head:
+        return "langsmith"
+    if '"observations"' in head or '"GENERATION"' in head or '"parentObservationId"' in head:
+        return "langfuse"
     if file.suffix.lower() == ".json":
-        head = file.read_text(encoding="utf-8")[:20000]
         if '"utterances"' in head and '"annotations"' in head:
             return "taskmaster4"
         if '"original"' in head and '"convo_id"' in head:
@@ -49,19 +59,24 @@ def read_transcripts(
     skip_bad: bool = False,
     csv_columns: CsvColumns | None = None,
     limit: int | None = None,
+    session_attribute: str | None = None,
 ) -> ImportResult:
     """Every conversation in a file, PII already replaced by placeholders (see redaction.py). A bad one
     raises TranscriptError (file:line: reason), or with skip_bad is left out and listed in `skipped`.
-    Duplicate ids are errors: verdicts key on them."""
+    Duplicate ids are errors: verdicts key on them. `session_attribute` groups trace spans (otel), traces
+    (langfuse) or runs (langsmith) into conversations."""
     file = Path(path)
     if not file.is_file():
         raise TranscriptError(file, "file not found")
     chosen = format or detect_format(file)
-    readers: dict[str, Callable[[], Iterator[tuple[int, Callable[[], Transcript]]]]] = {
+    readers: dict[str, Callable[[], Iterator[tuple[int | None, Callable[[], Transcript]]]]] = {
         "jsonl": lambda: read_jsonl(file),
         "csv": lambda: read_csv(file, csv_columns or CsvColumns()),
         "taskmaster4": lambda: read_taskmaster4(file),
         "abcd": lambda: read_abcd(file),
+        "otel": lambda: read_otel(file, session_attribute),
+        "langfuse": lambda: read_langfuse(file, session_attribute),
+        "langsmith": lambda: read_langsmith(file, session_attribute),
     }
     if chosen not in readers:
         raise TranscriptError(file, f"unknown format {chosen!r}; one of {', '.join(FORMATS)}")
@@ -79,7 +94,7 @@ def read_transcripts(
                 reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
                 if not skip_bad:
                     raise TranscriptError(file, reason, line) from exc
-                result.skipped.append(f"{file}:{line}: {reason}")
+                result.skipped.append(str(TranscriptError(file, reason, line)))
                 continue
             seen.add(transcript.id)
             result.transcripts.append(redact_transcript(transcript))

@@ -9,6 +9,7 @@ file, the line and what is wrong; with skip_bad, bad conversations are counted a
 - csv: one message per row, grouped by a conversation-id column (column names configurable).
 - taskmaster4: Google's Taskmaster-4 dialogues (API calls annotated on user turns).
 - abcd: ASAPP's ABCD dialogues (speaker agent/customer/action).
+- otel, langfuse, langsmith: conversations from tracing tools (traces_otel.py, traces_exports.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sparring.transcripts.model import Transcript
 CUSTOMER_ROLES = {"customer", "user", "human", "client", "visitor", "consumer", "end_user", "enduser"}
 AGENT_ROLES = {"agent", "assistant", "bot", "ai", "chatbot", "support", "operator", "model", "representative"}
 SKIPPED_ROLES = {"system", "developer"}
-FORMATS = ("jsonl", "csv", "taskmaster4", "abcd")
+FORMATS = ("jsonl", "csv", "taskmaster4", "abcd", "otel", "langfuse", "langsmith")
 
 
 class TranscriptError(ValueError):
@@ -75,7 +76,9 @@ def _first(data: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return next((data[k] for k in keys if data.get(k) is not None), None)
 
 
-def _role(raw: Any, where: str) -> str:
+def role_of(raw: Any, where: str) -> str:
+    """customer, agent, system, developer, tool or function, from the many names exports use; a ValueError
+    naming `where` for any other."""
     role = str(raw or "").strip().lower()
     if role in CUSTOMER_ROLES:
         return "customer"
@@ -119,12 +122,14 @@ def _maybe_json(raw: Any) -> Any:
 
 
 def messages_to_turns(messages: list[Any]) -> TurnBuilder:
+    """Turns from OpenAI-style chat messages: tool calls and the tool messages answering them (by id) go
+    on the agent turn; system and developer messages are left out."""
     builder = TurnBuilder()
     for index, message in enumerate(messages):
         where = f"message {index}"
         if not isinstance(message, dict):
             raise ValueError(f"{where}: a message must be an object")
-        role = _role(_first(message, ROLE_KEYS), where)
+        role = role_of(_first(message, ROLE_KEYS), where)
         text = _text(_first(message, TEXT_KEYS))
         if role in SKIPPED_ROLES:
             continue
@@ -163,7 +168,8 @@ def _conversation(data: Any, number: int) -> tuple[str, list[Any], dict[str, Any
     return str(conversation_id), messages, dict(data.get("metadata") or {})
 
 
-def _build(conversation_id: str, builder: TurnBuilder, metadata: dict[str, Any], source: str) -> Transcript:
+def finish_transcript(conversation_id: str, builder: TurnBuilder, metadata: dict[str, Any], source: str) -> Transcript:
+    """The transcript of built turns; a ValueError when the customer never said anything."""
     turns = builder.finish()
     if not any(t.role == "customer" and t.content.strip() for t in turns):
         raise ValueError(f"conversation {conversation_id!r} has no customer message")
@@ -195,7 +201,7 @@ def read_jsonl(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
             conversation_id, messages, metadata = _conversation(data, number)
-            return _build(conversation_id, messages_to_turns(messages), metadata, f"{file}:{number}")
+            return finish_transcript(conversation_id, messages_to_turns(messages), metadata, f"{file}:{number}")
 
         yield number, parse
 
@@ -216,7 +222,7 @@ def _row_problem(row: dict[Any, Any], header: list[str], columns: CsvColumns) ->
         values = len(header) + len(row[None])
         return f"{values} values but the header has {len(header)} columns: quote text that contains a comma"
     try:
-        _role(row[columns.role], f"column {columns.role}")
+        role_of(row[columns.role], f"column {columns.role}")
     except ValueError as exc:
         return str(exc)
     return None
@@ -254,12 +260,12 @@ def read_csv(file: Path, columns: CsvColumns) -> Iterator[tuple[int, Callable[[]
                 raise ValueError(bad[1])
             builder = TurnBuilder()
             for line, row, _problem in rows:
-                role = _role(row[columns.role], f"line {line}")  # checked when read: cannot fail here
+                role = role_of(row[columns.role], f"line {line}")  # checked when read: cannot fail here
                 if role == "customer":
                     builder.customer(row[columns.text])
                 elif role == "agent":
                     builder.agent(row[columns.text])
-            return _build(conversation_id, builder, {}, f"{file}:{rows[0][0]}")
+            return finish_transcript(conversation_id, builder, {}, f"{file}:{rows[0][0]}")
 
         yield (bad[0] if bad else rows[0][0]), parse
 
@@ -280,7 +286,7 @@ def read_taskmaster4(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]
         def parse(d: Any = dialogue, number: int = number) -> Transcript:
             builder = TurnBuilder()
             for utterance in d["utterances"]:
-                speaker = _role(utterance["speaker"], f"utterance {utterance.get('index')}")
+                speaker = role_of(utterance["speaker"], f"utterance {utterance.get('index')}")
                 if speaker == "customer":
                     builder.customer(utterance["text"])
                 else:
@@ -301,7 +307,7 @@ def read_taskmaster4(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]
                 "scenario": d.get("scenario"),
                 "instructions": d.get("instructions"),
             }
-            return _build(str(d["conversation_id"]), builder, metadata, f"{file}:dialogue {number}")
+            return finish_transcript(str(d["conversation_id"]), builder, metadata, f"{file}:dialogue {number}")
 
         yield number, parse
 
@@ -314,7 +320,7 @@ def read_abcd(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
             for speaker, text in d["original"]:
                 if speaker == "action":  # the agent's system actions, logged as text
                     builder.call("action", {}, None, str(text))
-                elif _role(speaker, "original") == "customer":
+                elif role_of(speaker, "original") == "customer":
                     builder.customer(text)
                 else:
                     builder.agent(text)
@@ -325,6 +331,6 @@ def read_abcd(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
                 "subflow": scenario.get("subflow"),
                 "customer": scenario.get("personal", {}),
             }
-            return _build(str(d["convo_id"]), builder, metadata, f"{file}:dialogue {number}")
+            return finish_transcript(str(d["convo_id"]), builder, metadata, f"{file}:dialogue {number}")
 
         yield number, parse
