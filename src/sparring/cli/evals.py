@@ -63,6 +63,9 @@ def eval_transcripts(
         bool, typer.Option("--skip-bad", help="skip bad conversations (counted) instead of stopping")
     ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="judge at most this many conversations")] = None,
+    session_attribute: Annotated[
+        str | None, typer.Option(help="traces: the attribute grouping them into conversations (default: session ids)")
+    ] = None,
     judge_model: Annotated[str | None, typer.Option(help="model of the LLM judges")] = None,
     base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
     eval: Annotated[list[str] | None, typer.Option("--eval", help="only this evaluation id (repeatable)")] = None,
@@ -76,7 +79,7 @@ def eval_transcripts(
     try:
         loaded = load_suite(suite)
         columns = CsvColumns.parse(csv_columns)
-        imported = read_transcripts(transcripts, format, skip_bad, columns, limit)
+        imported = read_transcripts(transcripts, format, skip_bad, columns, limit, session_attribute)
     except (SuiteError, TranscriptError, ValueError) as exc:
         raise fail(str(exc)) from exc
     for line in imported.skipped:

@@ -38,6 +38,9 @@ def extract(
     format: Annotated[str | None, typer.Option(help=f"one of {', '.join(FORMATS)} (default: from the file)")] = None,
     csv_columns: Annotated[str | None, typer.Option(help="CSV columns, e.g. conversation_id=conv,role=speaker")] = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="skip bad conversations (counted)")] = False,
+    session_attribute: Annotated[
+        str | None, typer.Option(help="traces: the attribute grouping them into conversations (default: session ids)")
+    ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="transcripts extracted at once")] = 4,
 ) -> None:
     """Extract one scenario per transcript (PII already redacted on import): persona, situation, desired
@@ -45,7 +48,9 @@ def extract(
     try:
         check_output_folder(out, "--out")
         loaded = load_suite(suite)
-        imported = read_transcripts(transcripts, format, skip_bad, CsvColumns.parse(csv_columns))
+        imported = read_transcripts(
+            transcripts, format, skip_bad, CsvColumns.parse(csv_columns), session_attribute=session_attribute
+        )
         chosen = sample_transcripts(imported.transcripts, limit, sample, seed)
         settings = model_settings(loaded, RoleOverrides(judge=model, base_url=base_url))
     except (SuiteError, TranscriptError, OutputPathError, ValueError, ModelError) as exc:
