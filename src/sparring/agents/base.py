@@ -9,6 +9,9 @@ from sparring.data_model import AgentTurn, Turn
 
 
 class Agent(Protocol):
+    """The chatbot under test: the reference agent (`ToolLoopAgent`), an HTTP endpoint or Python code
+    (`PythonAgent`) all implement it."""
+
     name: str
 
     async def respond(self, turns: list[Turn], backend: Backend) -> AgentTurn:

@@ -26,6 +26,9 @@ MAX_LIST_ITEMS = 4
 
 
 class ContextStrategy(Protocol):
+    """How the reference agent's model sees the conversation: `raw` tool messages, or a `case_state` summary
+    of what the tools returned (see `CaseState`)."""
+
     name: str
 
     async def messages(
@@ -84,6 +87,9 @@ class Entity(BaseModel):
 
 
 class CaseState(BaseModel):
+    """What the tools have told the agent so far: the entities they described, the write actions taken and
+    the lookups that failed. Shown to the model instead of raw tool messages by the `case_state` strategy."""
+
     entities: list[Entity] = Field(default_factory=list)
     actions: list[str] = Field(default_factory=list)  # write calls made, with their outcome
     open_questions: list[str] = Field(default_factory=list)  # failed lookups: ask or correct
@@ -163,6 +169,7 @@ def build_case_state(
 
 
 def render_case_state(state: CaseState, max_chars: int = 4000) -> str:
+    """The case state as the text block the model reads, cut at `max_chars` with a marker."""
     lines = ["CASE STATE (built from the tool results so far; the only source of order facts):"]
     for entity in state.entities:
         lines.append(f"- {entity.kind} {entity.key} (from {', '.join(dict.fromkeys(entity.sources))}):")

@@ -24,7 +24,7 @@ from sparring.data_model import AgentTurn, ToolCall, ToolSpec, Turn
 
 
 class AgentLoadError(ValueError):
-    pass
+    """`--agent module:attribute` that cannot be loaded; the message names the spec and the problem."""
 
 
 class AgentTools:
@@ -36,6 +36,7 @@ class AgentTools:
 
     @property
     def specs(self) -> list[ToolSpec]:
+        """The tools the agent may call, as a model would be offered them."""
         return self._backend.specs()
 
     async def call(self, name: str, **arguments: Any) -> Any:
@@ -46,11 +47,15 @@ class AgentTools:
 
 
 class PythonAgent:
+    """Your Python chatbot as an `Agent`: a class with `respond(messages, tools)` or a function of the same
+    shape, sync or async. Its reply becomes the agent turn; `None` is stored as an empty reply."""
+
     def __init__(self, target: Any, name: str) -> None:
         self.name = name
         self._respond = target.respond if hasattr(target, "respond") else target
 
     async def respond(self, turns: list[Turn], backend: Backend) -> AgentTurn:
+        """Call your code with the conversation as chat messages and the recorded tools."""
         tools = AgentTools(backend)
         reply = self._respond(await RawContext().messages(None, turns, []), tools)
         if inspect.isawaitable(reply):
@@ -59,6 +64,7 @@ class PythonAgent:
 
 
 def load_python_agent(spec: str, search_path: Path | None = None) -> PythonAgent:
+    """The agent named by `module:attribute`, imported from `search_path` or the current folder."""
     module_name, sep, attribute = spec.partition(":")
     if not sep or not module_name or not attribute:
         raise AgentLoadError(f"--agent {spec!r}: write it as module:attribute, e.g. mybot:SupportBot")

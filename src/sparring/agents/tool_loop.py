@@ -17,6 +17,9 @@ REFERENCE_PROMPT = package_prompt(__file__, "reference_agent.j2")
 
 
 class ToolLoopAgent:
+    """The reference agent: an LLM with the suite's policy and tools, calling tools for up to
+    `max_tool_rounds` rounds before it must answer."""
+
     def __init__(
         self,
         model: MeteredModel,
@@ -34,6 +37,7 @@ class ToolLoopAgent:
         self.context: ContextStrategy = context or RawContext()
 
     async def respond(self, turns: list[Turn], backend: Backend) -> AgentTurn:
+        """Ask the model, run the tool calls it makes on `backend`, and repeat until it answers in words."""
         specs = backend.specs()
         records: list[ToolCallRecord] = []
         text = ""
@@ -51,4 +55,5 @@ class ToolLoopAgent:
 
 
 def reference_system_prompt(policy: str, template: PromptTemplate = REFERENCE_PROMPT) -> str:
+    """The reference agent's system prompt with the suite's policy in it."""
     return template.render(policy=policy)

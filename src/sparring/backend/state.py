@@ -84,6 +84,8 @@ def build_state(
     references: dict[str, str],
     now: datetime | None = None,
 ) -> dict[str, Any]:
+    """The backend state of one scenario: the suite's snapshot with the scenario's overrides merged in,
+    relative times (`now-35m`) resolved against `now`, and every reference checked (BackendDataError)."""
     state = deep_merge(snapshot, overrides)
     state = resolve_relative_times(state, now or datetime.now(UTC))
     check_references(state, references)

@@ -25,12 +25,17 @@ class ToolError(Exception):
 
 @dataclass
 class BackendState:
+    """What a tool function receives first: the backend's data (collections of records, changed in place by
+    write tools) and the backend clock `now`."""
+
     data: dict[str, Any]
     now: datetime
 
 
 @dataclass
 class Tool:
+    """A suite tool: its name, description (the docstring's first paragraph), function and argument model."""
+
     name: str
     description: str
     function: Callable[..., Any]
@@ -51,6 +56,8 @@ def tool(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def make_tool(function: Callable[..., Any]) -> Tool:
+    """A `Tool` from a function whose first parameter is the `BackendState`: the other parameters, with their
+    type hints and defaults, become the argument model the agent is shown."""
     signature = inspect.signature(function)
     hints = get_type_hints(function, include_extras=True)
     params = list(signature.parameters.values())[1:]  # the first parameter receives the BackendState
@@ -63,6 +70,7 @@ def make_tool(function: Callable[..., Any]) -> Tool:
 
 
 def collect_tools(namespace: dict[str, Any]) -> dict[str, Tool]:
+    """The `@tool` functions of a module's namespace, as tools by name."""
     return {
         name: make_tool(obj)
         for name, obj in namespace.items()
@@ -83,9 +91,12 @@ class Backend:
     calls: list[ToolCallRecord] = field(default_factory=list)
 
     def specs(self) -> list[ToolSpec]:
+        """The tools as a model is offered them."""
         return [t.spec for t in self.tools.values()]
 
     def execute(self, call: ToolCall) -> ToolCallRecord:
+        """Run one tool call and record it; an unknown tool, invalid arguments or a `ToolError` come back as the
+        record's `error` (what the agent sees), never as an exception."""
         record = ToolCallRecord(id=call.id, name=call.name, arguments=call.arguments)
         chosen = self.tools.get(call.name)
         try:

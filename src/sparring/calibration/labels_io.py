@@ -27,6 +27,8 @@ ALIASES = {"eval_id": "evaluation_id", "evaluation": "evaluation_id", "conversat
 
 
 class LabelFileError(ValueError):
+    """A label file that cannot be imported: the message names the file and, when known, the line."""
+
     def __init__(self, file: Path, line: int | None, message: str) -> None:
         super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
 
@@ -50,6 +52,8 @@ def _rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def read_labels(file: Path, known_conversations: set[str] | None = None, labeller: str | None = None) -> list[Label]:
+    """Labels from a CSV or JSONL file, all or nothing: the first bad row raises LabelFileError naming its line
+    (an unknown conversation too, when `known_conversations` is given); `labeller` fills a missing labeller."""
     if not file.is_file():
         raise LabelFileError(file, None, "file not found")
     labels: list[Label] = []
@@ -75,6 +79,7 @@ def read_labels(file: Path, known_conversations: set[str] | None = None, labelle
 
 
 def write_labels(labels: list[Label], file: Path) -> None:
+    """Labels as CSV or JSONL, by the file's suffix, with their sampling design."""
     rows = [label.model_dump(mode="json") for label in labels]
     if file.suffix.lower() == ".csv":
         with file.open("w", newline="", encoding="utf-8") as handle:

@@ -33,6 +33,8 @@ class ToolCallRecord(BaseModel):
 
 
 class CustomerTurn(BaseModel):
+    """What the (simulated or real) customer wrote, with the simulator's analysis and intent behind it."""
+
     role: Literal["customer"] = "customer"
     content: str
     analysis: CustomerAnalysis | None = None
@@ -41,6 +43,8 @@ class CustomerTurn(BaseModel):
 
 
 class AgentTurn(BaseModel):
+    """The chatbot's reply, and every tool call it made on the mock backend before writing it."""
+
     role: Literal["agent"] = "agent"
     content: str
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
@@ -50,6 +54,9 @@ Turn = Annotated[CustomerTurn | AgentTurn, Field(discriminator="role")]
 
 
 class EndReason(StrEnum):
+    """Why a conversation ended: the customer was satisfied, gave up or was handed to a human, it ran out of
+    turns, or it errored (see `Conversation.error_kind` for whose fault)."""
+
     RESOLVED = "resolved"
     GAVE_UP = "gave_up"
     ESCALATED = "escalated"
@@ -67,6 +74,9 @@ class ErrorKind(StrEnum):
 
 
 class Conversation(BaseModel):
+    """One trial of one scenario: its turns in order, how it ended, the backend state it left behind and the
+    tokens it cost. Its id is `RUN:SCENARIO:TRIAL`."""
+
     schema_version: int = SCHEMA_VERSION
     id: str
     run_id: str
@@ -86,10 +96,13 @@ class Conversation(BaseModel):
     duration_s: float = 0.0
 
     def tool_calls(self) -> list[ToolCallRecord]:
+        """Every tool call of the conversation, in order."""
         return [call for turn in self.turns if isinstance(turn, AgentTurn) for call in turn.tool_calls]
 
     def agent_turns(self) -> list[AgentTurn]:
+        """The chatbot's turns, in order."""
         return [t for t in self.turns if isinstance(t, AgentTurn)]
 
     def customer_turns(self) -> list[CustomerTurn]:
+        """The customer's turns, in order."""
         return [t for t in self.turns if isinstance(t, CustomerTurn)]

@@ -33,4 +33,5 @@ class Label(BaseModel):
 
     @property
     def split(self) -> Literal["dev", "test"]:
+        """The split this label's conversation falls in (see `split_of`)."""
         return split_of(self.conversation_id)

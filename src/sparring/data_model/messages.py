@@ -24,6 +24,9 @@ class ToolSpec(BaseModel):
 
 
 class Message(BaseModel):
+    """One chat message in the provider-neutral format: a system, user, assistant or tool message; an assistant
+    message may request tool calls, and a tool message answers one (`tool_call_id`)."""
+
     role: Literal["system", "user", "assistant", "tool"]
     content: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)

@@ -12,12 +12,15 @@ from sparring.data_model.version import SCHEMA_VERSION
 
 
 class TokenUsage(BaseModel):
+    """Tokens and calls spent by one role (simulator, agent, judge), cached answers counted apart."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
     cached_calls: int = Field(0, description="answered from the cache: no tokens spent")
 
     def add(self, other: TokenUsage) -> None:
+        """Add another usage to this one, in place."""
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.calls += other.calls
@@ -40,15 +43,19 @@ class CallStats(BaseModel):
     cache_misses: int = 0
 
     def add(self, other: CallStats) -> None:
+        """Add another model's (or worker's) counts to these, in place."""
         for name in CallStats.model_fields:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
     def faults(self) -> int:
+        """Every failed attempt: rate limits, server errors, timeouts, dropped connections, malformed answers."""
         return self.rate_limited + self.server_errors + self.timeouts + self.connection_errors + self.malformed
 
 
 class RunStatus(StrEnum):
+    """Where a run stands: running, completed, interrupted (resumable), stopped at its cost limit, or failed."""
+
     RUNNING = "running"
     COMPLETED = "completed"
     INTERRUPTED = "interrupted"
@@ -69,6 +76,9 @@ class ModelSettings(BaseModel):
 
 
 class Run(BaseModel):
+    """One iteration of a suite: its settings, the scenarios and evaluations it covered, its clock, and what
+    it spent. Its conversations and verdicts are stored beside it (see `Store`)."""
+
     schema_version: int = SCHEMA_VERSION
     id: str
     label: str

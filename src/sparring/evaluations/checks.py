@@ -29,6 +29,11 @@ class NoBackendState(Exception):
 
 @dataclass
 class CheckContext:
+    """What a `@check` function reads: the conversation, its scenario, the policy, the mock backend before and
+    after (`initial_state`, `final_state`, `new_records`, `tool`), the backend clock, the suite's tool lists and
+    the check's `params`. An imported (real) transcript has no backend state: reading it makes the check
+    not applicable."""
+
     conversation: Conversation
     scenario: Scenario
     policy: str
@@ -46,6 +51,7 @@ class CheckContext:
 
     @property
     def final_state(self) -> dict[str, Any]:
+        """The mock backend after the conversation."""
         self._require_state()
         return self.conversation.final_state
 
@@ -64,19 +70,24 @@ class CheckContext:
 
 @dataclass
 class CheckResult:
+    """A check's answer: its outcome and why. Build one with `passed`, `failed` or `not_applicable`."""
+
     outcome: Outcome
     reasoning: str
 
 
 def passed(reasoning: str = "") -> CheckResult:
+    """The conversation meets the check's rule."""
     return CheckResult(Outcome.PASS, reasoning)
 
 
 def failed(reasoning: str) -> CheckResult:
+    """The conversation breaks the check's rule; `reasoning` says where (shown beside the transcript)."""
     return CheckResult(Outcome.FAIL, reasoning)
 
 
 def not_applicable(reasoning: str = "") -> CheckResult:
+    """The rule does not concern this conversation (never counted as a pass nor a fail)."""
     return CheckResult(Outcome.NOT_APPLICABLE, reasoning)
 
 
@@ -119,9 +130,11 @@ def check(
 
 
 def check_info(function: Any) -> CheckInfo | None:
+    """What `@check` recorded on `function`, or None when it is not a check."""
     info = getattr(function, "__sparring_check__", None)
     return info if isinstance(info, CheckInfo) else None
 
 
 def collect_checks(namespace: dict[str, Any]) -> dict[str, CheckFunction]:
+    """The `@check` functions of a module's namespace, by name (the name is the evaluation id)."""
     return {n: f for n, f in namespace.items() if callable(f) and check_info(f) is not None}

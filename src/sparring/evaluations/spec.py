@@ -12,6 +12,9 @@ SIMULATOR_FAMILY = "simulator"  # evaluations of the simulated customer, not of 
 
 
 class EvaluationSpec(BaseModel):
+    """The declaration of one evaluation: a judge (criterion or prompt template) or a check (a `@check`
+    function), its family, the scenario tags it applies to, and where it was defined (`source`)."""
+
     id: str = Field(..., pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     kind: Literal["judge", "check"]
     description: str = Field(..., min_length=1)
@@ -34,4 +37,5 @@ class EvaluationSpec(BaseModel):
         return self
 
     def applies(self, tags: list[str]) -> bool:
+        """Whether a scenario with these tags is in scope (no `applies_to`: every scenario is)."""
         return not self.applies_to or bool(set(self.applies_to) & set(tags))

@@ -16,6 +16,8 @@ from sparring.data_model import AgentTurn, Conversation
 
 @dataclass(frozen=True)
 class RenderedTranscript:
+    """The transcript text a judge reads, and the tag that fences it in the prompt."""
+
     text: str
     boundary: str  # the tag name that fences the transcript in the judge prompt
 
@@ -25,6 +27,7 @@ def _quoted(value: str) -> str:
 
 
 def render_transcript(conversation: Conversation, max_result_chars: int = 1200) -> RenderedTranscript:
+    """The conversation as numbered lines, each message JSON-quoted, tool answers cut at `max_result_chars`."""
     lines: list[str] = []
     for index, turn in enumerate(conversation.turns, start=1):
         if isinstance(turn, AgentTurn):

@@ -103,6 +103,9 @@ class EvaluationUse(_Strict):
 
 
 class SuiteConfig(_Strict):
+    """suite.yaml as validated: name, policy file, backend, scenarios, agent, models, simulation settings, the
+    evaluations it enables, its gates, `max_error_rate` and calibration settings. Unknown keys are refused."""
+
     name: str
     description: str = ""
     policy: str = Field(..., description="policy document file")

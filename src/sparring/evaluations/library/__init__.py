@@ -27,6 +27,7 @@ LIBRARY = Path(__file__).parent
 
 @cache
 def builtin_checks() -> dict[str, CheckFunction]:
+    """The library's check functions, by evaluation id."""
     return collect_checks(vars(library_checks))
 
 
