@@ -8,6 +8,7 @@ import pytest
 
 from sparring.data_model import AgentTurn
 from sparring.transcripts import Transcript, TranscriptError, detect_format, read_transcripts
+from sparring.transcripts.traces import ModelCall, merge_calls
 
 TRACES = Path(__file__).parent / "fixtures" / "traces"
 OTEL, LANGFUSE, LANGSMITH = (
@@ -203,3 +204,24 @@ def test_a_broken_one_document_export_names_the_line(tmp_path):
     file.write_text('{\n  "resourceSpans": [\n    {"resource": }\n  ]\n}\n')
     with pytest.raises(TranscriptError, match=r"trace\.json:3: invalid JSON: Expecting value"):
         read_transcripts(file)
+
+
+def _said(role: str, text: str) -> dict:
+    return {"role": role, "content": text, "tool_calls": []}
+
+
+def test_merging_calls_keeps_each_message_once_whether_apps_resend_all_some_or_none_of_the_history():
+    hi, late, sorry, refund, done = (
+        _said("user", "hi"),
+        _said("assistant", "hello"),
+        _said("user", "late order"),
+        _said("assistant", "sorry"),
+        _said("user", "refund?"),
+    )
+    full = [ModelCall("1", None, 1, [hi], [late]), ModelCall("2", None, 2, [hi, late, sorry], [refund])]
+    window = [*full[:1], ModelCall("2", None, 2, [late, sorry], [refund])]
+    fresh = [*full[:1], ModelCall("2", None, 2, [sorry], [refund])]
+    for calls in (full, window, fresh):
+        assert merge_calls(calls, "span")[0] == [hi, late, sorry, refund]
+    repeated = [ModelCall("1", None, 1, [hi], [late]), ModelCall("2", None, 2, [hi], [done])]
+    assert merge_calls(repeated, "span")[0] == [hi, late, hi, done], "a new 'hi' after the answer is a new message"

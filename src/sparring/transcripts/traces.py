@@ -151,12 +151,18 @@ def merge_calls(calls: list[ModelCall], kind: str) -> tuple[list[Message], list[
         spoken = [n for n, m in enumerate(call.inputs) if m["role"] != "tool"]
         inputs = [_key(call.inputs[n]) for n in spoken]
         keys = [_key(m) for m, _where in history if m["role"] != "tool"]
-        overlap = next((k for k in range(min(len(keys), len(inputs)), 0, -1) if keys[-k:] == inputs[:k]), 0)
+        overlap = _overlap(keys, inputs)
         cut = spoken[overlap - 1] + 1 if overlap else 0
         answers += [_answer(m, call.start) for m in call.inputs[:cut] if m["role"] == "tool"]
         history += [(m, f"{kind} {call.id}") for m in call.inputs[cut:] + call.outputs]
     check_answers(history)
     return [m for m, _where in history], answers
+
+
+def _overlap(keys: list[tuple[Any, ...]], inputs: list[tuple[Any, ...]]) -> int:
+    """The length of the longest end of `keys` that `inputs` starts with (0 when none)."""
+    starts = (i for i, key in enumerate(keys) if inputs and key == inputs[0] and len(keys) - i <= len(inputs))
+    return next((len(keys) - i for i in starts if keys[i:] == inputs[: len(keys) - i]), 0)
 
 
 def _answer(message: Message, start: Any) -> ToolRun:
