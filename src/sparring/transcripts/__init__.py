@@ -18,7 +18,7 @@ from sparring.transcripts.formats import (
     read_taskmaster4,
 )
 from sparring.transcripts.model import Transcript
-from sparring.transcripts.redaction import redact_transcript
+from sparring.transcripts.parallel import redact_many
 from sparring.transcripts.traces_exports import read_langfuse, read_langsmith
 from sparring.transcripts.traces_otel import read_otel
 
@@ -97,11 +97,12 @@ def read_transcripts(
                 result.skipped.append(str(TranscriptError(file, reason, line)))
                 continue
             seen.add(transcript.id)
-            result.transcripts.append(redact_transcript(transcript))
+            result.transcripts.append(transcript)
     except UnicodeDecodeError as exc:
         raise TranscriptError(file, f"not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
     if not result.transcripts:
         raise TranscriptError(file, "no usable conversation in this file")
+    result.transcripts = redact_many(result.transcripts)  # in parallel processes for large files on many cores
     return result
