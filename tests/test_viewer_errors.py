@@ -43,8 +43,10 @@ def test_run_page_shows_errored_count_beside_every_pass_rate(store):
     assert '<span class="errored">· 9 errored</span>' in html
     # columns: pass, fail, error, n/a, applicable, pass rate, suspect (simulator) fails, pass rate w/o suspect
     assert "crashy 8 2 9 0 10 80% (8/10) · 9 errored 0 80% (8/10) · 9 errored" in text(html)
-    assert "clean 19 0 0 0 19 100% (19/19) 0 100% (17/17) sim_on_topic" in text(html)
-    assert html.count("errored</span>") == 2, "no errored note where nothing errored"
+    assert "clean 19 0 0 0 19 100% (19/19) 0 100% (17/17) Simulated customer's own checks" in text(html)
+    assert "sim_on_topic 17 2 0 0 19 89% (17/19)" in text(html)  # apart, as in the terminal
+    assert "chatbot pass rate 93% (27/29) · 9 errored" in text(html)
+    assert html.count("errored</span>") == 3, "no errored note where nothing errored (two in crashy's row, one pooled)"
 
 
 def test_runs_list_pools_only_the_chatbot_s_verdicts_and_shows_its_errors(store):

@@ -7,13 +7,21 @@ declared or not. A regression gate controls the family-wise error over the evalu
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, computed_field
 
-from sparring.analysis.report import EvaluationSummary, RunTotals, pool
-from sparring.analysis.statistics import EvaluationComparison, holm
+from sparring.analysis.outcomes import scenario_outcomes
+from sparring.analysis.report import EvaluationSummary, RunTotals, pool, run_totals
+from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunInfo, RunReport
+from sparring.analysis.statistics import EvaluationComparison, compare_outcomes, holm
+from sparring.data_model import Run
 from sparring.evaluations import EvaluationSpec
 from sparring.suite.config import GateConfig
+
+if TYPE_CHECKING:
+    from sparring.store import Store
+    from sparring.suite import Suite
 
 # baseline label -> per-evaluation comparison of that baseline (A) with the run under test (B)
 CompareWith = Callable[[str], list[EvaluationComparison]]
@@ -100,3 +108,54 @@ def check_gates(
         else:
             results.append(_no_regression(gate, scope, compare_with))
     return results
+
+
+class GateReport(BaseModel):
+    """`sparring gate --json`: the run-level errors check and the suite's gates on one run."""
+
+    schema_version: int = JSON_SCHEMA_VERSION
+    kind: Literal["gate"] = "gate"
+    run: RunInfo
+    max_error_rate: float
+    gates_declared: int = Field(description="gates the suite declares (the errors check always applies)")
+    results: list[GateResult]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        """Every gate, the errors check included, is met."""
+        return all(r.passed for r in self.results)
+
+
+def gate_scope(suite: Suite, run: Run) -> list[EvaluationSpec]:
+    """The suite's evaluations the run judged (all of them when it judged none of the suite's)."""
+    return [e for e in suite.evaluations if e.id in set(run.evaluation_ids)] or suite.evaluations
+
+
+def gate_report(suite: Suite, run: Run, store: Store, summaries: list[EvaluationSummary]) -> GateReport:
+    """The errors check and the suite's gates on a stored run whose summaries over `gate_scope` are given;
+    regression gates compare with their baseline run (paired, seeded with the run's seed)."""
+
+    def compare_with(baseline: str) -> list[EvaluationComparison]:
+        base = store.get_run(baseline)
+        rows = store.scenario_outcome_rows
+        return compare_outcomes(scenario_outcomes(rows(base.id)), scenario_outcomes(rows(run.id)), seed=run.seed)
+
+    limit = suite.config.max_error_rate
+    totals = run_totals(summaries, run.simulator_evaluation_ids, store.conversation_end_counts([run.id])[run.id])
+    results = [errors_gate(totals, limit)]
+    results += check_gates(suite.config.gates, gate_scope(suite, run), summaries, compare_with, limit)
+    return GateReport(
+        run=RunInfo.of(run), max_error_rate=limit, gates_declared=len(suite.config.gates), results=results
+    )
+
+
+class RunCommandReport(BaseModel):
+    """`sparring run --json`: the finished run's report, its gates (with --gate or --junit), and its errored
+    conversations by cause."""
+
+    schema_version: int = JSON_SCHEMA_VERSION
+    kind: Literal["run_result"] = "run_result"
+    report: RunReport
+    gates: GateReport | None = Field(description="null unless --gate or --junit")
+    errored_by_cause: dict[str, int] = Field(description="model_fault, chatbot_error, backend_error, other")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sparring.analysis.report import summaries_from_counts
+from sparring.analysis.runs import JSON_SCHEMA_VERSION
 from sparring.data_model import RunStatus
 from sparring.store import Store
 
 
 class HistoryPoint(BaseModel):
+    """One evaluation's pass rate in one iteration (run)."""
+
     run_id: str
     label: str
     pass_rate: float | None
@@ -21,6 +24,8 @@ class HistoryPoint(BaseModel):
 
 
 class EvaluationHistory(BaseModel):
+    """One evaluation's pass rate across the iterations, oldest first."""
+
     evaluation_id: str
     points: list[HistoryPoint]
 
@@ -49,6 +54,30 @@ def history(
     return result
 
 
+class HistoryReport(BaseModel):
+    """`sparring history --json`: pass rate per evaluation across a suite's completed runs."""
+
+    schema_version: int = JSON_SCHEMA_VERSION
+    kind: Literal["history"] = "history"
+    suite: str
+    iterations: list[str] = Field(description="run labels, oldest first: the table's columns")
+    evaluations: list[EvaluationHistory]
+
+
+def iteration_labels(histories: list[EvaluationHistory]) -> list[str]:
+    """The run labels of all histories in order of first appearance (oldest first), each once."""
+    labels: dict[str, None] = {}
+    for h in histories:
+        labels.update((p.label, None) for p in h.points)
+    return list(labels)
+
+
+def history_report(store: Store, suite: str, evaluation_ids: list[str] | None = None) -> HistoryReport:
+    """The suite's history with its iterations listed once, for a table or `--json`."""
+    histories = history(store, suite, evaluation_ids)
+    return HistoryReport(suite=suite, iterations=iteration_labels(histories), evaluations=histories)
+
+
 def plot_history(
     histories: list[EvaluationHistory], path: Path | BinaryIO, title: str, format: str | None = None
 ) -> None:
@@ -60,9 +89,7 @@ def plot_history(
     import matplotlib.pyplot as plt
 
     histories = [h for h in histories if any(p.pass_rate is not None for p in h.points)]
-    labels: list[str] = []
-    for h in histories:
-        labels += [p.label for p in h.points if p.label not in labels]
+    labels = iteration_labels(histories)
     figure, axes = plt.subplots(figsize=(max(6.0, 0.9 * len(labels) + 3) + 3.5, 4.8))
     for h in histories:
         xs = [labels.index(p.label) for p in h.points if p.pass_rate is not None]

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from rich.table import Table
 
 from sparring.data_model import EndReason, Outcome, Run, Verdict
@@ -40,17 +40,20 @@ class EvaluationSummary(BaseModel):
     suspect_failed: int = 0  # fail verdicts on conversations whose simulated customer failed its own checks
     suspect_passed: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def trusted_pass_rate(self) -> float | None:
         """The pass rate without the suspect conversations (simulator mistakes, not the chatbot's)."""
         passed, failed = self.passed - self.suspect_passed, self.failed - self.suspect_failed
         return passed / (passed + failed) if passed + failed else None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def applicable(self) -> int:
         """Conversations with a pass or fail verdict: the pass rate's denominator."""
         return self.passed + self.failed
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def error_rate(self) -> float:
         """Errored verdicts among pass, fail and errored ones (0 when there are none)."""
@@ -61,6 +64,7 @@ class EvaluationSummary(BaseModel):
         """The pass rate with its counts and the errored count beside it."""
         return rate_text(self.passed, self.failed, self.errors)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def pass_rate(self) -> float | None:
         """Over conversations with a pass or fail verdict; None when there are none."""
@@ -144,6 +148,7 @@ class RunTotals(BaseModel):
     conversations: int
     errored_conversations: int
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def conversation_error_rate(self) -> float:
         """Share of conversations that ended in an error (0 when there are none)."""

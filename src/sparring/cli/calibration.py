@@ -23,7 +23,7 @@ from sparring.calibration import (
     write_labels,
     write_report,
 )
-from sparring.cli.common import DbOption, console, fail, open_store, stored_run
+from sparring.cli.common import DbOption, console, emit, fail, open_store, stored_run
 from sparring.cli.paths import OutputPathError, check_output_file
 from sparring.data_model import AgentTurn, Conversation, Label, TokenUsage
 from sparring.evaluations.spec import EvaluationSpec
@@ -280,12 +280,11 @@ def _print_history(store: Store, evaluation_id: str) -> None:
     for column in ("when", "prompt", "judge", "n", "agreement", "κ", "fail recall", "fail precision"):
         table.add_column(column)
     for r in rows:
-        m = r["metrics"]
         table.add_row(
-            r["created_at"][:16],
-            r["prompt_hash"],
-            r["judge_model"],
-            str(r["n"]),
-            *(_fmt(m[k]["value"]) for k in ("agreement", "kappa", "fail_recall", "fail_precision")),
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            r.prompt_hash,
+            r.judge_model,
+            str(r.report.get("n", "")),
+            *(_fmt(r.metric(k)) for k in ("agreement", "kappa", "fail_recall", "fail_precision")),
         )
-    console.print(table)
+    emit(table)

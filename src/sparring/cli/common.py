@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import Progress
+from rich.table import Table
 
-from sparring.data_model import Run
-from sparring.store import NotFound, Store, StoreError
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-console = Console()
+    from sparring.data_model import Run
+    from sparring.store import Store
+
+# Piped into a file or a script, lines are never wrapped; NO_COLOR is honoured by Rich itself.
+console = Console(soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True)
+UNBOUNDED = 1_000_000  # width to measure a table's natural width against
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="database URL or SQLite file (default .sparring/sparring.db)")
 ]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="print the report as JSON (schema: docs/json.md) and nothing else")
+]
+
+
+def natural_width(table: Table) -> int:
+    """How wide a table is when nothing in it is wrapped or cut."""
+    return Measurement.get(console, console.options.update_width(UNBOUNDED), table).maximum
+
+
+def emit(table: Table) -> None:
+    """Print a table whole, at its natural width whatever the terminal's (or, piped, Rich's default 80): no
+    name or number is cut ("p…") or wrapped inside its cell; a terminal narrower than the table wraps lines."""
+    width = natural_width(table)
+    if width <= console.width:
+        console.print(table)
+    else:  # Rich never prints wider than its console: a console of the table's width, on the same stream
+        Console(file=console.file, width=width, force_terminal=console.is_terminal).print(table)
+
+
+def print_json(report: BaseModel) -> None:
+    """A report as JSON on stdout, alone (progress and notes go to stderr)."""
+    sys.stdout.write(report.model_dump_json(indent=2) + "\n")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -27,6 +58,9 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def open_store(db: str | None) -> Store:
+    """The store at `db` (default .sparring/sparring.db), or one clear line and exit 2."""
+    from sparring.store import Store, StoreError
+
     try:
         return Store.open(db)
     except StoreError as exc:
@@ -34,6 +68,9 @@ def open_store(db: str | None) -> Store:
 
 
 def stored_run(store: Store, ref: str) -> Run:
+    """A run by id, id prefix or label, or one clear line and exit 2."""
+    from sparring.store import NotFound
+
     try:
         return store.get_run(ref)
     except NotFound as exc:
@@ -41,6 +78,7 @@ def stored_run(store: Store, ref: str) -> Run:
 
 
 def run_header(run: Run) -> str:
+    """Two lines: the run's id, label, suite, status; the chatbot and the models."""
     s = run.settings
     agent = s.agent_target if s.agent_kind != "reference" else f"reference ({s.agent})"
     return (
@@ -50,6 +88,7 @@ def run_header(run: Run) -> str:
 
 
 def usage_line(run: Run) -> str:
+    """Calls, cached calls, tokens and cost per role."""
     parts = [
         f"{role} {u.calls} calls ({u.cached_calls} cached) {u.prompt_tokens + u.completion_tokens} tokens"
         + (f" US$ {run.cost_usd[role]:.4f}" if run.cost_usd.get(role) else "")
@@ -73,4 +112,5 @@ class ProgressObserver:
 
 
 def pct(value: float | None) -> str:
+    """A share as a whole percentage, or — when there is none."""
     return "—" if value is None else f"{value:.0%}"

@@ -12,9 +12,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sparring.cli.common import DbOption, ProgressObserver, console, fail, open_store, usage_line
+from sparring.cli.common import (
+    DbOption,
+    JsonOption,
+    ProgressObserver,
+    console,
+    emit,
+    fail,
+    open_store,
+    print_json,
+    usage_line,
+)
 from sparring.cli.reports import print_run
-from sparring.evaluations.library import builtin_evaluations
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions
 from sparring.runner.imported import evaluate_transcripts
@@ -30,26 +39,28 @@ def list_evaluations(
         Path | None, typer.Option(help="also list this suite's own evaluations, and which it enables")
     ] = None,
     family: Annotated[str | None, typer.Option(help="only this family")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Every evaluation with its family, kind and a one-line description."""
-    specs = dict(builtin_evaluations())
-    enabled: set[str] = set()
-    if suite:
-        try:
-            loaded = load_suite(suite)
-        except SuiteError as exc:
-            raise fail(str(exc)) from exc
-        specs = loaded.catalog.specs
-        enabled = {e.id for e in loaded.evaluations}
-    rows = sorted((s for s in specs.values() if not family or s.family == family), key=lambda s: (s.family, s.id))
-    table = Table(title=f"{len(rows)} evaluations" + (f" ({len(enabled)} enabled in {suite})" if suite else ""))
+    from sparring.analysis.catalog import evaluation_catalog
+
+    try:
+        catalog = evaluation_catalog(load_suite(suite) if suite else None, family)
+    except SuiteError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        print_json(catalog)
+        return
+    enabled = sum(bool(e.enabled) for e in catalog.evaluations)
+    table = Table(
+        title=f"{len(catalog.evaluations)} evaluations" + (f" ({enabled} enabled in {suite})" if suite else "")
+    )
     for column in ("id", "family", "kind", "source", *(["enabled"] if suite else []), "description"):
         table.add_column(column, no_wrap=column in ("id", "family"))
-    for s in rows:
-        source = "built-in" if s.source == "builtin" else Path(s.source).name
-        mark = ["✓" if s.id in enabled else ""] if suite else []
-        table.add_row(s.id, s.family, s.kind, source, *mark, escape(s.description))
-    console.print(table)
+    for e in catalog.evaluations:
+        mark = ["✓" if e.enabled else ""] if suite else []
+        table.add_row(e.id, e.family, e.kind, escape(e.source), *mark, escape(e.description))
+    emit(table)
 
 
 def eval_transcripts(

@@ -13,24 +13,30 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sparring.agents import AgentLoadError
+from sparring.analysis.gate import RunCommandReport
+from sparring.analysis.runs import run_report
 from sparring.cli.common import (
     DbOption,
+    JsonOption,
     ProgressObserver,
     console,
+    emit,
+    err,
     fail,
     open_store,
+    print_json,
     stored_run,
     usage_line,
 )
 from sparring.cli.paths import OutputPathError, check_output_file
-from sparring.cli.reports import gate_and_junit, print_run
+from sparring.cli.reports import exit_if_failed, print_gates, print_run, run_gates
 from sparring.data_model import RunStatus
 from sparring.models import ModelError
-from sparring.runner import RoleOverrides, RunOptions, run_suite
+from sparring.runner import RoleOverrides, RunOptions, RunResult, run_suite
 from sparring.runner.cost import estimate_conversation
 from sparring.runner.roles import model_settings
 from sparring.runner.run import judge_answers, select_evaluations, select_scenarios
-from sparring.store import NotFound
+from sparring.store import NotFound, Store
 from sparring.store.leases import RunLeased
 from sparring.suite import Suite, SuiteError, load_agent_config, load_suite
 
@@ -59,7 +65,7 @@ def print_dry_run(suite: Suite, options: RunOptions) -> None:
             f"{e.completion_tokens * conversations:,}",
             f"{e.cost_usd * conversations:.2f}",
         )
-    console.print(table)
+    emit(table)
     priced = set(suite.config.models.prices)
     unpriced = sorted({getattr(settings, r) for r in per_conversation} - priced)
     note = f" (no price for {', '.join(unpriced)}: counted as free)" if unpriced else ""
@@ -115,6 +121,7 @@ def run(
         float, typer.Option(min=1.0, help="seconds without a heartbeat before another process may take a run over")
     ] = 60.0,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Simulate conversations, judge them, store everything, print pass rates."""
     try:
@@ -163,14 +170,34 @@ def run(
         return
     store = open_store(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=err if as_json else console, transient=False) as progress:
         try:
             result = asyncio.run(run_suite(loaded, store, options, observer=ProgressObserver(progress)))
         except (ModelError, AgentLoadError, ValueError, NotFound, RunLeased) as exc:
             raise fail(str(exc)) from exc
         except KeyboardInterrupt:
             raise fail("interrupted: finished conversations are stored; finish with --resume", 130) from None
-    print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
+    if as_json:
+        report = run_report(store, result.run, result.summaries)
+    else:
+        report = print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
+    too_many_errors = result.errors.too_many(loaded.config.max_error_rate)
+    if not as_json:
+        print_run_notes(result, store, max_cost, too_many_errors)
+    gates = run_gates(loaded, result.run, store, junit, as_json) if gate or junit else None
+    if as_json:
+        print_json(RunCommandReport(report=report, gates=gates, errored_by_cause=result.errors.by_cause))
+    elif gates is not None:
+        print_gates(gates)
+    if gate and gates is not None:
+        exit_if_failed(gates)
+    if too_many_errors:
+        share = f"{loaded.config.max_error_rate:.0%}"
+        raise fail(f"more errored conversations than the suite's max_error_rate ({share}) allows", 1)
+
+
+def print_run_notes(result: RunResult, store: Store, max_cost: float | None, too_many_errors: bool) -> None:
+    """After the tables: time and usage, a cost stop, where it is stored, the errored conversations by cause."""
     console.print(f"{result.conversations} conversations in {result.wall_s:.1f}s · {usage_line(result.run)}")
     if result.run.status == RunStatus.STOPPED:
         console.print(
@@ -178,15 +205,9 @@ def run(
             f"continue with --resume {result.run.id} --max-cost HIGHER"
         )
     console.print(f"stored in {store.url}; see it again with: sparring report {result.run.id}", highlight=False)
-    too_many_errors = result.errors.too_many(loaded.config.max_error_rate)
     if result.errors.errored:
         colour = "red" if too_many_errors else "yellow"
         console.print(f"[{colour}]{escape(result.errors.line())}[/]", highlight=False)
-    if gate or junit:
-        gate_and_junit(loaded, result.run, store, junit, exit_on_failure=gate)
-    if too_many_errors:
-        share = f"{loaded.config.max_error_rate:.0%}"
-        raise fail(f"more errored conversations than the suite's max_error_rate ({share}) allows", 1)
 
 
 def checked_outputs(junit: Path | None, db: str | None) -> None:

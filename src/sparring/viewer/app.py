@@ -17,10 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from sparring.analysis import EvaluationSummary, compare_outcomes, scenario_outcomes, summaries_from_counts
-from sparring.analysis.history import history, plot_history
+from sparring.analysis import compare_outcomes, scenario_outcomes
+from sparring.analysis.history import history, history_report, plot_history
+from sparring.analysis.runs import list_runs, run_report
 from sparring.analysis.statistics import PAIRED_METHOD
-from sparring.data_model import AgentTurn, Label, Outcome
+from sparring.data_model import AgentTurn, Label
 from sparring.discovery import load_stored_report
 from sparring.store import NotFound, Store
 from sparring.viewer.security import TOKEN_FIELD, Guard
@@ -34,13 +35,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",  # own forms send their Origin; other sites get no Referer
 }
-
-
-def _pooled(counts: dict[str, dict[str, int]], simulator_ids: list[str]) -> EvaluationSummary:
-    """The chatbot's verdicts of a run pooled over its evaluations (the simulator's own checks left out)."""
-    chatbot = [c for e, c in counts.items() if e not in simulator_ids]
-    total = {o.value: sum(c.get(o.value, 0) for c in chatbot) for o in Outcome}
-    return summaries_from_counts({"pooled": total})[0]
 
 
 def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[str] = ()) -> FastAPI:
@@ -77,28 +71,22 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
 
     @app.get("/", response_class=HTMLResponse)
     def runs(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
-        listed = store.list_runs(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        counts = store.verdict_counts([r.id for r in listed])
-        rows = [(r, _pooled(counts[r.id], r.simulator_evaluation_ids), sum(r.cost_usd.values())) for r in listed]
-        total = store.count_runs()
-        return render(request, "runs.html", rows=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total)
+        listed = list_runs(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        pages = max(1, -(-listed.total // PAGE_SIZE))
+        return render(request, "runs.html", listed=listed, page=page, pages=pages, total=listed.total)
 
     @app.get("/runs/{run_ref}", response_class=HTMLResponse)
     def run(request: Request, run_ref: str, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
         stored = run_or_404(run_ref)
-        counts = store.verdict_counts([stored.id])[stored.id]
-        summaries = summaries_from_counts(counts, [e for e in stored.evaluation_ids if e in counts] or None)
-        suspects, suspect_counts = store.suspect_counts(stored.id, stored.simulator_evaluation_ids)
-        for summary in summaries:
-            summary.suspect_failed = suspect_counts.get(summary.evaluation_id, {}).get(Outcome.FAIL.value, 0)
-            summary.suspect_passed = suspect_counts.get(summary.evaluation_id, {}).get(Outcome.PASS.value, 0)
+        report = run_report(store, stored)
+        suspects = store.suspect_counts(stored.id, stored.simulator_evaluation_ids)[0]
         flagged, total = store.flagged_conversations(stored.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
         return render(
             request,
             "run.html",
             run=stored,
-            summaries=summaries,
+            report=report,
             flagged=flagged,
             total=total,
             suspects=suspects,
@@ -169,11 +157,7 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
 
     @app.get("/history/{suite}", response_class=HTMLResponse)
     def suite_history(request: Request, suite: str) -> HTMLResponse:
-        histories = history(store, suite)
-        labels: list[str] = []
-        for h in histories:
-            labels += [p.label for p in h.points if p.label not in labels]
-        return render(request, "history.html", suite=suite, histories=histories, labels=labels)
+        return render(request, "history.html", report=history_report(store, suite))
 
     charts: dict[str, tuple[str, bytes]] = {}  # suite -> (what it shows, SVG): drawn again only when runs change
 
