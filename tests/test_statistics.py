@@ -9,7 +9,12 @@ from statsmodels.stats.multitest import multipletests
 
 from sparring.analysis import compare_outcomes, trial_summary
 from sparring.analysis.outcomes import ERRORED, FAIL, PASS, UNDECIDED, majority
-from sparring.analysis.statistics import benjamini_hochberg, bootstrap_differences, holm, sign_flip_p
+from sparring.analysis.statistics import benjamini_hochberg, holm, sign_flip_test
+
+
+def sign_flip_p(differences: list[list[float]], seed: int = 0) -> list[float]:
+    """The p-values alone."""
+    return [r.p_value for r in sign_flip_test(differences, seed)]
 
 
 def scipy_sign_flip(b: np.ndarray, a: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -49,32 +54,6 @@ def test_sign_flip_p_matches_scipy_within_resampling_error_beyond_exact_sizes():
 def test_sign_flip_p_known_values():
     assert sign_flip_p([[1.0] * 5]) == [pytest.approx(2 / 32)], "all 32 patterns; only 2 as extreme"
     assert sign_flip_p([[0.0, 0.0], []]) == [1.0, 1.0], "no difference: nothing to flip"
-
-
-def test_bootstrap_is_reproducible_by_seed_and_brackets_the_difference():
-    rng = np.random.default_rng(1)
-    a = rng.integers(0, 2, 40).astype(float).tolist()
-    b = rng.integers(0, 2, 40).astype(float).tolist()
-    differences = (np.array(b) - np.array(a)).tolist()
-    [first], [again] = bootstrap_differences([differences], seed=3), bootstrap_differences([differences], seed=3)
-    assert first == again
-    diff = np.mean(b) - np.mean(a)
-    assert first[0] <= diff <= first[1] and first[0] < first[1]
-    assert bootstrap_differences([[0.0, 0.0], [0.5]]) == [(0.0, 0.0), (0.5, 0.5)], (
-        "no spread: the interval is the point"
-    )
-
-
-def test_bootstrap_matches_scipys_paired_percentile_bootstrap():
-    """Same resampling of scenarios as scipy.stats.bootstrap (percentile method), so the intervals agree
-    within resampling error; a batch of evaluations gives each the interval it gets alone."""
-    rng = np.random.default_rng(4)
-    differences = (rng.integers(0, 4, (3, 60)) / 3 - rng.integers(0, 4, (3, 60)) / 3).tolist()
-    batch = bootstrap_differences(differences, seed=5)
-    for row, (low, high) in zip(differences, batch, strict=True):
-        reference = stats.bootstrap((np.array(row),), np.mean, method="percentile", n_resamples=9999, random_state=1)
-        assert low == pytest.approx(reference.confidence_interval.low, abs=0.02)
-        assert high == pytest.approx(reference.confidence_interval.high, abs=0.02)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from sparring import Conversation, EndReason, Outcome, Store, Verdict
 from sparring.analysis import compare_unpaired, noise_floor, pair_through_sources
-from sparring.analysis.hypothesis import sign_flip_p
+from sparring.analysis.hypothesis import sign_flip_test
 from sparring.analysis.online import transcript_id
 from sparring.analysis.power import detectable_drop, power, trials_needed
 from sparring.cli.app import app
@@ -20,13 +20,13 @@ runner = CliRunner(env={"COLUMNS": "250"})
 
 @pytest.mark.parametrize(("drop", "alpha"), [(0.05, 0.05), (0.1, 0.05), (0.2, 0.05), (0.2, 0.002)])
 def test_analytic_power_agrees_with_a_monte_carlo_of_the_real_permutation_test(drop, alpha):
-    """2,000 simulated comparisons of 50 heterogeneous scenarios × 3 trials through sign_flip_p, the test
+    """2,000 simulated comparisons of 50 heterogeneous scenarios × 3 trials through sign_flip_test, the test
     compare runs: the normal approximation lands within 6 points of the simulated power."""
     rng = np.random.default_rng(11)
     p = np.where(rng.random(50) < 0.2, rng.beta(2, 3, 50), rng.beta(18, 2, 50))
     before = rng.binomial(3, p, (2000, 50)) / 3
     after = rng.binomial(3, np.clip(p - drop, 0, 1), (2000, 50)) / 3
-    p_values = np.array(sign_flip_p((after - before).tolist(), seed=1))
+    p_values = np.array([r.p_value for r in sign_flip_test((after - before).tolist(), seed=1)])
     simulated = np.mean((p_values < alpha) & ((after - before).mean(axis=1) < 0))
     assert float(power(p.tolist(), 3, 3, drop, alpha)) == pytest.approx(simulated, abs=0.06)
 

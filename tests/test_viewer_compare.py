@@ -1,4 +1,4 @@
-"""The viewer's compare page shows the figures the terminal shows: same p, BH q, detectable change,
+"""The viewer's compare page shows the figures the terminal shows: same p, BH q, CI and its label, detectable change,
 undecided and errored counts, method line, and each changed scenario's trials (real SQLite file)."""
 
 import re
@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from sparring import Store
 from sparring.analysis import compare_outcomes, scenario_outcomes
-from sparring.analysis.statistics import PAIRED_METHOD
+from sparring.analysis.statistics import CI_LABEL, PAIRED_METHOD
 from sparring.cli.app import app
 from sparring.viewer import create_app
 from test_statistics_power_noise import runner, store_run
@@ -25,7 +25,9 @@ def test_compare_page_and_terminal_show_the_same_figures(tmp_path):
     html = TestClient(create_app(store), base_url="http://127.0.0.1").get("/compare?a=a&b=b").text
     terminal = runner.invoke(app, ["compare", "a", "b", "--db", db]).output
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-    for figure in (f"{expected.p_value:.3f}", f"{expected.q_value:.3f}", f"{expected.detectable_drop * 100:.0f} pts"):
+    ci = f"[{expected.ci_low * 100:+.0f}, {expected.ci_high * 100:+.0f}]"
+    figures = (f"{expected.p_value:.3f}", f"{expected.q_value:.3f}", f"{expected.detectable_drop * 100:.0f} pts", ci)
+    for figure in (*figures, CI_LABEL):
         assert figure in page and figure in terminal
     assert PAIRED_METHOD in page and "3/3 pass → 0/3 fail" in page and "3/3 pass → 0/3 fail" in terminal
     row = page[page.index(" e ") :]

@@ -1,16 +1,29 @@
-"""The tests behind comparisons: paired sign-flip permutation test, paired bootstrap, Fisher's exact test,
-multiplicity adjustments."""
+"""The tests behind comparisons: paired sign-flip permutation test and the CI that inverts it, unpaired
+bootstrap, Fisher's exact test, multiplicity adjustments."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
 RESAMPLES = 9999
-"""Resamples of the permutation test and of the bootstrap."""
+"""Resamples of the permutation test and of the unpaired bootstrap."""
 TOLERANCE = 1e-9
 """Null sums within this of the observed sum count as equal to it (sums of fractions differ in rounding)."""
+CONFIDENCE = 0.95
+"""Confidence level of the paired CI: it holds the shifts the permutation test does not reject at 5%."""
+
+
+class SignFlipResult(NamedTuple):
+    """One list's paired test: the two-sided p of a zero mean difference and the 95% CI of the mean
+    difference that inverts the same test."""
+
+    p_value: float
+    ci_low: float
+    ci_high: float
 
 
 def _sign_patterns(size: int, seed: int, resamples: int) -> tuple[NDArray[np.float64], bool]:
@@ -21,78 +34,80 @@ def _sign_patterns(size: int, seed: int, resamples: int) -> tuple[NDArray[np.flo
     return (1 - 2 * np.random.default_rng(seed).integers(0, 2, size=(resamples, size))).astype(float), False
 
 
-def _two_sided(null: NDArray[np.float64], observed: NDArray[np.float64], exact: bool) -> NDArray[np.float64]:
-    """scipy's two-sided permutation p: twice the smaller tail, a randomized test counting the observed
-    arrangement once ((count + 1) / (resamples + 1)), capped at 1."""
+def _padded(differences: list[NDArray[np.float64]]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The lists as rows zero-padded to the longest, and the mask of each row's real entries."""
+    width = max((len(d) for d in differences), default=0)
+    values, mask = np.zeros((len(differences), width)), np.zeros((len(differences), width))
+    for row, d in enumerate(differences):
+        values[row, : len(d)], mask[row, : len(d)] = d, 1.0
+    return values, mask
+
+
+def _thresholds(
+    signs: NDArray[np.float64], values: NDArray[np.float64], mask: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per sign pattern and row, the shifts δ where the pattern's null sum of (d − δ) meets the observed sum.
+
+    With A = S·d, B = S·1 and n the row's length, the null sum at shift δ is A − δB and the observed one
+    T − nδ, so the pattern is in the upper tail (null ≥ observed) exactly when δ ≥ (T − A)/(n − B) and in
+    the lower tail (null ≤ observed) exactly when δ ≤ (T − A)/(n − B), within TOLERANCE. The all-plus
+    pattern (B = n) equals the observed arrangement at every δ: in both tails always."""
+    gap = values.sum(axis=1) - signs @ values.T
+    room = mask.sum(axis=1) - signs @ mask.T
+    safe = np.where(room > 0, room, 1.0)
+    upper = np.where(room > 0, (gap - TOLERANCE) / safe, -np.inf)
+    lower = np.where(room > 0, (gap + TOLERANCE) / safe, np.inf)
+    return upper, lower
+
+
+def _p_of_count(count: NDArray[np.int64], patterns: int, exact: bool) -> NDArray[np.float64]:
+    """scipy's two-sided permutation p from the smaller tail's count: twice that tail, a randomized test
+    counting the observed arrangement once ((count + 1) / (resamples + 1)), capped at 1."""
     adjustment = 0 if exact else 1
-    less = ((null <= observed + TOLERANCE).sum(axis=0) + adjustment) / (len(null) + adjustment)
-    greater = ((null >= observed - TOLERANCE).sum(axis=0) + adjustment) / (len(null) + adjustment)
-    return np.minimum(1.0, 2 * np.minimum(less, greater))
+    return np.minimum(1.0, 2 * (count + adjustment) / (patterns + adjustment))
 
 
-def _nonzero_matrix(differences: list[NDArray[np.float64]]) -> NDArray[np.float64]:
-    """One row per list: its non-zero values first, zero-padded to the longest such row."""
-    nonzero = [d[d != 0] for d in differences]
-    matrix = np.zeros((len(nonzero), max((len(d) for d in nonzero), default=0)))
-    for row, values in enumerate(nonzero):
-        matrix[row, : len(values)] = values
-    return matrix
+def _tested_group(
+    differences: list[NDArray[np.float64]], signs: NDArray[np.float64], exact: bool
+) -> list[SignFlipResult]:
+    """p at δ = 0 and the 95% CI (every δ whose test gives p ≥ 0.05) of each list, on one sign pattern set.
+
+    The upper-tail count only grows with δ and the lower-tail count only shrinks, so the accepted shifts are
+    an interval: from the K-th smallest upper threshold to the K-th largest lower one, K the smallest tail
+    count with p ≥ 0.05. Clipped to [−1, 1], the range of a difference of pass fractions."""
+    upper, lower = _thresholds(signs, *_padded(differences))
+    patterns = len(signs)
+    p_values = _p_of_count(np.minimum((upper <= 0).sum(axis=0), (lower >= 0).sum(axis=0)), patterns, exact)
+    needed = int(np.argmax(_p_of_count(np.arange(patterns + 1), patterns, exact) >= 1 - CONFIDENCE))
+    if needed == 0:
+        return [SignFlipResult(float(p), -1.0, 1.0) for p in p_values]
+    low = np.partition(upper, needed - 1, axis=0)[needed - 1]
+    high = np.partition(lower, patterns - needed, axis=0)[patterns - needed]
+    low, high = np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
+    return [SignFlipResult(float(p), float(a), float(b)) for p, a, b in zip(p_values, low, high, strict=True)]
 
 
-def sign_flip_p(differences: list[list[float]], seed: int = 0, resamples: int = RESAMPLES) -> list[float]:
-    """Two-sided paired permutation p of the mean difference, one per list of paired differences (B − A).
+def sign_flip_test(differences: list[list[float]], seed: int = 0, resamples: int = RESAMPLES) -> list[SignFlipResult]:
+    """Two-sided paired permutation test of the mean difference and the 95% CI that inverts it, one per list
+    of paired differences (B − A).
 
-    The test of scipy.stats.permutation_test(permutation_type="samples") on (B, A) with the mean difference
-    as statistic: under the null each pair's two values are exchangeable, i.e. each difference's sign is
-    equally likely flipped. A zero difference is unchanged by a flip, so only the non-zero differences are
-    flipped: exact (all 2^k patterns) when 2^k ≤ resamples, otherwise `resamples` seeded random patterns.
-    Every list is tested in one matrix product per pattern set (zero-padded), not one scipy call each:
+    p is the test of scipy.stats.permutation_test(permutation_type="samples") on (B, A) with the mean
+    difference as statistic: under the null each pair's two values are exchangeable, i.e. each difference's
+    sign is equally likely flipped; exact (all 2^n patterns of the n differences) when 2^n ≤ resamples,
+    otherwise `resamples` seeded random patterns. The CI is every shift δ that the same test, on the same
+    patterns, does not reject at 5% for the differences d − δ: it excludes 0 exactly when p < 0.05. Lists
+    of one exact size, and all resampled lists (zero-padded, masked), are tested in one matrix product each:
     scipy takes 0.5-2.5 s for 25 evaluations × 50 scenarios, this a few milliseconds."""
     arrays = [np.asarray(d, dtype=float) for d in differences]
-    sizes = [int(np.count_nonzero(d)) for d in arrays]
-    p_values = np.ones(len(arrays))
-    exact_sizes = {k for k in sizes if 2**k <= resamples}
-    groups = [[i for i, k in enumerate(sizes) if k == size] for size in sorted(exact_sizes)]
-    groups.append([i for i, k in enumerate(sizes) if k not in exact_sizes])
-    for rows in (g for g in groups if g):
-        matrix = _nonzero_matrix([arrays[i] for i in rows])
-        signs, exact = _sign_patterns(matrix.shape[1], seed, resamples)
-        p_values[rows] = _two_sided(signs @ matrix.T, matrix.sum(axis=1), exact)
-    return [float(p) for p in p_values]
-
-
-def _resample_counts(rng: np.random.Generator, size: int, width: int, resamples: int) -> NDArray[np.int64]:
-    """How often each of the first `width` of `size` items is drawn, in each of `resamples` resamples of
-    `size` draws with replacement: the draws landing among them (binomial), spread uniformly over them."""
-    landed = rng.binomial(size, width / size, resamples)
-    rows = np.repeat(np.arange(resamples), landed)
-    cells = rows * width + rng.integers(0, width, rows.size)
-    return np.bincount(cells, minlength=resamples * width).reshape(resamples, width)
-
-
-def bootstrap_differences(
-    differences: list[list[float]], seed: int = 0, resamples: int = RESAMPLES
-) -> list[tuple[float, float]]:
-    """Paired percentile bootstrap 95% CI of the mean of each non-empty list of paired differences (B − A),
-    resampling scenarios with replacement.
-
-    A resample's sum only depends on how often each non-zero difference is drawn, so each list's non-zero
-    values come first and only their draw counts are generated; lists of the same length share one seeded
-    matrix of counts, so all evaluations of a comparison are resampled in one matrix product. Differences
-    that are all equal have no spread: the interval is the point."""
-    intervals: list[tuple[float, float]] = [(0.0, 0.0)] * len(differences)
-    rng = np.random.default_rng(seed)
-    for size in sorted({len(d) for d in differences} - {0}):
-        rows = [i for i, d in enumerate(differences) if len(d) == size]
-        values = [np.asarray(differences[i], dtype=float) for i in rows]
-        matrix = _nonzero_matrix(values)
-        counts = _resample_counts(rng, size, matrix.shape[1], resamples)
-        low, high = np.percentile(counts @ matrix.T / size, [2.5, 97.5], axis=0)
-        for row, i in enumerate(rows):
-            mean = float(values[row].mean())
-            constant = bool(np.ptp(values[row]) == 0)
-            intervals[i] = (mean, mean) if constant else (float(low[row]), float(high[row]))
-    return intervals
+    results: list[SignFlipResult] = [SignFlipResult(1.0, -1.0, 1.0)] * len(arrays)
+    sizes = [len(d) if 2 ** len(d) <= resamples else -1 for d in arrays]
+    for size in sorted(set(sizes)):
+        rows = [i for i, s in enumerate(sizes) if s == size]
+        width = size if size >= 0 else max(len(arrays[i]) for i in rows)
+        signs, exact = _sign_patterns(width, seed, resamples)
+        for i, result in zip(rows, _tested_group([arrays[i] for i in rows], signs, exact), strict=True):
+            results[i] = result
+    return results
 
 
 def unpaired_bootstrap(

@@ -2,10 +2,11 @@
 
 Each scenario's value in a run is its pass fraction over its trials (see outcomes.py). On the scenarios
 judged in both runs with no errored trial in either, the difference (mean of per-scenario B − A fractions),
-its paired bootstrap 95% CI, the sign-flip permutation p of that same mean, and the regression (fraction
-fell) and fix (fraction rose) lists all come from the same per-scenario differences, so a negative
-difference always has at least one regression. Verdicts use Benjamini-Hochberg q-values across the
-evaluations compared (false discovery rate alpha).
+the sign-flip permutation p of that mean, the 95% CI that inverts the same test (it excludes 0 exactly when
+p < 0.05), and the regression (fraction fell) and fix (fraction rose) lists all come from the same
+per-scenario differences, so a negative difference always has at least one regression. Verdicts use
+Benjamini-Hochberg q-values across the evaluations compared (false discovery rate alpha); the CI is per
+evaluation, unadjusted.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from pydantic import BaseModel
 
 from sparring.analysis.hypothesis import (
     benjamini_hochberg,
-    bootstrap_differences,
     holm,
-    sign_flip_p,
+    sign_flip_test,
 )
 from sparring.analysis.outcomes import (
     UNDECIDED,
@@ -38,20 +38,21 @@ __all__ = [
     "TrialSummary",
     "adjust_and_decide",
     "benjamini_hochberg",
-    "bootstrap_differences",
     "compare_outcomes",
     "holm",
     "scenario_outcomes",
-    "sign_flip_p",
+    "sign_flip_test",
     "trial_summary",
 ]
 
 PAIRED_METHOD = (
     "paired on scenarios judged in both runs with no errored trial: per-scenario pass fraction over its "
     "trials, mean difference B − A, two-sided sign-flip permutation test (9,999 resamples, exact when "
-    "2^scenarios ≤ 9,999), paired bootstrap 95% CI"
+    "2^scenarios ≤ 9,999), 95% CI by inverting the same test"
 )
 """How a paired comparison is made, in the words `compare` and the viewer print."""
+CI_LABEL = "95% CI (unadjusted; inverts the permutation test)"
+"""The heading of the paired CI in `compare` and the viewer: per evaluation, not adjusted for multiplicity."""
 
 
 class EvaluationComparison(BaseModel):
@@ -150,13 +151,12 @@ def paired_comparison(evaluation_id: str, pairs: ScenarioPairs) -> EvaluationCom
 def _tested(
     comparisons: list[EvaluationComparison], pairs: list[ScenarioPairs], seed: int
 ) -> list[EvaluationComparison]:
-    """Every comparable evaluation with its bootstrap CI and permutation p, all evaluations in one batch."""
+    """Every comparable evaluation with its permutation p and the CI inverting it, all evaluations in one batch."""
     rows = [i for i, c in enumerate(comparisons) if c.difference is not None]
     differences = [[y - x for x, y in judged_fractions(pairs[i]).values()] for i in rows]
-    tests = zip(rows, bootstrap_differences(differences, seed), sign_flip_p(differences, seed), strict=True)
     tested = list(comparisons)
-    for i, (low, high), p in tests:
-        tested[i] = comparisons[i].model_copy(update={"ci_low": low, "ci_high": high, "p_value": p})
+    for i, result in zip(rows, sign_flip_test(differences, seed), strict=True):
+        tested[i] = comparisons[i].model_copy(update=result._asdict())
     return tested
 
 

@@ -19,7 +19,7 @@ from sparring.analysis import (
 )
 from sparring.analysis.outcomes import ScenarioOutcomes
 from sparring.analysis.power import MAX_TRIALS
-from sparring.analysis.statistics import PAIRED_METHOD
+from sparring.analysis.statistics import CI_LABEL, PAIRED_METHOD
 from sparring.cli.common import DbOption, console, fail, open_store, pct, stored_run
 from sparring.data_model import Run
 from sparring.store import Store
@@ -65,7 +65,8 @@ def _detects(c: EvaluationComparison) -> str:
 def _comparison_table(title: str, results: list[EvaluationComparison]) -> Table:
     table = Table(title=title)
     table.add_column("evaluation", no_wrap=True)
-    for column in ("n", "A", "B", "Δ pts", "95% CI", "p", "q (BH)", "verdict", "detects ≥", "undecided", "errored"):
+    ci_label = CI_LABEL if any(c.method == "paired" for c in results) else "95% CI (unpaired bootstrap)"
+    for column in ("n", "A", "B", "Δ pts", ci_label, "p", "q (BH)", "verdict", "detects ≥", "undecided", "errored"):
         table.add_column(column, justify="left" if column == "verdict" else "right")
     colour = {"improved": "green", "regressed": "red"}
     for c in results:
