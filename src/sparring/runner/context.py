@@ -1,9 +1,11 @@
-"""What one conversation needs for a whole run, and the conversation itself: simulate, then judge."""
+"""The build layer: what one conversation needs, fixed for the whole run (models, backend snapshot, customer,
+agent, evaluations), and the conversation itself — simulated, or recorded and judged again."""
 
 from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,24 +13,29 @@ from sparring.backend import BackendState, build_state
 from sparring.data_model import Conversation, EndReason, Outcome, Run, Scenario, TokenUsage, Verdict
 from sparring.data_model.conversation import ErrorKind
 from sparring.evaluations import EvaluationSpec, Evaluator
-from sparring.models import MeteredModel, ModelPool, ModelUnreachable
+from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
 from sparring.runner.conversation import ConversationFailed, GuardedBackend, simulate
-from sparring.runner.roles import AgentFactory
-from sparring.simulator import CustomerSimulator
+from sparring.runner.cost import ROLES
+from sparring.runner.plan import RunOptions, conversation_id, select_evaluations
+from sparring.runner.roles import AgentFactory, agent_factory, open_models
+from sparring.simulator import Customer, CustomerSimulator
+from sparring.store import Store
 from sparring.suite import Suite
-from sparring.transcripts import Transcript
 
-ROLES = ("simulator", "agent", "judge")
+CustomerFactory = Callable[[Scenario, int, MeteredModel, int | None], Customer]
+"""Builds the customer of one conversation from its scenario, trial, the simulator role's model and the seed."""
 
 
-def conversation_id(run_id: str, scenario_id: str, trial: int) -> str:
-    """The stable id of one (scenario, trial) conversation of a run."""
-    return f"{run_id}:{scenario_id}:{trial}"
+def simulated_customer(scenario: Scenario, _trial: int, model: MeteredModel, seed: int | None) -> Customer:
+    """The default customer: the LLM simulator playing the scenario."""
+    return CustomerSimulator(scenario, model, seed)
 
 
 @dataclass
 class RunContext:
-    """Everything one conversation needs, fixed for the whole run."""
+    """Everything one conversation needs, fixed for the whole run. A conversation whose id is in `recorded`
+    is not simulated: the recorded one is judged as it is (an imported transcript, a rejudged run), with the
+    verdicts in `kept` added unchanged."""
 
     suite: Suite
     run: Run
@@ -36,8 +43,9 @@ class RunContext:
     make_agent: AgentFactory
     evaluations: list[EvaluationSpec]
     evaluator: Evaluator
-    scenarios: dict[str, Scenario] = field(default_factory=dict)
-    transcripts: dict[str, Transcript] = field(default_factory=dict)  # imported runs: judged as they are
+    make_customer: CustomerFactory = simulated_customer
+    recorded: dict[str, Conversation] = field(default_factory=dict)
+    kept: dict[str, list[Verdict]] = field(default_factory=dict)
     initial_states: dict[str, dict[str, Any]] = field(default_factory=dict)
     # usage of errored attempts being tried again: carried into the new attempt, so no spending disappears
     earlier_usage: dict[str, dict[str, TokenUsage]] = field(default_factory=dict)
@@ -63,22 +71,39 @@ class RunContext:
         return Conversation(id=cid, run_id=self.run.id, scenario_id=scenario.id, trial=trial, usage=usage)
 
     async def converse_and_judge(self, scenario: Scenario, trial: int) -> tuple[Conversation, list[Verdict]]:
-        """Simulate one conversation and judge it; a failed conversation gets an error verdict per evaluation."""
+        """Simulate one conversation (or take the recorded one) and judge it; a failed conversation gets an
+        error verdict per evaluation."""
         conversation = self._new_conversation(scenario, trial)
-        usage = conversation.usage
-        if scenario.id in self.transcripts:
-            return await self._judge_imported(self.transcripts[scenario.id], scenario, usage)
-        run = self.run
-        initial = self.initial_state(scenario)
+        recorded = self.recorded.get(conversation.id)
+        if recorded is not None:
+            conversation = recorded.model_copy(update={"usage": conversation.usage})
+            initial = self.initial_state(scenario) if self.run.source == "simulated" else None
+        else:
+            initial = self.initial_state(scenario)
+            await self._converse(conversation, scenario, trial, initial)
+        if conversation.end_reason == EndReason.ERROR:
+            reason = f"conversation failed: {conversation.error}"
+            verdicts = [
+                Verdict(evaluation_id=e.id, conversation_id=conversation.id, outcome=Outcome.ERROR, reasoning=reason)
+                for e in self.evaluations
+            ]
+        else:
+            judge = self.model("judge", conversation.usage["judge"], trial)
+            verdicts = await self.evaluator.evaluate(conversation, scenario, initial, judge, self.run.clock)
+        return conversation, verdicts + self.kept.get(conversation.id, [])
+
+    async def _converse(self, conversation: Conversation, scenario: Scenario, trial: int, initial: Any) -> None:
+        """Fill `conversation` by simulation; a failure is recorded in it (only an unreachable model raises)."""
+        run, usage = self.run, conversation.usage
         backend = GuardedBackend(BackendState(copy.deepcopy(initial), run.clock), self.suite.tools)
         seed = run.seed if run.sampling_seed is None else run.sampling_seed
-        simulator = CustomerSimulator(scenario, self.model("simulator", usage["simulator"], trial), seed)
         clock = time.perf_counter()
         try:
+            customer = self.make_customer(scenario, trial, self.model("simulator", usage["simulator"], trial), seed)
             agent = self.make_agent(usage["agent"], trial)
             under_test = run.settings.agent_kind != "reference"
             handoffs = self.suite.config.backend.handoff_tools
-            await simulate(conversation, simulator, agent, backend, run.max_turns, handoffs, under_test)
+            await simulate(conversation, customer, agent, backend, run.max_turns, handoffs, under_test)
         except ConversationFailed as exc:  # one broken conversation must not sink the run; it is recorded as such
             _record_failure(conversation, exc.kind, str(exc), backend.state.data)
         except ModelUnreachable:
@@ -86,21 +111,6 @@ class RunContext:
         except Exception as exc:
             _record_failure(conversation, ErrorKind.OTHER, f"{type(exc).__name__}: {exc}", backend.state.data)
         conversation.duration_s = time.perf_counter() - clock
-        if conversation.end_reason == EndReason.ERROR:
-            reason = f"conversation failed: {conversation.error}"
-            return conversation, [
-                Verdict(evaluation_id=e.id, conversation_id=conversation.id, outcome=Outcome.ERROR, reasoning=reason)
-                for e in self.evaluations
-            ]
-        judge = self.model("judge", usage["judge"], trial)
-        return conversation, await self.evaluator.evaluate(conversation, scenario, initial, judge, run.clock)
-
-    async def _judge_imported(
-        self, transcript: Transcript, scenario: Scenario, usage: dict[str, TokenUsage]
-    ) -> tuple[Conversation, list[Verdict]]:
-        conversation = transcript.to_conversation(self.run.id).model_copy(update={"usage": usage})
-        judge = self.model("judge", usage["judge"], 0)
-        return conversation, await self.evaluator.evaluate(conversation, scenario, None, judge, self.run.clock)
 
 
 def _record_failure(conversation: Conversation, kind: ErrorKind, error: str, state: dict[str, Any]) -> None:
@@ -108,3 +118,30 @@ def _record_failure(conversation: Conversation, kind: ErrorKind, error: str, sta
     conversation.error = error
     conversation.error_kind = kind
     conversation.final_state = state
+
+
+def configure_pool(pool: ModelPool, options: RunOptions, store: Store) -> ModelPool:
+    """The run's call policy (concurrency, retries, timeout) and model-answer cache, on a pool."""
+    pool.policy = CallPolicy(
+        max_concurrency=options.concurrency, max_retries=options.max_retries, timeout_s=options.timeout_s
+    )
+    pool.cache = store if options.cache else None
+    return pool
+
+
+def build_context(
+    suite: Suite, run: Run, pool: ModelPool, make_customer: CustomerFactory = simulated_customer
+) -> RunContext:
+    """Everything a conversation needs, for a local run or a Ray shard; fails early on a bad model."""
+    open_models(pool, run.settings)
+    evaluations = select_evaluations(suite, run.evaluation_ids)
+    seed = run.seed if run.sampling_seed is None else run.sampling_seed
+    return RunContext(
+        suite,
+        run,
+        pool,
+        agent_factory(suite, run.settings, pool, seed),
+        evaluations,
+        suite.evaluator(evaluations),
+        make_customer,
+    )

@@ -14,7 +14,7 @@ from sparring.backend import Backend
 from sparring.data_model import Conversation, EndReason, ToolCall, ToolCallRecord, Turn
 from sparring.data_model.conversation import ErrorKind
 from sparring.models import ModelError, ModelUnreachable
-from sparring.simulator import Action, CustomerSimulator
+from sparring.simulator import Action, Customer
 
 _END_REASONS = {
     Action.END_RESOLVED: EndReason.RESOLVED,
@@ -68,18 +68,19 @@ async def _attributed(step: Awaitable[T], fault_of: ErrorKind) -> T:
 
 async def simulate(
     conversation: Conversation,
-    simulator: CustomerSimulator,
+    customer: Customer,
     agent: Agent,
     backend: Backend,
     max_turns: int,
     handoff_tools: list[str],
     agent_is_under_test: bool = True,
 ) -> Conversation:
-    """Fill `conversation` with turns until the customer ends it, the agent hands off, or max_turns. Raises
-    ConversationFailed when a side fails: `agent_is_under_test` (an HTTP or Python chatbot) makes the agent's
-    failures the chatbot's; the reference agent's model failures are model faults."""
+    """Fill `conversation` with turns until the customer ends it, the agent hands off, or max_turns. Any
+    `Customer` plays the customer's side. Raises ConversationFailed when a side fails: `agent_is_under_test`
+    (an HTTP or Python chatbot) makes the agent's failures the chatbot's; the reference agent's model failures
+    are model faults."""
     agent_fault = ErrorKind.CHATBOT_ERROR if agent_is_under_test else ErrorKind.MODEL_FAULT
-    turns: list[Turn] = [await _attributed(simulator.open(), ErrorKind.MODEL_FAULT)]
+    turns: list[Turn] = [await _attributed(customer.open(), ErrorKind.MODEL_FAULT)]
     conversation.turns = turns
     while True:
         agent_turn = await _attributed(agent.respond(turns, backend), agent_fault)
@@ -88,7 +89,7 @@ async def simulate(
         if not handed_off and len(conversation.customer_turns()) >= max_turns:
             conversation.end_reason = EndReason.MAX_TURNS
             break
-        step = await _attributed(simulator.step(turns, agent_handed_off=handed_off), ErrorKind.MODEL_FAULT)
+        step = await _attributed(customer.step(turns, agent_handed_off=handed_off), ErrorKind.MODEL_FAULT)
         if step.message is None:
             conversation.end_reason = _END_REASONS[step.action]
             conversation.final_analysis = step.analysis

@@ -22,6 +22,8 @@ def role_cost(usage: dict[str, TokenUsage], settings: ModelSettings, prices: dic
 
 
 class RoleEstimate(BaseModel):
+    """One role's upper-bound estimate for a conversation: calls, tokens and dollars."""
+
     calls: int
     prompt_tokens: int
     completion_tokens: int

@@ -8,16 +8,10 @@ from dataclasses import replace
 from sparring.agents import Agent
 from sparring.data_model import Scenario, TokenUsage
 from sparring.models import ModelPool
-from sparring.runner.context import RunContext
-from sparring.runner.run import (
-    RunObserver,
-    RunOptions,
-    RunResult,
-    configure_pool,
-    execute_run,
-    new_run,
-    select_evaluations,
-)
+from sparring.runner.context import RunContext, configure_pool
+from sparring.runner.plan import RunOptions, conversation_id, new_run, plan_run, select_evaluations
+from sparring.runner.record import RunObserver, RunResult
+from sparring.runner.run import execute_run
 from sparring.store import Store
 from sparring.suite import Suite
 from sparring.transcripts import Transcript
@@ -48,34 +42,40 @@ async def evaluate_transcripts(
         )
         pool.get(run.settings.judge, run.settings.base_url)  # fail on a misconfigured judge before any work
         evaluations = select_evaluations(suite, run.evaluation_ids)
+        scenarios = {t.id: imported_scenario(t) for t in transcripts}
         context = RunContext(
             suite,
             run,
             pool,
-            _no_agent,
+            no_agent,
             evaluations,
             suite.evaluator(evaluations),
-            scenarios={t.id: imported_scenario(t) for t in transcripts},
-            transcripts={t.id: t for t in transcripts},
+            recorded={conversation_id(run.id, t.id, 0): t.to_conversation(run.id) for t in transcripts},
         )
-        return await execute_run(context, store, options, observer)
+        return await execute_run(context, store, plan_run(run, scenarios, store, None), options, observer)
     finally:
         if own_pool:
             await pool.aclose()
 
 
-def _no_agent(_usage: TokenUsage, _trial: int) -> Agent:
+def no_agent(_usage: TokenUsage, _trial: int) -> Agent:
+    """The agent factory of a run that only judges recorded conversations: calling it is a bug."""
     raise RuntimeError("an imported run judges recorded conversations: it has no chatbot to call")
 
 
 def imported_scenario(transcript: Transcript) -> Scenario:
     """The stand-in scenario of an imported transcript: its tags (metadata "tags") decide applicability."""
     tags = transcript.metadata.get("tags") or []
+    return stand_in_scenario(transcript.id, transcript.source, tags if isinstance(tags, list) else [tags])
+
+
+def stand_in_scenario(scenario_id: str, source: str, tags: list[object]) -> Scenario:
+    """The scenario standing in for a real conversation imported from `source`, with these tags."""
     return Scenario(
-        id=transcript.id,
-        title=f"imported from {transcript.source}",
+        id=scenario_id,
+        title=f"imported from {source}",
         situation="a real conversation, imported",
         desired_outcome="unknown",
-        tags=[str(t) for t in tags] if isinstance(tags, list) else [str(tags)],
-        source=transcript.source,
+        tags=[str(t) for t in tags],
+        source=source,
     )

@@ -10,24 +10,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sparring.analysis.report import run_summaries
 from sparring.data_model import CallStats, Run, RunStatus, TokenUsage
 from sparring.models import ModelPool
-from sparring.runner.cost import role_cost
-from sparring.runner.errors import ErrorSummary, retry_kinds
-from sparring.runner.run import (
-    ROLES,
-    RunObserver,
-    RunOptions,
-    RunResult,
-    build_context,
-    configure_pool,
-    conversation_id,
-    finish_run,
-    pending_work,
-    run_conversations,
-    select_evaluations,
-)
+from sparring.runner.context import CustomerFactory, build_context, configure_pool
+from sparring.runner.cost import ROLES, role_cost
+from sparring.runner.errors import retry_kinds
+from sparring.runner.local import run_conversations
+from sparring.runner.plan import RunOptions, RunPlan, conversation_id, select_evaluations
+from sparring.runner.record import RunObserver, RunResult, finish_run, run_result
 from sparring.store import Store
 from sparring.suite import Suite, load_suite
 
@@ -41,6 +31,7 @@ def _shard(
     items: list[tuple[str, int]],
     options: dict[str, Any],
     pool_factory: Callable[[], ModelPool] | None,
+    make_customer: CustomerFactory,
 ) -> dict[str, Any]:
     """One Ray task: run these (scenario, trial) pairs of the run, skipping any already stored."""
     suite = load_suite(suite_root)
@@ -50,7 +41,7 @@ def _shard(
 
     async def work() -> dict[str, Any]:
         try:
-            context = build_context(suite, run, pool)
+            context = build_context(suite, run, pool, make_customer)
             context.earlier_usage = store.errored_conversations(run.id, retry_kinds(options["retry_errors"]))
             done = store.conversation_ids(run.id) - set(context.earlier_usage)
             by_id = {s.id: s for s in suite.scenarios}
@@ -77,25 +68,24 @@ def _split(items: list[tuple[str, int]], shards: int) -> list[list[tuple[str, in
 async def run_on_ray(
     suite: Suite,
     store: Store,
-    run: Run,
+    plan: RunPlan,
     options: RunOptions,
     observer: RunObserver | None,
     pool_factory: Callable[[], ModelPool] | None,
+    make_customer: CustomerFactory,
 ) -> RunResult:
+    """Run the plan in shards, one Ray task each (starting a local cluster unless one is initialised or
+    `options.ray_address` names one), and record the run's end from what the shards stored and counted."""
     try:
         import ray
     except ImportError as exc:
         raise ValueError("the Ray executor needs Ray: pip install 'sparring[ray]'") from exc
     if not ray.is_initialized():
         ray.init(address=options.ray_address, include_dashboard=False, log_to_driver=False)
+    run, again = plan.run, plan.again
     select_evaluations(suite, run.evaluation_ids)  # a bad evaluation id fails here, not in every worker
-    by_id = {s.id: s for s in suite.scenarios}
-    missing = [s for s in run.scenario_ids if s not in by_id]
-    if missing:
-        raise ValueError(f"run {run.id} needs scenarios the suite no longer has: {', '.join(missing)}")
     retry = options.retry_errors if options.resume else "none"
-    again = set(store.errored_conversations(run.id, retry_kinds(retry)))
-    pending = [(s.id, t) for s, t in pending_work(run, by_id, store, again)]
+    pending = [(s.id, t) for s, t in plan.pending]
     store.save_run(run)
     if observer:
         observer.started(run, len(pending))
@@ -111,7 +101,7 @@ async def run_on_ray(
     task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(_shard)
     clock = time.perf_counter()
     refs = [
-        task.remote(str(suite.root), run.model_dump_json(), store.url, chunk, settings, pool_factory)
+        task.remote(str(suite.root), run.model_dump_json(), store.url, chunk, settings, pool_factory, make_customer)
         for chunk in _split(pending, shards)
     ]
     seen = store.conversation_ids(run.id) - again
@@ -139,13 +129,7 @@ async def run_on_ray(
         run = finish_run(run, store, status, stats, suite.config.models.prices)
     wall = time.perf_counter() - clock
     evaluation_ids = [e.id for e in select_evaluations(suite, run.evaluation_ids)]
-    return RunResult(
-        run,
-        run_summaries(store, run, evaluation_ids),
-        len(pending) - refused,
-        wall,
-        ErrorSummary.of_run(store, run.id),
-    )
+    return run_result(store, run, evaluation_ids, len(pending) - refused, wall)
 
 
 def _shard_budget(

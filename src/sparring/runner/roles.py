@@ -18,7 +18,12 @@ from sparring.suite.config import AgentConfig
 
 @dataclass
 class RoleOverrides:
-    """Model choices from the command line; None means 'use the suite's, then the default'."""
+    """Model choices from the command line (or a caller); None means 'use the suite's, then the default'.
+
+    `model` sets every role; `simulator`, `agent_model` and `judge` override one role's model; `base_url` is
+    the OpenAI-compatible server of those models; `agent` picks the chatbot under test (reference, an
+    http(s) URL, or module:attribute); `agent_config` is an agent variant (another context strategy, say);
+    `agent_api_key_env` names the variable holding an http chatbot's own key."""
 
     model: str | None = None  # every role
     simulator: str | None = None
@@ -42,6 +47,7 @@ def _is_url(spec: str) -> bool:
 
 
 def resolve_models(suite: Suite, overrides: RoleOverrides) -> dict[str, str]:
+    """The model spec of each role: command line over suite YAML over the default (embedded) model."""
     yaml_models = suite.config.models
     chosen = {
         "simulator": overrides.simulator or overrides.model or yaml_models.simulator,
@@ -55,6 +61,7 @@ def resolve_models(suite: Suite, overrides: RoleOverrides) -> dict[str, str]:
 
 
 def agent_kind(suite: Suite, overrides: RoleOverrides) -> tuple[str, str | None]:
+    """The chatbot under test: its kind (reference, http, python) and target (URL or module:attribute)."""
     spec = overrides.agent
     if spec is None:
         return suite.config.agent.kind, suite.config.agent.target
@@ -95,6 +102,7 @@ def _agent_config(suite: Suite, overrides: RoleOverrides) -> dict[str, Any]:
 
 
 AgentFactory = Callable[[TokenUsage, int], Agent]
+"""Builds the chatbot of one conversation, counting its model calls into the usage given, sampling as the trial."""
 
 
 def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: int) -> AgentFactory:

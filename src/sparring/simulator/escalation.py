@@ -14,6 +14,8 @@ from sparring.data_model import CustomerAnalysis
 
 
 class Action(StrEnum):
+    """What the customer does next: go on (and how), or end the conversation (and why)."""
+
     CONTINUE = "continue"
     PROVIDE_INFO = "provide_info"
     PUSH_BACK = "push_back"
@@ -24,6 +26,7 @@ class Action(StrEnum):
 
     @property
     def ends(self) -> bool:
+        """Whether this action ends the conversation."""
         return self.value.startswith("end_")
 
 
@@ -37,6 +40,9 @@ DIRECTIVES = {
 
 @dataclass
 class EscalationPolicy:
+    """The simulated customer's escalation state: `patience` unhelpful agent turns in a row before asking for a
+    human, then `give_up_after` more before leaving."""
+
     patience: int
     give_up_after: int = 2  # unhelpful turns after asking for a human before leaving
 
@@ -45,6 +51,7 @@ class EscalationPolicy:
     unhelpful_since_ask: int = 0
 
     def decide(self, analysis: CustomerAnalysis, agent_handed_off: bool = False) -> Action:
+        """The next action, given the customer's analysis of the agent's last turn."""
         if agent_handed_off:
             return Action.END_ESCALATED
         if analysis.issue_addressed:

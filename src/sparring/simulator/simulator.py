@@ -6,8 +6,6 @@ customer's are "assistant") so that the simulator's model never slips into playi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pydantic import ValidationError
 
 from sparring.data_model import AgentTurn, CustomerAnalysis, CustomerTurn, Message, Scenario, Turn
@@ -15,6 +13,7 @@ from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.structured import ask_until_valid
 from sparring.parsing import extract_json_object
 from sparring.prompts import package_prompt
+from sparring.simulator.customer import CustomerStep
 from sparring.simulator.escalation import DIRECTIVES, Action, EscalationPolicy
 
 BRIEF = package_prompt(__file__, "brief.j2")
@@ -40,16 +39,10 @@ ANALYSIS_SCHEMA = {
 }
 
 
-@dataclass
-class SimulatorStep:
-    """What the customer does after an agent turn: a message, or the end of the conversation."""
-
-    action: Action
-    analysis: CustomerAnalysis | None
-    message: CustomerTurn | None
-
-
 class CustomerSimulator:
+    """The LLM customer (a `Customer`): plays a scenario's persona, analyses each agent turn, lets the
+    escalation policy decide what to do, then writes the message. `seed` fixes its model's sampling."""
+
     def __init__(self, scenario: Scenario, model: MeteredModel, seed: int | None = None) -> None:
         self.scenario = scenario
         self.model = model
@@ -71,6 +64,7 @@ class CustomerSimulator:
         return messages
 
     async def analyse(self, turns: list[Turn]) -> CustomerAnalysis:
+        """The customer's view of the conversation so far; an unreadable answer counts as no progress."""
         request = ChatRequest(
             messages=[*self._prefix(turns), Message(role="system", content=ANALYSIS.render())],
             response_schema=ANALYSIS_SCHEMA,
@@ -91,6 +85,7 @@ class CustomerSimulator:
         return answer.value or CustomerAnalysis(progressing=False, notes="(analysis could not be parsed)")
 
     async def write(self, turns: list[Turn], directive: str) -> str:
+        """The customer's next message, following `directive` (never empty)."""
         request = ChatRequest(
             messages=[
                 *self._prefix(turns),
@@ -104,22 +99,23 @@ class CustomerSimulator:
         return response.content.strip() or "Hello? Are you still there?"
 
     async def open(self) -> CustomerTurn:
+        """The opening message: the problem in the customer's own words."""
         content = await self.write([], OPENING_DIRECTIVE)
         return CustomerTurn(content=content, intent="open", directive=OPENING_DIRECTIVE)
 
-    async def step(self, turns: list[Turn], agent_handed_off: bool) -> SimulatorStep:
+    async def step(self, turns: list[Turn], agent_handed_off: bool) -> CustomerStep:
         """React to the agent's last turn (the last element of `turns`)."""
         assert turns and isinstance(turns[-1], AgentTurn), "the simulator reacts to an agent turn"
         if agent_handed_off:
-            return SimulatorStep(Action.END_ESCALATED, None, None)
+            return CustomerStep(Action.END_ESCALATED, None, None)
         analysis = await self.analyse(turns)
         action = self.policy.decide(analysis)
         if action.ends:
-            return SimulatorStep(action, analysis, None)
+            return CustomerStep(action, analysis, None)
         directive = DIRECTIVES[action]
         content = await self.write(turns, directive)
         turn = CustomerTurn(content=content, analysis=analysis, intent=action.value, directive=directive)
-        return SimulatorStep(action, analysis, turn)
+        return CustomerStep(action, analysis, turn)
 
 
 def _parse_analysis(text: str) -> CustomerAnalysis:

@@ -1,0 +1,75 @@
+"""The local executor: a plan's conversations run concurrently on this process's event loop, each committed as
+it finishes, within the cost limit. A Ray shard runs the same function on its part of the plan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from sparring.data_model import Run, Scenario, TokenUsage
+from sparring.runner.commit import Budget, GroupCommit
+from sparring.runner.context import RunContext
+from sparring.runner.cost import estimate_conversation, role_cost
+from sparring.runner.plan import judge_answers
+from sparring.runner.record import RunObserver
+from sparring.store import Store
+
+
+async def run_conversations(
+    context: RunContext,
+    store: Store,
+    pending: list[tuple[Scenario, int]],
+    usage: dict[str, TokenUsage],
+    concurrency: int,
+    observer: RunObserver | None = None,
+    max_cost: float | None = None,
+    snapshot: Callable[[], Run] | None = None,
+) -> int:
+    """Simulate, judge and store each pending conversation (each committed as it finishes, with the run row's
+    `snapshot` when given); `usage` (what the run has spent so far) grows as they finish. Returns how many the
+    cost limit refused. The same code runs locally and in a Ray shard."""
+    run = context.run
+    # An embedded model serves one call at a time; interleaving conversations would only evict its KV cache.
+    limit = min([concurrency] + [m.max_concurrency for m in context.pool.models()])
+    semaphore = asyncio.Semaphore(max(1, limit))
+    prices = context.suite.config.models.prices
+    budget = Budget(
+        max_cost, conversation_estimate(context), lambda: sum(role_cost(usage, run.settings, prices).values())
+    )
+    writer = GroupCommit(store, snapshot)
+
+    async def one(scenario: Scenario, trial: int) -> None:
+        async with semaphore:
+            if not budget.admit():
+                return
+            cost = None
+            try:
+                conversation, verdicts = await context.converse_and_judge(scenario, trial)
+                before = budget.spent()
+                for role, counted in conversation.usage.items():
+                    usage[role].add(counted)
+                cost = budget.spent() - before
+            finally:
+                budget.done(cost)
+        await writer.save(conversation, verdicts)
+        if observer:
+            observer.finished(conversation, verdicts)
+
+    tasks = [asyncio.create_task(one(scenario, trial)) for scenario, trial in pending]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        # Stop every sibling before returning, so nothing is written after the run's final status.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        store.flush_cache()
+    return budget.refused
+
+
+def conversation_estimate(context: RunContext) -> float:
+    """Upper-bound cost of one of the context's conversations, in dollars (the budget's first estimate)."""
+    estimate = estimate_conversation(
+        context.suite, context.run.settings, context.run.max_turns, judge_answers(context.evaluations)
+    )
+    return sum(e.cost_usd for e in estimate.values())

@@ -1,0 +1,161 @@
+"""Rejudging a stored run: its conversations judged again — new or changed evaluations, another judge model —
+without simulating anything. The result is a NEW run (label `<label>-rejudged`), so the original stays as it
+was and reports, `compare` and gates work on both: its conversations are copies of the original's (same
+scenarios, trials, turns, tool calls and final states, under the new run's ids), the rejudged evaluations get
+new verdicts, the original's other evaluations keep theirs, and `rejudged_from` names the original run."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from sparring.data_model import Conversation, Run, RunStatus, Scenario, Verdict
+from sparring.evaluations import EvaluationSpec
+from sparring.evaluations.spec import SIMULATOR_FAMILY
+from sparring.models import ModelPool
+from sparring.runner.context import RunContext, configure_pool
+from sparring.runner.imported import no_agent, stand_in_scenario
+from sparring.runner.plan import RunOptions, RunPlan, conversation_id, new_run_id, select_evaluations
+from sparring.runner.record import RunObserver, RunResult
+from sparring.runner.run import execute_run
+from sparring.store import Store
+from sparring.suite import Suite
+
+
+@dataclass
+class Rejudging:
+    """A rejudge worked out before any model call: the new run, the evaluations judged again, and per new
+    conversation id the copied conversation and the verdicts it keeps."""
+
+    run: Run
+    evaluations: list[EvaluationSpec]
+    scenarios: dict[str, Scenario]
+    recorded: dict[str, Conversation] = field(default_factory=dict)
+    kept: dict[str, list[Verdict]] = field(default_factory=dict)
+
+    def plan(self) -> RunPlan:
+        """Every copied conversation is pending: judged, never simulated."""
+        return RunPlan(self.run, [(self.scenarios[c.scenario_id], c.trial) for c in self.recorded.values()])
+
+
+async def rejudge_run(
+    store: Store,
+    suite: Suite,
+    run_ref: str,
+    evaluation_ids: list[str] | None = None,
+    judge_model: str | None = None,
+    label: str | None = None,
+    options: RunOptions | None = None,
+    pool: ModelPool | None = None,
+    observer: RunObserver | None = None,
+) -> RunResult:
+    """Judge the stored run `run_ref` (id, id prefix or label) again with the suite's evaluations (`evaluation_ids`:
+    only these; None: every evaluation of the suite), by `judge_model` (default: the run's judge), into a new run
+    labelled `label` (default `<label>-rejudged`). Only the judge is called. Bad input (an unknown run or
+    evaluation, another suite's run, scenarios the suite lost, a run with nothing stored) raises before any
+    model call or stored row. `options` sets concurrency, retries, timeout, cache and the cost limit."""
+    rejudging = plan_rejudge(store, suite, run_ref, evaluation_ids, judge_model, label)
+    return await execute_rejudge(store, suite, rejudging, options, pool, observer)
+
+
+async def execute_rejudge(
+    store: Store,
+    suite: Suite,
+    rejudging: Rejudging,
+    options: RunOptions | None = None,
+    pool: ModelPool | None = None,
+    observer: RunObserver | None = None,
+) -> RunResult:
+    """Judge a planned rejudge's conversations and store them as its new run (see `rejudge_run`)."""
+    options = options or RunOptions()
+    own_pool = pool is None
+    pool = configure_pool(pool or ModelPool(), options, store)
+    try:
+        settings = rejudging.run.settings
+        pool.get(settings.judge, settings.base_url)  # a misconfigured judge fails before anything is written
+        context = RunContext(
+            suite,
+            rejudging.run,
+            pool,
+            no_agent,
+            rejudging.evaluations,
+            suite.evaluator(rejudging.evaluations),
+            recorded=rejudging.recorded,
+            kept=rejudging.kept,
+        )
+        return await execute_run(context, store, rejudging.plan(), replace(options, resume=None), observer)
+    finally:
+        if own_pool:
+            await pool.aclose()
+
+
+def plan_rejudge(
+    store: Store,
+    suite: Suite,
+    run_ref: str,
+    evaluation_ids: list[str] | None = None,
+    judge_model: str | None = None,
+    label: str | None = None,
+) -> Rejudging:
+    """The rejudge of `run_ref` as `rejudge_run` describes it, read from the store; writes nothing."""
+    origin = store.get_run(run_ref)
+    if origin.suite != suite.name:
+        raise ValueError(f"run {origin.id} belongs to suite {origin.suite!r}, not {suite.name!r}")
+    evaluations = select_evaluations(suite, evaluation_ids or [])
+    conversations = store.conversations(origin.id)
+    if not conversations:
+        raise ValueError(f"run {origin.id} has no stored conversation to rejudge")
+    scenarios = _scenarios(suite, origin, conversations)
+    run = _rejudged_run(origin, evaluations, judge_model, label)
+    rejudged_ids = {e.id for e in evaluations}
+    old_verdicts: dict[str, list[Verdict]] = defaultdict(list)
+    for verdict in store.verdicts(origin.id):
+        if verdict.evaluation_id in run.evaluation_ids and verdict.evaluation_id not in rejudged_ids:
+            old_verdicts[verdict.conversation_id].append(verdict)
+    rejudging = Rejudging(run, evaluations, scenarios)
+    for conversation in conversations:
+        cid = conversation_id(run.id, conversation.scenario_id, conversation.trial)
+        rejudging.recorded[cid] = conversation.model_copy(update={"id": cid, "run_id": run.id})
+        rejudging.kept[cid] = [v.model_copy(update={"conversation_id": cid}) for v in old_verdicts[conversation.id]]
+    return rejudging
+
+
+def _rejudged_run(origin: Run, evaluations: list[EvaluationSpec], judge_model: str | None, label: str | None) -> Run:
+    """The new run: the original's settings (the judge replaced when given), its evaluations that are kept and
+    those judged again, nothing spent yet."""
+    started = datetime.now(UTC)
+    rejudged = [e.id for e in evaluations]
+    kept = [e for e in origin.evaluation_ids if e not in rejudged]
+    simulator_ids = set(origin.simulator_evaluation_ids) - set(rejudged)
+    simulator_ids |= {e.id for e in evaluations if e.family == SIMULATOR_FAMILY}
+    ids = kept + rejudged
+    return origin.model_copy(
+        update={
+            "id": new_run_id(started),
+            "label": label or f"{origin.label}-rejudged",
+            "settings": origin.settings.model_copy(update={"judge": judge_model or origin.settings.judge}),
+            "evaluation_ids": ids,
+            "simulator_evaluation_ids": [e for e in ids if e in simulator_ids],
+            "status": RunStatus.RUNNING,
+            "started_at": started,
+            "finished_at": None,
+            "usage": {},
+            "call_stats": {},
+            "cost_usd": {},
+            "rejudged_from": origin.id,
+        }
+    )
+
+
+def _scenarios(suite: Suite, origin: Run, conversations: list[Conversation]) -> dict[str, Scenario]:
+    """The scenario of each conversation: the suite's for a simulated run (refused when the suite lost one), a
+    stand-in for an imported transcript."""
+    needed = sorted({c.scenario_id for c in conversations})
+    if origin.source != "simulated":
+        return {s: stand_in_scenario(s, origin.source, []) for s in needed}
+    by_id = {s.id: s for s in suite.scenarios}
+    missing = [s for s in needed if s not in by_id]
+    if missing:
+        raise ValueError(f"run {origin.id} needs scenarios the suite no longer has: {', '.join(missing)}")
+    return {s: by_id[s] for s in needed}
