@@ -99,3 +99,41 @@ async def test_bad_input_raises_before_any_call_and_writes_nothing(example_suite
     with pytest.raises(LookupError, match="no run with id or label 'nope'"):
         await rejudge_run(store, example_suite, "nope", pool=pool)
     assert store.count_runs() == 1 and len(world_calls.requests) == calls and not strict.requests
+
+
+async def test_an_imported_run_is_rejudged_as_imported(example_suite, tmp_path, world):
+    from sparring.runner.imported import evaluate_transcripts
+    from sparring.transcripts import read_transcripts
+
+    pool, _, strict = world
+    transcripts = tmp_path / "t.jsonl"
+    transcripts.write_text(
+        '{"id": "a", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"}]}\n'
+    )
+    imported = read_transcripts(transcripts, None, False, None, None)
+    store = Store.open(str(tmp_path / "r.db"))
+    options = RunOptions(label="prod", models=RoleOverrides(judge="scripted:world"))
+    origin = (await evaluate_transcripts(example_suite, store, imported.transcripts, "t.jsonl", options, pool)).run
+    new = (
+        await rejudge_run(
+            store, example_suite, "prod", ["professional_tone", "sim_facts_when_asked"], "scripted:strict", pool=pool
+        )
+    ).run
+    assert new.source == origin.source == "t.jsonl" and new.label == "prod-rejudged"
+    after = {v.evaluation_id: v.outcome for v in store.verdicts(new.id)}
+    assert after["professional_tone"] == Outcome.FAIL and len(strict.requests) == 1
+    assert after["sim_facts_when_asked"] == Outcome.NOT_APPLICABLE, "no simulated customer to check"
+    assert len(after) == len(origin.evaluation_ids)
+
+
+async def test_rejudging_everything_with_the_same_judge_reproduces_every_verdict_from_the_cache(
+    example_suite, tmp_path, world
+):
+    pool, world_calls, _ = world
+    store = Store.open(str(tmp_path / "r.db"))
+    origin = await stored_run(example_suite, store, pool)
+    calls = len(world_calls.requests)
+    new = (await rejudge_run(store, example_suite, "v1", pool=pool)).run
+    assert outcomes(store, new.id) == outcomes(store, origin.id), "checks see the same backend state and clock"
+    assert len(world_calls.requests) == calls, "an unchanged judge answers from the cache"
+    assert new.usage["judge"].calls == 0 and new.usage["judge"].cached_calls > 0
