@@ -40,6 +40,8 @@ class ModelNotInstalled(ModelError):
 
 
 class ChatRequest(BaseModel):
+    """One chat-completion request, whatever the provider."""
+
     messages: list[Message]
     tools: list[ToolSpec] = Field(default_factory=list)
     response_schema: dict[str, Any] | None = Field(
@@ -54,6 +56,8 @@ class ChatRequest(BaseModel):
 
 
 class ChatResponse(BaseModel):
+    """A model's answer: text and tool calls, tokens used, and whether it came from the cache."""
+
     content: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
     usage: TokenUsage = Field(default_factory=TokenUsage)
@@ -69,7 +73,17 @@ class ChatModel(ABC):
     cancellable: bool = True  # False for in-process generation that cannot be interrupted
 
     @abstractmethod
-    async def complete(self, request: ChatRequest) -> ChatResponse: ...
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        """Answer one request (the provider's own call, without cache or retries)."""
+
+    def encode(self, request: ChatRequest) -> bytes:
+        """The request as the bytes this model is sent: what the cache key hashes. An HTTP provider returns
+        its request body, so one serialisation serves both the key and the call."""
+        return request.model_dump_json().encode()
+
+    async def complete_encoded(self, request: ChatRequest, encoded: bytes) -> ChatResponse:
+        """`complete`, given `encode(request)` already made (providers that send those bytes reuse them)."""
+        return await self.complete(request)
 
     def cache_identity(self) -> str:
         """What distinguishes this model's answers in the cache (name, plus endpoint where relevant)."""
@@ -90,9 +104,11 @@ class MeteredModel:
 
     @property
     def name(self) -> str:
+        """The wrapped model's `provider:model` spec."""
         return self.model.name
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
+        """The wrapped model's answer to `request` at this trial, its tokens counted."""
         if request.trial != self.trial:
             # Each trial samples anew: its index is part of the cache key and shifts the sampling seed.
             seed = None if request.seed is None else request.seed + self.trial

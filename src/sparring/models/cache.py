@@ -10,42 +10,51 @@ from sparring.models.base import ChatModel, ChatRequest, ChatResponse
 
 
 class ResponseCache(Protocol):
-    def cached_response(self, key: str) -> dict[str, Any] | None: ...
+    """Where answers are kept (the store's CacheRecords)."""
 
-    def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None: ...
+    def cached_response(self, key: str) -> dict[str, Any] | None:
+        """The answer stored under `key`, or None."""
+
+    def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None:
+        """Keep `response` under `key`."""
 
 
-def cache_key(identity: str, request: ChatRequest) -> str:
-    """Model identity + messages, tools, schema, sampling parameters, seed and trial index.
-
-    pydantic's serializer writes fields in declaration order, so equal requests hash equally.
-    """
-    digest = hashlib.sha256(identity.encode())
-    digest.update(request.model_dump_json().encode())
+def cache_key(identity: str, request: ChatRequest, encoded: bytes) -> str:
+    """Model identity (name and endpoint), trial and sample indices, and the request as the model is sent it
+    (`ChatModel.encode`: messages, tools, schema, sampling parameters, seed), hashed with SHA-256."""
+    digest = hashlib.sha256(f"{identity}\n{request.trial}\n{request.sample}\n".encode())
+    digest.update(encoded)
     return digest.hexdigest()
 
 
 class CachedModel(ChatModel):
+    """Answers a request from the cache when it can, else asks `inner` and keeps the answer."""
+
     def __init__(self, inner: ChatModel, cache: ResponseCache, stats: CallStats) -> None:
         self.inner = inner
         self.name = inner.name
         self.max_concurrency = inner.max_concurrency
         self.cache = cache
         self.stats = stats
+        self._identity = inner.cache_identity()
 
     def cache_identity(self) -> str:
-        return self.inner.cache_identity()
+        """The wrapped model's identity."""
+        return self._identity
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
-        key = cache_key(self.inner.cache_identity(), request)
+        """The cached answer (marked `cached`), or the model's, kept for next time."""
+        encoded = self.inner.encode(request)
+        key = cache_key(self._identity, request, encoded)
         hit = self.cache.cached_response(key)
         if hit is not None:
             self.stats.cache_hits += 1
-            return ChatResponse.model_validate(hit).model_copy(update={"cached": True})
+            return ChatResponse.model_validate({**hit, "cached": True})
         self.stats.cache_misses += 1
-        response = await self.inner.complete(request)
+        response = await self.inner.complete_encoded(request, encoded)
         self.cache.cache_response(key, self.name, response.model_dump(mode="json"))
         return response
 
     async def aclose(self) -> None:
+        """Close the wrapped model."""
         await self.inner.aclose()

@@ -8,11 +8,11 @@ the rest of Sparring's work per call; at hundreds of calls a second that decided
 from __future__ import annotations
 
 import base64
-import json
 import os
 from typing import Any
 
 import aiohttp
+from pydantic_core import from_json, to_json
 from yarl import URL
 
 from sparring.data_model.run import TokenUsage
@@ -84,9 +84,11 @@ class OpenAIChatModel(ChatModel):
         self._answered = False  # a refused connection before any answer means a wrong URL: fail fast
 
     def cache_identity(self) -> str:
+        """Name and (redacted) endpoint: the same model name elsewhere is another model."""
         return f"{self.name}@{self.base_url}"
 
-    async def complete(self, request: ChatRequest) -> ChatResponse:
+    def encode(self, request: ChatRequest) -> bytes:
+        """The chat-completions body: sent as it is, and hashed for the cache key."""
         body: dict[str, Any] = {
             "model": self.model,
             "messages": to_openai_messages(request.messages),
@@ -102,15 +104,25 @@ class OpenAIChatModel(ChatModel):
                 "type": "json_schema",
                 "json_schema": {"name": request.schema_name, "schema": request.response_schema},
             }
+        return to_json(body)  # pydantic-core's encoder: half the CPU of json.dumps on these bodies
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        """Send the request and translate the answer."""
+        return await self.complete_encoded(request, self.encode(request))
+
+    async def complete_encoded(self, request: ChatRequest, encoded: bytes) -> ChatResponse:
+        """Send the body `encode` made (once more without the schema if the server refuses schemas)."""
         try:
-            completion = await self._post(body)
+            completion = await self._post(encoded)
         except _BadRequest:
-            if "response_format" not in body:
+            if request.response_schema is None:
                 raise
             # Some servers lack JSON-schema output; the prompt still asks for JSON, parsed leniently.
             self._schema_supported = False
-            body.pop("response_format")
-            completion = await self._post(body)
+            plain = self.encode(request)
+            if plain == encoded:  # it was already sent without the schema: the refusal is about something else
+                raise
+            completion = await self._post(plain)
         choices = completion.get("choices") or []
         if not choices or not isinstance(choices[0].get("message"), dict):
             raise TransientModelError(f"{self.name}: response without a message: {str(completion)[:200]}", "malformed")
@@ -127,14 +139,14 @@ class OpenAIChatModel(ChatModel):
             model=self.name,
         )
 
-    async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, body: bytes) -> dict[str, Any]:
         """One HTTP call, its failures translated: retryable ones to TransientModelError."""
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0), timeout=self._timeout, headers=self._headers
             )
         try:
-            async with self._session.post(self._url, data=json.dumps(body)) as response:
+            async with self._session.post(self._url, data=body) as response:
                 raw = await response.read()
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
@@ -162,7 +174,7 @@ class OpenAIChatModel(ChatModel):
         if status >= 400:
             raise ModelError(f"{self.name} at {self.base_url} answered HTTP {status}: {text}")
         try:
-            data = json.loads(raw)
+            data = from_json(raw)
         except ValueError as exc:
             raise TransientModelError(f"{self.name}: malformed JSON response: {text!r}", kind="malformed") from exc
         if not isinstance(data, dict):
@@ -170,6 +182,7 @@ class OpenAIChatModel(ChatModel):
         return data
 
     async def aclose(self) -> None:
+        """Close the HTTP session."""
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -14,30 +14,60 @@ from sparring.store.tables import CacheRow
 
 
 class CacheRecords(StoreBase):
-    """Model answers by request key. This runs once per model call, so: Core statements, and new entries
-    wait in memory to be written with the next conversation (one commit, not one each)."""
+    """Model answers by request key. This runs once per model call, so: an in-memory index of the stored keys
+    (a known miss costs no database read), Core statements, and new entries wait in memory to be written with
+    the next conversation (one commit, not one each).
+
+    The index is read once, at the first lookup: answers another process stores later are not seen by this
+    one (a duplicate model call at worst, never a wrong answer: a hit is always read from the database)."""
+
+    _cache_index: set[int] | None = None
 
     def cached_response(self, key: str) -> dict[str, Any] | None:
+        """The stored answer for `key`, or None."""
         with self._pending_lock:
             pending = self._pending_cache.get(key)
         if pending is not None:
             return pending["response"]
-        if self._cache_reader is None:  # one connection kept for lookups (made from the event loop only)
-            self._cache_reader = self.engine.connect()
-        # The driver's own SQL: this lookup runs once per model call, and compiling it cost more than the read.
-        value = self._cache_reader.exec_driver_sql(self._cache_sql, (key,)).scalar()
-        self._cache_reader.rollback()  # end the read transaction so later commits stay visible
-        if isinstance(value, str | bytes):
-            value = json.loads(value)
-        return value if isinstance(value, dict) else None
+        if hash(key) not in self._known_keys():
+            return None
+        return self._read_cached(key)
 
     def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None:
+        """Keep an answer, written to the database with the next commit (or `flush_cache`)."""
+        self._known_keys().add(hash(key))
         with self._pending_lock:
             self._pending_cache[key] = {"key": key, "model": model, "response": response}
 
     def flush_cache(self) -> None:
+        """Write the answers still waiting in memory."""
         with self.engine.begin() as connection:
             self._write_pending_cache(connection)
+
+    def _known_keys(self) -> set[int]:
+        if self._cache_index is None:
+            with self.engine.connect() as connection:
+                keys = connection.exec_driver_sql("SELECT key FROM model_cache").scalars()
+                self._cache_index = {hash(key) for key in keys}  # hashes: 36 bytes a key, not 113
+        return self._cache_index
+
+    def _read_cached(self, key: str) -> dict[str, Any] | None:
+        if self._cache_reader is None:  # one connection kept for lookups (made from the event loop only)
+            self._cache_reader = self.engine.connect()
+        # The driver's own cursor: this read runs once per cached call, and SQLAlchemy's result machinery
+        # cost four times the read itself.
+        driver = self._cache_reader.connection
+        cursor = driver.cursor()
+        try:
+            cursor.execute(self._cache_sql, (key,))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+            driver.rollback()  # end the read transaction so later commits stay visible
+        value = row[0] if row else None
+        if isinstance(value, str | bytes):
+            value = json.loads(value)
+        return value if isinstance(value, dict) else None
 
     def _write_pending_cache(self, connection: Connection) -> None:
         with self._pending_lock:

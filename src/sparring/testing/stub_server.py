@@ -33,12 +33,15 @@ FAULTS = ("rate_limit", "server_error", "timeout", "malformed", "reset")
 
 @dataclass
 class StubConfig:
+    """Latency, token rate, injected faults and their seed."""
+
     latency_s: float = 0.0
     tokens_per_s: float | None = None  # completion tokens are produced at this rate
     faults: dict[str, float] = field(default_factory=dict)  # fault kind -> probability per request
     retry_after_s: float = 0.05
     hang_s: float = 30.0  # how long a `timeout` fault stalls before answering
     seed: int = 0
+    reject_schema: bool = False  # answer HTTP 400 to a request with a JSON-schema response_format
 
     def __post_init__(self) -> None:
         unknown = set(self.faults) - set(FAULTS)
@@ -70,6 +73,7 @@ class StubServer:
 
     @property
     def base_url(self) -> str:
+        """The OpenAI-style base URL to point a model at."""
         return f"http://{self.host}:{self.port}/v1"
 
     async def _start(self) -> None:
@@ -93,6 +97,7 @@ class StubServer:
         self._thread.join(timeout=10)
 
     def serve_forever(self, on_ready: Callable[[str], None]) -> None:
+        """Serve from this thread until killed; `on_ready` gets the base URL once it listens."""
         self._loop.run_until_complete(self._start())
         on_ready(self.base_url)
         self._loop.run_forever()
@@ -109,8 +114,11 @@ class StubServer:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         config = self.config
         body = await request.json()
-        fault = self._draw_fault()
         self.requests.append(body)
+        if config.reject_schema and "response_format" in body:
+            self.counts["rejected"] += 1
+            return web.json_response({"error": {"message": "response_format is not supported"}}, status=400)
+        fault = self._draw_fault()
         self.counts["requests"] += 1
         self.counts[fault or "ok"] += 1
         await asyncio.sleep(config.latency_s)
@@ -164,6 +172,7 @@ class StubServer:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`python -m sparring.testing`: serve the stub, print its base URL."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--latency-ms", type=float, default=0.0)

@@ -32,6 +32,7 @@ def _placeholder_arguments(tool: dict[str, Any]) -> dict[str, Any]:
 
 
 def world_responder(body: dict[str, Any]) -> dict[str, Any]:
+    """The stub's default answers: a customer, an agent and judges that play the food-delivery suite through."""
     messages = body.get("messages", [])
     schema = _schema_name(body)
     if schema == "customer_analysis":
