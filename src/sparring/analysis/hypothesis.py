@@ -26,12 +26,17 @@ class SignFlipResult(NamedTuple):
     ci_high: float
 
 
+_BYTE_SIGNS: NDArray[np.float64] = 1 - 2 * np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(float)
+"""Each byte's 8 bits as ±1 signs: random bytes become sign patterns in one lookup."""
+
+
 def _sign_patterns(size: int, seed: int, resamples: int) -> tuple[NDArray[np.float64], bool]:
     """Every ±1 pattern of `size` signs when there are at most `resamples`, else `resamples` random ones."""
     if 2**size <= resamples:
         bits = (np.arange(2**size)[:, None] >> np.arange(size)[None, :]) & 1
         return (1 - 2 * bits).astype(float), True
-    return (1 - 2 * np.random.default_rng(seed).integers(0, 2, size=(resamples, size))).astype(float), False
+    random_bytes = np.random.default_rng(seed).integers(0, 256, size=(resamples, -(-size // 8)), dtype=np.uint8)
+    return _BYTE_SIGNS[random_bytes].reshape(resamples, -1)[:, :size], False
 
 
 def _padded(differences: list[NDArray[np.float64]]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -52,8 +57,10 @@ def _thresholds(
     T − nδ, so the pattern is in the upper tail (null ≥ observed) exactly when δ ≥ (T − A)/(n − B) and in
     the lower tail (null ≤ observed) exactly when δ ≤ (T − A)/(n − B), within TOLERANCE. The all-plus
     pattern (B = n) equals the observed arrangement at every δ: in both tails always."""
-    gap = values.sum(axis=1) - signs @ values.T
-    room = mask.sum(axis=1) - signs @ mask.T
+    masks, which = np.unique(mask, axis=0, return_inverse=True)
+    sums = signs @ np.concatenate([values, masks]).T
+    gap = values.sum(axis=1) - sums[:, : len(values)]
+    room = mask.sum(axis=1) - sums[:, len(values) :][:, which.ravel()]
     safe = np.where(room > 0, room, 1.0)
     upper = np.where(room > 0, (gap - TOLERANCE) / safe, -np.inf)
     lower = np.where(room > 0, (gap + TOLERANCE) / safe, np.inf)
