@@ -5,7 +5,7 @@ pydantic model: `--json` prints it, docs/json.md documents it, `report_schemas()
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -137,8 +137,3 @@ def conversation_id(store: Store, ref: str, scenario: str | None = None, trial: 
             trial = int(trial_text)
     run = store.get_run(run_ref)
     return f"{run.id}:{scenario}:{trial or 0}"
-
-
-def schema_of(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON Schema of a report as `--json` prints it (computed fields included)."""
-    return model.model_json_schema(mode="serialization")

@@ -68,7 +68,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Judge real (production) transcripts with a suite's evaluations and store them as a run, so offline and "
         "online pass rates compare with `sparring compare`. Checks that need the mock backend are n/a.",
     ),
-    "rejudge": ("rejudge", "rejudge", "Judge a stored run's conversations again, without simulating; a new run."),
+    "rejudge": (
+        "rejudge",
+        "rejudge",
+        "Judge a stored run's conversations again (new or changed evaluations, another judge model) without "
+        "simulating anything; stored as a new run, so `sparring compare RUN NEW` shows what changed.",
+    ),
     "scenarios": ("scenarios", "scenarios_app", "Scenarios from historical transcripts."),
     "view": (
         "view",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -18,9 +19,11 @@ if TYPE_CHECKING:
     from sparring.data_model import Run
     from sparring.store import Store
 
-# Piped into a file or a script, lines are never wrapped; NO_COLOR is honoured by Rich itself.
-console = Console(soft_wrap=not sys.stdout.isatty())
-err = Console(stderr=True)
+# NO_COLOR (https://no-color.org): no escape codes at all, bold and italics included (Rich alone keeps those).
+STYLES: Literal["auto"] | None = None if os.environ.get("NO_COLOR") else "auto"
+# Piped into a file or a script, lines are never wrapped.
+console = Console(soft_wrap=not sys.stdout.isatty(), color_system=STYLES)
+err = Console(stderr=True, color_system=STYLES)
 UNBOUNDED = 1_000_000  # width to measure a table's natural width against
 
 DbOption = Annotated[
@@ -43,7 +46,7 @@ def emit(table: Table) -> None:
     if width <= console.width:
         console.print(table)
     else:  # Rich never prints wider than its console: a console of the table's width, on the same stream
-        Console(file=console.file, width=width, force_terminal=console.is_terminal).print(table)
+        Console(file=console.file, width=width, force_terminal=console.is_terminal, color_system=STYLES).print(table)
 
 
 def print_json(report: BaseModel) -> None:
