@@ -105,9 +105,12 @@ def list_runs(
     return RunsReport(total=total, runs=items)
 
 
-def run_report(store: Store, run: Run, summaries: list[EvaluationSummary] | None = None) -> RunReport:
+def run_report(
+    store: Store, run: Run, summaries: list[EvaluationSummary] | None = None, flagged: int | None = None
+) -> RunReport:
     """A stored run's report: per-evaluation counts (unstable and suspect included, counted by the database
-    unless the run's `summaries` are given, as the runner returns them) and its headline."""
+    unless the run's `summaries` are given, as the runner returns them) and its headline. `flagged`: the number
+    of conversations with a fail or error verdict when the caller has counted them already."""
     summaries = run_summaries(store, run) if summaries is None else summaries
     simulator = set(run.simulator_evaluation_ids)
     return RunReport(
@@ -115,7 +118,7 @@ def run_report(store: Store, run: Run, summaries: list[EvaluationSummary] | None
         evaluations=[s for s in summaries if s.evaluation_id not in simulator],
         simulator_evaluations=[s for s in summaries if s.evaluation_id in simulator],
         totals=run_totals(summaries, simulator, store.conversation_end_counts([run.id])[run.id]),
-        flagged_conversations=store.flagged_conversations(run.id, limit=0)[1],
+        flagged_conversations=store.flagged_conversations(run.id, limit=0)[1] if flagged is None else flagged,
         usage=run.usage,
         cost_usd=run.cost_usd,
     )

@@ -41,6 +41,7 @@ RUNS_CAPTION = (
     "chatbot pass rate: pass / (pass + fail) over verdicts (one per conversation and chatbot evaluation), errored "
     "verdicts beside it; the simulator's own checks apart, never pooled in"
 )
+FLAGGED_PER_LINE = 200  # conversation ids per printed line
 FAULTS = (
     ("rate_limited", "429"),
     ("server_errors", "5xx"),
@@ -67,11 +68,15 @@ def call_stats_table(run: Run) -> Table | None:
 
 
 def print_run(
-    run: Run, summaries: list[EvaluationSummary] | None, store: Store, min_kappa: float | None = None
+    run: Run,
+    summaries: list[EvaluationSummary] | None,
+    store: Store,
+    min_kappa: float | None = None,
+    flagged: int | None = None,
 ) -> RunReport:
     """A run's header, the chatbot's and the simulator's pass rates apart (from `summaries`, or counted in the
-    store when None), the headline, warnings and tables; returns the report it printed."""
-    report = run_report(store, run, summaries)
+    store when None), the headline, warnings and tables; returns the report it printed (see `run_report`)."""
+    report = run_report(store, run, summaries, flagged)
     console.print(run_header(run), highlight=False)
     emit(summary_table(report.evaluations))
     if report.simulator_evaluations:
@@ -141,27 +146,13 @@ def report(
     if as_json:
         print_json(run_report(store, stored))
         return
-    print_run(stored, None, store)
-    console.print(f"{store.conversation_count(stored.id)} conversations · {usage_line(stored)}")
-    print_flagged(store, stored)
-
-
-def print_flagged(store: Store, run: Run, per_line: int = 200) -> None:
-    """Conversations with a fail or error verdict, streamed from the database in lines of `per_line` ids."""
-    chunk: list[str] = []
-    first = True
-    for flagged in store.flagged_conversation_ids(run.id):
-        chunk.append(flagged.split(":", 1)[1])
-        if len(chunk) == per_line:
-            _print_ids(chunk, first)
-            chunk, first = [], False
-    if chunk:
-        _print_ids(chunk, first)
-
-
-def _print_ids(ids: list[str], first: bool) -> None:
-    prefix = "conversations with a fail or error: " if first else ""
-    console.print(prefix + ", ".join(ids), highlight=False, markup=False, soft_wrap=True)
+    flagged = [conversation.split(":", 1)[1] for conversation in store.flagged_conversation_ids(stored.id)]
+    report = print_run(stored, None, store, flagged=len(flagged))
+    console.print(f"{report.totals.conversations} conversations · {usage_line(stored)}")
+    for start in range(0, len(flagged), FLAGGED_PER_LINE):
+        prefix = "conversations with a fail or error: " if not start else ""
+        line = prefix + ", ".join(flagged[start : start + FLAGGED_PER_LINE])
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def runs_table(listed: RunsReport) -> Table:
