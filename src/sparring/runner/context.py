@@ -16,7 +16,7 @@ from sparring.evaluations import EvaluationSpec, Evaluator
 from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
 from sparring.runner.conversation import ConversationFailed, GuardedBackend, simulate
 from sparring.runner.cost import ROLES
-from sparring.runner.plan import RunOptions, conversation_id, select_evaluations
+from sparring.runner.plan import RunOptions, conversation_id, sampling_seed, select_evaluations
 from sparring.runner.roles import AgentFactory, agent_factory, open_models
 from sparring.simulator import Customer, CustomerSimulator
 from sparring.store import Store
@@ -96,10 +96,11 @@ class RunContext:
         """Fill `conversation` by simulation; a failure is recorded in it (only an unreachable model raises)."""
         run, usage = self.run, conversation.usage
         backend = GuardedBackend(BackendState(copy.deepcopy(initial), run.clock), self.suite.tools)
-        seed = run.seed if run.sampling_seed is None else run.sampling_seed
         clock = time.perf_counter()
         try:
-            customer = self.make_customer(scenario, trial, self.model("simulator", usage["simulator"], trial), seed)
+            customer = self.make_customer(
+                scenario, trial, self.model("simulator", usage["simulator"], trial), sampling_seed(run)
+            )
             agent = self.make_agent(usage["agent"], trial)
             under_test = run.settings.agent_kind != "reference"
             handoffs = self.suite.config.backend.handoff_tools
@@ -135,12 +136,11 @@ def build_context(
     """Everything a conversation needs, for a local run or a Ray shard; fails early on a bad model."""
     open_models(pool, run.settings)
     evaluations = select_evaluations(suite, run.evaluation_ids)
-    seed = run.seed if run.sampling_seed is None else run.sampling_seed
     return RunContext(
         suite,
         run,
         pool,
-        agent_factory(suite, run.settings, pool, seed),
+        agent_factory(suite, run.settings, pool, sampling_seed(run)),
         evaluations,
         suite.evaluator(evaluations),
         make_customer,

@@ -96,6 +96,11 @@ def judge_answers(evaluations: list[EvaluationSpec]) -> int:
     return sum(e.judge_samples for e in evaluations if e.kind == "judge")
 
 
+def sampling_seed(run: Run) -> int:
+    """The seed of the run's simulator and reference agent: its own sampling seed (a re-simulation's), else `seed`."""
+    return run.seed if run.sampling_seed is None else run.sampling_seed
+
+
 def new_run_id(started: datetime) -> str:
     """A fresh run id: its start time and a random suffix."""
     return f"{started:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
