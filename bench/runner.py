@@ -1,10 +1,13 @@
-"""Runner benchmark (issue: fast and unbreakable runner). Prints each figure against its target and
-exits non-zero when any is missed.
+"""Runner benchmark (issues: fast and unbreakable runner; the hot path). Prints each figure against its target,
+then a markdown table (date, machine, load) for the README, and exits non-zero when any is missed.
 
-    python bench/runner.py            # everything (about 3 minutes on 2 cores)
+    python bench/runner.py            # everything (about 5 minutes on 2 cores)
     python bench/runner.py --skip-embedded
 
-The stub model server runs in its own process, so the figures are Sparring's own overhead.
+The stub model server runs in its own process, so the figures are Sparring's own overhead. Each timed
+figure is measured in-process (`run_suite`, after imports) and whole-process (`sparring run` in a fresh
+process: start-up, suite load, run and report included), the best of `--repeats` runs: the machine's
+speed varies from run to run, more so when other work shares it (the load average is printed).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import argparse
 import asyncio
 import json
 import os
+import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -189,13 +194,99 @@ async def bench_stub(workdir: Path, repeats: int) -> list[Figure]:
     return figures
 
 
+def pinned_suite(workdir: Path) -> Path:
+    """A copy of the example suite with the backend clock pinned, so a re-run sends the same requests."""
+    suite = workdir / "suite"
+    shutil.copytree(SUITE, suite, ignore=shutil.ignore_patterns("__pycache__"))
+    config = suite / "suite.yaml"
+    text = config.read_text()
+    config.write_text(text.replace("simulation:\n", f'simulation:\n  clock: "{CLOCK.isoformat()}"\n', 1))
+    return suite
+
+
+def cli_run(suite: Path, db: Path, base_url: str, label: str) -> tuple[float, float, Run]:
+    """`sparring run` in a fresh process: its wall time, its CPU time (user + system) and the stored run."""
+    command = [sys.executable, "-m", "sparring.cli", "run", str(suite), "--model", "openai:stub"]
+    command += ["--base-url", base_url, "--scenarios", "20", "--trials", "50", "--concurrency", "128", "--seed", "1"]
+    command += [arg for judge in JUDGES for arg in ("--eval", judge)] + ["--db", str(db), "--label", label]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    finished = subprocess.run(command, capture_output=True, text=True, env=os.environ | {"COLUMNS": "120"})
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if finished.returncode not in (0, 1):
+        raise RuntimeError(f"sparring run exited {finished.returncode}: {finished.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    store = Store.open(str(db))
+    run = store.get_run(label)
+    store.close()
+    return wall, cpu, run
+
+
+def bench_whole_process(workdir: Path, repeats: int) -> list[Figure]:
+    """The same 1,000 conversations through the command line, start-up and report included."""
+    suite, latency = pinned_suite(workdir), 0.2
+    ratios, per_call, reruns = [], [], []
+    with StubProcess(latency_ms=latency * 1000) as stub:
+        for attempt in range(repeats):
+            db = workdir / f"whole-{attempt}.db"
+            wall, cpu, run = cli_run(suite, db, stub.base_url, "first")
+            stats = run.call_stats["openai:stub"]
+            ideal = stats.requests * latency / 128
+            ratios.append(wall / ideal)
+            per_call.append(cpu / stats.requests * 1000)
+            print(
+                f"whole process: {stats.requests} requests, wall {wall:.1f}s (ideal {ideal:.1f}s), "
+                f"CPU {cpu:.1f}s = {per_call[-1]:.3f} ms per call"
+            )
+            wall, cpu, run = cli_run(suite, db, stub.base_url, f"again-{attempt}")
+            hits = run.call_stats["openai:stub"]
+            reruns.append(wall)
+            print(f"whole process re-run: {hits.cache_hits} cache hits, {hits.cache_misses} misses, {wall:.1f}s")
+    return [
+        Figure("whole process: wall time / ideal (1,000 conversations, c=128)", min(ratios), 1.15, False),
+        Figure("whole process: re-run wall time", min(reruns), 5.0, False, " s"),
+        Figure("whole process: CPU time per model call (200 ms stub)", min(per_call), 1.0, False, " ms"),
+    ]
+
+
+def machine() -> str:
+    """What the figures were measured on, and how busy it was."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{platform.platform()}, {platform.python_implementation()} {platform.python_version()}, " + (
+        f"{os.cpu_count()} CPUs, load average {load}"
+    )
+
+
+def markdown(figures: list[Figure], started: str, load_at_start: str) -> str:
+    """The figures as a table to paste into the README, with date and machine."""
+    rows = [
+        f"| {f.name} | {f.value:.3f}{f.unit} | {'≥' if f.higher_is_better else '≤'} {f.target}{f.unit} | "
+        f"{'ok' if f.ok else 'MISS'} |"
+        for f in figures
+    ]
+    header = [
+        f"`python bench/runner.py`, {started}, {machine()} (at the end; load at the start: {load_at_start})",
+        "",
+        "| figure | measured | target | |",
+        "|---|---|---|---|",
+    ]
+    return "\n".join(header + rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-embedded", action="store_true", help="only the stub-server figures")
+    parser.add_argument("--skip-whole-process", action="store_true", help="only the in-process figures")
     parser.add_argument("--repeats", type=int, default=2, help="timed figures are the best of this many runs")
     args = parser.parse_args()
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load_at_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    os.environ.pop("OPENAI_API_KEY", None)
     with tempfile.TemporaryDirectory() as tmp:
         figures = asyncio.run(bench_stub(Path(tmp), args.repeats))
+        if not args.skip_whole_process:
+            figures += bench_whole_process(Path(tmp), args.repeats)
     if not args.skip_embedded:
         # In a fresh process: the runs above leave a large heap and idle threads behind.
         result = subprocess.run(
@@ -209,6 +300,8 @@ def main() -> int:
     print()
     for figure in figures:
         print(figure.line())
+    print()
+    print(markdown(figures, started, load_at_start))
     return 0 if all(f.ok for f in figures) else 1
 
 
