@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sparring.analysis.catalog import EvaluationCatalog
 from sparring.analysis.gate import GateReport, RunCommandReport
 from sparring.analysis.history import HistoryReport
-from sparring.analysis.runs import RunReport, RunsReport
+from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunReport, RunsReport
 
 # the `kind` key of each report -> its model, and the command that prints it
 REPORTS: dict[str, tuple[type[BaseModel], str]] = {
@@ -31,6 +31,20 @@ def json_schema(kind: str) -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$comment": command} | (
         model.model_json_schema(mode="serialization")
     )
+
+
+def document_schema(kind: str, model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON Schema of `--json -` output of a report model without a version of its own (calibrate:
+    sparring.calibration.CalibrationReport; fidelity: sparring.analysis.fidelity.RealismReport):
+    {schema_version, kind, report}."""
+    report = model.model_json_schema(mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": report.pop("$defs", {}),  # its references point at the root's $defs
+        "type": "object",
+        "properties": {"schema_version": {"const": JSON_SCHEMA_VERSION}, "kind": {"const": kind}, "report": report},
+        "required": ["schema_version", "kind", "report"],
+    }
 
 
 if __name__ == "__main__":

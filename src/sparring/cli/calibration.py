@@ -23,7 +23,7 @@ from sparring.calibration import (
     write_labels,
     write_report,
 )
-from sparring.cli.common import DbOption, console, emit, fail, open_store, stored_run
+from sparring.cli.common import STDOUT, DbOption, console, emit, fail, open_store, print_document, stored_run
 from sparring.cli.paths import OutputPathError, check_output_file
 from sparring.data_model import AgentTurn, Conversation, Label, TokenUsage
 from sparring.evaluations.spec import EvaluationSpec
@@ -162,14 +162,17 @@ def calibrate_command(
     base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
     repeats: Annotated[int, typer.Option(min=1, max=15, help="judge each item k times: self-consistency")] = 1,
     split: Annotated[str, typer.Option(help="test (default), dev or all")] = "test",
-    json_file: Annotated[Path | None, typer.Option("--json", help="also write the report as JSON")] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="also write the report as JSON; '-': only JSON, on stdout")
+    ] = None,
     history: Annotated[bool, typer.Option("--history", help="show stored calibrations across prompt versions")] = False,
     seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
     db: DbOption = None,
 ) -> None:
     """Run the judge on the labelled conversations; agreement, κ, misses and false flags with 95% CIs."""
     loaded, spec = _suite_and_spec(suite, evaluation_id)
-    if json_file:
+    to_stdout = str(json_file) == STDOUT
+    if json_file and not to_stdout:
         _check_output(json_file, "--json")
     store = open_store(db)
     if history:
@@ -195,6 +198,9 @@ def calibrate_command(
     except (ModelError, ValueError) as exc:
         raise fail(str(exc)) from exc
     store.save_calibration(spec.id, report.prompt_hash, report.judge_model, report.model_dump(mode="json"))
+    if to_stdout:
+        print_document("calibration", report)
+        return
     _print_report(report)
     if json_file:
         write_report(report, json_file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -47,6 +48,17 @@ def emit(table: Table) -> None:
         console.print(table)
     else:  # Rich never prints wider than its console: a console of the table's width, on the same stream
         Console(file=console.file, width=width, force_terminal=console.is_terminal, color_system=STYLES).print(table)
+
+
+STDOUT = "-"  # `--json -`: the report on stdout instead of a file (calibrate, fidelity)
+
+
+def print_document(kind: str, report: BaseModel) -> None:
+    """A report whose model has no `schema_version` of its own, on stdout as {schema_version, kind, report}."""
+    from sparring.analysis.runs import JSON_SCHEMA_VERSION
+
+    document = {"schema_version": JSON_SCHEMA_VERSION, "kind": kind, "report": report.model_dump(mode="json")}
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
 def print_json(report: BaseModel) -> None:

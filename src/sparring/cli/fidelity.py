@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sparring.analysis import summarize
-from sparring.analysis.fidelity import online_comparison, plot_distributions, realism
-from sparring.cli.common import DbOption, console, fail, open_store, pct, stored_run
+from sparring.analysis.fidelity import RealismReport, online_comparison, plot_distributions, realism
+from sparring.analysis.report import run_summaries
+from sparring.cli.common import STDOUT, DbOption, console, emit, err, fail, open_store, pct, print_document, stored_run
 from sparring.suite import SuiteError, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 
@@ -26,7 +26,9 @@ def fidelity(
         str | None, typer.Option(help="a run of `sparring eval` on real transcripts: offline vs online")
     ] = None,
     plot: Annotated[Path | None, typer.Option(help="write the distributions chart: .png or .svg")] = None,
-    json_file: Annotated[Path | None, typer.Option("--json", help="also write the report as JSON")] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="also write the report as JSON; '-': only JSON, on stdout")
+    ] = None,
     seed: Annotated[int, typer.Option(help="seed of the classifier test")] = 0,
     db: DbOption = None,
 ) -> None:
@@ -50,13 +52,24 @@ def fidelity(
     report = realism(simulated, real_conversations, handoff, seed)
     if online:
         online_run = stored_run(store, online)
-        rows, pearson, spearman = online_comparison(
-            summarize(store.verdicts(run.id), run.evaluation_ids or None),
-            summarize(store.verdicts(online_run.id), online_run.evaluation_ids or None),
-        )
+        rows, pearson, spearman = online_comparison(run_summaries(store, run), run_summaries(store, online_run))
         report = report.model_copy(update={"online": rows, "pearson": pearson, "spearman": spearman})
 
-    table = Table(title=f"Realism: {run.label} (simulated) vs {real.name} (real)")
+    if str(json_file) == STDOUT:
+        print_document("fidelity", report)
+    else:
+        _print_realism(report, f"Realism: {run.label} (simulated) vs {real.name} (real)")
+    if plot:
+        plot_distributions(simulated, real_conversations, plot)
+        (err if str(json_file) == STDOUT else console).print(f"chart written to {plot}")
+    if json_file and str(json_file) != STDOUT:
+        json_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        console.print(f"report written to {json_file}")
+
+
+def _print_realism(report: RealismReport, title: str) -> None:
+    """The realism table, vocabulary overlap, the classifier test and, with --online, offline vs online."""
+    table = Table(title=title)
     for column in ("measure", "simulated", "real"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     s, r = report.simulated, report.real
@@ -77,7 +90,7 @@ def fidelity(
         ("conversations with tool calls", "tool_call_share"),
     ):
         table.add_row(label, pct(getattr(s, attribute)), pct(getattr(r, attribute)))
-    console.print(table)
+    emit(table)
     console.print(
         f"vocabulary overlap (Jaccard) {report.vocabulary_jaccard:.0%}; simulated words seen in real "
         f"{report.simulated_vocabulary_seen_in_real:.0%}"
@@ -96,16 +109,10 @@ def fidelity(
         for row in report.online:
             difference = "—" if row.difference is None else f"{row.difference * 100:+.0f} pts"
             comparison.add_row(row.evaluation_id, pct(row.simulated), pct(row.real), difference)
-        console.print(comparison)
+        emit(comparison)
         if report.pearson is None:
             console.print("correlation across evaluations: too few evaluations with both pass rates")
         else:
             console.print(
                 f"correlation across evaluations: Pearson {report.pearson:.2f}, Spearman {report.spearman:.2f}"
             )
-    if plot:
-        plot_distributions(simulated, real_conversations, plot)
-        console.print(f"chart written to {plot}")
-    if json_file:
-        json_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-        console.print(f"report written to {json_file}")
