@@ -97,6 +97,9 @@ class Run(BaseModel):
     trials: int = 1
     max_turns: int = 8
     source: str = Field("simulated", description="'simulated', or the transcript file an imported run judged")
+    rejudged_from: str | None = Field(
+        None, description="the run whose stored conversations this run judged again (sparring rejudge)"
+    )
     clock: datetime = Field(..., description="the backend's 'now': relative timestamps resolve against it")
     started_at: datetime
     finished_at: datetime | None = None
