@@ -3,6 +3,7 @@ schema generated from the reports layer's models (docs/json.md): a real run of t
 HTTP model server into a real SQLite file."""
 
 import json
+import sqlite3
 from pathlib import Path
 
 import jsonschema
@@ -76,3 +77,17 @@ def test_docs_name_every_report_and_the_schema_version():
     assert f"schema_version` is {JSON_SCHEMA_VERSION}" in text
     for kind, (_, command) in REPORTS.items():
         assert f'`"{kind}"`' in text and command in text, kind
+
+
+def test_compare_and_noise_json_are_valid(stored, example_suite, tmp_path):
+    db = tmp_path / "compare.db"  # a copy (WAL included): the module's store keeps its one run
+    with sqlite3.connect(stored[0]) as source, sqlite3.connect(db) as copy:
+        source.backup(copy)
+    with StubServer(http_world) as server:
+        args = ["run", str(example_suite.root), "--model", "openai:stub", "--base-url", server.base_url]
+        again = runner.invoke(app, [*args, "--scenarios", "2", "--label", "again", "--db", str(db)])
+    assert again.exit_code in (0, 1), again.output
+    compared = valid(runner.invoke(app, ["compare", "json", "again", "--db", str(db), "--json"]).stdout, "compare")
+    assert compared["a"]["label"] == "json" and compared["b"]["label"] == "again" and compared["comparisons"]
+    noise = valid(runner.invoke(app, ["noise", "json", "again", "--db", str(db), "--json"]).stdout, "noise")
+    assert [r["label"] for r in noise["runs"]] == ["json", "again"] and noise["evaluations"]

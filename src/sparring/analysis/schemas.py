@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sparring.analysis.catalog import EvaluationCatalog
+from sparring.analysis.compare_report import ComparisonReport, NoiseReport
 from sparring.analysis.gate import GateReport, RunCommandReport
 from sparring.analysis.history import HistoryReport
 from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunReport, RunsReport
@@ -22,6 +23,8 @@ REPORTS: dict[str, tuple[type[BaseModel], str]] = {
     "history": (HistoryReport, "sparring history SUITE --json"),
     "gate": (GateReport, "sparring gate SUITE RUN --json"),
     "evaluations": (EvaluationCatalog, "sparring evals list --json"),
+    "compare": (ComparisonReport, "sparring compare A B --json"),
+    "noise": (NoiseReport, "sparring noise RUN RUN... --json"),
 }
 
 

@@ -8,48 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sparring.analysis import (
-    EvaluationComparison,
-    compare_outcomes,
-    compare_unpaired,
-    noise_floor,
-    pair_through_sources,
-    scenario_outcomes,
-    shares_scenarios,
-)
-from sparring.analysis.outcomes import ScenarioOutcomes
+from sparring.analysis.compare_report import compare_runs, noise_report
 from sparring.analysis.power import MAX_TRIALS
-from sparring.analysis.statistics import CI_LABEL, PAIRED_METHOD
-from sparring.cli.common import DbOption, console, fail, open_store, pct, stored_run
+from sparring.analysis.statistics import CI_LABEL, EvaluationComparison
+from sparring.cli.common import DbOption, JsonOption, console, emit, fail, open_store, pct, print_json, stored_run
 from sparring.data_model import Run
-from sparring.store import Store
 from sparring.suite import SuiteError, load_suite
 
 AlphaOption = Annotated[float, typer.Option(min=0.0001, max=0.5, help="false discovery rate / significance level")]
-
-
-def _outcomes(store: Store, run: Run, suite: Path | None) -> ScenarioOutcomes:
-    """A run's scenario outcomes; a simulated run beside an imported one is keyed by source transcripts."""
-    outcomes = scenario_outcomes(store.scenario_outcome_rows(run.id))
-    if suite is None or run.source != "simulated":
-        return outcomes
-    try:
-        loaded = load_suite(suite)
-    except SuiteError as exc:
-        raise fail(str(exc)) from exc
-    return pair_through_sources(outcomes, {s.id: s.source for s in loaded.scenarios if s.source != "hand-written"})
-
-
-def _comparisons(
-    store: Store, run_a: Run, run_b: Run, suite: Path | None, alpha: float, seed: int
-) -> tuple[list[EvaluationComparison], str]:
-    mixed = (run_a.source == "simulated") != (run_b.source == "simulated")
-    a = _outcomes(store, run_a, suite if mixed else None)
-    b = _outcomes(store, run_b, suite if mixed else None)
-    if mixed and not shares_scenarios(a, b):
-        how = "unpaired (no scenario pairs with a transcript): Fisher's exact test on each run's decided scenarios"
-        return compare_unpaired(a, b, alpha, seed), how
-    return compare_outcomes(a, b, alpha, seed, power=True), PAIRED_METHOD
 
 
 def _points(value: float | None) -> str:
@@ -107,12 +73,22 @@ def compare(
         Path | None, typer.Option(help="suite folder: pairs a simulated run with an imported one via scenario sources")
     ] = None,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Per evaluation: pass rates, difference with 95% CI, raw p and BH q, verdict, the smallest detectable drop."""
+    try:
+        scenarios = load_suite(suite).scenarios if suite else []
+    except SuiteError as exc:
+        raise fail(str(exc)) from exc
+    sources = {s.id: s.source for s in scenarios if s.source != "hand-written"}
     store = open_store(db)
     run_a, run_b = stored_run(store, baseline), stored_run(store, candidate)
-    results, how = _comparisons(store, run_a, run_b, suite, alpha, run_b.seed if seed is None else seed)
-    console.print(_comparison_table(f"{run_a.label} ({run_a.id}) → {run_b.label} ({run_b.id})", results))
+    report = compare_runs(store, run_a, run_b, sources, alpha, run_b.seed if seed is None else seed)
+    if as_json:
+        print_json(report)
+        return
+    results, how = report.comparisons, report.method
+    emit(_comparison_table(f"{run_a.label} ({run_a.id}) → {run_b.label} ({run_b.id})", results))
     tested = sum(c.p_value is not None for c in results)
     console.print(f"{how}.\nverdict: BH-adjusted across {tested} evaluations, FDR {alpha:.0%}", highlight=False)
     if any(c.method == "paired" and c.p_value is not None for c in results):
@@ -122,9 +98,9 @@ def compare(
             "none: too few scenarios",
             highlight=False,
         )
-    scenarios = _scenario_table(results, run_b)
-    if scenarios.row_count:
-        console.print(scenarios)
+    changed = _scenario_table(results, run_b)
+    if changed.row_count:
+        emit(changed)
 
 
 def _trials(value: int | None) -> str:
@@ -135,6 +111,7 @@ def noise(
     run_refs: Annotated[list[str], typer.Argument(help="two or more runs of one unchanged configuration")],
     alpha: AlphaOption = 0.05,
     db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Noise floor: per evaluation, flipped scenarios, pass-rate spread, detectable drop, trials for 5 and 10 points."""
     if len(run_refs) < 2:
@@ -144,7 +121,11 @@ def noise(
     suites = sorted({r.suite for r in runs})
     if len(suites) > 1:
         raise fail(f"noise compares runs of one suite; these runs are of {', '.join(suites)}")
-    summaries = noise_floor([scenario_outcomes(store.scenario_outcome_rows(r.id)) for r in runs], alpha)
+    report = noise_report(store, runs, alpha)
+    if as_json:
+        print_json(report)
+        return
+    summaries = report.evaluations
     table = Table(title=f"Noise floor over {len(runs)} runs of {suites[0]}")
     table.add_column("evaluation", no_wrap=True)
     columns = ("scenarios", "errored", "flipped", "pass rates", "sd", "detects ≥")
@@ -157,7 +138,7 @@ def noise(
             "—" if s.detectable_drop is None else f"{s.detectable_drop * 100:.0f} pts",
             _trials(s.trials_for_5), _trials(s.trials_for_10),
         )  # fmt: skip
-    console.print(table)
+    emit(table)
     console.print(
         f"power 0.8 for a drop of that many points in every scenario's pass probability, paired sign-flip test "
         f"of per-scenario pass fractions at {alpha:.0%} / {len(summaries)} evaluations (normal approximation); "
