@@ -253,7 +253,7 @@ def _print_report(report: CalibrationReport) -> None:
     matrix.add_row(
         "human pass", f"{c.false_flag} · {p.false_flag:.1f} false flags", f"{c.true_pass} · {p.true_pass:.1f}"
     )
-    console.print(matrix)
+    emit(matrix)
     table = _metrics_table(
         "Population estimates: agreement with human labels (stratified bootstrap 95% CI)", report.metrics
     )
@@ -263,7 +263,7 @@ def _print_report(report: CalibrationReport) -> None:
         il = report.inter_labeller
         table.add_row(f"inter-labeller agreement ({il.shared_items} shared)", _fmt(il.agreement), "")
         table.add_row("inter-labeller κ", _fmt(il.kappa), "")
-    console.print(table)
+    emit(table)
     console.print(
         _metrics_table("Sample (unweighted): the labelled items as they are, not the population", report.sample_metrics)
     )
@@ -275,7 +275,7 @@ def _print_report(report: CalibrationReport) -> None:
             mismatches.add_column(column, overflow="fold")
         for m in report.mismatches:
             mismatches.add_row(m.conversation_id, m.human, m.judge, escape(m.human_note), escape(m.judge_reasoning))
-        console.print(mismatches)
+        emit(mismatches)
 
 
 def _print_history(store: Store, evaluation_id: str) -> None:

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sparring.cli.common import console, fail
+from sparring.cli.common import console, emit, fail
 from sparring.cli.paths import OutputPathError, check_output_folder
 from sparring.data_model import Scenario, TokenUsage
 from sparring.extraction import SAMPLING, coverage, extract_scenarios, sample_transcripts, write_scenario
@@ -112,7 +112,7 @@ def _print_scenarios(scenarios: list[Scenario]) -> None:
     for s in scenarios:
         persona = f"{', '.join(s.persona.traits)} (patience {s.persona.patience})"
         table.add_row(s.id, escape(persona), escape(s.situation), escape(s.desired_outcome), ", ".join(s.tags))
-    console.print(table)
+    emit(table)
     cells = coverage(scenarios)
     situations = sorted({c[0] for c in cells})
     personas = sorted({c[1] for c in cells})
