@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sparring.data_model.conversation import AgentTurn, CustomerTurn, Turn
 
 
 class _Strict(BaseModel):
@@ -29,6 +31,48 @@ class Fact(_Strict):
     reveal: Literal["upfront", "when_asked"] = "when_asked"
 
 
+class ExpectedAction(_Strict):
+    """One tool call a correct run makes. `match: exact` wants the call's arguments equal to `arguments`;
+    `match: subset` wants only the listed arguments to have these values (others are ignored)."""
+
+    tool: str = Field(..., min_length=1)
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    match: Literal["exact", "subset"] = "exact"
+
+
+class ExpectedActions(_Strict):
+    """The tool calls a correct run makes; `ordered` when they must happen in this order (other calls may come
+    between them)."""
+
+    actions: list[ExpectedAction] = Field(..., min_length=1)
+    ordered: bool = False
+
+
+class ExpectedState(_Strict):
+    """What the backend must look like at the end: the listed `records` (collection -> record id -> fields that
+    must have these values; `null` for a record that must not exist), or `replay_expected_actions`: the state that
+    replaying the scenario's expected actions on a fresh backend produces, compared by a stable hash. `ignore`
+    lists volatile fields left out of the comparison, as dotted paths where `*` matches any key
+    (`refunds.*.created_at`)."""
+
+    records: dict[str, dict[str, dict[str, Any] | None]] = Field(default_factory=dict)
+    replay_expected_actions: bool = False
+    ignore: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ExpectedState:
+        if bool(self.records) == self.replay_expected_actions:
+            raise ValueError("give either records or replay_expected_actions: true, not both or neither")
+        return self
+
+
+class OpeningTurn(_Strict):
+    """One given turn the conversation starts with (it starts mid-way): who said it and what."""
+
+    role: Literal["customer", "agent"]
+    content: str = Field(..., min_length=1)
+
+
 class Scenario(_Strict):
     """One simulated customer: persona, situation, desired outcome, what they know, the backend data."""
 
@@ -44,6 +88,25 @@ class Scenario(_Strict):
     tags: list[str] = Field(default_factory=list)
     backend_overrides: dict[str, Any] = Field(default_factory=dict)
     source: str = Field("hand-written", description="where the scenario came from, e.g. a transcript id")
+    expected_actions: ExpectedActions | None = Field(None, description="tool calls a correct run makes")
+    expected_state: ExpectedState | None = Field(None, description="what the backend must look like at the end")
+    must_communicate: list[str] = Field(default_factory=list, description="facts the agent must tell the customer")
+    assertions: list[str] = Field(default_factory=list, description="criteria for the judge, in plain words")
+    customer_rules: list[str] = Field(
+        default_factory=list, description="conditional instructions: 'if the agent offers a voucher, refuse it'"
+    )
+    opening: list[OpeningTurn] = Field(
+        default_factory=list, description="given first turns, ending with the customer's; the simulator goes on"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.opening and self.opening[-1].role != "customer":
+            raise ValueError("opening must end with a customer turn (the agent answers it)")
+        replay = self.expected_state is not None and self.expected_state.replay_expected_actions
+        if replay and self.expected_actions is None:
+            raise ValueError("expected_state.replay_expected_actions needs expected_actions")
+        return self
 
     def facts_upfront(self) -> list[Fact]:
         """Facts the customer gives in the opening message."""
@@ -52,3 +115,10 @@ class Scenario(_Strict):
     def facts_when_asked(self) -> list[Fact]:
         """Facts the customer gives only when the agent asks."""
         return [f for f in self.known_facts if f.reveal == "when_asked"]
+
+    def opening_turns(self) -> list[Turn]:
+        """The given opening as conversation turns (customer turns marked `intent="given"`)."""
+        return [
+            CustomerTurn(content=t.content, intent="given") if t.role == "customer" else AgentTurn(content=t.content)
+            for t in self.opening
+        ]
