@@ -51,11 +51,11 @@ def test_every_exported_class_and_function_has_its_own_docstring(package):
     assert undocumented_exports(package) == []
 
 
-def public_members(cls: type) -> dict[str, Any]:
-    """Public methods and properties of the class and of its Sparring base classes (the Store's mixins), not
-    those of BaseModel, Protocol or other libraries."""
+def public_members(cls: type, package: str = "sparring") -> dict[str, Any]:
+    """Public methods and properties of the class and of its base classes from `package` (the Store's mixins),
+    not those of BaseModel, Protocol or other libraries."""
     members: dict[str, Any] = {}
-    for base in reversed([c for c in cls.__mro__ if c.__module__.startswith("sparring")]):
+    for base in reversed([c for c in cls.__mro__ if c.__module__.startswith(package)]):
         for name, value in vars(base).items():
             function = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
             if not name.startswith("_") and inspect.isfunction(function):
@@ -91,4 +91,5 @@ def test_the_check_finds_what_is_missing():
         x: int
 
     assert own_docstring(Bare) == "" and own_docstring(_Documented) == "Documented."
-    assert not own_docstring(public_members(_Child)["method"]), "inherited from a Sparring base: checked too"
+    assert not own_docstring(public_members(_Child, __name__)["method"]), "inherited from a base: checked too"
+    assert public_members(_Child) == {}, "classes outside the package are not its business"
