@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from sparring.data_model import Conversation, Outcome, Scenario, Verdict
+from sparring.data_model import Conversation, Outcome, Verdict
 from sparring.evaluations.checks import CheckContext, CheckFunction, CheckResult, NoBackendState
-from sparring.evaluations.protocol import EvaluationContext, SuiteFacts
+from sparring.evaluations.protocol import EvaluationContext, SpecBacked, SuiteFacts
 from sparring.evaluations.spec import EvaluationSpec
 
 
@@ -20,7 +20,7 @@ def qualified_name(spec: EvaluationSpec, function: CheckFunction) -> str:
     return f"{Path(spec.source).name}:{function.__qualname__}"
 
 
-class Check:
+class Check(SpecBacked):
     """A deterministic evaluation: its verdicts carry the check's qualified name, never a model name."""
 
     def __init__(self, spec: EvaluationSpec, function: CheckFunction, facts: SuiteFacts) -> None:
@@ -28,20 +28,6 @@ class Check:
         self.function = function
         self.facts = facts
         self.name = qualified_name(spec, function)
-
-    @property
-    def id(self) -> str:
-        """The evaluation id (the function's name)."""
-        return self.spec.id
-
-    @property
-    def family(self) -> str:
-        """The family given to `@check` (or the catalog's)."""
-        return self.spec.family
-
-    def applies_to(self, scenario: Scenario) -> bool:
-        """Whether the scenario's tags make this check apply."""
-        return self.spec.applies(scenario.tags)
 
     def verdict(self, conversation: Conversation, outcome: Outcome, reasoning: str) -> Verdict:
         """A verdict of this check, naming the check that produced it."""

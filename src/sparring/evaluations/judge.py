@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Scenario, Verdict
-from sparring.evaluations.protocol import EvaluationContext
+from sparring.evaluations.protocol import EvaluationContext, SpecBacked
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
 from sparring.models.base import ChatRequest, MeteredModel
@@ -125,7 +125,7 @@ def judge_prompt_hash(template: PromptTemplate, criterion: str, policy: str) -> 
     return digest.hexdigest()[:12]
 
 
-class Judge:
+class Judge(SpecBacked):
     """An LLM-judged evaluation: its verdicts carry the judge model and the prompt hash."""
 
     def __init__(self, spec: EvaluationSpec, policy: str, retries: int = 2) -> None:
@@ -134,20 +134,6 @@ class Judge:
         self.retries = retries
         self.template = judge_template(spec)
         self.prompt_hash = judge_prompt_hash(self.template, self.spec.criterion or "", self.policy)
-
-    @property
-    def id(self) -> str:
-        """The evaluation id."""
-        return self.spec.id
-
-    @property
-    def family(self) -> str:
-        """The evaluation's family."""
-        return self.spec.family
-
-    def applies_to(self, scenario: Scenario) -> bool:
-        """Whether the scenario's tags make this judge apply."""
-        return self.spec.applies(scenario.tags)
 
     def verdict(self, conversation: Conversation, outcome: Outcome, reasoning: str) -> Verdict:
         """A verdict reached without asking the model (not applicable, or raised): no model is named."""

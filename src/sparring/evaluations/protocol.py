@@ -48,6 +48,26 @@ class EvaluationContext:
         return self.initial_state is not None
 
 
+class SpecBacked:
+    """What an evaluation built from an `EvaluationSpec` reads off it: its id, family and applicability."""
+
+    spec: EvaluationSpec
+
+    @property
+    def id(self) -> str:
+        """The evaluation id verdicts are filed under."""
+        return self.spec.id
+
+    @property
+    def family(self) -> str:
+        """Its family; `simulator` evaluations judge the simulated customer, not the chatbot."""
+        return self.spec.family
+
+    def applies_to(self, scenario: Scenario) -> bool:
+        """Whether the scenario's tags make this evaluation apply (no `applies_to` tags: every scenario)."""
+        return self.spec.applies(scenario.tags)
+
+
 @runtime_checkable
 class Evaluation(Protocol):
     """One narrow binary question about a whole conversation, answered by a verdict.
