@@ -4,20 +4,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sparring import Backend, BackendState, ToolCall
-from sparring.backend import build_state
+from sparring import ToolCall
+from sparring.backend import SnapshotBackend
 from sparring.suite import Suite
 
 NOW = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
 
 
-def backend_for(suite: Suite, scenario_id: str) -> Backend:
+def backend_for(suite: Suite, scenario_id: str) -> SnapshotBackend:
+    """The backend a run builds: the suite's factory at the scenario (copy-on-write over the shared snapshot)."""
     scenario = next(s for s in suite.scenarios if s.id == scenario_id)
-    data = build_state(suite.snapshot, scenario.backend_overrides, suite.config.backend.references, NOW)
-    return Backend(BackendState(data, NOW), suite.tools)
+    backend = suite.backend_factory()(scenario, NOW)
+    assert isinstance(backend, SnapshotBackend)
+    return backend
 
 
-def call(backend: Backend, name: str, **arguments):
+def call(backend: SnapshotBackend, name: str, **arguments):
     record = backend.execute(ToolCall(id=f"t{len(backend.calls)}", name=name, arguments=arguments))
     return record
 
@@ -91,21 +93,21 @@ def test_refund_eligibility_rules(example_suite, scenario, args, eligible, amoun
 def test_issue_refund_writes_state_and_rejects_bad_amounts(example_suite):
     backend = backend_for(example_suite, "late-40min-fee")
     ok = call(backend, "issue_refund", order_id="O-2002", amount=3.99, reason="late")
-    assert ok.error is None and backend.state.data["refunds"][ok.result["refund_id"]]["amount"] == 3.99
+    assert ok.error is None and backend.view()["refunds"][ok.result["refund_id"]]["amount"] == 3.99
     too_much = call(backend, "issue_refund", order_id="O-2002", amount=500, reason="late")
     assert "order total" in too_much.error
     bad_reason = call(backend, "issue_refund", order_id="O-2002", amount=1, reason="because")
     assert "invalid arguments" in bad_reason.error and "reason" in bad_reason.error
-    assert len(backend.state.data["refunds"]) == 1
+    assert len(backend.view()["refunds"]) == 1
 
 
 def test_issue_credit_and_escalate(example_suite):
     backend = backend_for(example_suite, "goodwill-credit-18min")
     credit = call(backend, "issue_credit", order_id="O-6002", amount=5, reason="late")
     assert credit.result["status"] == "issued"
-    assert backend.state.data["credits"][credit.result["credit_id"]]["customer_id"] == "C-100"
+    assert backend.view()["credits"][credit.result["credit_id"]]["customer_id"] == "C-100"
     escalation = call(backend, "escalate_to_human", summary="wants a human", order_id="O-6002")
-    assert escalation.result["status"] == "queued" and backend.state.data["escalations"]
+    assert escalation.result["status"] == "queued" and backend.view()["escalations"]
 
 
 def test_unknown_tool_and_garbled_arguments_are_reported_not_raised(example_suite):

@@ -1,15 +1,35 @@
-"""The mock backend: a JSON-like state the chatbot's tools read and change."""
+"""The mock backend: the Backend protocol, and its snapshot ⊕ overrides implementation (copy-on-write state the
+chatbot's `@tool` functions read and change)."""
 
 from sparring.backend.facts import fact_key, missing_fact_ids
-from sparring.backend.state import BackendDataError, build_state, check_references, deep_merge
-from sparring.backend.tools import Backend, BackendState, Tool, ToolError, collect_tools, make_tool, tool
+from sparring.backend.overlay import LayeredView, WritableState
+from sparring.backend.protocol import Backend, BackendFactory, StateView
+from sparring.backend.snapshot import Snapshot, build_state
+from sparring.backend.state import BackendDataError, check_references, deep_merge
+from sparring.backend.tools import (
+    BackendState,
+    SnapshotBackend,
+    SnapshotBackendFactory,
+    Tool,
+    ToolError,
+    collect_tools,
+    make_tool,
+    tool,
+)
 
 __all__ = [
     "Backend",
     "BackendDataError",
+    "BackendFactory",
     "BackendState",
+    "LayeredView",
+    "Snapshot",
+    "SnapshotBackend",
+    "SnapshotBackendFactory",
+    "StateView",
     "Tool",
     "ToolError",
+    "WritableState",
     "build_state",
     "check_references",
     "collect_tools",

@@ -5,7 +5,7 @@ backend state (snapshot plus the scenario's overrides)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -23,7 +23,7 @@ def fact_key(key: str) -> str:
 
 
 def missing_fact_ids(
-    facts: Sequence[KeyValue], state: dict[str, Any], fact_ids: dict[str, str]
+    facts: Sequence[KeyValue], state: Mapping[str, Any], fact_ids: dict[str, str]
 ) -> list[tuple[int, str]]:
     """(index of the fact, problem) for every known fact whose key `fact_ids` declares an id of a collection
     and whose value is no record of that collection in `state`."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 _RELATIVE = re.compile(r"^now((?:\s*[+-]\s*\d+\s*[smhdw])*)$")
@@ -76,17 +76,3 @@ def check_references(data: dict[str, Any], references: dict[str, str]) -> None:
                         f"{collection}.{record_id}.{field}",
                         f"points at {target} record {ref!r}, which does not exist",
                     )
-
-
-def build_state(
-    snapshot: dict[str, Any],
-    overrides: dict[str, Any],
-    references: dict[str, str],
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """The backend state of one scenario: the suite's snapshot with the scenario's overrides merged in,
-    relative times (`now-35m`) resolved against `now`, and every reference checked (BackendDataError)."""
-    state = deep_merge(snapshot, overrides)
-    state = resolve_relative_times(state, now or datetime.now(UTC))
-    check_references(state, references)
-    return state

@@ -1,6 +1,8 @@
 """Backend tools: plain functions registered by decorator, exposed to the agent with JSON-schema parameters.
 
-A tool is `def name(db: BackendState, arg: type, ...) -> result`. It may read and change `db.data`.
+A tool is `def name(db: BackendState, arg: type, ...) -> result`. It may read and change `db.data`; a record it
+reads is copied for its conversation first, so a scan of a large collection costs a copy per record visited:
+look records up by id where you can.
 Raise `ToolError` for a domain refusal (unknown order, ineligible refund); the agent sees the message.
 """
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -16,7 +18,10 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ValidationError, create_model
 
-from sparring.data_model import ToolCall, ToolCallRecord, ToolSpec
+from sparring.backend.overlay import LayeredView, WritableState, layer_of
+from sparring.backend.protocol import StateView
+from sparring.backend.snapshot import Snapshot
+from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
 
 
 class ToolError(Exception):
@@ -25,10 +30,10 @@ class ToolError(Exception):
 
 @dataclass
 class BackendState:
-    """What a tool function receives first: the backend's data (collections of records, changed in place by
-    write tools) and the backend clock `now`."""
+    """What a tool function receives first: the backend's data (collections of records by id, changed in place by
+    write tools; a copy-on-write `WritableState` in a run, any dict in a test) and the backend clock `now`."""
 
-    data: dict[str, Any]
+    data: MutableMapping[str, Any]
     now: datetime
 
 
@@ -83,11 +88,13 @@ def _jsonable(value: Any) -> Any:
 
 
 @dataclass
-class Backend:
-    """The mock backend one conversation talks to. Every call and its answer is recorded."""
+class SnapshotBackend:
+    """The snapshot ⊕ overrides backend of one conversation (a `Backend`): the suite's `@tool` functions over a
+    copy-on-write state. Every call and its answer is recorded."""
 
     state: BackendState
     tools: dict[str, Tool]
+    snapshot: Snapshot | None = None
     calls: list[ToolCallRecord] = field(default_factory=list)
 
     def specs(self) -> list[ToolSpec]:
@@ -112,3 +119,38 @@ class Backend:
             record.error = str(exc)
         self.calls.append(record)
         return record
+
+    def view(self) -> StateView:
+        """The state now: the scenario's initial view itself while nothing changed, else the changes over it."""
+        data = self.state.data
+        if not isinstance(data, WritableState):
+            return data
+        diff = data.diff()
+        return data.base if diff.is_empty() else LayeredView(data.base, layer_of(diff))
+
+    def digest(self, ignore: Iterable[str] = ()) -> str:
+        """sha256 of the state (see the Backend protocol); costs the diff once the snapshot's hash is cached."""
+        snapshot = self.snapshot or Snapshot(dict(self.state.data), {})
+        return snapshot.state_digest(self.view(), ignore)
+
+
+@dataclass
+class SnapshotBackendFactory:
+    """A suite's `BackendFactory`: the shared snapshot and the `@tool` functions; each scenario's initial view is
+    built (and checked) once per clock and shared by its conversations."""
+
+    snapshot: Snapshot
+    tools: dict[str, Tool]
+    _views: dict[tuple[int, datetime], StateView] = field(default_factory=dict, repr=False)
+
+    def initial_view(self, scenario: Scenario, clock: datetime) -> StateView:
+        """Snapshot ⊕ the scenario's overrides at `clock` (BackendDataError when they do not fit)."""
+        key = (id(scenario), clock)
+        if key not in self._views:
+            self._views[key] = self.snapshot.scenario_view(scenario.backend_overrides, clock)
+        return self._views[key]
+
+    def __call__(self, scenario: Scenario, clock: datetime) -> SnapshotBackend:
+        """A fresh backend for one conversation: an empty overlay over the scenario's initial view."""
+        state = BackendState(WritableState(self.initial_view(scenario, clock)), clock)
+        return SnapshotBackend(state, self.tools, self.snapshot)

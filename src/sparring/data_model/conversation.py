@@ -73,9 +73,22 @@ class ErrorKind(StrEnum):
     OTHER = "other"
 
 
+class StateDiff(BaseModel):
+    """What a conversation changed in its backend, relative to the scenario's initial state (snapshot ⊕
+    overrides): records created and updated (whole, as they ended) and ids deleted, per collection."""
+
+    created: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    updated: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    deleted: dict[str, list[str]] = Field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        """True when the conversation changed nothing."""
+        return not (self.created or self.updated or self.deleted)
+
+
 class Conversation(BaseModel):
-    """One trial of one scenario: its turns in order, how it ended, the backend state it left behind and the
-    tokens it cost. Its id is `RUN:SCENARIO:TRIAL`."""
+    """One trial of one scenario: its turns in order, how it ended, what it changed in the backend (a diff over
+    the snapshot it names by digest) and the tokens it cost. Its id is `RUN:SCENARIO:TRIAL`."""
 
     schema_version: int = SCHEMA_VERSION
     id: str
@@ -89,7 +102,13 @@ class Conversation(BaseModel):
     )
     error: str | None = None
     error_kind: ErrorKind | None = None
-    final_state: dict[str, Any] = Field(default_factory=dict)
+    state_diff: StateDiff = Field(
+        default_factory=StateDiff, description="what the conversation changed in the scenario's backend state"
+    )
+    snapshot_digest: str | None = Field(None, description="sha256 of the backend snapshot the conversation began on")
+    final_state: dict[str, Any] | None = Field(
+        None, description="the whole end state, as stores written before diffs kept it; None in new conversations"
+    )
     usage: dict[str, TokenUsage] = Field(
         default_factory=dict, description="tokens per role, earlier errored attempts of this conversation included"
     )

@@ -13,13 +13,13 @@ The function name is the evaluation id and the docstring's first line its descri
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, overload
 
-from sparring.backend import BackendState, Tool
+from sparring.backend import BackendState, Tool, WritableState
+from sparring.backend.overlay import added_records, end_state
 from sparring.data_model import Conversation, Outcome, Scenario
 
 
@@ -37,7 +37,7 @@ class CheckContext:
     conversation: Conversation
     scenario: Scenario
     policy: str
-    initial_state: dict[str, Any]
+    initial_state: Mapping[str, Any]
     now: datetime
     tools: dict[str, Tool] = field(default_factory=dict)
     action_tools: list[str] = field(default_factory=list)
@@ -50,21 +50,22 @@ class CheckContext:
             raise NoBackendState("this transcript has no mock-backend state to check")
 
     @property
-    def final_state(self) -> dict[str, Any]:
-        """The mock backend after the conversation."""
+    def final_state(self) -> Mapping[str, Any]:
+        """The mock backend after the conversation (its diff over `initial_state`), read-only."""
         self._require_state()
-        return self.conversation.final_state
+        return end_state(self.initial_state, self.conversation.state_diff, self.conversation.final_state)
 
     def new_records(self, collection: str) -> dict[str, Any]:
         """Records the conversation added to a backend collection (e.g. refunds issued)."""
         self._require_state()
-        before = self.initial_state.get(collection, {})
-        return {k: v for k, v in self.final_state.get(collection, {}).items() if k not in before}
+        conversation = self.conversation
+        return added_records(self.initial_state, conversation.state_diff, conversation.final_state, collection)
 
     def tool(self, name: str, **arguments: Any) -> Any:
-        """Run a suite tool on a copy of the state as it was before the conversation (e.g. eligibility)."""
+        """Run a suite tool on the state as it was before the conversation (e.g. eligibility); its writes go to
+        a throwaway copy-on-write overlay."""
         self._require_state()
-        state = BackendState(copy.deepcopy(self.initial_state), self.now)
+        state = BackendState(WritableState(self.initial_state), self.now)
         return self.tools[name].function(state, **arguments)
 
 

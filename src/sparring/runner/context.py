@@ -3,13 +3,13 @@ agent, evaluations), and the conversation itself — simulated, or recorded and 
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sparring.backend import BackendState, build_state
+from sparring.backend import Backend, SnapshotBackendFactory, StateView
+from sparring.backend.overlay import diff_views
 from sparring.data_model import Conversation, EndReason, Outcome, Run, Scenario, TokenUsage, Verdict
 from sparring.data_model.conversation import ErrorKind
 from sparring.evaluations import EvaluationSpec, Evaluator
@@ -46,18 +46,21 @@ class RunContext:
     make_customer: CustomerFactory = simulated_customer
     recorded: dict[str, Conversation] = field(default_factory=dict)
     kept: dict[str, list[Verdict]] = field(default_factory=dict)
-    initial_states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    initial_states: dict[str, StateView] = field(default_factory=dict)
     # usage of errored attempts being tried again: carried into the new attempt, so no spending disappears
     earlier_usage: dict[str, dict[str, TokenUsage]] = field(default_factory=dict)
 
-    def initial_state(self, scenario: Scenario) -> dict[str, Any]:
-        """Snapshot ⊕ overrides at the run's clock; built once per scenario, whatever the trials."""
+    def initial_state(self, scenario: Scenario) -> StateView:
+        """The scenario's backend before any call, read-only (snapshot ⊕ overrides at the run's clock, for the
+        snapshot backend); taken once per scenario, whatever the trials."""
         if scenario.id not in self.initial_states:
-            references = self.suite.config.backend.references
-            self.initial_states[scenario.id] = build_state(
-                self.suite.snapshot, scenario.backend_overrides, references, self.run.clock
-            )
+            self.initial_states[scenario.id] = self.suite.backend_factory()(scenario, self.run.clock).view()
         return self.initial_states[scenario.id]
+
+    def _snapshot_digest(self, fresh: Backend) -> str:
+        """The digest naming what a conversation began on: the snapshot file's, or a fresh backend's state's."""
+        factory = self.suite.backend_factory()
+        return factory.snapshot.digest if isinstance(factory, SnapshotBackendFactory) else fresh.digest()
 
     def model(self, role: str, usage: TokenUsage, trial: int) -> MeteredModel:
         """The role's model, counting into `usage`, sampling as trial `trial`."""
@@ -95,7 +98,8 @@ class RunContext:
     async def _converse(self, conversation: Conversation, scenario: Scenario, trial: int, initial: Any) -> None:
         """Fill `conversation` by simulation; a failure is recorded in it (only an unreachable model raises)."""
         run, usage = self.run, conversation.usage
-        backend = GuardedBackend(BackendState(copy.deepcopy(initial), run.clock), self.suite.tools)
+        backend = GuardedBackend(self.suite.backend_factory()(scenario, run.clock))
+        conversation.snapshot_digest = self._snapshot_digest(backend)
         clock = time.perf_counter()
         try:
             customer = self.make_customer(
@@ -106,19 +110,19 @@ class RunContext:
             handoffs = self.suite.config.backend.handoff_tools
             await simulate(conversation, customer, agent, backend, run.max_turns, handoffs, under_test)
         except ConversationFailed as exc:  # one broken conversation must not sink the run; it is recorded as such
-            _record_failure(conversation, exc.kind, str(exc), backend.state.data)
+            _record_failure(conversation, exc.kind, str(exc))
         except ModelUnreachable:
             raise
         except Exception as exc:
-            _record_failure(conversation, ErrorKind.OTHER, f"{type(exc).__name__}: {exc}", backend.state.data)
+            _record_failure(conversation, ErrorKind.OTHER, f"{type(exc).__name__}: {exc}")
+        conversation.state_diff = diff_views(initial, backend.view())
         conversation.duration_s = time.perf_counter() - clock
 
 
-def _record_failure(conversation: Conversation, kind: ErrorKind, error: str, state: dict[str, Any]) -> None:
+def _record_failure(conversation: Conversation, kind: ErrorKind, error: str) -> None:
     conversation.end_reason = EndReason.ERROR
     conversation.error = error
     conversation.error_kind = kind
-    conversation.final_state = state
 
 
 def configure_pool(pool: ModelPool, options: RunOptions, store: Store) -> ModelPool:

@@ -6,12 +6,12 @@ so a resume knows which errored conversations are worth trying again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import TypeVar
 
 from sparring.agents.base import Agent
-from sparring.backend import Backend
-from sparring.data_model import Conversation, EndReason, ToolCall, ToolCallRecord, Turn
+from sparring.backend import Backend, StateView
+from sparring.data_model import Conversation, EndReason, ToolCall, ToolCallRecord, ToolSpec, Turn
 from sparring.data_model.conversation import ErrorKind
 from sparring.models import ModelError, ModelUnreachable
 from sparring.simulator import Action, Customer
@@ -38,15 +38,30 @@ class BackendCrash(RuntimeError):
     """A suite tool raised something other than a ToolError (a refusal the agent is shown): a bug in the suite."""
 
 
-class GuardedBackend(Backend):
-    """The mock backend, with a crashing tool reported as the suite's fault rather than the chatbot's."""
+class GuardedBackend:
+    """A conversation's backend, with a crashing tool reported as the suite's fault rather than the chatbot's."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+
+    def specs(self) -> list[ToolSpec]:
+        """The inner backend's tools."""
+        return self.inner.specs()
 
     def execute(self, call: ToolCall) -> ToolCallRecord:
         """Run the tool; a crash becomes a BackendCrash naming the tool."""
         try:
-            return super().execute(call)
+            return self.inner.execute(call)
         except Exception as exc:
             raise BackendCrash(f"tool {call.name} crashed: {type(exc).__name__}: {exc}") from exc
+
+    def view(self) -> StateView:
+        """The inner backend's state."""
+        return self.inner.view()
+
+    def digest(self, ignore: Iterable[str] = ()) -> str:
+        """The inner backend's digest."""
+        return self.inner.digest(ignore)
 
 
 async def _attributed(step: Awaitable[T], fault_of: ErrorKind) -> T:
@@ -74,13 +89,14 @@ async def simulate(
     max_turns: int,
     handoff_tools: list[str],
     agent_is_under_test: bool = True,
+    opening: Sequence[Turn] = (),
 ) -> Conversation:
     """Fill `conversation` with turns until the customer ends it, the agent hands off, or max_turns. Any
-    `Customer` plays the customer's side. Raises ConversationFailed when a side fails: `agent_is_under_test`
-    (an HTTP or Python chatbot) makes the agent's failures the chatbot's; the reference agent's model failures
-    are model faults."""
+    `Customer` plays the customer's side; a scenario's given `opening` turns (ending with the customer's) replace
+    its first message. Raises ConversationFailed when a side fails: `agent_is_under_test` (an HTTP or Python
+    chatbot) makes the agent's failures the chatbot's; the reference agent's model failures are model faults."""
     agent_fault = ErrorKind.CHATBOT_ERROR if agent_is_under_test else ErrorKind.MODEL_FAULT
-    turns: list[Turn] = [await _attributed(customer.open(), ErrorKind.MODEL_FAULT)]
+    turns: list[Turn] = list(opening) or [await _attributed(customer.open(), ErrorKind.MODEL_FAULT)]
     conversation.turns = turns
     while True:
         agent_turn = await _attributed(agent.respond(turns, backend), agent_fault)
@@ -95,5 +111,4 @@ async def simulate(
             conversation.final_analysis = step.analysis
             break
         turns.append(step.message)
-    conversation.final_state = backend.state.data
     return conversation

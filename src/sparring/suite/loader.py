@@ -12,7 +12,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sparring.backend import BackendDataError, Tool, build_state, check_references, collect_tools, missing_fact_ids
+from sparring.backend import (
+    BackendDataError,
+    BackendFactory,
+    Snapshot,
+    SnapshotBackendFactory,
+    Tool,
+    check_references,
+    collect_tools,
+    missing_fact_ids,
+)
 from sparring.data_model import Scenario
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
 from sparring.evaluations.checks import CheckFunction
@@ -36,6 +45,14 @@ class Suite:
     catalog: Catalog
     scenarios: list[Scenario]
     evaluations: list[EvaluationSpec] = field(default_factory=list)
+    backend: BackendFactory | None = None
+
+    def backend_factory(self) -> BackendFactory:
+        """What builds each conversation's backend: the suite's own, or snapshot ⊕ overrides with its tools
+        (the snapshot shared read-only by every conversation)."""
+        if self.backend is None:
+            self.backend = SnapshotBackendFactory(Snapshot(self.snapshot, self.config.backend.references), self.tools)
+        return self.backend
 
     @property
     def checks(self) -> dict[str, CheckFunction]:
@@ -75,16 +92,18 @@ def _load_module(file: Path, kind: str) -> ModuleType:
     return module
 
 
-def _load_snapshot(file: Path, owner: YamlDocument) -> dict[str, Any]:
+def _load_snapshot(file: Path, owner: YamlDocument) -> tuple[dict[str, Any], str]:
+    """The snapshot's collections and the sha256 of its file."""
     if not file.is_file():
         raise owner.error(("backend", "snapshot"), f"file not found: {file}")
+    raw = file.read_bytes()
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise SuiteError(file, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise SuiteError(file, "the snapshot must be an object of collections, each an object of records by id")
-    return data
+    return data, hashlib.sha256(raw).hexdigest()
 
 
 def _scenario_files(root: Path, target: str, owner: YamlDocument) -> list[Path]:
@@ -151,12 +170,12 @@ def read_scenario_files(files: list[Path]) -> tuple[list[ScenarioEntry], list[Su
     return entries, errors
 
 
-def _scenario_problems(entry: ScenarioEntry, snapshot: dict[str, Any], backend: BackendConfig) -> list[SuiteError]:
+def _scenario_problems(entry: ScenarioEntry, snapshot: Snapshot, backend: BackendConfig) -> list[SuiteError]:
     """A scenario's backend overrides must fit the snapshot and references, and every known fact that
-    names an id (`backend.fact_ids`) must name a record of the resulting state."""
+    names an id (`backend.fact_ids`) must name a record of the resulting state (checked on a view: no copy)."""
     scenario, doc, path = entry
     try:
-        state = build_state(snapshot, scenario.backend_overrides, backend.references, datetime.now(UTC))
+        state = snapshot.scenario_view(scenario.backend_overrides, datetime.now(UTC))
     except BackendDataError as exc:
         field_path = (*path, "backend_overrides", *exc.path.split("."))
         return [doc.error(field_path, str(exc).split(": ", 1)[1])]
@@ -166,7 +185,7 @@ def _scenario_problems(entry: ScenarioEntry, snapshot: dict[str, Any], backend: 
     ]
 
 
-def _load_all_scenarios(root: Path, config: SuiteConfig, doc: YamlDocument, snapshot: dict[str, Any]) -> list[Scenario]:
+def _load_all_scenarios(root: Path, config: SuiteConfig, doc: YamlDocument, snapshot: Snapshot) -> list[Scenario]:
     """Every scenario of the suite, checked against its backend; all problems reported together."""
     entries, errors = read_scenario_files(_scenario_files(root, config.scenarios, doc))
     ids: dict[str, Path] = {}
@@ -204,9 +223,10 @@ def load_suite(path: str | Path) -> Suite:
 
     policy = _read_text(root, config.policy, doc, ("policy",))
     snapshot: dict[str, Any] = {}
+    digest = ""
     if config.backend.snapshot:
         snapshot_file = root / config.backend.snapshot
-        snapshot = _load_snapshot(snapshot_file, doc)
+        snapshot, digest = _load_snapshot(snapshot_file, doc)
         try:
             check_references(snapshot, config.backend.references)
         except BackendDataError as exc:
@@ -238,8 +258,10 @@ def load_suite(path: str | Path) -> Suite:
             raise doc.error(("gates", index, "family"), f"no evaluation of family {gate.family!r} in this suite")
 
     _check_fact_ids(config, snapshot, doc)
-    scenarios = _load_all_scenarios(root, config, doc, snapshot)
-    return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations)
+    shared = Snapshot(snapshot, config.backend.references, digest)
+    scenarios = _load_all_scenarios(root, config, doc, shared)
+    factory = SnapshotBackendFactory(shared, tools)
+    return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:
