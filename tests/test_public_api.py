@@ -21,8 +21,10 @@ PUBLIC_PACKAGES = [
     "sparring.evaluations",
     "sparring.models",
     "sparring.runner",
+    "sparring.simulator",
     "sparring.store",
     "sparring.suite",
+    "sparring.transcripts",
 ]
 
 
