@@ -66,6 +66,7 @@ class RunRecords(StoreBase):
                 "end_reason": c.end_reason.value if c.end_reason else None,
                 "error_kind": c.error_kind.value if c.error_kind else None,
                 "usage": {role: u.model_dump() for role, u in c.usage.items()},
+                "snapshot_digest": c.snapshot_digest,
                 "data": c.model_dump(mode="json"),
             }
             for c, _ in finished

@@ -32,6 +32,7 @@ class ConversationRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(30), nullable=True)
     error_kind: Mapped[str | None] = mapped_column(String(30), nullable=True)  # why an errored one failed
     usage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # tokens per role: reports sum these
+    snapshot_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # the state began on
     data: Mapped[dict[str, Any]]
 
 
