@@ -52,8 +52,8 @@ class ExpectedState(_Strict):
     """What the backend must look like at the end: the listed `records` (collection -> record id -> fields that
     must have these values; `null` for a record that must not exist), or `replay_expected_actions`: the state that
     replaying the scenario's expected actions on a fresh backend produces, compared by a stable hash. `ignore`
-    lists volatile fields left out of the comparison, as dotted paths where `*` matches any key
-    (`refunds.*.created_at`)."""
+    lists volatile fields left out of the comparison, as `collection.field[.subfield]` paths applying to every
+    record of the collection (`*` for any collection): `refunds.issued_at`, `*.updated_at`."""
 
     records: dict[str, dict[str, dict[str, Any] | None]] = Field(default_factory=dict)
     replay_expected_actions: bool = False

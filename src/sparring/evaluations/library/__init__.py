@@ -20,6 +20,7 @@ from sparring.data_model import (
 )
 from sparring.evaluations.checks import CheckFunction, check_info, collect_checks
 from sparring.evaluations.library import checks as library_checks
+from sparring.evaluations.library import scenario_checks
 from sparring.evaluations.spec import FAMILIES, EvaluationSpec
 
 LIBRARY = Path(__file__).parent
@@ -28,7 +29,7 @@ LIBRARY = Path(__file__).parent
 @cache
 def builtin_checks() -> dict[str, CheckFunction]:
     """The library's check functions, by evaluation id."""
-    return collect_checks(vars(library_checks))
+    return collect_checks(vars(library_checks)) | collect_checks(vars(scenario_checks))
 
 
 @cache
@@ -77,7 +78,8 @@ def example_scenario(family: str) -> Scenario:
 
 def example_conversation(conversation_id: str, events: list[dict[str, Any]]) -> Conversation:
     """A conversation from a compact event list: {customer: text, intent?}, {call: {name, arguments,
-    result | error}}, {agent: text} and {end: reason}. Calls attach to the next agent message."""
+    result | error}}, {agent: text}, {state: the backend at the end} and {end: reason}. Calls attach to the next
+    agent message."""
     conversation = Conversation(id=conversation_id, run_id="examples", scenario_id=conversation_id)
     calls: list[ToolCallRecord] = []
     for event in events:
@@ -90,6 +92,8 @@ def example_conversation(conversation_id: str, events: list[dict[str, Any]]) -> 
         elif "agent" in event:
             conversation.turns.append(AgentTurn(content=event["agent"], tool_calls=calls))
             calls = []
+        elif "state" in event:
+            conversation.final_state = event["state"]
         elif "end" in event:
             conversation.end_reason = EndReason(event["end"])
             if "final" in event:
