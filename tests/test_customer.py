@@ -39,7 +39,7 @@ async def test_scripted_customer_says_exactly_its_lines_and_never_calls_a_model_
     assert [t.content for t in conversation.customer_turns()] == lines
     assert [type(t) for t in conversation.turns] == [CustomerTurn, AgentTurn, CustomerTurn, AgentTurn]
     assert conversation.turns[1].tool_calls[0].arguments == {"order_id": "O-2002"}, "the agent used the real backend"
-    assert conversation.end_reason == EndReason.RESOLVED and conversation.final_state["orders"]
+    assert conversation.end_reason == EndReason.RESOLVED and conversation.snapshot_digest
     assert not [r for r in model.requests if is_simulator_call(r)]
     assert len(verdicts) == len(example_suite.evaluations)
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sparring import AgentTurn, Backend, BackendState, Conversation, CustomerTurn, Outcome, ToolCall
-from sparring.backend import build_state
+from sparring import AgentTurn, BackendState, Conversation, CustomerTurn, Outcome, ToolCall
+from sparring.backend import SnapshotBackend, build_state
 from sparring.data_model.run import TokenUsage
 from sparring.models import MeteredModel, ScriptedModel
 
@@ -20,7 +20,7 @@ NOW = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
 async def verdict(suite, scenario_id, evaluation_id, calls, customer_intents=("open",)):
     scenario = next(s for s in suite.scenarios if s.id == scenario_id)
     initial = build_state(suite.snapshot, scenario.backend_overrides, suite.config.backend.references, NOW)
-    backend = Backend(BackendState(copy.deepcopy(initial), NOW), suite.tools)
+    backend = SnapshotBackend(BackendState(copy.deepcopy(initial), NOW), suite.tools)
     records = [backend.execute(ToolCall(id=str(i), name=n, arguments=a)) for i, (n, a) in enumerate(calls)]
     turns = [CustomerTurn(content="hi", intent=intent) for intent in customer_intents]
     turns.append(AgentTurn(content="done", tool_calls=records))

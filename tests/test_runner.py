@@ -40,7 +40,7 @@ async def test_run_stores_conversations_verdicts_and_summary(example_suite, tmp_
         assert conversation.end_reason == EndReason.RESOLVED
         agent = conversation.turns[1]
         assert isinstance(agent, AgentTurn) and agent.tool_calls[0].name == "lookup_order"
-        assert conversation.final_state["orders"], "final backend state recorded"
+        assert conversation.snapshot_digest and conversation.final_state is None, "a diff and a digest, no copy"
     verdicts = store.verdicts(result.run.id)
     assert len(verdicts) == 4 * len(example_suite.evaluations)
     failures = {(v.conversation_id.split(":")[1], v.evaluation_id) for v in verdicts if v.outcome == Outcome.FAIL}

@@ -1,15 +1,38 @@
-"""Reports over stored verdicts: pass rates, trials, comparisons, noise floor, history, gates, JUnit."""
+"""Reports over stored verdicts: pass rates, trials, comparisons, noise floor, history, gates, JUnit.
 
-from sparring.analysis.noise import NoiseSummary, noise_floor
-from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
-from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize, summary_table
-from sparring.analysis.statistics import (
-    EvaluationComparison,
-    TrialSummary,
-    compare_outcomes,
-    scenario_outcomes,
-    trial_summary,
-)
+Names are imported from their modules on first use (module `__getattr__`), so a command that needs only pass
+rates (`sparring report`, `runs`) does not load scipy through the statistics modules."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sparring.analysis.noise import NoiseSummary, noise_floor
+    from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
+    from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize, summary_table
+    from sparring.analysis.statistics import (
+        EvaluationComparison,
+        TrialSummary,
+        compare_outcomes,
+        scenario_outcomes,
+        trial_summary,
+    )
+
+_HOMES = {
+    "sparring.analysis.noise": ("NoiseSummary", "noise_floor"),
+    "sparring.analysis.online": ("compare_unpaired", "pair_through_sources", "shares_scenarios"),
+    "sparring.analysis.report": ("EvaluationSummary", "summaries_from_counts", "summarize", "summary_table"),
+    "sparring.analysis.statistics": (
+        "EvaluationComparison",
+        "TrialSummary",
+        "compare_outcomes",
+        "scenario_outcomes",
+        "trial_summary",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "EvaluationComparison",
@@ -27,3 +50,13 @@ __all__ = [
     "summary_table",
     "trial_summary",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Imports a public name from its module on first use (and keeps it, so the next use is free)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sparring.analysis' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
