@@ -4,10 +4,13 @@ assertions, customer rules and given opening turns — parsed strictly, with the
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from sparring import SuiteError
+from sparring import SuiteError, load_suite
+from sparring.cli import app
 from sparring.data_model import AgentTurn, CustomerTurn, Scenario
 from sparring.suite import load_scenarios
+from sparring.testing import StubServer
 
 BASE = {"id": "s1", "situation": "My order is late.", "desired_outcome": "A refund."}
 
@@ -76,3 +79,53 @@ def test_a_typo_inside_an_expected_action_names_file_line_and_the_close_key(tmp_
     with pytest.raises(SuiteError) as info:
         load_scenarios(file)
     assert f"{file}:7: unknown key 'argumnts' (did you mean 'arguments'?)" in str(info.value).splitlines()
+
+
+BAD_ACTIONS = """\
+- id: bad-actions
+  situation: My order was late.
+  desired_outcome: A refund.
+  expected_actions:
+    actions:
+      - tool: isue_refund
+        arguments: {order_id: O-2002}
+      - tool: issue_refund
+        arguments: {order_id: O-2002, amout: 5.0, reason: late}
+"""
+
+
+def add_scenario(suite: Path, text: str) -> Path:
+    file = suite / "scenarios" / "zz-bad.yaml"
+    file.write_text(text)
+    return file
+
+
+def test_an_unknown_tool_or_argument_in_expected_actions_names_file_line_and_scenario(suite_copy):
+    file = add_scenario(suite_copy, BAD_ACTIONS)
+    with pytest.raises(SuiteError) as info:
+        load_suite(suite_copy)
+    assert str(info.value).splitlines() == [
+        f"{file}:6: scenario 'bad-actions': no tool 'isue_refund' in this suite (did you mean 'issue_refund'?)",
+        f"{file}:9: scenario 'bad-actions': issue_refund takes no argument 'amout' (did you mean 'amount'?)",
+    ]
+
+
+def test_expected_actions_with_known_tools_and_arguments_load(suite_copy):
+    add_scenario(suite_copy, BAD_ACTIONS.replace("isue_refund", "issue_refund").replace("amout", "amount"))
+    suite = load_suite(suite_copy)
+    loaded = next(s for s in suite.scenarios if s.id == "bad-actions")
+    assert loaded.expected_actions is not None and len(loaded.expected_actions.actions) == 2
+
+
+def test_the_cli_refuses_a_bad_expected_action_before_any_model_call_and_writes_nothing(suite_copy, tmp_path):
+    """The real path: `sparring run` against a real HTTP model server that counts requests."""
+    add_scenario(suite_copy, BAD_ACTIONS)
+    requests: list[object] = []
+    db = tmp_path / "out" / "runs.db"
+    with StubServer(lambda body: requests.append(body) or {"content": "hi"}) as server:
+        args = ["run", str(suite_copy), "--model", "openai:stub", "--base-url", server.base_url, "--db", str(db)]
+        result = CliRunner().invoke(app, args, env={"OPENAI_API_KEY": ""})
+    assert result.exit_code == 2, result.output
+    assert "scenario 'bad-actions': no tool 'isue_refund' in this suite" in result.output
+    assert "Traceback" not in result.output
+    assert requests == [] and not db.parent.exists()

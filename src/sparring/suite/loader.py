@@ -22,11 +22,12 @@ from sparring.backend import (
     collect_tools,
     missing_fact_ids,
 )
-from sparring.data_model import Scenario
+from sparring.data_model import Scenario, ToolSpec
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
 from sparring.evaluations.checks import CheckFunction
 from sparring.suite.config import AgentConfig, BackendConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
+from sparring.suite.expected_actions import expected_action_problems
 from sparring.suite.validation_words import unknown_key
 from sparring.suite.yaml_lines import SuiteError, YamlDocument
 
@@ -185,8 +186,10 @@ def _scenario_problems(entry: ScenarioEntry, snapshot: Snapshot, backend: Backen
     ]
 
 
-def _load_all_scenarios(root: Path, config: SuiteConfig, doc: YamlDocument, snapshot: Snapshot) -> list[Scenario]:
-    """Every scenario of the suite, checked against its backend; all problems reported together."""
+def _load_all_scenarios(
+    root: Path, config: SuiteConfig, doc: YamlDocument, snapshot: Snapshot, specs: list[ToolSpec]
+) -> list[Scenario]:
+    """Every scenario of the suite, checked against its backend and tools; all problems reported together."""
     entries, errors = read_scenario_files(_scenario_files(root, config.scenarios, doc))
     ids: dict[str, Path] = {}
     for entry in entries:
@@ -196,6 +199,7 @@ def _load_all_scenarios(root: Path, config: SuiteConfig, doc: YamlDocument, snap
             errors.append(scenario_doc.error((*spath, "id"), message))
         ids.setdefault(scenario.id, scenario_doc.file)
         errors.extend(_scenario_problems(entry, snapshot, config.backend))
+        errors.extend(expected_action_problems(scenario, scenario_doc, spath, specs))
     if errors:
         raise SuiteError.several(errors)
     return [scenario for scenario, _doc, _path in entries]
@@ -259,7 +263,7 @@ def load_suite(path: str | Path) -> Suite:
 
     _check_fact_ids(config, snapshot, doc)
     shared = Snapshot(snapshot, config.backend.references, digest)
-    scenarios = _load_all_scenarios(root, config, doc, shared)
+    scenarios = _load_all_scenarios(root, config, doc, shared, [t.spec for t in tools.values()])
     factory = SnapshotBackendFactory(shared, tools)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 
