@@ -89,7 +89,12 @@ class CustomerSimulator:
         request = ChatRequest(
             messages=[
                 *self._prefix(turns),
-                Message(role="system", content=MESSAGE.render(opening=not turns, directive=directive)),
+                Message(
+                    role="system",
+                    content=MESSAGE.render(
+                        opening=not turns, directive=directive, rules=bool(self.scenario.customer_rules)
+                    ),
+                ),
             ],
             max_tokens=120,
             temperature=0.7,
