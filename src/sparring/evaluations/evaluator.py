@@ -7,6 +7,7 @@ from their specs by `build_evaluations`.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -53,7 +54,7 @@ class Evaluator:
         self,
         conversation: Conversation,
         scenario: Scenario,
-        initial_state: dict[str, Any] | None,
+        initial_state: Mapping[str, Any] | None,
         judge_model: MeteredModel,
         now: datetime,
     ) -> list[Verdict]:

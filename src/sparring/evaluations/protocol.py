@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -38,7 +39,7 @@ class EvaluationContext:
 
     scenario: Scenario
     transcript: RenderedTranscript
-    initial_state: dict[str, Any] | None
+    initial_state: Mapping[str, Any] | None
     judge_model: MeteredModel
     now: datetime
 
