@@ -9,6 +9,7 @@ from sparring.data_model import Message, ToolCall, ToolSpec
 
 
 def to_openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Messages in chat-completions form (tool-call arguments as JSON text)."""
     out: list[dict[str, Any]] = []
     for m in messages:
         item: dict[str, Any] = {"role": m.role, "content": m.content}
@@ -28,6 +29,7 @@ def to_openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
 
 
 def to_openai_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
+    """Tool specs as chat-completions `function` tools."""
     return [
         {
             "type": "function",

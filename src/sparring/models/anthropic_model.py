@@ -43,6 +43,8 @@ def _to_anthropic(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
 
 
 class AnthropicChatModel(ChatModel):
+    """Anthropic's Messages API through its SDK (the `anthropic` extra)."""
+
     def __init__(self, model: str, base_url: str | None = None, timeout_s: float = 120.0) -> None:
         try:
             import anthropic
@@ -58,6 +60,7 @@ class AnthropicChatModel(ChatModel):
         self._client = anthropic.AsyncAnthropic(base_url=base_url, timeout=timeout_s, max_retries=0)
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
+        """One Messages API call; its errors translated to the ModelError family."""
         system, messages = _to_anthropic(request.messages)
         kwargs: dict[str, Any] = {
             "model": self.model,
@@ -113,4 +116,5 @@ class AnthropicChatModel(ChatModel):
         )
 
     async def aclose(self) -> None:
+        """Close the SDK client."""
         await self._client.close()

@@ -35,6 +35,7 @@ def packaged_model_path(name: str) -> Path:
 
 
 def embedded_model_available() -> bool:
+    """Whether llama-cpp-python and the packaged default model are installed."""
     return (
         importlib.util.find_spec("llama_cpp") is not None
         and importlib.util.find_spec(PACKAGED_MODELS[DEFAULT_LOCAL][0]) is not None
@@ -129,6 +130,7 @@ class LocalChatModel(ChatModel):
             raise ModelError(f"{self.name}: {exc}") from exc
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
+        """Generate in a worker thread, one call at a time."""
         async with self._call_lock:
             result = await asyncio.to_thread(self._generate, request)
         message = result["choices"][0]["message"]
@@ -145,6 +147,7 @@ class LocalChatModel(ChatModel):
         )
 
     async def aclose(self) -> None:
+        """Free the model's memory."""
         if self._llama is not None:
             self._llama.close()
             self._llama = None

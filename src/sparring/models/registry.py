@@ -141,6 +141,7 @@ class ModelPool:
         return wrapped
 
     def models(self) -> list[ChatModel]:
+        """Every wrapped model handed out so far."""
         return list(self._wrapped.values())
 
     def add(self, model: ChatModel) -> None:
@@ -148,6 +149,7 @@ class ModelPool:
         self._raw[(model.name, None)] = model
 
     async def aclose(self) -> None:
+        """Close every model and forget them."""
         for model in self._raw.values():
             await model.aclose()
         self._raw.clear()

@@ -26,6 +26,7 @@ class ScriptedModel(ChatModel):
         self.requests: list[ChatRequest] = []
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
+        """The next scripted reply (or the script's answer to `request`), with made-up token counts."""
         self.requests.append(request)
         if callable(self._script):
             reply = self._script(request)

@@ -17,6 +17,8 @@ T = TypeVar("T")
 
 @dataclass
 class Answer(Generic[T]):
+    """A structured answer after retries: the parsed value, how many attempts it took, what was wrong."""
+
     value: T | None  # None when every attempt was unusable
     attempts: int
     problem: str = ""  # what was wrong with the last unusable attempt
