@@ -76,7 +76,9 @@ async def test_check_decides_its_examples(evaluation_id, outcome, conversation):
     scenario = example_scenario(LIBRARY[evaluation_id].family)
     [verdict] = await evaluator_for(evaluation_id).evaluate(conversation, scenario, {}, judge, NOW)
     assert verdict.outcome == Outcome(outcome), verdict.reasoning
-    assert verdict.check_name == f"sparring.evaluations.library.checks.{evaluation_id}"
+    function = builtin_checks()[evaluation_id]
+    assert verdict.check_name == f"{function.__module__}.{evaluation_id}"
+    assert verdict.check_name.startswith("sparring.evaluations.library.")
     assert verdict.judge_model is None and verdict.prompt_hash is None, "a check is not a model"
 
 
