@@ -117,18 +117,6 @@ def sign_flip_test(differences: list[list[float]], seed: int = 0, resamples: int
     return results
 
 
-def unpaired_bootstrap(
-    passes_a: int, n_a: int, passes_b: int, n_b: int, seed: int = 0, resamples: int = RESAMPLES
-) -> tuple[float, float]:
-    """Percentile bootstrap 95% CI of rate_b - rate_a for two independent samples of binary outcomes
-    (resampling binary units with replacement is a binomial draw of the pass count)."""
-    rng = np.random.default_rng(seed)
-    rates_a = rng.binomial(n_a, passes_a / n_a, resamples) / n_a
-    rates_b = rng.binomial(n_b, passes_b / n_b, resamples) / n_b
-    low, high = np.percentile(rates_b - rates_a, [2.5, 97.5])
-    return float(low), float(high)
-
-
 def fisher_p(passes_a: int, fails_a: int, passes_b: int, fails_b: int) -> float:
     """Two-sided Fisher's exact test of equal pass rates in two independent samples."""
     return float(stats.fisher_exact([[passes_a, fails_a], [passes_b, fails_b]]).pvalue)

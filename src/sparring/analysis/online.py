@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sparring.analysis.hypothesis import fisher_p, unpaired_bootstrap
+from sparring.analysis.hypothesis import fisher_p
 from sparring.analysis.outcomes import FAIL, PASS, ScenarioOutcomes, majority
 from sparring.analysis.statistics import EvaluationComparison, adjust_and_decide
 
@@ -46,11 +46,12 @@ def _tally(per_scenario: dict[str, list[bool | None]]) -> tuple[int, int]:
 def unpaired_comparison(
     evaluation_id: str, left: dict[str, list[bool | None]], right: dict[str, list[bool | None]], seed: int = 0
 ) -> EvaluationComparison:
-    """Two independent samples of decided scenarios: rates, difference with a bootstrap CI, Fisher's p."""
+    """Two independent samples of decided scenarios: rates, difference and Fisher's exact p. No interval is
+    reported: no unpaired CI agrees with Fisher's test in every case, and a CI that contradicts the verdict
+    would be a figure better (or worse) than the truth."""
     (passes_a, fails_a), (passes_b, fails_b) = _tally(left), _tally(right)
     n_a, n_b = passes_a + fails_a, passes_b + fails_b
     known = n_a and n_b
-    low, high = unpaired_bootstrap(passes_a, n_a, passes_b, n_b, seed) if known else (None, None)
     return EvaluationComparison(
         evaluation_id=evaluation_id,
         method="unpaired",
@@ -58,8 +59,8 @@ def unpaired_comparison(
         pass_rate_a=passes_a / n_a if n_a else None,
         pass_rate_b=passes_b / n_b if n_b else None,
         difference=passes_b / n_b - passes_a / n_a if known else None,
-        ci_low=low,
-        ci_high=high,
+        ci_low=None,
+        ci_high=None,
         p_value=fisher_p(passes_a, fails_a, passes_b, fails_b) if known else None,
         verdict="no detectable change" if known else "not comparable",
         regressions=[],

@@ -31,7 +31,7 @@ def _detects(c: EvaluationComparison) -> str:
 def _comparison_table(title: str, results: list[EvaluationComparison]) -> Table:
     table = Table(title=title)
     table.add_column("evaluation", no_wrap=True)
-    ci_label = CI_LABEL if any(c.method == "paired" for c in results) else "95% CI (unpaired bootstrap)"
+    ci_label = CI_LABEL if any(c.method == "paired" for c in results) else "95% CI (none when unpaired)"
     for column in ("n", "A", "B", "Δ pts", ci_label, "p", "q (BH)", "verdict", "detects ≥", "undecided", "errored"):
         table.add_column(column, justify="left" if column == "verdict" else "right")
     colour = {"improved": "green", "regressed": "red"}
