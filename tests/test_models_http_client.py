@@ -2,6 +2,8 @@
 Parsing is checked byte by byte; the client against real servers on 127.0.0.1."""
 
 import asyncio
+import ssl
+import subprocess
 
 import pytest
 from yarl import URL
@@ -96,3 +98,24 @@ def test_a_key_that_would_inject_a_header_is_refused_in_one_line(monkeypatch):
     assert str(info.value) == (
         "openai:x: the Authorization header would hold a line break or a non-ASCII character (check OPENAI_API_KEY)"
     )
+
+
+async def test_https_verifies_the_server_certificate(tmp_path):
+    """TLS through the default context: a certificate the client trusts is accepted, an unknown one refused."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    listener = await asyncio.start_server(Server([LENGTH, LENGTH]).handle, "127.0.0.1", 0, ssl=context)
+    url = URL(f"https://127.0.0.1:{listener.sockets[0].getsockname()[1]}/v1")
+    with pytest.raises(ConnectionFailed, match="CERTIFICATE_VERIFY_FAILED"):
+        await HttpClient(url, {}).post(b"{}")
+    trusting = HttpClient(url, {})
+    trusting.ssl = ssl.create_default_context(cafile=str(cert))
+    assert (await trusting.post(b"{}")).body == b'{"a": "bc"}'
+    trusting.close()
+    listener.close()
