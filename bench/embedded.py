@@ -14,6 +14,7 @@ from runner import CLOCK, Figure
 
 from sparring import AgentTurn, Conversation, CustomerTurn, Message, ToolCallRecord, load_suite
 from sparring.data_model import TokenUsage
+from sparring.evaluations import Evaluator, Judge
 from sparring.models import ChatRequest, MeteredModel
 from sparring.models._convert import to_openai_messages
 from sparring.models.local import LocalChatModel, packaged_model_path
@@ -107,9 +108,7 @@ async def generated_tokens_per_s_sparring() -> float:
 async def judge_transcript(reuse_prefix: bool) -> float:
     """The suite's judges on one transcript: the work a conversation's evaluations cost on the embedded model."""
     suite = load_suite(ROOT / "examples" / "food-delivery")
-    evaluator = suite.evaluator([e for e in suite.evaluations if e.kind == "judge"])
-    for judge in evaluator.judges.values():
-        judge.retries = 0
+    evaluator = Evaluator([Judge(e, suite.policy, retries=0) for e in suite.evaluations if e.kind == "judge"])
     scenario = next(s for s in suite.scenarios if s.id == "late-40min-fee")
     model = LocalChatModel(reuse_prefix=reuse_prefix)
     await model.complete(ChatRequest(messages=[Message(role="user", content="hi")], max_tokens=1))  # warm-up

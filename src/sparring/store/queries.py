@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Row, Select, func, literal, select
 
 from sparring.data_model import Outcome
 from sparring.store.base import StoreBase
@@ -51,17 +51,9 @@ class ReportQueries(StoreBase):
 
     def suspect_outcome_counts(self, run_id: str, simulator_ids: list[str]) -> dict[str, dict[str, int]]:
         """Per chatbot evaluation, outcome counts on the conversations where a simulator evaluation failed."""
-        query = (
-            select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count())
-            .where(
-                VerdictRow.run_id == run_id,
-                VerdictRow.conversation_id.in_(_suspect_ids(run_id, simulator_ids).scalar_subquery()),
-                VerdictRow.evaluation_id.not_in(simulator_ids),
-            )
-            .group_by(VerdictRow.evaluation_id, VerdictRow.outcome)
-        )
         counts: dict[str, dict[str, int]] = {}
         if simulator_ids:
+            query = _on_suspects(run_id, simulator_ids).where(VerdictRow.evaluation_id.not_in(simulator_ids))
             with self._session() as session:
                 for evaluation_id, outcome, n in session.execute(query):
                     counts.setdefault(evaluation_id, {})[outcome] = int(n)
@@ -69,17 +61,15 @@ class ReportQueries(StoreBase):
 
     def outcome_counts(self, run_id: str, simulator_ids: list[str]) -> list[OutcomeCount]:
         """Per evaluation, outcome and suspect flag (a simulator evaluation failed on the conversation): verdicts
-        and unstable ones among them, in one pass of the database over the run (fast on large runs)."""
-        unstable = func.sum(case((VerdictRow.details["unstable"].as_boolean().is_(True), 1), else_=0))
-        suspect = _suspect_ids(run_id, simulator_ids).scalar_subquery()
-        flag = VerdictRow.conversation_id.in_(suspect) if simulator_ids else literal(False)
-        query = (
-            select(VerdictRow.evaluation_id, VerdictRow.outcome, flag.label("suspect"), unstable, func.count())
-            .where(VerdictRow.run_id == run_id)
-            .group_by(VerdictRow.evaluation_id, VerdictRow.outcome, "suspect")
-        )
+        and unstable ones among them. Three narrow queries the verdicts indexes serve, none reading every row:
+        counts (index only), the same on suspect conversations (through their ids), and unstable verdicts among
+        the rows that carry judge samples (the partial index)."""
+        totals = select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count()).where(VerdictRow.run_id == run_id)
         with self._session() as session:
-            return [OutcomeCount(e, o, bool(s), int(u or 0), int(n)) for e, o, s, u, n in session.execute(query)]
+            counts = _by_outcome(session.execute(totals.group_by(VerdictRow.evaluation_id, VerdictRow.outcome)))
+            suspect = _by_outcome(session.execute(_on_suspects(run_id, simulator_ids))) if simulator_ids else {}
+            unstable = {(e, o, bool(f)): int(n) for e, o, f, n in session.execute(_unstable(run_id, simulator_ids))}
+        return _split_by_suspect(counts, suspect, unstable)
 
     def conversation_end_counts(self, run_ids: list[str]) -> dict[str, dict[str, int]]:
         """run id -> end reason ("unfinished" when none) -> number of conversations, counted by the database."""
@@ -125,7 +115,19 @@ class ReportQueries(StoreBase):
             )
             return [(cid, n) for cid, n in session.execute(query)], int(total or 0)
 
+    def judge_versions(self, run_id: str) -> list[tuple[str, str, str]]:
+        """The judge versions a run used: distinct (evaluation id, prompt hash, judge model or ""), sorted; verdicts
+        without a prompt hash (checks) are not judged and left out. Found by the database, no verdict loaded."""
+        query = (
+            select(VerdictRow.evaluation_id, VerdictRow.prompt_hash, func.coalesce(VerdictRow.judge_model, ""))
+            .where(VerdictRow.run_id == run_id, VerdictRow.prompt_hash.is_not(None), VerdictRow.prompt_hash != "")
+            .distinct()
+        )
+        with self._session() as session:
+            return sorted((e, h, m) for e, h, m in session.execute(query))
+
     def count_runs(self) -> int:
+        """How many runs are stored."""
         with self._session() as session:
             return int(session.scalar(select(func.count()).select_from(RunRow)) or 0)
 
@@ -149,3 +151,50 @@ def _suspect_ids(run_id: str, simulator_ids: list[str]) -> Select[str]:
         VerdictRow.evaluation_id.in_(simulator_ids),
         VerdictRow.outcome == Outcome.FAIL.value,
     )
+
+
+def _on_suspects(run_id: str, simulator_ids: list[str]) -> Select[tuple[str, str, int]]:
+    """(evaluation, outcome, count) over the verdicts of the conversations where a simulator evaluation failed,
+    reached through those conversations' ids (faster than testing every verdict of the run)."""
+    suspects = _suspect_ids(run_id, simulator_ids).distinct().subquery()
+    return (
+        select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count())
+        .join(suspects, VerdictRow.conversation_id == suspects.c.conversation_id)
+        .group_by(VerdictRow.evaluation_id, VerdictRow.outcome)
+    )
+
+
+def _unstable(run_id: str, simulator_ids: list[str]) -> Select[tuple[str, str, bool, int]]:
+    """(evaluation, outcome, suspect flag, count) of a run's unstable verdicts: only rows with judge samples."""
+    suspect = _suspect_ids(run_id, simulator_ids).scalar_subquery()
+    flag = VerdictRow.conversation_id.in_(suspect) if simulator_ids else literal(False)
+    return (
+        select(VerdictRow.evaluation_id, VerdictRow.outcome, flag.label("suspect"), func.count())
+        .where(
+            VerdictRow.run_id == run_id,
+            VerdictRow.details.is_not(None),
+            VerdictRow.details["unstable"].as_boolean().is_(True),
+        )
+        .group_by(VerdictRow.evaluation_id, VerdictRow.outcome, "suspect")
+    )
+
+
+def _by_outcome(rows: Iterable[Row[tuple[str, str, int]]]) -> dict[tuple[str, str], int]:
+    """(evaluation, outcome) -> count from grouped rows."""
+    return {(evaluation_id, outcome): int(n) for evaluation_id, outcome, n in rows}
+
+
+def _split_by_suspect(
+    counts: dict[tuple[str, str], int], suspect: dict[tuple[str, str], int], unstable: dict[tuple[str, str, bool], int]
+) -> list[OutcomeCount]:
+    """OutcomeCount rows from counts per (evaluation, outcome), those on suspect conversations, and unstable
+    ones per (evaluation, outcome, suspect flag); no row with a zero count."""
+    rows = []
+    for (evaluation_id, outcome), n in counts.items():
+        on_suspects = suspect.get((evaluation_id, outcome), 0)
+        for flag, k in ((True, on_suspects), (False, n - on_suspects)):
+            if k:
+                rows.append(
+                    OutcomeCount(evaluation_id, outcome, flag, unstable.get((evaluation_id, outcome, flag), 0), k)
+                )
+    return rows

@@ -42,6 +42,7 @@ class RunRecords(StoreBase):
             return Run.model_validate(row.data)
 
     def list_runs(self, limit: int = 50, suite: str | None = None, offset: int = 0) -> list[Run]:
+        """Runs, newest first (one suite's, when given), `limit` of them from `offset`."""
         with self._session() as session:
             query = select(RunRow).order_by(RunRow.started_at.desc()).limit(limit).offset(offset)
             if suite:
@@ -49,6 +50,7 @@ class RunRecords(StoreBase):
             return [Run.model_validate(r.data) for r in session.scalars(query)]
 
     def save_conversation(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
+        """Store one finished conversation with its verdicts in one transaction (see `save_conversations`)."""
         self.save_conversations([(conversation, verdicts)])
 
     def save_conversations(self, finished: list[tuple[Conversation, list[Verdict]]], run: Run | None = None) -> None:
@@ -164,6 +166,7 @@ class RunRecords(StoreBase):
             return sorted(session.scalars(query))
 
     def conversations(self, run_id: str) -> list[Conversation]:
+        """Every stored conversation of a run, by id."""
         with self._session() as session:
             rows = session.scalars(
                 select(ConversationRow).where(ConversationRow.run_id == run_id).order_by(ConversationRow.id)
@@ -171,6 +174,7 @@ class RunRecords(StoreBase):
             return [Conversation.model_validate(r.data) for r in rows]
 
     def conversation(self, conversation_id: str) -> Conversation:
+        """One conversation by its id (`RUN:SCENARIO:TRIAL`); `NotFound` when there is none."""
         with self._session() as session:
             row = session.get(ConversationRow, conversation_id)
             if row is None:
@@ -178,24 +182,29 @@ class RunRecords(StoreBase):
             return Conversation.model_validate(row.data)
 
     def conversation_ids(self, run_id: str) -> set[str]:
+        """The ids of a run's stored conversations (what a resume skips)."""
         with self._session() as session:
             return set(session.scalars(select(ConversationRow.id).where(ConversationRow.run_id == run_id)))
 
     def existing_conversations(self) -> set[str]:
+        """The ids of every stored conversation, all runs together (what label imports are checked against)."""
         with self._session() as session:
             return set(session.scalars(select(ConversationRow.id)))
 
     def conversation_count(self, run_id: str) -> int:
+        """How many conversations of a run are stored, counted by the database."""
         with self._session() as session:
             query = select(func.count()).select_from(ConversationRow).where(ConversationRow.run_id == run_id)
             return int(session.scalar(query) or 0)
 
     def verdicts(self, run_id: str) -> list[Verdict]:
+        """Every verdict of a run, in the order they were stored."""
         with self._session() as session:
             rows = session.scalars(select(VerdictRow).where(VerdictRow.run_id == run_id).order_by(VerdictRow.id))
             return [_verdict(r) for r in rows]
 
     def conversation_verdicts(self, conversation_id: str) -> list[Verdict]:
+        """The verdicts of one conversation, one per evaluation."""
         with self._session() as session:
             query = select(VerdictRow).where(VerdictRow.conversation_id == conversation_id).order_by(VerdictRow.id)
             return [_verdict(r) for r in session.scalars(query)]

@@ -31,6 +31,8 @@ FORMATS = ("jsonl", "csv", "taskmaster4", "abcd", "otel", "langfuse", "langsmith
 
 
 class TranscriptError(ValueError):
+    """A file of transcripts that cannot be read as asked: the message names the file and, where known, the line."""
+
     def __init__(self, file: Path | str, message: str, line: int | None = None) -> None:
         self.file, self.line = str(file), line
         super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
@@ -38,6 +40,8 @@ class TranscriptError(ValueError):
 
 @dataclass
 class CsvColumns:
+    """Which CSV columns hold the conversation id, the speaker's role, the text and (optionally) the time."""
+
     conversation_id: str = "conversation_id"
     role: str = "role"
     text: str = "text"
@@ -61,6 +65,8 @@ class CsvColumns:
 
 @dataclass
 class ImportResult:
+    """The transcripts read from a file (redacted) and, with --skip-bad, the conversations skipped and why."""
+
     transcripts: list[Transcript] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "file:line: reason" per skipped conversation
 

@@ -11,6 +11,8 @@ from sparring.data_model.conversation import Turn
 
 
 class Transcript(BaseModel):
+    """A real conversation as imported: customer and agent turns with tool calls, its source file and metadata."""
+
     id: str
     turns: list[Turn] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)

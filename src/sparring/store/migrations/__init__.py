@@ -1,63 +1,80 @@
 """Schema versions (Alembic). The store upgrades a database to the newest revision when it opens it; a
 database made before migrations existed (the first release's tables, no version table) is recognised
-as revision 0001 and upgraded from there."""
+as revision 0001 and upgraded from there. The revision is read with plain SQL and Alembic is imported only
+when a migration is needed, so opening an up-to-date database costs one query, not Alembic's import."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 HERE = Path(__file__).parent
 FIRST_RELEASE_TABLES = {"runs", "conversations", "verdicts", "model_cache"}
 
 
 class SchemaError(RuntimeError):
-    pass
+    """The database's schema cannot be used by this Sparring (newer, or not the revision a worker needs)."""
 
 
-def _config(connection: object) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(HERE))
-    config.attributes["connection"] = connection
-    return config
+def revisions() -> list[str]:
+    """The known revisions, oldest first, from the migration files' names (`NNNN_what.py`, revision NNNN)."""
+    return sorted(path.name.split("_", 1)[0] for path in (HERE / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def head() -> str:
-    revision = ScriptDirectory(str(HERE)).get_current_head()
-    assert revision is not None
-    return revision
+    """The newest revision this Sparring knows."""
+    return revisions()[-1]
 
 
 def current(engine: Engine) -> str | None:
+    """The database's revision (None: no version table, or an empty one), read with plain SQL."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        return str(revision) if revision is not None else None
 
 
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema (creating it when empty)."""
-    target = head()
     revision = current(engine)
-    if revision == target:
+    if revision == head():
         return
-    known = {s.revision for s in ScriptDirectory(str(HERE)).walk_revisions()}
-    if revision is not None and revision not in known:
+    if revision is not None and revision not in revisions():
         raise SchemaError(f"{engine.url}: schema revision {revision} is newer than this Sparring knows: upgrade it")
     with engine.begin() as connection:
-        config = _config(connection)
-        inspector = inspect(connection)
-        tables = set(inspector.get_table_names())
-        if revision is None and tables >= FIRST_RELEASE_TABLES:
-            # Made before migrations: recognise which schema it already has, and record it.
-            columns = {c["name"] for c in inspector.get_columns("verdicts")}
-            complete = tables >= {"labels", "calibrations"} and "details" in columns
-            stamped = "0004" if "discovery_reports" in tables else "0003" if "run_leases" in tables else None
-            command.stamp(config, stamped or ("0002" if complete else "0001"))
-        command.upgrade(config, "head")
+        _migrate(connection, revision)
+
+
+def _migrate(connection: Connection, revision: str | None) -> None:
+    """Runs Alembic from `revision` to the head, first stamping a database made before migrations existed."""
+    from alembic import command  # imported here: only a database that needs a migration pays for it
+
+    config = _config(connection)
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
+    if revision is None and tables >= FIRST_RELEASE_TABLES:
+        # Made before migrations: recognise which schema it already has, and record it.
+        columns = {c["name"] for c in inspector.get_columns("verdicts")}
+        complete = tables >= {"labels", "calibrations"} and "details" in columns
+        stamped = "0004" if "discovery_reports" in tables else "0003" if "run_leases" in tables else None
+        command.stamp(config, stamped or ("0002" if complete else "0001"))
+    command.upgrade(config, "head")
+
+
+def _config(connection: Connection) -> Config:
+    """Alembic's configuration: the scripts here, run on the caller's connection."""
+    from alembic.config import Config  # noqa: F811  (the runtime import; the one above is for types)
+
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    config.attributes["connection"] = connection
+    return config
 
 
 def require_head(engine: Engine) -> None:
