@@ -10,7 +10,8 @@ import pytest
 
 from scripted_world import world_model
 from sparring import ModelPool, Outcome, RoleOverrides, RunOptions
-from sparring.data_model import AgentTurn, Conversation, Scenario, ToolCallRecord
+from sparring.backend.overlay import diff_views
+from sparring.data_model import AgentTurn, Conversation, Scenario, ToolCall, ToolCallRecord
 from sparring.data_model.run import TokenUsage
 from sparring.data_model.scenario import ExpectedAction
 from sparring.evaluations.checks import CheckContext
@@ -23,6 +24,7 @@ from sparring.evaluations.library.scenario_checks import (
 )
 from sparring.models import MeteredModel
 from sparring.runner import build_context
+from sparring.runner.conversation import simulate
 from sparring.runner.plan import new_run
 from sparring.simulator import ScriptedCustomer
 
@@ -182,3 +184,40 @@ async def test_replaying_the_expected_actions_on_the_real_demo_backend(example_s
     assert verdicts["end_state_matches"].outcome == outcome, verdicts["end_state_matches"].reasoning
     if outcome == Outcome.FAIL:
         assert "refunds.RF-" in verdicts["end_state_matches"].reasoning
+
+
+class GoldAgent:
+    """Makes the scenario's expected calls on the backend (skipping the write with `skip_write`), then answers."""
+
+    name = "gold"
+
+    def __init__(self, scenario: Scenario, skip_write: bool = False) -> None:
+        assert scenario.expected_actions is not None
+        self.actions = scenario.expected_actions.actions[: 1 if skip_write else None]
+
+    async def respond(self, turns, backend) -> AgentTurn:
+        calls = [
+            backend.execute(ToolCall(id=f"g{i}", name=a.tool, arguments=a.arguments))
+            for i, a in enumerate(self.actions)
+        ]
+        self.actions = []
+        return AgentTurn(content="Your $2.49 delivery fee is refunded to your card.", tool_calls=calls)
+
+
+@pytest.mark.parametrize(("skip_write", "outcome"), [(False, Outcome.PASS), (True, Outcome.FAIL)])
+async def test_the_demo_scenario_with_the_new_fields_passes_its_gold_actions_only(example_suite, skip_write, outcome):
+    scenario = next(s for s in example_suite.scenarios if s.id == "late-45min-refuses-credit-mid-chat")
+    initial = example_suite.backend_factory()(scenario, NOW).view()
+    backend = example_suite.backend_factory()(scenario, NOW)
+    conversation = Conversation(id="r:s:0", run_id="r", scenario_id=scenario.id)
+    customer = ScriptedCustomer(["Thanks."])
+    await simulate(
+        conversation, customer, GoldAgent(scenario, skip_write), backend, 5, [], True, scenario.opening_turns()
+    )
+    conversation.state_diff = diff_views(initial, backend.view())
+    library = builtin_evaluations()
+    evaluator = example_suite.evaluator([library["expected_actions_taken"], library["end_state_matches"]])
+    judge = MeteredModel(world_model(), TokenUsage())
+    verdicts = await evaluator.evaluate(conversation, scenario, initial, judge, NOW)
+    assert [v.outcome for v in verdicts] == [outcome, outcome], [v.reasoning for v in verdicts]
+    assert conversation.turns[0].content == "Hi, my order O-2090 came 45 minutes late."
