@@ -139,6 +139,10 @@ def test_the_digest_is_stable_and_ignores_listed_fields_of_every_record():
     assert state_digest(a, ["refunds.issued_at"]) == state_digest(b, ["refunds.issued_at"])
     assert state_digest(a, ["*.issued_at"]) == state_digest(b, ["*.issued_at"])
     assert state_digest(a, ["orders.issued_at"]) != state_digest(b, ["orders.issued_at"])
+    nested = {"orders": {"O-1": {"meta": {"seen": "12:00", "by": "x"}}}}
+    later = {"orders": {"O-1": {"meta": {"seen": "13:00", "by": "x"}}}}
+    assert state_digest(nested, ["orders.meta.seen"]) == state_digest(later, ["orders.meta.seen"])
+    assert nested["orders"]["O-1"]["meta"]["seen"] == "12:00", "the state itself is left as it was"
 
 
 def test_both_checks_are_in_the_library():

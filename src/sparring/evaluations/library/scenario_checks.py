@@ -86,23 +86,31 @@ def plain_copy(state: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def strip_fields(state: Mapping[str, Any], ignore: Iterable[str]) -> dict[str, Any]:
-    """A copy of `state` without the ignored field paths (`collection.field[.subfield]`, `*` for any collection),
-    removed from every record of the collection."""
-    stripped = plain_copy(state)
-    for path in ignore:
-        collection, *steps = path.split(".")
-        for name, records in stripped.items():
-            if collection in (name, "*") and steps:
-                for record in records.values():
-                    _drop(record, steps)
+    """`state` without the ignored field paths (`collection.field[.subfield]`, `*` for any collection), removed from
+    every record of the collection; only the records of collections with an ignored path are copied."""
+    paths = [path.split(".") for path in ignore]
+    stripped: dict[str, Any] = {}
+    for name, records in state.items():
+        steps = [rest for collection, *rest in paths if collection in (name, "*") and rest]
+        stripped[name] = {i: _without(r, steps) for i, r in records.items()} if steps else dict(records)
     return stripped
 
 
-def _drop(record: Any, steps: list[str]) -> None:
-    for step in steps[:-1]:
-        record = record.get(step) if isinstance(record, dict) else None
-    if isinstance(record, dict):
-        record.pop(steps[-1], None)
+def _without(record: Any, paths: list[list[str]]) -> Any:
+    """A copy of `record` without these field paths; only the dicts along each path are copied."""
+    if not isinstance(record, dict):
+        return record
+    record = dict(record)
+    for steps in paths:
+        target = record
+        for step in steps[:-1]:
+            child = target.get(step)
+            if not isinstance(child, dict):
+                break
+            target[step] = target = dict(child)
+        else:
+            target.pop(steps[-1], None)
+    return record
 
 
 def state_digest(state: Mapping[str, Any], ignore: Iterable[str] = ()) -> str:
