@@ -198,10 +198,9 @@ def write_report(report: CalibrationReport, file: Path) -> None:
 def calibration_warnings(store: Store, run_id: str, min_kappa: float) -> list[str]:
     """For the judge versions a run used, each a (prompt hash, judge model): those with no calibration of
     exactly that version, or whose population κ is below `min_kappa`."""
-    versions = {(v.evaluation_id, v.prompt_hash, v.judge_model or "") for v in store.verdicts(run_id) if v.prompt_hash}
     warnings: list[str] = []
     uncalibrated: list[str] = []
-    for evaluation_id, prompt_hash, judge_model in sorted(versions):
+    for evaluation_id, prompt_hash, judge_model in store.judge_versions(run_id):  # found in SQL: no verdict loaded
         matching = [
             c
             for c in store.calibrations(evaluation_id)

@@ -124,7 +124,7 @@ class ReportQueries(StoreBase):
             .distinct()
         )
         with self._session() as session:
-            return sorted((e, h, m) for e, h, m in session.execute(query))
+            return sorted((e, str(h), m) for e, h, m in session.execute(query))
 
     def count_runs(self) -> int:
         """How many runs are stored."""
@@ -153,7 +153,7 @@ def _suspect_ids(run_id: str, simulator_ids: list[str]) -> Select[str]:
     )
 
 
-def _on_suspects(run_id: str, simulator_ids: list[str]) -> Select[tuple[str, str, int]]:
+def _on_suspects(run_id: str, simulator_ids: list[str]) -> Select[str, str, int]:
     """(evaluation, outcome, count) over the verdicts of the conversations where a simulator evaluation failed,
     reached through those conversations' ids (faster than testing every verdict of the run)."""
     suspects = _suspect_ids(run_id, simulator_ids).distinct().subquery()
@@ -164,7 +164,7 @@ def _on_suspects(run_id: str, simulator_ids: list[str]) -> Select[tuple[str, str
     )
 
 
-def _unstable(run_id: str, simulator_ids: list[str]) -> Select[tuple[str, str, bool, int]]:
+def _unstable(run_id: str, simulator_ids: list[str]) -> Select[str, str, bool, int]:
     """(evaluation, outcome, suspect flag, count) of a run's unstable verdicts: only rows with judge samples."""
     suspect = _suspect_ids(run_id, simulator_ids).scalar_subquery()
     flag = VerdictRow.conversation_id.in_(suspect) if simulator_ids else literal(False)
@@ -179,7 +179,7 @@ def _unstable(run_id: str, simulator_ids: list[str]) -> Select[tuple[str, str, b
     )
 
 
-def _by_outcome(rows: Iterable[Row[tuple[str, str, int]]]) -> dict[tuple[str, str], int]:
+def _by_outcome(rows: Iterable[Row[str, str, int]]) -> dict[tuple[str, str], int]:
     """(evaluation, outcome) -> count from grouped rows."""
     return {(evaluation_id, outcome): int(n) for evaluation_id, outcome, n in rows}
 

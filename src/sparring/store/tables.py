@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -38,9 +38,20 @@ class ConversationRow(Base):
 
 class VerdictRow(Base):
     __tablename__ = "verdicts"
-    __table_args__ = (UniqueConstraint("conversation_id", "evaluation_id"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "evaluation_id"),
+        # every count a report makes reads this index alone (it also serves lookups by run)
+        Index("ix_verdicts_run_counts", "run_id", "evaluation_id", "outcome", "conversation_id"),
+        # the rows with judge samples, the only ones that can be unstable
+        Index(
+            "ix_verdicts_run_samples",
+            "run_id",
+            sqlite_where=text("details IS NOT NULL"),
+            postgresql_where=text("details IS NOT NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     evaluation_id: Mapped[str] = mapped_column(String(200), index=True)
     outcome: Mapped[str] = mapped_column(String(20))
@@ -49,7 +60,8 @@ class VerdictRow(Base):
     prompt_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     check_name: Mapped[str | None] = mapped_column(String(300), nullable=True)  # a check's verdict: its function
     attempts: Mapped[int] = mapped_column(Integer)
-    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # repeated-judging samples
+    # repeated-judging samples; SQL NULL when there are none (the partial index above counts on it)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class CacheRow(Base):

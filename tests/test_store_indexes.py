@@ -1,0 +1,136 @@
+"""Reports count through indexes (migration 0007), opening an up-to-date store never imports Alembic, and the
+end of a run finds its judge versions in SQL. Real SQLite files; the same counts on a real PostgreSQL server."""
+
+import sqlite3
+import subprocess
+import sys
+
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+
+from services import fresh_database
+from sparring import Conversation, Outcome, Store, Verdict
+from sparring.analysis import summarize
+from sparring.analysis.report import run_summaries
+from sparring.calibration import calibration_warnings
+from sparring.store import migrations
+from sparring.store.migrations import _config, head, revisions
+from test_reports_aggregates import CHATBOT, SIMULATOR, fill, make_run
+
+
+def plan(file, sql: str, *params: object) -> str:
+    """SQLite's query plan, one string."""
+    with sqlite3.connect(file) as db:
+        return " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+
+def test_revisions_read_from_file_names_are_alembics_chain():
+    scripts = ScriptDirectory(str(migrations.HERE))
+    chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
+    assert revisions() == chain and head() == scripts.get_current_head() == "0007"
+
+
+def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path):
+    file = tmp_path / "s.db"
+    code = "import sys; from sparring import Store; Store.open(sys.argv[1]).close(); print('alembic' in sys.modules)"
+    first, second = (
+        subprocess.run([sys.executable, "-c", code, str(file)], check=True, capture_output=True, text=True).stdout
+        for _ in range(2)
+    )
+    assert (first.strip(), second.strip()) == ("True", "False")  # the first open migrates, the second reads
+
+
+def test_counts_read_the_indexes_not_the_rows(tmp_path):
+    file = tmp_path / "plan.db"
+    Store.open(str(file)).close()
+    counts = plan(file, "SELECT evaluation_id, outcome, count(*) FROM verdicts WHERE run_id = ? GROUP BY 1, 2", "r")
+    assert "COVERING INDEX ix_verdicts_run_counts" in counts
+    unstable = "SELECT count(*) FROM verdicts WHERE run_id = ? AND details IS NOT NULL AND json_extract(details, '$.u')"
+    assert "ix_verdicts_run_samples" in plan(file, unstable, "r")
+
+
+def test_verdicts_without_samples_store_sql_null(tmp_path):
+    store = Store.open(str(tmp_path / "null.db"))
+    fill(store, make_run(), conversations=20, errored=2)
+    with sqlite3.connect(tmp_path / "null.db") as db:
+        kinds = dict(db.execute("SELECT typeof(details), count(*) FROM verdicts GROUP BY 1").fetchall())
+    assert set(kinds) == {"null", "text"} and kinds["null"] > kinds["text"] > 0
+    assert {v.unstable for v in store.verdicts("r1")} == {True, False}
+
+
+def index_names(file) -> set[str]:
+    """The names of the verdicts table's indexes."""
+    with sqlite3.connect(file) as db:
+        return {
+            r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'verdicts'")
+        }
+
+
+def test_a_0006_store_migrates_with_its_counts_and_samples_intact(tmp_path):
+    reference = tmp_path / "reference.db"
+    engine = create_engine(f"sqlite:///{reference}")
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0006")
+    engine.dispose()
+    file = tmp_path / "old.db"
+    run = make_run()
+    verdicts = fill(Store.open(str(file)), run, conversations=30, errored=3)
+    with sqlite3.connect(file) as db:  # back to what 0006 built and wrote: JSON 'null' for "no samples"
+        db.execute("UPDATE verdicts SET details = 'null' WHERE details IS NULL")
+        db.execute("DROP INDEX ix_verdicts_run_counts")
+        db.execute("DROP INDEX ix_verdicts_run_samples")
+        db.execute("CREATE INDEX ix_verdicts_run_id ON verdicts (run_id)")
+        db.execute("UPDATE alembic_version SET version_num = '0006'")
+    assert index_names(file) == index_names(reference), "premise: the store is as 0006 left it"
+    migrated = Store.open(str(file))
+    with sqlite3.connect(file) as db:
+        assert db.execute("SELECT count(*) FROM verdicts WHERE details = 'null'").fetchone() == (0,)
+    assert index_names(file) - index_names(reference) == {"ix_verdicts_run_counts", "ix_verdicts_run_samples"}
+    assert "ix_verdicts_run_id" not in index_names(file)
+    expected = summarize(verdicts, run.evaluation_ids, run.simulator_evaluation_ids)
+    assert [s.model_dump() for s in run_summaries(migrated, run)] == [s.model_dump() for s in expected]
+    assert [v.unstable for v in migrated.verdicts(run.id)] == [v.unstable for v in verdicts]
+
+
+def judged(conversation_id: str, evaluation_id: str, prompt_hash: str | None, model: str | None) -> Verdict:
+    """A verdict of one judge version (no prompt hash: a check's)."""
+    return Verdict(
+        evaluation_id=evaluation_id,
+        conversation_id=conversation_id,
+        outcome=Outcome.PASS,
+        prompt_hash=prompt_hash,
+        judge_model=model,
+    )
+
+
+def test_judge_versions_are_found_in_sql_without_loading_verdicts(tmp_path, monkeypatch):
+    store = Store.open(str(tmp_path / "versions.db"))
+    run = make_run()
+    store.save_run(run)
+    for i, (prompt_hash, model) in enumerate([("h2", "m"), ("h1", None), ("h2", "m"), (None, None), ("", "m")]):
+        conversation = Conversation(id=f"r1:s{i}:0", run_id="r1", scenario_id=f"s{i}")
+        store.save_conversation(conversation, [judged(conversation.id, "tone", prompt_hash, model)])
+    assert store.judge_versions("r1") == [("tone", "h1", ""), ("tone", "h2", "m")]
+    monkeypatch.setattr(Store, "verdicts", lambda *_: (_ for _ in ()).throw(AssertionError("loaded every verdict")))
+    [warning] = calibration_warnings(store, "r1", 0.6)
+    assert warning.startswith("no calibration against human labels for tone (h1, ), tone (h2, m)")
+
+
+def test_postgres_counts_equal_sqlite_counts(tmp_path, postgres_url):
+    lite, pg = Store.open(str(tmp_path / "same.db")), Store(fresh_database(postgres_url, "report_indexes"))
+    for store in (lite, pg):
+        fill(store, make_run(), conversations=40, errored=4)
+        fill(store, make_run("other"), conversations=10, errored=1, seed=5)
+    run = make_run()
+    for query in (
+        lambda s: sorted(s.outcome_counts(run.id, SIMULATOR)),
+        lambda s: s.verdict_counts([run.id, "other"]),
+        lambda s: s.suspect_counts(run.id, SIMULATOR),
+        lambda s: sorted(s.outcome_counts(run.id, [])),
+        lambda s: [x.model_dump() for x in run_summaries(s, run)],
+    ):
+        assert query(pg) == query(lite)
+    assert any(row.unstable for row in pg.outcome_counts(run.id, SIMULATOR)), "premise: unstable rows counted"
+    assert {e for e, *_ in pg.outcome_counts(run.id, SIMULATOR)} == set(CHATBOT + SIMULATOR)
+    pg.close()
