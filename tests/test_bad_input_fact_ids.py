@@ -46,7 +46,7 @@ def test_without_the_declaration_the_same_fact_is_accepted(suite_copy):
         "{key: order number, value: O-9999}",
     )
     edit(suite_copy / "suite.yaml", "  fact_ids:\n    order number: orders\n", "")
-    assert len(load_suite(suite_copy).scenarios) == 23
+    assert len(load_suite(suite_copy).scenarios) == 24
 
 
 def test_fact_ids_naming_a_collection_the_snapshot_lacks(suite_copy):

@@ -73,8 +73,8 @@ def test_unknown_key_nested_in_persona_and_facts(tmp_path):
 
 
 def test_an_unknown_block_lists_the_allowed_keys(tmp_path):
-    file = write(tmp_path / "s.yaml", ONE_SCENARIO + "expected_actions:\n  - {name: issue_refund}\n")
-    with pytest.raises(SuiteError, match=r"s.yaml:6: unknown key 'expected_actions' \(allowed: id, title, persona,"):
+    file = write(tmp_path / "s.yaml", ONE_SCENARIO + "gold_trajectory:\n  - refund\n")
+    with pytest.raises(SuiteError, match=r"s.yaml:6: unknown key 'gold_trajectory' \(allowed: id, title, persona,"):
         load_scenarios(file)
 
 

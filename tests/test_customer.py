@@ -88,5 +88,6 @@ async def test_run_suite_takes_any_customer(example_suite, tmp_path):
     result = await run_suite(example_suite, store, options, pool, customer=scripted_customer)
     conversations = store.conversations(result.run.id)
     assert len(conversations) == 2
-    assert all([t.content for t in c.customer_turns()] == ["Where is my order O-2002?"] for c in conversations)
+    played = [[t.content for t in c.customer_turns() if t.intent != "given"] for c in conversations]
+    assert played == [["Where is my order O-2002?"]] * 2  # after any opening the scenario gives
     assert not [r for r in model.requests if is_simulator_call(r)] and result.run.usage["simulator"].calls == 0

@@ -39,6 +39,9 @@ def not_applicable_reason(evaluation: Evaluation, context: EvaluationContext) ->
     """Why the evaluation does not apply to this conversation, or None when it does."""
     if not evaluation.applies_to(context.scenario):
         return f"scenario tags {context.scenario.tags} include none of {evaluation.spec.applies_to}"
+    unset = evaluation.spec.unset_fields(context.scenario)
+    if unset:
+        return f"the scenario sets no {' and no '.join(unset)}"
     if evaluation.family == SIMULATOR_FAMILY and not context.has_backend_state:
         return "a real customer, not a simulated one: simulator evaluations do not apply"
     return None

@@ -111,7 +111,19 @@ def describe_scenario(scenario: Scenario) -> str:
         f"patience {persona.patience}.\nSituation: {scenario.situation}\n"
         f"Desired outcome: {scenario.desired_outcome}\nKnown facts: {facts}\n"
         f"Does not know: {'; '.join(scenario.unknown_facts) or 'nothing listed'}"
+        + "".join(
+            f"\n{label}:" + "".join(f"\n- {item}" for item in items) for label, items in _listed(scenario) if items
+        )
     )
+
+
+def _listed(scenario: Scenario) -> list[tuple[str, list[str]]]:
+    """The scenario's lists a judge may be asked about, shown only when set (other briefs stay as they were)."""
+    return [
+        ("Customer rules", scenario.customer_rules),
+        ("Must communicate", scenario.must_communicate),
+        ("Assertions", scenario.assertions),
+    ]
 
 
 def judge_prompt_hash(template: PromptTemplate, criterion: str, policy: str) -> str:

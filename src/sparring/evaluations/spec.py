@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from sparring.data_model import Scenario
+
 FAMILIES = ("hallucination", "policy", "tool_use", "communication", "resolution", "simulator")
 SIMULATOR_FAMILY = "simulator"  # evaluations of the simulated customer, not of the chatbot
 
@@ -26,6 +28,9 @@ class EvaluationSpec(BaseModel):
     template: str | None = Field(None, description="judge: path of its prompt template (may extend judge.j2)")
     params: dict[str, Any] = Field(default_factory=dict, description="check: parameters it reads (ctx.params)")
     judge_samples: int = Field(1, ge=1, le=15, description="judge: ask k times, majority vote")
+    requires: list[str] = Field(
+        default_factory=list, description="scenario fields it reads; not applicable on a scenario that leaves one unset"
+    )
     source: str = Field("suite", description="'builtin' or the file that defines it")
 
     @model_validator(mode="after")
@@ -35,6 +40,10 @@ class EvaluationSpec(BaseModel):
         if self.kind == "check" and not self.function:
             raise ValueError("a check evaluation needs a 'function'")
         return self
+
+    def unset_fields(self, scenario: Scenario) -> list[str]:
+        """The `requires` fields this scenario leaves unset (empty or absent)."""
+        return [name for name in self.requires if not getattr(scenario, name, None)]
 
     def applies(self, tags: list[str]) -> bool:
         """Whether a scenario with these tags is in scope (no `applies_to`: every scenario is)."""

@@ -108,7 +108,9 @@ class RunContext:
             agent = self.make_agent(usage["agent"], trial)
             under_test = run.settings.agent_kind != "reference"
             handoffs = self.suite.config.backend.handoff_tools
-            await simulate(conversation, customer, agent, backend, run.max_turns, handoffs, under_test)
+            await simulate(
+                conversation, customer, agent, backend, run.max_turns, handoffs, under_test, scenario.opening_turns()
+            )
         except ConversationFailed as exc:  # one broken conversation must not sink the run; it is recorded as such
             _record_failure(conversation, exc.kind, str(exc))
         except ModelUnreachable:

@@ -125,10 +125,14 @@ _MONEY = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)")
 _HUMAN = re.compile(r"\b(human|real person|manager|supervisor|representative|someone else|live agent)\b", re.I)
 
 
+GIVEN = "given"  # the intent of a customer turn the scenario's `opening` gave: not the simulator's doing
+
+
 def _scenario_text(ctx: CheckContext) -> str:
     s = ctx.scenario
     facts = " ".join(f"{f.key} {f.value}" for f in s.known_facts)
-    return f"{s.title} {s.situation} {s.desired_outcome} {facts}"
+    opening = " ".join(turn.content for turn in s.opening)
+    return f"{s.title} {s.situation} {s.desired_outcome} {facts} {opening}"
 
 
 @check(family="simulator")
@@ -165,6 +169,8 @@ def sim_facts_when_asked(ctx: CheckContext) -> CheckResult:
     for turn in ctx.conversation.turns:
         if isinstance(turn, AgentTurn):
             agent_asked = agent_asked or "?" in turn.content
+            continue
+        if turn.intent == GIVEN:
             continue
         for fact in hidden:
             if fact.value.lower() in turn.content.lower() and not agent_asked:
@@ -203,7 +209,7 @@ def sim_escalation_consistent(ctx: CheckContext) -> CheckResult:
             return failed(
                 f"asked for a human after {unhelpful} unhelpful turns; patience is {ctx.scenario.persona.patience}"
             )
-        if _HUMAN.search(turn.content) and turn.intent not in ("ask_for_human", "open"):
+        if _HUMAN.search(turn.content) and turn.intent not in ("ask_for_human", "open", GIVEN):
             return failed(f"asked for a human ({turn.content[:60]!r}) although its policy said {turn.intent!r}")
     return (
         passed("asked for a human only when its patience ran out")
@@ -232,7 +238,7 @@ def sim_opened_on_topic(ctx: CheckContext) -> CheckResult:
     or the agent's role."""
     if not ctx.has_backend_state:
         return not_applicable("a real customer, not a simulated one")
-    opening = next((t.content for t in ctx.conversation.customer_turns()), None)
+    opening = next((t.content for t in ctx.conversation.customer_turns() if t.intent != GIVEN), None)
     if opening is None:
         return not_applicable("the customer never wrote")
     scenario = _scenario_text(ctx)

@@ -1,0 +1,50 @@
+"""Given opening turns are the scenario's, not the simulator's: the simulator's own checks never blame them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, Outcome, Scenario
+from sparring.evaluations.checks import CheckContext
+from sparring.evaluations.library.checks import (
+    sim_escalation_consistent,
+    sim_facts_when_asked,
+    sim_no_invented_facts,
+    sim_opened_on_topic,
+)
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+SCENARIO = {
+    "id": "mid",
+    "title": "Late order refund",
+    "situation": "Order O-2090 arrived 45 minutes late; the customer wants the delivery fee back",
+    "desired_outcome": "the delivery fee refunded",
+    "known_facts": [{"key": "email", "value": "priya.r@example.com", "reveal": "when_asked"}],
+    "opening": [
+        {"role": "customer", "content": "Get me a manager. Invoice INV-7781 was charged $12.99 twice, O-2090."},
+        {"role": "agent", "content": "I can help with that."},
+        {"role": "customer", "content": "My email is priya.r@example.com."},
+    ],
+}
+
+
+def context(later: list[CustomerTurn | AgentTurn]) -> CheckContext:
+    scenario = Scenario.model_validate(SCENARIO)
+    conversation = Conversation(id="r:mid:0", run_id="r", scenario_id="mid", end_reason=EndReason.RESOLVED)
+    conversation.turns.extend([*scenario.opening_turns(), AgentTurn(content="Let me look at order O-2090."), *later])
+    return CheckContext(conversation, scenario, "policy", {"orders": {}}, NOW)
+
+
+def test_the_simulators_checks_do_not_blame_the_given_opening():
+    ctx = context([CustomerTurn(content="Thanks, that sounds about my late order O-2090.", intent="continue")])
+    assert sim_no_invented_facts(ctx).outcome == Outcome.PASS  # INV-7781 and $12.99 come from the opening
+    assert sim_facts_when_asked(ctx).outcome == Outcome.PASS  # the email was given in the opening, not volunteered
+    assert sim_escalation_consistent(ctx).outcome == Outcome.PASS  # "manager" was in the given opening
+    assert sim_opened_on_topic(ctx).outcome == Outcome.PASS  # judged on the first simulated message
+
+
+def test_the_simulators_own_turns_are_still_checked_after_an_opening():
+    ctx = context([CustomerTurn(content="Also refund order Z-9999 for $40.", intent="continue")])
+    assert sim_no_invented_facts(ctx).outcome == Outcome.FAIL
+    off_topic = context([CustomerTurn(content="What is your favourite film genre anyway?", intent="continue")])
+    assert sim_opened_on_topic(off_topic).outcome == Outcome.FAIL
