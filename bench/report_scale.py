@@ -1,8 +1,9 @@
 """Reports at size: a real SQLite store with 20,000 conversations and 500,000 verdicts (25 evaluations, 5 of
 them the simulator's own checks; some conversations errored, some verdicts unstable), built with Core inserts.
-Measures, each in a fresh process: `sparring report` (target ≤ 2 s, ≤ 300 MB peak RSS), `sparring runs`
-(≤ 1 s) and the end-of-run summary path `run_summaries` + headline (≤ 500 MB peak RSS). Prints every figure
-beside its target and exits 1 on a miss. `--keep DIR` reuses (or keeps) the database there."""
+Measures, each the best of 3 fresh processes (peak RSS: the largest of the 3), with CPU time and the load
+average beside: `sparring report` (target ≤ 2 s, ≤ 300 MB peak RSS), `sparring runs` (≤ 1 s) and the end-of-run
+path `run_summaries` + headline + calibration warnings (≤ 500 MB peak RSS). Prints every figure beside its target
+and exits 1 on a miss. `--keep DIR` reuses (or keeps) the database there."""
 
 from __future__ import annotations
 
@@ -32,25 +33,29 @@ TURNS = [
     {"role": "agent", "content": "It is out for delivery and should arrive in ten minutes. " * 2, "tool_calls": []},
 ] * 4
 
-# A fresh process runs the target and reports its wall time and its children's (or its own) peak RSS.
+# A fresh process runs the target and reports its wall time, CPU time and its children's (or its own) peak RSS.
 MEASURE = """
 import json, resource, subprocess, sys, time
 start = time.perf_counter()
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
 wall = time.perf_counter() - start
-print(json.dumps({"wall_s": wall, "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}))
 """
 END_OF_RUN = """
 import json, resource, sys, time
 from sparring import Store
 from sparring.analysis.report import run_summaries, run_totals
+from sparring.calibration import calibration_warnings
 start = time.perf_counter()
 store = Store.open(sys.argv[1])
 run = store.get_run(sys.argv[2])
 summaries = run_summaries(store, run)
 run_totals(summaries, run.simulator_evaluation_ids, store.conversation_end_counts([run.id])[run.id])
+calibration_warnings(store, run.id, 0.6)
 wall = time.perf_counter() - start
-print(json.dumps({"wall_s": wall, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}))
 """
 
 
@@ -116,10 +121,19 @@ def batch(rng: random.Random, ids: list[str], numbers: range) -> tuple[list[dict
     return conversations, verdicts
 
 
-def measure(*command: str) -> dict[str, float]:
-    """Runs a command in a fresh measuring process: {wall_s, peak_mb}."""
-    out = subprocess.run([sys.executable, "-c", *command], check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def measure(*command: str, repeats: int = 3) -> dict[str, float]:
+    """Runs a command in `repeats` fresh measuring processes: the fastest wall and CPU time (as
+    bench/cli_startup.py does, so a burst of load on a shared machine is not taken for the command's own
+    time) and the largest peak RSS: {wall_s, cpu_s, peak_mb}."""
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", *command], check=True, capture_output=True, text=True).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    return {
+        "wall_s": min(r["wall_s"] for r in runs),
+        "cpu_s": min(r["cpu_s"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
 
 
 def check(name: str, figure: float, target: float, unit: str) -> bool:
@@ -138,6 +152,7 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "scale.db"
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.node()} · {platform.processor() or platform.machine()}")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     print(f"{os.cpu_count()} CPUs · Python {platform.python_version()} · {CONVERSATIONS:,} conversations, ", end="")
     print(f"{CONVERSATIONS * EVALUATIONS:,} verdicts")
     if not db.exists():
@@ -152,12 +167,15 @@ def main() -> int:
     results = [
         check("sparring report: wall", report["wall_s"], 2.0, "s"),
         check("sparring report: peak RSS", report["peak_mb"], 300, "MB"),
+        check("sparring report: CPU (no target)", report["cpu_s"], float("inf"), "s"),
         check("sparring runs: wall", runs["wall_s"], 1.0, "s"),
         check("sparring runs: peak RSS (no target)", runs["peak_mb"], float("inf"), "MB"),
-        check("end of run (run_summaries): peak RSS", end["peak_mb"], 500, "MB"),
-        check("end of run (run_summaries): wall", end["wall_s"], float("inf"), "s"),
+        check("sparring runs: CPU (no target)", runs["cpu_s"], float("inf"), "s"),
+        check("end of run (summaries, warnings): peak RSS", end["peak_mb"], 500, "MB"),
+        check("end of run (summaries, warnings): wall", end["wall_s"], float("inf"), "s"),
         check("CLI start-up alone (--help; no target)", startup["wall_s"], float("inf"), "s"),
     ]
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     return 0 if all(results) else 1
 
 

@@ -103,3 +103,35 @@ def test_flagged_ids_stream_in_order(tmp_path):
     verdicts = fill(store, run, conversations=30, errored=2)
     flagged = sorted({v.conversation_id for v in verdicts if v.outcome in (Outcome.FAIL, Outcome.ERROR)})
     assert list(store.flagged_conversation_ids(run.id)) == flagged
+
+
+def test_a_conversation_failing_two_simulator_checks_is_counted_once(tmp_path):
+    store = Store.open(str(tmp_path / "twice.db"))
+    run = make_run().model_copy(update={"evaluation_ids": CHATBOT + ["sim_a", "sim_b"]})
+    run = run.model_copy(update={"simulator_evaluation_ids": ["sim_a", "sim_b"]})
+    store.save_run(run)
+    everything = []
+    for i, outcomes in enumerate([("fail", "fail", "fail"), ("pass", "fail", "pass"), ("fail", "pass", "pass")]):
+        conversation = Conversation(id=f"r1:s{i}:0", run_id="r1", scenario_id=f"s{i}", end_reason=EndReason.RESOLVED)
+        tone, sim_a, sim_b = (Outcome(o) for o in outcomes)
+        verdicts = [
+            Verdict(evaluation_id=e, conversation_id=conversation.id, outcome=o)
+            for e, o in (("tone", tone), ("sim_a", sim_a), ("sim_b", sim_b))
+        ]
+        store.save_conversation(conversation, verdicts)
+        everything += verdicts
+    [tone] = [s for s in run_summaries(store, run) if s.evaluation_id == "tone"]
+    assert (tone.suspect_failed, tone.suspect_passed, tone.failed, tone.passed) == (1, 1, 2, 1)
+    assert store.suspect_counts("r1", ["sim_a", "sim_b"]) == ({"r1:s0:0", "r1:s1:0"}, {"tone": {"fail": 1, "pass": 1}})
+    expected = summarize(everything, run.evaluation_ids, run.simulator_evaluation_ids)
+    assert [s.model_dump() for s in run_summaries(store, run)] == [s.model_dump() for s in expected]
+
+
+def test_a_run_without_simulator_checks_has_no_suspects(tmp_path):
+    store = Store.open(str(tmp_path / "nosim.db"))
+    run = make_run().model_copy(update={"simulator_evaluation_ids": []})
+    verdicts = fill(store, run, conversations=20, errored=2)
+    expected = summarize(verdicts, run.evaluation_ids, [])
+    got = run_summaries(store, run)
+    assert [s.model_dump() for s in got] == [s.model_dump() for s in expected]
+    assert not any(s.suspect_failed or s.suspect_passed for s in got) and any(s.unstable for s in got)

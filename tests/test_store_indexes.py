@@ -7,7 +7,7 @@ import sys
 
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import Select, create_engine, func, select
 
 from services import fresh_database
 from sparring import Conversation, Outcome, Store, Verdict
@@ -16,13 +16,9 @@ from sparring.analysis.report import run_summaries
 from sparring.calibration import calibration_warnings
 from sparring.store import migrations
 from sparring.store.migrations import _config, head, revisions
+from sparring.store.queries import _on_suspects, _unstable
+from sparring.store.tables import VerdictRow
 from test_reports_aggregates import CHATBOT, SIMULATOR, fill, make_run
-
-
-def plan(file, sql: str, *params: object) -> str:
-    """SQLite's query plan, one string."""
-    with sqlite3.connect(file) as db:
-        return " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
 
 
 def test_revisions_read_from_file_names_are_alembics_chain():
@@ -43,11 +39,20 @@ def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path):
 
 def test_counts_read_the_indexes_not_the_rows(tmp_path):
     file = tmp_path / "plan.db"
-    Store.open(str(file)).close()
-    counts = plan(file, "SELECT evaluation_id, outcome, count(*) FROM verdicts WHERE run_id = ? GROUP BY 1, 2", "r")
-    assert "COVERING INDEX ix_verdicts_run_counts" in counts
-    unstable = "SELECT count(*) FROM verdicts WHERE run_id = ? AND details IS NOT NULL AND json_extract(details, '$.u')"
-    assert "ix_verdicts_run_samples" in plan(file, unstable, "r")
+    store = Store.open(str(file))
+
+    def plan(query: Select) -> str:
+        """SQLite's plan for the query the store runs (no statistics: what a fresh store gets)."""
+        sql = str(query.compile(store.engine, compile_kwargs={"literal_binds": True}))
+        with sqlite3.connect(file) as db:
+            return " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+
+    counts = select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count()).where(VerdictRow.run_id == "r")
+    assert plan(counts.group_by(VerdictRow.evaluation_id, VerdictRow.outcome)).startswith(
+        "SEARCH verdicts USING COVERING INDEX ix_verdicts_run_counts"
+    )
+    assert plan(_unstable("r", SIMULATOR)).startswith("SEARCH verdicts USING INDEX ix_verdicts_run_samples")
+    assert "SCAN verdicts" not in plan(_on_suspects("r", SIMULATOR))
 
 
 def test_verdicts_without_samples_store_sql_null(tmp_path):

@@ -46,6 +46,8 @@ class VerdictRow(Base):
         Index(
             "ix_verdicts_run_samples",
             "run_id",
+            "evaluation_id",
+            "outcome",
             sqlite_where=text("details IS NOT NULL"),
             postgresql_where=text("details IS NOT NULL"),
         ),
