@@ -1,10 +1,11 @@
-"""The mock backend: the Backend protocol, and its snapshot ⊕ overrides implementation (copy-on-write state the
-chatbot's `@tool` functions read and change)."""
+"""The mock backend: the Backend protocol, its snapshot ⊕ overrides implementation (copy-on-write state the
+chatbot's `@tool` functions read and change) and its SQLite-file implementation."""
 
 from sparring.backend.facts import fact_key, missing_fact_ids
 from sparring.backend.overlay import LayeredView, WritableState
 from sparring.backend.protocol import Backend, BackendFactory, StateView
 from sparring.backend.snapshot import Snapshot, build_state
+from sparring.backend.sqlite import SqliteBackend, SqliteBackendFactory, SqliteState, SqliteTable
 from sparring.backend.state import BackendDataError, check_references, deep_merge
 from sparring.backend.tools import (
     BackendState,
@@ -24,6 +25,10 @@ __all__ = [
     "BackendState",
     "LayeredView",
     "Snapshot",
+    "SqliteBackend",
+    "SqliteBackendFactory",
+    "SqliteState",
+    "SqliteTable",
     "SnapshotBackend",
     "SnapshotBackendFactory",
     "StateView",

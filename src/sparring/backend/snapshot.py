@@ -12,14 +12,20 @@ from typing import Any
 
 from sparring.backend.overlay import DELETED, Layer, LayeredView, changed_keys, copy_json
 from sparring.backend.protocol import StateView
-from sparring.backend.state import BackendDataError, check_references, deep_merge, resolve_relative_times, resolve_time
+from sparring.backend.state import (
+    BackendDataError,
+    check_references,
+    deep_merge,
+    is_relative_time,
+    resolve_relative_times,
+)
 
 _Referrers = dict[tuple[str, str], list[tuple[str, str, str]]]
 
 
 def _has_relative_time(value: Any) -> bool:
     if isinstance(value, str):
-        return value.startswith("now") and resolve_time(value, datetime.now()) is not None
+        return is_relative_time(value)
     if isinstance(value, dict):
         return any(_has_relative_time(v) for v in value.values())
     if isinstance(value, list):
@@ -120,19 +126,27 @@ class Snapshot:
         canonical hash (cached per `ignore`) and the records that differ from it, so each call costs only
         the diff."""
         paths = frozenset(ignore)
-        changes = []
-        for collection, record_id in sorted(changed_keys(view)):
-            now = _strip(view.get(collection, {}).get(record_id), collection, paths)
-            before = _strip(self.data.get(collection, {}).get(record_id), collection, paths)
-            if now != before:
-                changes.append([collection, record_id, now])
-        return _sha256(self._base_digest(paths) + _canonical(changes))
-
-    def _base_digest(self, paths: frozenset[str]) -> str:
         if paths not in self._base_digests:
-            stripped = {c: {i: _strip(r, c, paths) for i, r in records.items()} for c, records in self.data.items()}
-            self._base_digests[paths] = _sha256(_canonical(stripped))
-        return self._base_digests[paths]
+            self._base_digests[paths] = canonical_digest(self.data, paths)
+        return layered_digest(self.data, view, paths, self._base_digests[paths])
+
+
+def canonical_digest(state: StateView, paths: frozenset[str]) -> str:
+    """sha256 of a whole state's canonical JSON, the ignored field `paths` left out (costs the whole state)."""
+    stripped = {c: {i: _strip(r, c, paths) for i, r in records.items()} for c, records in state.items()}
+    return _sha256(_canonical(stripped))
+
+
+def layered_digest(root: StateView, view: StateView, paths: frozenset[str], root_digest: str) -> str:
+    """The digest of `view`, a stack of layers over `root` whose `canonical_digest` is `root_digest`: that hash
+    and the records of the layers that differ from `root`, so it costs only the layers."""
+    changes = []
+    for collection, record_id in sorted(changed_keys(view)):
+        now = _strip(view.get(collection, {}).get(record_id), collection, paths)
+        before = _strip(root.get(collection, {}).get(record_id), collection, paths)
+        if now != before:
+            changes.append([collection, record_id, now])
+    return _sha256(root_digest + _canonical(changes))
 
 
 def _overrides_layer(base: StateView, overrides: Mapping[str, Any], clock: datetime) -> Layer:

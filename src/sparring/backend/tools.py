@@ -87,6 +87,26 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+def run_tool(tools: dict[str, Tool], call: ToolCall, state: Callable[[], Any]) -> ToolCallRecord:
+    """One tool call as any backend records it: the tool's JSON answer, or the `error` the agent sees for an
+    unknown tool, invalid arguments or a `ToolError`. `state` gives the tool's first argument (asked for only
+    when a tool runs)."""
+    record = ToolCallRecord(id=call.id, name=call.name, arguments=call.arguments)
+    chosen = tools.get(call.name)
+    try:
+        if chosen is None:
+            raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(tools)}")
+        try:
+            args = chosen.arguments.model_validate(call.arguments)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ToolError(f"invalid arguments for {call.name}: {problems}") from exc
+        record.result = _jsonable(chosen.function(state(), **args.model_dump()))
+    except ToolError as exc:
+        record.error = str(exc)
+    return record
+
+
 @dataclass
 class SnapshotBackend:
     """The snapshot ⊕ overrides backend of one conversation (a `Backend`): the suite's `@tool` functions over a
@@ -104,19 +124,7 @@ class SnapshotBackend:
     def execute(self, call: ToolCall) -> ToolCallRecord:
         """Run one tool call and record it; an unknown tool, invalid arguments or a `ToolError` come back as the
         record's `error` (what the agent sees), never as an exception."""
-        record = ToolCallRecord(id=call.id, name=call.name, arguments=call.arguments)
-        chosen = self.tools.get(call.name)
-        try:
-            if chosen is None:
-                raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(self.tools)}")
-            try:
-                args = chosen.arguments.model_validate(call.arguments)
-            except ValidationError as exc:
-                problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                raise ToolError(f"invalid arguments for {call.name}: {problems}") from exc
-            record.result = _jsonable(chosen.function(self.state, **args.model_dump()))
-        except ToolError as exc:
-            record.error = str(exc)
+        record = run_tool(self.tools, call, lambda: self.state)
         self.calls.append(record)
         return record
 

@@ -12,6 +12,10 @@ class _Strict(BaseModel):
 
 
 class BackendConfig(_Strict):
+    kind: Literal["snapshot", "sqlite"] = Field(
+        "snapshot", description="snapshot: a JSON snapshot; sqlite: a SQLite file (`database`), never changed"
+    )
+    database: str | None = Field(None, description="sqlite: the SQLite file each conversation works on a copy of")
     snapshot: str | None = Field(None, description="JSON file: collections of records keyed by id")
     tools: str | None = Field(None, description="Python file with @tool functions; tools.py when present")
     references: dict[str, str] = Field(default_factory=dict, description="collection.field: target collection")
@@ -21,6 +25,16 @@ class BackendConfig(_Strict):
         default_factory=dict,
         description="known-fact key: collection, e.g. {order number: orders}: such a fact must name a record there",
     )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> BackendConfig:
+        if self.kind == "sqlite" and not self.database:
+            raise ValueError("kind sqlite needs database: the SQLite file")
+        if self.kind == "sqlite" and (self.snapshot or self.references):
+            raise ValueError("kind sqlite takes no snapshot or references (the database's foreign keys are used)")
+        if self.kind == "snapshot" and self.database:
+            raise ValueError("database is for kind sqlite; add kind: sqlite (or use snapshot: for a JSON file)")
+        return self
 
 
 class AgentConfig(_Strict):

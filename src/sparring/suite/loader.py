@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,7 @@ from sparring.backend import (
     BackendFactory,
     Snapshot,
     SnapshotBackendFactory,
+    SqliteBackendFactory,
     Tool,
     check_references,
     collect_tools,
@@ -119,6 +122,7 @@ def _scenario_files(root: Path, target: str, owner: YamlDocument) -> list[Path]:
 
 
 ScenarioEntry = tuple[Scenario, YamlDocument, tuple[str | int, ...]]
+_Factory = SnapshotBackendFactory | SqliteBackendFactory
 
 
 def _scenario_items(doc: YamlDocument) -> list[tuple[Any, tuple[str | int, ...]]]:
@@ -171,12 +175,15 @@ def read_scenario_files(files: list[Path]) -> tuple[list[ScenarioEntry], list[Su
     return entries, errors
 
 
-def _scenario_problems(entry: ScenarioEntry, snapshot: Snapshot, backend: BackendConfig) -> list[SuiteError]:
+def _scenario_problems(
+    entry: ScenarioEntry, factory: _Factory, backend: BackendConfig, clock: datetime
+) -> list[SuiteError]:
     """A scenario's backend overrides must fit the snapshot and references, and every known fact that
-    names an id (`backend.fact_ids`) must name a record of the resulting state (checked on a view: no copy)."""
+    names an id (`backend.fact_ids`) must name a record of the resulting state (checked on a view: no copy).
+    One `clock` for every scenario: the snapshot's relative times are resolved once, not once per scenario."""
     scenario, doc, path = entry
     try:
-        state = snapshot.scenario_view(scenario.backend_overrides, datetime.now(UTC))
+        state = factory.initial_view(scenario, clock)
     except BackendDataError as exc:
         field_path = (*path, "backend_overrides", *exc.path.split("."))
         return [doc.error(field_path, str(exc).split(": ", 1)[1])]
@@ -187,29 +194,42 @@ def _scenario_problems(entry: ScenarioEntry, snapshot: Snapshot, backend: Backen
 
 
 def _load_all_scenarios(
-    root: Path, config: SuiteConfig, doc: YamlDocument, snapshot: Snapshot, specs: list[ToolSpec]
+    root: Path, config: SuiteConfig, doc: YamlDocument, factory: _Factory, specs: list[ToolSpec]
 ) -> list[Scenario]:
     """Every scenario of the suite, checked against its backend and tools; all problems reported together."""
     entries, errors = read_scenario_files(_scenario_files(root, config.scenarios, doc))
     ids: dict[str, Path] = {}
+    clock = config.simulation.clock or datetime.now(UTC)
     for entry in entries:
         scenario, scenario_doc, spath = entry
         if scenario.id in ids:
             message = f"duplicate scenario id {scenario.id!r} (also in {ids[scenario.id]})"
             errors.append(scenario_doc.error((*spath, "id"), message))
         ids.setdefault(scenario.id, scenario_doc.file)
-        errors.extend(_scenario_problems(entry, snapshot, config.backend))
+        errors.extend(_scenario_problems(entry, factory, config.backend, clock))
         errors.extend(expected_action_problems(scenario, scenario_doc, spath, specs))
     if errors:
         raise SuiteError.several(errors)
     return [scenario for scenario, _doc, _path in entries]
 
 
-def _check_fact_ids(config: SuiteConfig, snapshot: dict[str, Any], doc: YamlDocument) -> None:
+def _check_fact_ids(config: SuiteConfig, collections: Iterable[str], doc: YamlDocument) -> None:
+    known_collections = list(collections)
     for key, collection in config.backend.fact_ids.items():
-        if collection not in snapshot:
-            known = ", ".join(snapshot) or "none: the suite has no snapshot"
+        if collection not in known_collections:
+            known = ", ".join(known_collections) or "none: the suite has no snapshot"
             raise doc.error(("backend", "fact_ids", key), f"no collection {collection!r} in the snapshot ({known})")
+
+
+def _sqlite_factory(root: Path, config: SuiteConfig, doc: YamlDocument, tools: dict[str, Tool]) -> SqliteBackendFactory:
+    """The backend of a `kind: sqlite` suite: its database file, which must be a SQLite database."""
+    database = root / str(config.backend.database)
+    if not database.is_file():
+        raise doc.error(("backend", "database"), f"file not found: {database}")
+    try:
+        return SqliteBackendFactory(database, tools)
+    except sqlite3.DatabaseError as exc:
+        raise doc.error(("backend", "database"), f"not a SQLite database: {database} ({exc})") from exc
 
 
 def load_suite(path: str | Path) -> Suite:
@@ -261,10 +281,11 @@ def load_suite(path: str | Path) -> Suite:
         if gate.family and gate.family not in families:
             raise doc.error(("gates", index, "family"), f"no evaluation of family {gate.family!r} in this suite")
 
-    _check_fact_ids(config, snapshot, doc)
-    shared = Snapshot(snapshot, config.backend.references, digest)
-    scenarios = _load_all_scenarios(root, config, doc, shared, [t.spec for t in tools.values()])
-    factory = SnapshotBackendFactory(shared, tools)
+    factory: _Factory = SnapshotBackendFactory(Snapshot(snapshot, config.backend.references, digest), tools)
+    if config.backend.kind == "sqlite":
+        factory = _sqlite_factory(root, config, doc, tools)
+    _check_fact_ids(config, factory.base if isinstance(factory, SqliteBackendFactory) else snapshot, doc)
+    scenarios = _load_all_scenarios(root, config, doc, factory, [t.spec for t in tools.values()])
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 
 
