@@ -44,6 +44,8 @@ JUDGES = [
 
 @dataclass
 class Figure:
+    """One measured figure and its target."""
+
     name: str
     value: float
     target: float
@@ -51,19 +53,24 @@ class Figure:
     unit: str = ""
 
     def json(self) -> str:
+        """The figure as one JSON line (how bench/embedded.py hands its figures over)."""
         return json.dumps(asdict(self))
 
     @property
     def ok(self) -> bool:
+        """Whether the target is met."""
         return self.value >= self.target if self.higher_is_better else self.value <= self.target
 
     def line(self) -> str:
+        """One line: verdict, name, value, target."""
         sign = ">=" if self.higher_is_better else "<="
         verdict = "ok  " if self.ok else "MISS"
         return f"{verdict} {self.name:<58} {self.value:10.3f}{self.unit}  (target {sign} {self.target}{self.unit})"
 
 
 class StubProcess:
+    """The stub model server in its own process, so its CPU is not counted as Sparring's."""
+
     def __init__(self, latency_ms: float, faults: dict[str, float] | None = None, hang_s: float = 30.0) -> None:
         command = [
             sys.executable,
@@ -90,6 +97,7 @@ class StubProcess:
 
 
 def rss_mb() -> float:
+    """This process's resident memory in MB."""
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
@@ -103,15 +111,18 @@ class RssSampler:
         self.early: float | None = None
 
     def started(self, run: Run, pending: int) -> None:
+        """Observer hook: the run starts with `pending` conversations."""
         self.pending = pending
 
     def finished(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
+        """Observer hook: one conversation is stored."""
         self.done += 1
         if self.early is None and self.done >= self.pending // 10:
             self.early = rss_mb()
 
 
 def options(base_url: str, **extra: object) -> RunOptions:
+    """20 scenarios × 50 trials, the 5 judges, concurrency 128, against the stub at `base_url`."""
     base: dict[str, object] = dict(
         scenarios=20,
         trials=50,
@@ -125,7 +136,8 @@ def options(base_url: str, **extra: object) -> RunOptions:
 
 
 async def bench_stub(workdir: Path, repeats: int) -> list[Figure]:
-    """Timed figures are the best of `repeats` runs: this machine's speed varies by a quarter from run to run."""
+    """The in-process figures (`run_suite`, after imports). Timed figures are the best of `repeats` runs:
+    this machine's speed varies by a quarter from run to run."""
     suite = load_suite(SUITE)
     os.environ.pop("OPENAI_API_KEY", None)
     figures = []
@@ -275,6 +287,7 @@ def markdown(figures: list[Figure], started: str, load_at_start: str) -> str:
 
 
 def main() -> int:
+    """Measure, print each figure and the markdown table; 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-embedded", action="store_true", help="only the stub-server figures")
     parser.add_argument("--skip-whole-process", action="store_true", help="only the in-process figures")
