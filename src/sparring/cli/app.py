@@ -75,6 +75,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "simulating anything; stored as a new run, so `sparring compare RUN NEW` shows what changed.",
     ),
     "scenarios": ("scenarios", "scenarios_app", "Scenarios from historical transcripts."),
+    "import": ("importers", "import_app", "Make a suite from another benchmark's data (τ²-bench: import tau2)."),
     "view": (
         "view",
         "view",

@@ -1,0 +1,99 @@
+"""`Tau2Backend`: the mock backend of an imported τ² suite is τ²'s own environment.
+
+Tool calls run through τ²'s `Environment.get_response`, exactly as τ²'s orchestrator runs them (same argument
+handling, same error text, same JSON answers), on a fresh copy of the domain's database set up as the task's
+`initial_state` says. `digest()` is τ²'s database hash.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
+from sparring.evaluations.library.scenario_checks import state_digest
+from sparring.importers.tau2_domain import Tau2Domain, load_domain
+
+
+class Tau2Backend:
+    """One conversation's τ² environment: tools with τ²'s JSON schemas, calls recorded as Sparring records."""
+
+    def __init__(self, domain: Tau2Domain, task: Any | None = None) -> None:
+        self.domain = domain
+        self.environment = domain.fresh_environment()
+        self.calls: list[ToolCallRecord] = []
+        state = task.initial_state if task is not None else None
+        if state is not None:
+            self.environment.set_state(state.initialization_data, state.initialization_actions, [])
+
+    def specs(self) -> list[ToolSpec]:
+        """The domain's tools as a model is offered them (τ²'s OpenAI schemas)."""
+        return [_spec(tool.openai_schema) for tool in self.environment.get_tools()]
+
+    def execute(self, call: ToolCall) -> ToolCallRecord:
+        """Run one call as τ² runs it; a τ² error ("Error: ...") is the record's `error`, never an exception."""
+        from tau2.data_model.message import ToolCall as Tau2ToolCall
+
+        answer = self.environment.get_response(Tau2ToolCall(id=call.id, name=call.name, arguments=call.arguments))
+        record = ToolCallRecord(id=call.id, name=call.name, arguments=call.arguments)
+        if answer.error:
+            record.error = answer.content
+        else:
+            record.result = _decoded(answer.content)
+        self.calls.append(record)
+        return record
+
+    def view(self) -> dict[str, Any]:
+        """The database as plain data."""
+        return self.environment.tools.db.model_dump(mode="json")
+
+    def digest(self, ignore: Iterable[str] = ()) -> str:
+        """τ²'s hash of the database (what its DB check compares); with `ignore`, Sparring's digest of `view()`
+        without those field paths."""
+        paths = list(ignore)
+        return state_digest(self.view(), paths) if paths else str(self.environment.get_db_hash())
+
+
+def scenario_id(domain: str, task_id: str) -> str:
+    """The id of the scenario an imported τ² task becomes."""
+    return f"{domain}-{task_id}"
+
+
+class Tau2BackendFactory:
+    """The `BackendFactory` of an imported suite: each conversation gets a `Tau2Backend` set up for its task."""
+
+    def __init__(self, domain: Tau2Domain) -> None:
+        self.domain = domain
+        self.tasks = {scenario_id(domain.name, task.id): task for task in domain.tasks}
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> Tau2BackendFactory:
+        """The factory of a τ² domain data folder (an imported suite's `tau2/<domain>`)."""
+        return cls(load_domain(Path(folder)))
+
+    def task(self, scenario_id: str) -> Any:
+        """The τ² task a scenario was imported from (KeyError naming it when it was not)."""
+        if scenario_id not in self.tasks:
+            raise KeyError(f"scenario {scenario_id!r} is no task of the τ² {self.domain.name} domain")
+        return self.tasks[scenario_id]
+
+    def __call__(self, scenario: Scenario, clock: datetime) -> Tau2Backend:
+        """A fresh τ² environment for one conversation of `scenario` (τ² has no clock: `clock` is unused)."""
+        return Tau2Backend(self.domain, self.task(scenario.id))
+
+
+def _spec(schema: dict[str, Any]) -> ToolSpec:
+    function = schema["function"]
+    return ToolSpec(
+        name=function["name"], description=function.get("description", ""), parameters=function["parameters"]
+    )
+
+
+def _decoded(content: str | None) -> Any:
+    try:
+        return json.loads(content or "null")
+    except json.JSONDecodeError:
+        return content

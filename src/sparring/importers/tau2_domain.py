@@ -1,0 +1,163 @@
+"""A τ²-bench domain, read from the installed `tau2` package or from a data folder and checked before use.
+
+A domain folder holds `tasks.json`, `policy.md` and `db.json`; its name (the folder's name) chooses τ²'s tool code
+(`tau2.domains.<name>`). Every problem is one `Tau2ImportError` line naming the file and, for a task, its id.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+# domain name -> (module of its database model, the model's class name)
+SUPPORTED = {
+    "airline": ("tau2.domains.airline.data_model", "FlightDB"),
+    "retail": ("tau2.domains.retail.data_model", "RetailDB"),
+}
+DOMAIN_FILES = ("tasks.json", "policy.md", "db.json")
+
+
+class Tau2ImportError(ValueError):
+    """A τ² source that cannot be imported; the message is one line naming the file (and task id)."""
+
+
+@dataclass(eq=False)
+class Tau2Domain:
+    """A checked τ² domain: its name, data folder, policy text, tasks (τ² `Task` models) and its tools'
+    kinds (τ²'s read, write, think, generic).
+    Compared by identity (it keys per-process caches)."""
+
+    name: str
+    folder: Path
+    policy: str
+    tasks: list[Any]
+    tool_types: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tool_names(self) -> list[str]:
+        """The domain's tools (the agent's), sorted."""
+        return sorted(self.tool_types)
+
+    @property
+    def db_file(self) -> Path:
+        """The domain's database file."""
+        return self.folder / "db.json"
+
+    def fresh_environment(self) -> Any:
+        """A τ² `Environment` of this domain on a pristine copy of its database."""
+        environment_module = import_module(f"tau2.domains.{self.name}.environment")
+        return environment_module.get_environment(db=pickle.loads(_pristine_db(self.name, str(self.db_file))))
+
+
+def require_tau2() -> None:
+    """Fail in one line when the optional `tau2` package is missing; silence τ²'s log of every tool answer."""
+    try:
+        import_module("tau2")
+    except ImportError as exc:
+        raise Tau2ImportError('the τ² importer needs τ²-bench: pip install -e ".[tau2]"') from exc
+    import_module("loguru").logger.disable("tau2")
+
+
+@cache
+def _pristine_db(name: str, db_file: str) -> bytes:
+    """The database loaded once per process, pickled: unpickling a fresh copy is faster than loading it again."""
+    module, class_name = SUPPORTED[name]
+    model = getattr(import_module(module), class_name)
+    try:
+        return pickle.dumps(model.load(db_file))
+    except ValueError as exc:  # pydantic's ValidationError and JSON errors are ValueErrors
+        first = str(exc).strip().splitlines()
+        raise Tau2ImportError(f"{db_file}: not a τ² {name} database: {' '.join(first[:3])}") from exc
+
+
+def installed_folder(name: str) -> Path:
+    """The data folder of a domain shipped with the installed `tau2` package."""
+    require_tau2()
+    data_dir = import_module("tau2.utils.utils").DATA_DIR
+    return Path(data_dir) / "tau2" / "domains" / name
+
+
+def resolve_source(source: str) -> Path:
+    """A domain name (from the installed package) or a path to a τ² domain data folder."""
+    path = Path(source)
+    if path.exists() or "/" in source or source.startswith("."):
+        return path
+    if source not in SUPPORTED:
+        raise Tau2ImportError(f"unknown τ² domain {source!r}: give one of {', '.join(SUPPORTED)} or a data folder")
+    return installed_folder(source)
+
+
+def _check_folder(folder: Path) -> str:
+    if not folder.is_dir():
+        raise Tau2ImportError(f"{folder}: no such folder (a τ² domain folder holds {', '.join(DOMAIN_FILES)})")
+    missing = [name for name in DOMAIN_FILES if not (folder / name).is_file()]
+    if missing:
+        raise Tau2ImportError(
+            f"{folder}: not a τ² domain folder: {', '.join(missing)} missing (it holds {', '.join(DOMAIN_FILES)})"
+        )
+    if folder.name not in SUPPORTED:
+        raise Tau2ImportError(
+            f"{folder}: τ² domain {folder.name!r} is not supported (the folder's name must be one of "
+            f"{', '.join(SUPPORTED)})"
+        )
+    return folder.name
+
+
+def _read_tasks(file: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise Tau2ImportError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    if not isinstance(data, list) or not data:
+        raise Tau2ImportError(f"{file}: expected a non-empty list of τ² tasks")
+    return data
+
+
+def _task_id(raw: Any, index: int) -> str:
+    return str(raw.get("id")) if isinstance(raw, dict) and "id" in raw else f"#{index}"
+
+
+def _parse_task(file: Path, raw: Any, index: int, tools: list[str], domain: str) -> Any:
+    from pydantic import ValidationError
+    from tau2.data_model.tasks import Task
+
+    where = f"{file}: task {_task_id(raw, index)!r}"
+    try:
+        task = Task.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise Tau2ImportError(f"{where}: {'.'.join(map(str, error['loc']))}: {error['msg']}") from exc
+    state = task.initial_state
+    if state is not None and state.message_history:
+        raise Tau2ImportError(f"{where}: initial_state.message_history is not supported by the importer")
+    for action in (task.evaluation_criteria.actions or []) if task.evaluation_criteria else []:
+        if action.requestor != "assistant" or action.name not in tools:
+            raise Tau2ImportError(
+                f"{where}: action {action.action_id!r} calls {action.name!r} ({action.requestor}), a tool the "
+                f"{domain} domain lacks (its tools: {', '.join(tools)})"
+            )
+    return task
+
+
+def load_domain(source: str | Path) -> Tau2Domain:
+    """Read and check a τ² domain: by name from the installed package, or from a data folder."""
+    require_tau2()
+    folder = resolve_source(str(source))
+    name = _check_folder(folder)
+    domain = Tau2Domain(name, folder, (folder / "policy.md").read_text(encoding="utf-8"), [])
+    toolkit = domain.fresh_environment().tools
+    domain.tool_types = {name: str(toolkit.tool_type(name).value) for name in toolkit.get_tools()}
+    file = folder / "tasks.json"
+    domain.tasks = [
+        _parse_task(file, raw, index, domain.tool_names, name) for index, raw in enumerate(_read_tasks(file))
+    ]
+    duplicates = sorted(task_id for task_id, count in Counter(task.id for task in domain.tasks).items() if count > 1)
+    if duplicates:
+        raise Tau2ImportError(f"{file}: task {duplicates[0]!r}: duplicate task id")
+    return domain

@@ -1,0 +1,111 @@
+"""τ²'s reward, computed by Sparring from a conversation's tool calls and the agent's messages.
+
+As τ²'s evaluator does it: DB = the database after replaying the conversation's tool calls on a fresh environment
+has the same hash as after replaying the task's gold actions (1 or 0); ENV_ASSERTION = every env assertion holds on
+the replayed environment; ACTION = every gold action matches some call (same tool, equal values on the action's
+`compare_args`, or on all the call's arguments when it names none); COMMUNICATE = every `communicate_info` string
+occurs, case-insensitive, in an agent message with its commas removed. The reward multiplies the components named in
+the task's `reward_basis` (τ²'s default: DB and COMMUNICATE). NL_ASSERTION needs a judge and is not computed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from sparring.data_model import ToolCall, ToolCallRecord
+from sparring.importers.tau2_backend import Tau2Backend
+from sparring.importers.tau2_domain import Tau2Domain
+
+DETERMINISTIC = ("DB", "ENV_ASSERTION", "ACTION", "COMMUNICATE")
+
+
+@dataclass
+class Tau2Reward:
+    """The reward (product over `basis`) and every component (1.0 or 0.0); `missing` lists what failed."""
+
+    reward: float
+    basis: list[str]
+    components: dict[str, float]
+    missing: list[str] = field(default_factory=list)
+
+
+def basis_of(task: Any) -> list[str]:
+    """The task's reward basis as names (DB, ACTION, ...)."""
+    return [getattr(kind, "value", str(kind)) for kind in task.evaluation_criteria.reward_basis]
+
+
+def _replayed(domain: Tau2Domain, task: Any, calls: Sequence[ToolCall | ToolCallRecord]) -> Tau2Backend:
+    backend = Tau2Backend(domain, task)
+    for call in calls:
+        backend.execute(ToolCall(id=call.id, name=call.name, arguments=call.arguments))
+    return backend
+
+
+@cache
+def _gold_digest(domain: Tau2Domain, task_id: str) -> str:
+    task = next(task for task in domain.tasks if task.id == task_id)
+    actions = task.evaluation_criteria.actions or []
+    gold = [ToolCall(id=a.action_id, name=a.name, arguments=a.arguments) for a in actions]
+    return _replayed(domain, task, gold).digest()
+
+
+def _same_database(domain: Tau2Domain, task: Any, replayed: Tau2Backend) -> bool:
+    """τ² counts the DB as matching when a task lists neither actions nor env assertions."""
+    criteria = task.evaluation_criteria
+    if criteria.actions is None and criteria.env_assertions is None:
+        return True
+    return replayed.digest() == _gold_digest(domain, task.id)
+
+
+def action_matches(action: Any, call: ToolCallRecord) -> bool:
+    """A gold action matches a call: same tool, equal values on `compare_args` (all the call's arguments if None)."""
+    if action.name != call.name:
+        return False
+    keys = call.arguments.keys() if action.compare_args is None else action.compare_args
+    return {k: v for k, v in call.arguments.items() if k in keys} == {
+        k: v for k, v in action.arguments.items() if k in keys
+    }
+
+
+def communicated(info: str, agent_texts: Sequence[str]) -> bool:
+    """`info` occurs, case-insensitive, in one agent message with its commas removed."""
+    return any(info.lower() in text.lower().replace(",", "") for text in agent_texts)
+
+
+def _components(
+    domain: Tau2Domain, task: Any, calls: Sequence[ToolCallRecord], agent_texts: Sequence[str]
+) -> tuple[dict[str, float], list[str]]:
+    criteria = task.evaluation_criteria
+    replayed = _replayed(domain, task, calls)
+    checks: dict[str, list[tuple[str, bool]]] = {
+        "DB": [("database state", _same_database(domain, task, replayed))],
+        "ENV_ASSERTION": [
+            (str(a.func_name), replayed.environment.run_env_assertion(a, raise_assertion_error=False))
+            for a in criteria.env_assertions or []
+        ],
+        "ACTION": [(f"action {a.action_id}", any(action_matches(a, c) for c in calls)) for a in criteria.actions or []],
+        "COMMUNICATE": [(f"communicate {i!r}", communicated(i, agent_texts)) for i in criteria.communicate_info or []],
+    }
+    components = {kind: float(all(ok for _name, ok in results)) for kind, results in checks.items()}
+    missing = [f"{kind}: {name}" for kind, results in checks.items() for name, ok in results if not ok]
+    return components, missing
+
+
+def tau2_reward(
+    domain: Tau2Domain, task: Any, calls: Sequence[ToolCallRecord], agent_texts: Sequence[str]
+) -> Tau2Reward:
+    """τ²'s reward for one finished conversation; a task without evaluation criteria earns 1.0 (as in τ²)."""
+    if task.evaluation_criteria is None:
+        return Tau2Reward(1.0, [], {})
+    basis = basis_of(task)
+    unsupported = [kind for kind in basis if kind not in DETERMINISTIC]
+    if unsupported:
+        raise ValueError(f"task {task.id!r}: reward basis {', '.join(unsupported)} needs a judge")
+    components, missing = _components(domain, task, calls, agent_texts)
+    reward = 1.0
+    for kind in basis:
+        reward *= components[kind]
+    return Tau2Reward(reward, basis, components, [m for m in missing if m.split(":")[0] in basis])

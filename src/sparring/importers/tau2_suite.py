@@ -1,0 +1,138 @@
+"""Write an imported τ² domain as a Sparring suite, all or nothing.
+
+The suite folder holds `suite.yaml`, `scenarios/<domain>.yaml` (one scenario per task), `tau2/<domain>/` (the
+domain's tasks.json, policy.md and db.json, copied: the suite does not depend on where τ² was installed),
+`backend.py` (the `Tau2BackendFactory`) and `evaluations/tau2_reward.py` (τ²'s reward as a check).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sparring.data_model import Scenario
+from sparring.importers.tau2_backend import scenario_id
+from sparring.importers.tau2_domain import DOMAIN_FILES, Tau2Domain, Tau2ImportError
+
+CHECK_MODULE = '''"""τ²-bench's reward for the imported {name} domain (written by `sparring import tau2`)."""
+
+from pathlib import Path
+
+from sparring.importers.tau2_check import reward_check
+
+tau2_reward = reward_check(Path(__file__).resolve().parent.parent / "tau2" / "{name}")
+'''
+
+BACKEND_MODULE = '''"""The backend of this suite: τ²'s own {name} environment (written by `sparring import tau2`)."""
+
+from pathlib import Path
+
+from sparring.importers.tau2_backend import Tau2BackendFactory
+
+factory = Tau2BackendFactory.from_folder(Path(__file__).resolve().parent / "tau2" / "{name}")
+'''
+
+
+def _instructions(task: Any) -> dict[str, Any]:
+    """situation, known and unknown facts, customer rules from τ²'s user instructions (structured or free text)."""
+    instructions = task.user_scenario.instructions
+    if isinstance(instructions, str):
+        return {"situation": instructions}
+    fields: dict[str, Any] = {"situation": instructions.reason_for_call.strip()}
+    if instructions.known_info:
+        fields["known_facts"] = [{"key": "what you know", "value": instructions.known_info.strip()}]
+    if instructions.unknown_info:
+        fields["unknown_facts"] = [instructions.unknown_info.strip()]
+    if instructions.task_instructions.strip():
+        fields["customer_rules"] = [instructions.task_instructions.strip()]
+    return fields
+
+
+def _expected_actions(task: Any) -> dict[str, Any]:
+    """τ²'s gold actions as expected_actions (compare_args: a subset match on those arguments) and, when there
+    are some, the end state their replay leaves."""
+    actions = task.evaluation_criteria.actions or [] if task.evaluation_criteria else []
+    if not actions:
+        return {}
+    listed = [
+        {"tool": a.name, "arguments": a.arguments, "match": "exact"}
+        if a.compare_args is None
+        else {"tool": a.name, "arguments": {k: a.arguments[k] for k in a.compare_args}, "match": "subset"}
+        for a in actions
+    ]
+    return {"expected_actions": {"actions": listed}, "expected_state": {"replay_expected_actions": True}}
+
+
+def _criteria(task: Any) -> dict[str, Any]:
+    criteria = task.evaluation_criteria
+    fields = _expected_actions(task)
+    if criteria is not None and criteria.communicate_info:
+        fields["must_communicate"] = list(criteria.communicate_info)
+    if criteria is not None and criteria.nl_assertions:
+        fields["assertions"] = list(criteria.nl_assertions)
+    return fields
+
+
+def scenario_of(domain: str, task: Any) -> dict[str, Any]:
+    """One τ² task as a scenario mapping (validated as a `Scenario`)."""
+    purpose = task.description.purpose if task.description else None
+    data: dict[str, Any] = {"id": scenario_id(domain, task.id)}
+    if purpose:
+        data["title"] = purpose.strip().splitlines()[0][:120]
+    if task.user_scenario.persona:
+        data["persona"] = {"style": task.user_scenario.persona.strip()}
+    data |= _instructions(task)
+    data["desired_outcome"] = "The request in the situation is handled as far as the policy allows."
+    data |= _criteria(task)
+    data |= {"tags": ["tau2", domain], "source": f"τ²-bench {domain} task {task.id}"}
+    Scenario.model_validate(data)
+    return data
+
+
+def suite_config(domain: Tau2Domain) -> dict[str, Any]:
+    """suite.yaml: the policy, the scenarios, τ²'s reward and the built-in check of the scenarios' actions."""
+    return {
+        "name": f"tau2-{domain.name}",
+        "description": f"τ²-bench's {domain.name} domain ({len(domain.tasks)} tasks), from `sparring import tau2`",
+        "policy": f"tau2/{domain.name}/policy.md",
+        "scenarios": "scenarios",
+        "evaluations": [{"use": "tau2_reward"}, {"use": "expected_actions_taken"}],
+    }
+
+
+def _dump(file: Path, data: Any) -> None:
+    file.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
+
+
+def _fill(folder: Path, domain: Tau2Domain) -> None:
+    data = folder / "tau2" / domain.name
+    data.mkdir(parents=True)
+    for name in DOMAIN_FILES:
+        shutil.copyfile(domain.folder / name, data / name)
+    (folder / "scenarios").mkdir()
+    _dump(folder / "scenarios" / f"{domain.name}.yaml", [scenario_of(domain.name, task) for task in domain.tasks])
+    (folder / "evaluations").mkdir()
+    (folder / "evaluations" / "tau2_reward.py").write_text(CHECK_MODULE.format(name=domain.name), encoding="utf-8")
+    (folder / "backend.py").write_text(BACKEND_MODULE.format(name=domain.name), encoding="utf-8")
+    _dump(folder / "suite.yaml", suite_config(domain))
+
+
+def write_suite(domain: Tau2Domain, out: Path) -> Path:
+    """Write the suite into `out` (which must not exist or be empty): built in a temporary folder beside it and
+    moved into place at the end, so a failure leaves nothing behind."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise Tau2ImportError(f"{out}: already exists and is not an empty folder; choose a new one")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        _fill(staging, domain)
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out
