@@ -13,10 +13,12 @@ from sparring.testing import StubConfig, StubServer
 
 
 def request(text: str = "hi", **extra) -> ChatRequest:
+    """A one-message request."""
     return ChatRequest(messages=[Message(role="user", content=text)], **extra)
 
 
 def counting_reads(store: Store, monkeypatch) -> list[str]:
+    """The keys `store` reads from its database from now on."""
     reads: list[str] = []
     original = store._read_cached
 

@@ -50,6 +50,7 @@ class Server:
         self.responses, self.connections = responses, 0
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve one connection until the canned responses run out or one says Connection: close."""
         self.connections += 1
         while self.responses:
             head = await reader.readuntil(b"\r\n\r\n")
