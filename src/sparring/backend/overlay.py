@@ -28,6 +28,9 @@ DELETED: Any = _Deleted()
 Layer = dict[str, dict[str, Any] | None]
 """collection → id → record (or DELETED); a collection mapped to None is dropped whole."""
 
+ReadLayer = Mapping[str, Mapping[str, Any] | None]
+"""A layer as views read it: any mapping of the same shape (e.g. records resolved only when read)."""
+
 _EMPTY: Mapping[str, Any] = {}
 
 
@@ -75,7 +78,7 @@ class CollectionView(Mapping[str, Any]):
 class LayeredView(Mapping[str, CollectionView]):
     """Read-only state: `layer` over `base` (a plain mapping or another LayeredView)."""
 
-    def __init__(self, base: StateView, layer: Layer) -> None:
+    def __init__(self, base: StateView, layer: ReadLayer) -> None:
         self.base = base
         self.layer = layer
         self._collections: dict[str, CollectionView] = {}
@@ -84,12 +87,13 @@ class LayeredView(Mapping[str, CollectionView]):
         if collection not in self._collections:
             if collection not in self:
                 raise KeyError(collection)
-            own = self.layer.get(collection) or _EMPTY
+            own = self.layer.get(collection)
+            own = _EMPTY if own is None else own
             self._collections[collection] = CollectionView(self.base.get(collection, _EMPTY), own)
         return self._collections[collection]
 
     def __contains__(self, collection: object) -> bool:
-        if collection in self.layer:
+        if isinstance(collection, str) and collection in self.layer:
             return self.layer[collection] is not None
         return collection in self.base
 

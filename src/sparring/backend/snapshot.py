@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -55,18 +55,11 @@ class Snapshot:
             self._digest = _sha256(_canonical(self.data))
         return self._digest
 
-    @cached_property
-    def _relative_records(self) -> list[tuple[str, str]]:
-        """(collection, id) of the records holding a relative time (`now-35m`)."""
-        return [(c, i) for c, records in self.data.items() for i, r in records.items() if _has_relative_time(r)]
-
     def at(self, clock: datetime) -> LayeredView:
-        """The snapshot with its relative times resolved at `clock` (a layer of just those records)."""
+        """The snapshot with its relative times resolved at `clock`: a layer of just those records, each found
+        and resolved when first read (nothing is scanned or copied up front)."""
         if clock not in self._clock_views:
-            layer: Layer = {}
-            for collection, record_id in self._relative_records:
-                record = resolve_relative_times(self.data[collection][record_id], clock)
-                layer.setdefault(collection, {})[record_id] = record  # type: ignore[index]
+            layer = {collection: ResolvedAt(records, clock) for collection, records in self.data.items()}
             self._clock_views[clock] = LayeredView(self.data, layer)
         return self._clock_views[clock]
 
@@ -147,6 +140,36 @@ def layered_digest(root: StateView, view: StateView, paths: frozenset[str], root
         if now != before:
             changes.append([collection, record_id, now])
     return _sha256(root_digest + _canonical(changes))
+
+
+class ResolvedAt(Mapping[str, Any]):
+    """The records of one collection that hold relative times (`now-35m`), resolved at `clock`, each looked at
+    and resolved when first read, then kept."""
+
+    def __init__(self, records: Mapping[str, Any], clock: datetime) -> None:
+        self._records = records
+        self._clock = clock
+        self._holds_time: dict[object, bool] = {}
+        self._resolved: dict[str, Any] = {}
+
+    def __contains__(self, record_id: object) -> bool:
+        if record_id not in self._holds_time:
+            record = self._records.get(record_id) if isinstance(record_id, str) else None
+            self._holds_time[record_id] = record is not None and _has_relative_time(record)
+        return self._holds_time[record_id]
+
+    def __getitem__(self, record_id: str) -> Any:
+        if record_id not in self._resolved:
+            if record_id not in self:
+                raise KeyError(record_id)
+            self._resolved[record_id] = resolve_relative_times(self._records[record_id], self._clock)
+        return self._resolved[record_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return (record_id for record_id in self._records if record_id in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _overrides_layer(base: StateView, overrides: Mapping[str, Any], clock: datetime) -> Layer:

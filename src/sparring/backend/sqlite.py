@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sparring.backend.overlay import DELETED, Layer, LayeredView
+from sparring.backend.overlay import DELETED, Layer, LayeredView, ReadLayer
 from sparring.backend.protocol import StateView
 from sparring.backend.snapshot import canonical_digest, layered_digest
 from sparring.backend.state import BackendDataError, resolve_relative_times
@@ -224,7 +224,7 @@ def _key_columns(factory: SqliteBackendFactory, name: str) -> tuple[str, list[st
     return table.key, table.columns
 
 
-def _open_copy(factory: SqliteBackendFactory, overrides: Layer) -> sqlite3.Connection:
+def _open_copy(factory: SqliteBackendFactory, overrides: ReadLayer) -> sqlite3.Connection:
     """An in-memory copy of the file in an open transaction: overrides applied, then triggers logging every row
     a tool inserts, updates or deletes."""
     connection = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
