@@ -171,7 +171,7 @@ def test_cli_calibrate_history_and_the_run_warning(example_suite, labelled_store
     assert "note on late-40min-fee" in result.output and "Sample (unweighted)" in result.output
     assert "no sampling design recorded for these labels: treated as a simple random sample" in result.output
     report = json.loads(report_file.read_text())
-    assert report["confusion"] == {"true_fail": 0, "missed_fail": 4, "false_flag": 0, "true_pass": 19}
+    assert report["confusion"] == {"true_fail": 0, "missed_fail": 4, "false_flag": 0, "true_pass": 20}
     assert report["metrics"]["fail_recall"]["value"] == 0.0 and report["metrics"]["kappa"]["value"] == 0.0
     shown = runner.invoke(
         app, ["calibrate", "--suite", str(example_suite.root), "--eval", EVAL, "--history", "--db", str(db)]
