@@ -213,6 +213,8 @@ def test_digests_follow_the_state_not_the_path_and_leave_out_ignored_columns(tmp
         ({"shipments": {"S-1": {"x": 1}}}, "shipments: no table 'shipments' in shop.db (customers, orders, refunds)"),
         ({"orders": {"O-1": {"colour": "red"}}}, "orders.O-1.colour: no column 'colour' in orders"),
         ({"orders": {"O-7": {"customer_id": "C-404"}}}, "orders.O-7.customer_id: points at customers row 'C-404'"),
+        ({"orders": ["O-1"]}, "orders: must map primary keys to rows (or be null to empty the table)"),
+        ({"orders": {"O-1": "x"}}, "orders.O-1: a row must be a mapping of columns (or null)"),
     ],
 )
 def test_overrides_that_do_not_fit_the_database_are_one_line_naming_file_line_and_field(tmp_path, overrides, message):
@@ -231,6 +233,10 @@ def test_overrides_that_do_not_fit_the_database_are_one_line_naming_file_line_an
         ({"kind": "sqlite", "database": "missing.db"}, "backend.database: file not found"),
         ({"kind": "sqlite", "database": "policy.md"}, "backend.database: not a SQLite database"),
         ({"database": "shop.db"}, "database is for kind sqlite"),
+        (
+            {"kind": "sqlite", "database": "shop.db", "snapshot": "x.json"},
+            "kind sqlite takes no snapshot or references",
+        ),
     ],
 )
 def test_a_bad_sqlite_backend_is_one_line_naming_the_suite_file(tmp_path, backend, message):
