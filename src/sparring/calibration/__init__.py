@@ -18,7 +18,8 @@ from sparring.calibration.calibrate import (
     write_report,
 )
 from sparring.calibration.labels_io import LabelFileError, read_labels, write_labels
-from sparring.calibration.sampling import sample_for_labelling
+from sparring.calibration.sampling import SampledItem, sample_for_labelling
+from sparring.calibration.session import pending_sample, save_answer
 
 __all__ = [
     "CalibrationReport",
@@ -26,6 +27,7 @@ __all__ = [
     "Estimate",
     "Item",
     "LabelFileError",
+    "SampledItem",
     "calibrate",
     "calibration_warnings",
     "cohen_kappa",
@@ -33,8 +35,10 @@ __all__ = [
     "estimates",
     "ground_truth",
     "inter_labeller",
+    "pending_sample",
     "read_labels",
     "sample_for_labelling",
+    "save_answer",
     "weighted_confusion",
     "write_labels",
     "write_report",

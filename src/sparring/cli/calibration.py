@@ -4,13 +4,11 @@ each judge prompt version agrees with them."""
 from __future__ import annotations
 
 import asyncio
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.panel import Panel
 from rich.table import Table
 
 from sparring.calibration import (
@@ -19,13 +17,14 @@ from sparring.calibration import (
     LabelFileError,
     calibrate,
     read_labels,
-    sample_for_labelling,
     write_labels,
     write_report,
 )
+from sparring.calibration.session import pending_sample
 from sparring.cli.common import STDOUT, DbOption, console, emit, fail, open_store, print_document, stored_run
+from sparring.cli.labelling import default_labeller, labelling_session
 from sparring.cli.paths import OutputPathError, check_output_file
-from sparring.data_model import AgentTurn, Conversation, Label, TokenUsage
+from sparring.data_model import TokenUsage
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.models import MeteredModel, ModelError, ModelPool
 from sparring.runner import RoleOverrides
@@ -38,13 +37,6 @@ SuiteOption = Annotated[Path, typer.Option(help="the suite (its evaluations and 
 EvalOption = Annotated[str, typer.Option("--eval", help="evaluation id")]
 
 
-def _default_labeller() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "anonymous"
-
-
 def _suite_and_spec(suite: Path, evaluation_id: str) -> tuple[Suite, EvaluationSpec]:
     try:
         loaded = load_suite(suite)
@@ -54,19 +46,6 @@ def _suite_and_spec(suite: Path, evaluation_id: str) -> tuple[Suite, EvaluationS
     if spec is None:
         raise fail(f"the suite enables no evaluation {evaluation_id!r}")
     return loaded, spec
-
-
-def _show_conversation(conversation: Conversation) -> None:
-    for index, turn in enumerate(conversation.turns, start=1):
-        if isinstance(turn, AgentTurn):
-            for call in turn.tool_calls:
-                answer = f"error: {call.error}" if call.error else str(call.result)
-                arguments = escape(str(call.arguments))
-                line = f"[dim]\\[{index}] tool {escape(call.name)}({arguments}) → {escape(answer[:400])}[/]"
-                console.print(line, highlight=False)
-            console.print(f"[bold cyan]\\[{index}] AGENT:[/] {escape(turn.content)}", highlight=False)
-        else:
-            console.print(f"[bold yellow]\\[{index}] CUSTOMER:[/] {escape(turn.content)}", highlight=False)
 
 
 def label(
@@ -86,44 +65,12 @@ def label(
     loaded, spec = _suite_and_spec(suite, evaluation_id)
     store = open_store(db)
     run = stored_run(store, run_ref)
-    who = labeller or _default_labeller()
-    done = {lb.conversation_id for lb in store.labels(spec.id) if lb.labeller == who}
-    verdicts = [v for v in store.verdicts(run.id) if v.evaluation_id == spec.id]
-    chosen = sample_for_labelling(verdicts, sample, target_fails, seed, exclude=done)
+    who = labeller or default_labeller()
+    verdicts = store.verdicts(run.id)
+    chosen = pending_sample(store, spec.id, verdicts, who, sample, target_fails, seed)
     if not chosen:
         raise fail(f"nothing left to label for {spec.id} in run {run.id} (labeller {who})")
-    question = spec.criterion or spec.description
-    console.print(Panel(escape(loaded.policy.strip()), title="policy", expand=False))
-    saved = 0
-    for number, item in enumerate(chosen, start=1):
-        verdict = item.verdict
-        console.rule(f"{number}/{len(chosen)} · {verdict.conversation_id}")
-        _show_conversation(store.conversation(verdict.conversation_id))
-        console.print(f"\n[bold]{escape(spec.id)}[/]: {escape(question)}")
-        answer = ""
-        while answer not in ("p", "f", "s", "q"):
-            answer = typer.prompt("label: [p]ass, [f]ail, [s]kip, [q]uit").strip().lower()[:1]
-        if answer == "q":
-            break
-        if answer == "s":
-            continue
-        note = typer.prompt("note (optional)", default="", show_default=False)
-        outcome = "pass" if answer == "p" else "fail"
-        store.save_labels(
-            [
-                Label(
-                    conversation_id=verdict.conversation_id,
-                    evaluation_id=spec.id,
-                    label=outcome,
-                    note=note,
-                    labeller=who,
-                    inclusion_probability=item.inclusion_probability,
-                    stratum=item.stratum,
-                )
-            ]
-        )
-        saved += 1
-    console.print(f"{saved} label(s) saved for {spec.id} by {who}")
+    labelling_session(store, spec, loaded.policy, chosen, who)
 
 
 @labels_app.command("import")

@@ -1,5 +1,6 @@
 """`sparring discover RUN... [--transcripts FILE]`: the failures no evaluation covers, as themes; drafts of
-evaluations and scenarios for the uncovered ones; `--accept ID` moves a draft evaluation into the suite."""
+evaluations and scenarios for the uncovered ones; `--accept ID` takes a draft evaluation into the suite
+(discover_accept.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from sparring.cli.common import DbOption, console, fail, open_store, pct
+from sparring.cli.discover_accept import accept as accept_draft
 from sparring.data_model import Run, TokenUsage
 from sparring.discovery import (
     DiscoveryInputError,
     DiscoveryReport,
     TranscriptOutcomes,
-    accept_draft,
     store_report,
     write_drafts,
 )
@@ -35,18 +36,6 @@ def _suite(path: Path | None) -> Suite | None:
         return load_suite(path) if path else None
     except SuiteError as exc:
         raise fail(str(exc)) from exc
-
-
-def _accept(suite: Path | None, evaluation_id: str) -> None:
-    if suite is None:
-        raise fail("--accept needs --suite SUITE (the suite whose drafts/ holds the draft)")
-    try:
-        accepted = accept_draft(suite, evaluation_id)
-    except DiscoveryInputError as exc:
-        raise fail(str(exc)) from exc
-    console.print(f"moved {', '.join(str(f) for f in accepted.files)}; it is not enabled yet. Next:")
-    for number, step in enumerate(accepted.next_steps, start=1):
-        console.print(f"  {number}. {escape(step)}", highlight=False)
 
 
 def _judge_spec(runs: list[Run], suite: Suite | None, judge_model: str | None) -> str:
@@ -115,8 +104,19 @@ def discover(
     suite: Annotated[
         Path | None, typer.Option(help="write drafts into this suite; its policy guides descriptions")
     ] = None,
-    accept: Annotated[str | None, typer.Option(help="move this draft evaluation into the suite (with --suite)")] = None,
-    judge_model: Annotated[str | None, typer.Option(help="describing model (default: the first run's judge)")] = None,
+    accept: Annotated[
+        str | None,
+        typer.Option(help="move this draft evaluation into --suite, enable it, judge runs with it, label them"),
+    ] = None,
+    run: Annotated[
+        list[str] | None, typer.Option("--run", help="with --accept: run to judge (default: the theme's runs)")
+    ] = None,
+    sample: Annotated[int, typer.Option(min=1, help="with --accept: conversations to label")] = 20,
+    no_label: Annotated[bool, typer.Option("--no-label", help="with --accept: judge, but do not label now")] = False,
+    judge_model: Annotated[
+        str | None,
+        typer.Option(help="describing model (default: the first run's judge); with --accept: the new judge's"),
+    ] = None,
     base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="also write the report as JSON")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="do not reuse cached model answers")] = False,
@@ -126,7 +126,7 @@ def discover(
     """Find the failures no evaluation covers: describe every unhappy or failed conversation, group the
     descriptions into themes, mark the ones existing evaluations cover, and draft evaluations for the rest."""
     if accept:
-        _accept(suite, accept)
+        accept_draft(suite, accept, run or [], judge_model, sample, not no_label, not no_cache, db)
         return
     if not runs and transcripts is None:
         raise fail("give at least one RUN or --transcripts FILE")

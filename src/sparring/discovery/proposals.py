@@ -1,13 +1,12 @@
 """Drafts for uncovered themes: a judge (YAML + a .j2 extending the library's judge frame) in
 SUITE/evaluations/drafts/ and 1–3 scenarios in SUITE/drafts/scenarios/. The suite loader reads only
 SUITE/evaluations/*.yaml and the scenario files its `scenarios:` entry names (neither recursively), so
-a draft is never enabled by being written. `accept_draft` moves a draft judge into SUITE/evaluations/."""
+a draft is never enabled by being written (accept.py moves one into the suite and enables it)."""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -20,15 +19,6 @@ from sparring.output_paths import OutputPathError, check_output_folder
 EVALUATION_DRAFTS = Path("evaluations") / "drafts"
 SCENARIO_DRAFTS = Path("drafts") / "scenarios"
 MAX_SCENARIOS = 3
-
-
-@dataclass
-class AcceptedDraft:
-    """A draft judge moved into the suite, and the commands that calibrate it."""
-
-    evaluation_id: str
-    files: list[Path]
-    next_steps: list[str]
 
 
 def _slug(words: str) -> str:
@@ -94,7 +84,7 @@ def _draft_scenarios(theme: Theme, evaluation_id: str, scenarios: dict[str, Scen
     return chosen
 
 
-def _write(path: Path, text: str) -> None:
+def write_whole(path: Path, text: str) -> None:
     """Write through a temporary file, so a file is whole or absent."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -124,31 +114,5 @@ def write_drafts(report: DiscoveryReport, suite_root: Path, scenarios: list[Scen
         files += [(suite_root / SCENARIO_DRAFTS / name, text) for name, text in drafts]
         theme.draft_scenarios = [str(suite_root / SCENARIO_DRAFTS / name) for name, _ in drafts]
     for path, text in files:
-        _write(path, text)
+        write_whole(path, text)
     return [path for path, _ in files]
-
-
-def accept_draft(suite_root: Path, evaluation_id: str) -> AcceptedDraft:
-    """Move the draft judge `evaluation_id` into SUITE/evaluations/; DiscoveryInputError when there is no
-    such draft or the suite already has files of that name. Nothing moves on an error."""
-    drafts = suite_root / EVALUATION_DRAFTS
-    sources = [drafts / f"{evaluation_id}.yaml", drafts / f"{evaluation_id}.j2"]
-    if not all(s.is_file() for s in sources):
-        known = sorted(p.stem for p in drafts.glob("*.yaml")) if drafts.is_dir() else []
-        listed = ", ".join(known) if known else "none (run `sparring discover RUN --suite SUITE` first)"
-        raise DiscoveryInputError(f"--accept {evaluation_id}: no draft evaluation in {drafts} (drafts: {listed})")
-    targets = [suite_root / "evaluations" / s.name for s in sources]
-    clash = next((t for t in targets if t.exists()), None)
-    if clash is not None:
-        raise DiscoveryInputError(f"--accept {evaluation_id}: {clash} already exists; rename or remove it first")
-    for source, target in zip(sources, targets, strict=True):
-        os.replace(source, target)
-    root = str(suite_root)
-    steps = [
-        f"enable it: add `- use: {evaluation_id}` to the `evaluations:` list of {suite_root / 'suite.yaml'}",
-        f"judge conversations with it: sparring run {root} --eval {evaluation_id} --label {evaluation_id}-labelling",
-        f"label them: sparring label {evaluation_id}-labelling --suite {root} --eval {evaluation_id} "
-        "--sample 30 --target-fails 10",
-        f"calibrate it: sparring calibrate --suite {root} --eval {evaluation_id}",
-    ]
-    return AcceptedDraft(evaluation_id, targets, steps)

@@ -1,0 +1,107 @@
+"""`sparring discover --accept ID --suite SUITE`: the draft judge moved into the suite and enabled, the runs its
+theme came from judged again with it alone (`sparring.runner.rejudge`), then a terminal labelling session on
+those verdicts and the `sparring calibrate` command. Everything before the session is undone on a failure."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+from rich.markup import escape
+
+from sparring.calibration import pending_sample
+from sparring.cli.common import console, fail, open_store
+from sparring.cli.labelling import default_labeller, labelling_session
+from sparring.data_model import Outcome, Verdict
+from sparring.discovery import DiscoveryInputError, draft_runs, provisional_accept
+from sparring.models import ModelError
+from sparring.runner import RunOptions
+from sparring.runner.record import RunResult
+from sparring.runner.rejudge import execute_rejudge, plan_rejudge
+from sparring.store import NotFound, Store
+from sparring.suite import Suite, SuiteError, load_suite
+
+UNCHANGED = "nothing moved, suite.yaml unchanged"
+
+
+def _rejudge_label(evaluation_id: str, index: int) -> str:
+    return f"{evaluation_id}-labelling" + (f"-{index + 1}" if index else "")
+
+
+def _check_judged(evaluation_id: str, verdicts: list[Verdict]) -> None:
+    """DiscoveryInputError when no conversation got a pass or fail verdict: nothing to label or calibrate."""
+    if any(v.outcome in (Outcome.PASS, Outcome.FAIL) for v in verdicts):
+        return
+    counts = ", ".join(f"{n} {o.value}" for o, n in Counter(v.outcome for v in verdicts).items()) or "no verdict"
+    reason = next((f"; first error: {v.reasoning}" for v in verdicts if v.outcome == Outcome.ERROR), "")
+    raise DiscoveryInputError(f"judging again with {evaluation_id} gave no pass or fail verdict ({counts}{reason})")
+
+
+def _enable_and_rejudge(
+    store: Store, suite: Path, evaluation_id: str, refs: list[str], judge_model: str | None, cache: bool
+) -> tuple[Suite, list[RunResult], list[Verdict]]:
+    """Accept the draft, then judge `refs` again with it alone; any failure undoes the accept."""
+    with provisional_accept(suite, evaluation_id):
+        enabled = load_suite(suite)
+        plans = [
+            plan_rejudge(store, enabled, ref, [evaluation_id], judge_model, _rejudge_label(evaluation_id, i))
+            for i, ref in enumerate(refs)
+        ]
+        options = RunOptions(cache=cache)
+        results = [asyncio.run(execute_rejudge(store, enabled, plan, options)) for plan in plans]
+        verdicts = [v for r in results for v in store.verdicts(r.run.id) if v.evaluation_id == evaluation_id]
+        _check_judged(evaluation_id, verdicts)
+    return enabled, results, verdicts
+
+
+def _print_judged(evaluation_id: str, results: list[RunResult], verdicts: list[Verdict]) -> None:
+    console.print(f"moved the draft into the suite and enabled it: `- use: {evaluation_id}` in suite.yaml")
+    counts = Counter(v.outcome.value for v in verdicts)
+    runs = ", ".join(f"{r.run.id} ({r.run.label}, from {r.run.rejudged_from})" for r in results)
+    tally = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+    console.print(f"judged again with {evaluation_id}: {escape(runs)}: {tally}", highlight=False)
+
+
+def _label_now(store: Store, enabled: Suite, evaluation_id: str, verdicts: list[Verdict], sample: int) -> None:
+    """The terminal labelling session on a stratified sample of the new verdicts."""
+    who = default_labeller()
+    chosen = pending_sample(store, evaluation_id, verdicts, who, sample)
+    if not chosen:
+        console.print(f"nothing left to label for {evaluation_id} (labeller {who})")
+        return
+    spec = next(e for e in enabled.evaluations if e.id == evaluation_id)
+    labelling_session(store, spec, enabled.policy, chosen, who)
+
+
+def accept(
+    suite: Path | None,
+    evaluation_id: str,
+    runs: list[str],
+    judge_model: str | None,
+    sample: int,
+    label: bool,
+    cache: bool,
+    db: str | None,
+) -> None:
+    """Accept the draft `evaluation_id` into `suite`, judge `runs` (default: the theme's) with it, label a sample."""
+    if suite is None:
+        raise fail("--accept needs --suite SUITE (the suite whose drafts/ holds the draft)")
+    try:
+        loaded = load_suite(suite)
+    except SuiteError as exc:
+        raise fail(str(exc)) from exc
+    store = open_store(db)
+    try:
+        refs = runs or draft_runs(store, loaded.name, evaluation_id)
+        enabled, results, verdicts = _enable_and_rejudge(store, suite, evaluation_id, refs, judge_model, cache)
+    except (DiscoveryInputError, NotFound, ValueError, ModelError) as exc:
+        raise fail(f"{exc} ({UNCHANGED})") from exc
+    _print_judged(evaluation_id, results, verdicts)
+    if label:
+        _label_now(store, enabled, evaluation_id, verdicts, sample)
+    else:
+        for result in results:
+            command = f"sparring label {result.run.id} --suite {suite} --eval {evaluation_id}"
+            console.print(f"label: {command}", highlight=False)
+    console.print(f"then calibrate: sparring calibrate --suite {suite} --eval {evaluation_id}", highlight=False)
