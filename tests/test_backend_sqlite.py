@@ -58,6 +58,20 @@ def issue_refund(db: SqliteState, order_id: str, amount: float) -> dict:
 
 
 @tool
+def renumber_refund(db: SqliteState, refund_id: int, new_id: int) -> str:
+    """Give a refund another id (its old row disappears, a new one appears)."""
+    db.connection.execute("UPDATE refunds SET id = ? WHERE id = ?", (new_id, refund_id))
+    return "renumbered"
+
+
+@tool
+def replace_customer(db: SqliteState, customer_id: str, name: str) -> str:
+    """Write a customer row whole (INSERT OR REPLACE)."""
+    db.connection.execute("INSERT OR REPLACE INTO customers VALUES (?, ?)", (customer_id, name))
+    return "written"
+
+
+@tool
 def forget_refund(db: SqliteState, refund_id: int) -> str:
     """Delete a refund row."""
     db.connection.execute("DELETE FROM refunds WHERE id = ?", (refund_id,))
@@ -188,6 +202,20 @@ def test_concurrent_conversations_do_not_see_each_others_writes(tmp_path):
     first.close()
     second.close()
     assert sqlite3.connect(tmp_path / "suite" / "shop.db").execute("SELECT COUNT(*) FROM refunds").fetchone() == (1,)
+
+
+def test_a_changed_primary_key_and_a_replaced_row_are_in_the_diff(tmp_path):
+    suite = load_suite(write_suite(tmp_path / "suite"))
+    factory, scenario = suite.backend, suite.scenarios[1]
+    backend = factory(scenario, NOW)
+    backend.execute(ToolCall(id="a", name="renumber_refund", arguments={"refund_id": 1, "new_id": 7}))
+    backend.execute(ToolCall(id="b", name="replace_customer", arguments={"customer_id": "C-1", "name": "Ann"}))
+    diff = diff_views(factory(scenario, NOW).view(), backend.view())
+    assert diff.deleted == {"refunds": ["1"]}
+    assert diff.created == {
+        "refunds": {"7": {"id": 7, "order_id": "O-2", "amount": 2.5, "issued_at": "2026-05-01T00:00:00+00:00"}}
+    }
+    assert diff.updated == {"customers": {"C-1": {"id": "C-1", "name": "Ann"}}}
 
 
 def test_digests_follow_the_state_not_the_path_and_leave_out_ignored_columns(tmp_path):

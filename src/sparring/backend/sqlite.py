@@ -231,6 +231,7 @@ def _open_copy(factory: SqliteBackendFactory, overrides: ReadLayer) -> sqlite3.C
     connection.deserialize(factory.image)
     connection.row_factory = sqlite3.Row
     connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA recursive_triggers = ON")  # rows an INSERT OR REPLACE removes are logged too
     connection.execute("BEGIN")
     connection.execute("CREATE TEMP TABLE _sparring_changes (tbl TEXT, key)")
     connection.execute("PRAGMA defer_foreign_keys = ON")  # overrides were checked at load, in any order
@@ -240,11 +241,12 @@ def _open_copy(factory: SqliteBackendFactory, overrides: ReadLayer) -> sqlite3.C
             _write_row(connection, table, record_id, row)
     connection.execute("PRAGMA defer_foreign_keys = OFF")
     for name, table in factory.tables.items():
-        for event, ref in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        for event, refs in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
             trigger = _quote(f"_sparring_{event.lower()}_{name}")
+            rows = ", ".join(f"({_literal(name)}, {ref}.{_quote(table.key)})" for ref in refs)
             connection.execute(
                 f"CREATE TEMP TRIGGER {trigger} AFTER {event} ON main.{_quote(name)} BEGIN "
-                f"INSERT INTO _sparring_changes VALUES ({_literal(name)}, {ref}.{_quote(table.key)}); END"
+                f"INSERT INTO _sparring_changes VALUES {rows}; END"
             )
     return connection
 
