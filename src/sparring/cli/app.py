@@ -81,6 +81,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "view",
         "Browse runs, conversations, comparisons and history, and label conversations, in a local web app.",
     ),
+    "export-html": (
+        "export_html",
+        "export_html",
+        "Write a run's viewer pages (run, conversations, comparison, history) as static files: open DIR/index.html.",
+    ),
     "init": ("init", "init", "Write a minimal suite skeleton that runs as it is: edit it for your own support bot."),
     "discover": (
         "discover",
