@@ -243,10 +243,10 @@ def _open_copy(factory: SqliteBackendFactory, overrides: ReadLayer) -> sqlite3.C
     for name, table in factory.tables.items():
         for event, refs in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]), ("DELETE", ["OLD"])):
             trigger = _quote(f"_sparring_{event.lower()}_{name}")
-            rows = ", ".join(f"({_literal(name)}, {ref}.{_quote(table.key)})" for ref in refs)
+            logged = ", ".join(f"({_literal(name)}, {ref}.{_quote(table.key)})" for ref in refs)
             connection.execute(
                 f"CREATE TEMP TRIGGER {trigger} AFTER {event} ON main.{_quote(name)} BEGIN "
-                f"INSERT INTO _sparring_changes VALUES {rows}; END"
+                f"INSERT INTO _sparring_changes VALUES {logged}; END"
             )
     return connection
 
