@@ -41,9 +41,11 @@ def _check_judged(evaluation_id: str, verdicts: list[Verdict]) -> None:
 def _enable_and_rejudge(
     store: Store, suite: Path, evaluation_id: str, refs: list[str], judge_model: str | None, cache: bool
 ) -> tuple[Suite, list[RunResult], list[Verdict]]:
-    """Accept the draft, then judge `refs` again with it alone; any failure undoes the accept."""
+    """Accept the draft, then judge `refs` (default: the theme's runs) again with it alone; any failure undoes
+    the accept."""
     with provisional_accept(suite, evaluation_id):
         enabled = load_suite(suite)
+        refs = refs or draft_runs(store, enabled.name, evaluation_id)
         plans = [
             plan_rejudge(store, enabled, ref, [evaluation_id], judge_model, _rejudge_label(evaluation_id, i))
             for i, ref in enumerate(refs)
@@ -88,13 +90,12 @@ def accept(
     if suite is None:
         raise fail("--accept needs --suite SUITE (the suite whose drafts/ holds the draft)")
     try:
-        loaded = load_suite(suite)
+        load_suite(suite)
     except SuiteError as exc:
         raise fail(str(exc)) from exc
     store = open_store(db)
     try:
-        refs = runs or draft_runs(store, loaded.name, evaluation_id)
-        enabled, results, verdicts = _enable_and_rejudge(store, suite, evaluation_id, refs, judge_model, cache)
+        enabled, results, verdicts = _enable_and_rejudge(store, suite, evaluation_id, runs, judge_model, cache)
     except (DiscoveryInputError, NotFound, ValueError, ModelError) as exc:
         raise fail(f"{exc} ({UNCHANGED})") from exc
     _print_judged(evaluation_id, results, verdicts)
