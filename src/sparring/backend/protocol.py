@@ -2,9 +2,10 @@
 
 A suite carries a `BackendFactory`; the runner calls it once per conversation with the scenario and the run's
 clock ("reset to a scenario") and gets a fresh `Backend`. The agent sees `specs()` and calls `execute()`;
-checks read the end state through `view()` or compare `digest()`s. Sparring's implementation is the
-snapshot ⊕ overrides backend with `@tool` functions (`SnapshotBackend`, copy-on-write over a shared snapshot);
-another backend (a τ²-bench environment, a SQLite file, an HTTP sandbox) implements the same four methods.
+checks read the end state through `view()` or compare `digest()`s. Sparring's implementations are the
+snapshot ⊕ overrides backend with `@tool` functions (`SnapshotBackend`, copy-on-write over a shared snapshot) and
+a SQLite file (`SqliteBackend`: tools get a connection to the conversation's own copy); another backend (a
+τ²-bench environment, an HTTP sandbox) implements the same four methods.
 Digests compare states of one backend over one snapshot.
 """
 
