@@ -102,6 +102,7 @@ def test_backend_answers_as_tau2_does() -> None:
     domain = load_domain("retail")
     backend = Tau2Backend(domain)
     assert {s.name for s in backend.specs()} == set(domain.tool_names)
+    assert Tau2BackendFactory(domain).specs() == backend.specs()
     refused = backend.execute(ToolCall(id="1", name="get_order_details", arguments={"order_id": "#W0"}))
     assert refused.error == "Error: Order not found" and refused.result is None
     before = backend.digest()
@@ -179,3 +180,14 @@ def test_airline_imports_too(tmp_path: Path) -> None:
     out = write_suite(load_domain("airline"), tmp_path / "airline")
     scenarios = [Scenario.model_validate(s) for s in yaml.safe_load((out / "scenarios" / "airline.yaml").read_text())]
     assert len(scenarios) == 50 and sum(bool(s.assertions) for s in scenarios) == 50
+
+
+def test_without_the_extra_the_importer_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sparring.importers.tau2_domain as module
+
+    def missing(name: str) -> Any:
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(module, "import_module", missing)
+    with pytest.raises(Tau2ImportError, match=r'the τ² importer needs τ²-bench: pip install -e "\.\[tau2\]"'):
+        load_domain("retail")

@@ -37,11 +37,12 @@ def fast_tau2_environments(retail: Tau2Domain, monkeypatch: pytest.MonkeyPatch) 
     )
 
 
-def first_effective_write(domain: Tau2Domain, task: Any) -> int | None:
-    """Position of the first gold call to a τ² write tool that succeeds (a refused one changes nothing)."""
+def last_effective_write(domain: Tau2Domain, task: Any) -> int | None:
+    """Position of the last gold call to a τ² write tool that succeeds: a refused one changes nothing, and an
+    earlier one may be undone by a later one (task 22 changes an address and changes it back)."""
     records = play(domain, task, gold_calls(task)).calls
     writes = [i for i, r in enumerate(records) if domain.tool_types[r.name] == "write" and r.error is None]
-    return writes[0] if writes else None
+    return writes[-1] if writes else None
 
 
 def altered(call: ToolCall) -> ToolCall:
@@ -70,17 +71,17 @@ def test_gold_actions_earn_one_from_both_evaluators(retail: Tau2Domain) -> None:
 
 
 def test_skipping_or_altering_one_write_earns_zero_from_both(retail: Tau2Domain) -> None:
-    """Every task whose gold actions change the database: the first effective write is skipped (even positions in
+    """Every task whose gold actions change the database: the last effective write is skipped (even positions in
     the task list) or altered (odd positions)."""
     seen, wrong = 0, {}
     for index, task in enumerate(retail.tasks):
         gold = gold_calls(task)
-        first = first_effective_write(retail, task)
-        if first is None:
+        write = last_effective_write(retail, task)
+        if write is None:
             continue
         seen += 1
-        variant = [] if index % 2 == 0 else [altered(gold[first])]
-        if (rewards := both_rewards(retail, task, gold[:first] + variant + gold[first + 1 :])) != (0.0, 0.0):
+        variant = [] if index % 2 == 0 else [altered(gold[write])]
+        if (rewards := both_rewards(retail, task, gold[:write] + variant + gold[write + 1 :])) != (0.0, 0.0):
             wrong[(task.id, "skip" if index % 2 == 0 else "alter")] = rewards
     assert seen >= 100  # nearly every retail task writes
     assert wrong == {}
@@ -90,9 +91,9 @@ def test_skip_and_alter_on_one_task_each_earn_zero(retail: Tau2Domain) -> None:
     """Both changes on the same task (task 0: an exchange of two delivered items); what failed is named."""
     task = retail.tasks[0]
     gold = gold_calls(task)
-    first = first_effective_write(retail, task)
-    assert first is not None and gold[first].name == "exchange_delivered_order_items"
-    for calls in (gold[:first] + gold[first + 1 :], gold[:first] + [altered(gold[first])] + gold[first + 1 :]):
+    write = last_effective_write(retail, task)
+    assert write is not None and gold[write].name == "exchange_delivered_order_items"
+    for calls in (gold[:write] + gold[write + 1 :], gold[:write] + [altered(gold[write])] + gold[write + 1 :]):
         trajectory = play(retail, task, calls)
         reward = tau2_reward(retail, task, trajectory.calls, trajectory.agent_texts)
         assert (reward.reward, reward.components["DB"], reward.missing) == (0.0, 0.0, ["DB: database state"])

@@ -80,6 +80,10 @@ class Tau2BackendFactory:
             raise KeyError(f"scenario {scenario_id!r} is no task of the τ² {self.domain.name} domain")
         return self.tasks[scenario_id]
 
+    def specs(self) -> list[ToolSpec]:
+        """The domain's tools, as every conversation's backend offers them (for checks made at load time)."""
+        return Tau2Backend(self.domain).specs()
+
     def __call__(self, scenario: Scenario, clock: datetime) -> Tau2Backend:
         """A fresh τ² environment for one conversation of `scenario` (τ² has no clock: `clock` is unused)."""
         return Tau2Backend(self.domain, self.task(scenario.id))
