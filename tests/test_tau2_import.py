@@ -17,7 +17,7 @@ import yaml
 
 pytest.importorskip("tau2")
 
-from sparring.backend import Backend  # noqa: E402
+from sparring.backend import Backend, BackendDataError  # noqa: E402
 from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, Scenario, ToolCall  # noqa: E402
 from sparring.evaluations.checks import CheckContext, check_info  # noqa: E402
 from sparring.importers.tau2_backend import Tau2Backend, Tau2BackendFactory  # noqa: E402
@@ -110,7 +110,13 @@ def test_backend_answers_as_tau2_does() -> None:
     done = backend.execute(ToolCall(id="2", name="cancel_pending_order", arguments=cancel))
     assert done.error is None and done.result["status"] == "cancelled"
     assert backend.digest() != before and backend.view()["orders"]["#W1267569"]["status"] == "cancelled"
-    assert Tau2BackendFactory(domain).tasks.keys() >= {"retail-0", "retail-113"}
+    factory = Tau2BackendFactory(domain)
+    scenario = Scenario(id="retail-5", situation="s", desired_outcome="o")
+    start = factory.initial_view(scenario, datetime.now(UTC))
+    assert start["orders"]["#W1267569"]["status"] == "pending"  # untouched by the backend above
+    assert factory.initial_view(scenario, datetime.now(UTC)) is start  # taken once
+    with pytest.raises(BackendDataError, match="a τ² suite sets its data in the task's initial_state"):
+        factory.initial_view(scenario.model_copy(update={"backend_overrides": {"orders": {}}}), datetime.now(UTC))
 
 
 def _domain_copy(tmp_path: Path) -> Path:
@@ -191,3 +197,17 @@ def test_without_the_extra_the_importer_says_how_to_install_it(monkeypatch: pyte
     monkeypatch.setattr(module, "import_module", missing)
     with pytest.raises(Tau2ImportError, match=r'the τ² importer needs τ²-bench: pip install -e "\.\[tau2\]"'):
         load_domain("retail")
+
+
+def test_scenarios_pass_the_loaders_checks_against_tau2s_tools(retail_suite: Path) -> None:
+    """What the suite loader checks per scenario, given this backend: expected actions name τ²'s tools and
+    arguments, and each scenario's starting database is available (the lead wires `kind: python` to use them)."""
+    from sparring.suite.expected_actions import expected_action_problems
+    from sparring.suite.loader import load_scenarios
+
+    factory = _module(retail_suite / "backend.py").factory
+    specs, problems = factory.specs(), []
+    for scenario, doc, path in load_scenarios(retail_suite / "scenarios" / "retail.yaml"):
+        problems += expected_action_problems(scenario, doc, path, specs)
+        assert factory.initial_view(scenario, datetime.now(UTC))["users"]
+    assert problems == []

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sparring.backend import BackendDataError, StateView
 from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
 from sparring.evaluations.library.scenario_checks import state_digest
 from sparring.importers.tau2_domain import Tau2Domain, load_domain
@@ -68,6 +69,7 @@ class Tau2BackendFactory:
     def __init__(self, domain: Tau2Domain) -> None:
         self.domain = domain
         self.tasks = {scenario_id(domain.name, task.id): task for task in domain.tasks}
+        self._pristine: StateView | None = None
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> Tau2BackendFactory:
@@ -83,6 +85,18 @@ class Tau2BackendFactory:
     def specs(self) -> list[ToolSpec]:
         """The domain's tools, as every conversation's backend offers them (for checks made at load time)."""
         return Tau2Backend(self.domain).specs()
+
+    def initial_view(self, scenario: Scenario, clock: datetime) -> StateView:
+        """The database a conversation of `scenario` starts on, for load-time checks (facts naming records); the
+        untouched database is taken once. τ² tasks set their data through `initial_state`, never overrides."""
+        if scenario.backend_overrides:
+            raise BackendDataError("backend_overrides", "a τ² suite sets its data in the task's initial_state")
+        task = self.task(scenario.id)
+        if task.initial_state is not None:
+            return Tau2Backend(self.domain, task).view()
+        if self._pristine is None:
+            self._pristine = Tau2Backend(self.domain).view()
+        return self._pristine
 
     def __call__(self, scenario: Scenario, clock: datetime) -> Tau2Backend:
         """A fresh τ² environment for one conversation of `scenario` (τ² has no clock: `clock` is unused)."""
