@@ -211,3 +211,14 @@ def test_scenarios_pass_the_loaders_checks_against_tau2s_tools(retail_suite: Pat
         problems += expected_action_problems(scenario, doc, path, specs)
         assert factory.initial_view(scenario, datetime.now(UTC))["users"]
     assert problems == []
+
+
+def test_the_suite_discovers_and_enables_its_evaluations(retail_suite: Path) -> None:
+    from sparring.suite.evaluations import discover
+    from sparring.suite.loader import _load_module
+
+    catalog = discover(retail_suite, _load_module)
+    config = SuiteConfig.model_validate(yaml.safe_load((retail_suite / "suite.yaml").read_text()))
+    assert [use.use for use in config.evaluations] == ["tau2_reward", "expected_actions_taken"]
+    assert {"tau2_reward", "expected_actions_taken"} <= catalog.checks.keys()
+    assert catalog.specs["tau2_reward"].description.startswith("τ²-bench's reward is 1.0")
