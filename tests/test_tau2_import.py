@@ -13,18 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tau2  # noqa: F401 - the dev extra installs the importer's extra: CI runs these tests
 import yaml
 
-pytest.importorskip("tau2")
-
-from sparring.backend import Backend, BackendDataError  # noqa: E402
-from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, Scenario, ToolCall  # noqa: E402
-from sparring.evaluations.checks import CheckContext, check_info  # noqa: E402
-from sparring.importers.tau2_backend import Tau2Backend, Tau2BackendFactory  # noqa: E402
-from sparring.importers.tau2_domain import Tau2ImportError, installed_folder, load_domain  # noqa: E402
-from sparring.importers.tau2_suite import write_suite  # noqa: E402
-from sparring.suite.config import SuiteConfig  # noqa: E402
-from tau2_trajectories import gold_calls  # noqa: E402
+from sparring.backend import Backend, BackendDataError
+from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, Scenario, ToolCall
+from sparring.evaluations.checks import CheckContext, check_info
+from sparring.importers.tau2_backend import Tau2Backend, Tau2BackendFactory
+from sparring.importers.tau2_domain import Tau2ImportError, installed_folder, load_domain
+from sparring.importers.tau2_suite import write_suite
+from sparring.suite.config import SuiteConfig
+from tau2_trajectories import gold_calls
 
 
 def sparring(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

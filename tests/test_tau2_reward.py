@@ -8,14 +8,14 @@ import os
 from typing import Any
 
 import pytest
+import tau2  # noqa: F401 - the dev extra installs the importer's extra: CI runs these tests
 
-pytest.importorskip("tau2")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # τ²'s evaluator imports litellm: no network
 
-from sparring.data_model import ToolCall  # noqa: E402
-from sparring.importers.tau2_domain import Tau2Domain, load_domain  # noqa: E402
-from sparring.importers.tau2_reward import tau2_reward  # noqa: E402
-from tau2_trajectories import Trajectory, gold_calls, play, tau2_reward_of  # noqa: E402
+from sparring.data_model import ToolCall
+from sparring.importers.tau2_domain import Tau2Domain, load_domain
+from sparring.importers.tau2_reward import tau2_reward
+from tau2_trajectories import Trajectory, gold_calls, play, tau2_reward_of
 
 pytestmark = pytest.mark.real
 

@@ -99,6 +99,7 @@ def suite_config(domain: Tau2Domain) -> dict[str, Any]:
         "name": f"tau2-{domain.name}",
         "description": f"τ²-bench's {domain.name} domain ({len(domain.tasks)} tasks), from `sparring import tau2`",
         "policy": f"tau2/{domain.name}/policy.md",
+        "backend": {"kind": "python", "factory": "backend.py:factory"},
         "scenarios": "scenarios",
         "evaluations": [{"use": "tau2_reward"}, {"use": "expected_actions_taken"}],
     }

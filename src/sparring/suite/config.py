@@ -12,10 +12,13 @@ class _Strict(BaseModel):
 
 
 class BackendConfig(_Strict):
-    kind: Literal["snapshot", "sqlite"] = Field(
-        "snapshot", description="snapshot: a JSON snapshot; sqlite: a SQLite file (`database`), never changed"
+    kind: Literal["snapshot", "sqlite", "python"] = Field(
+        "snapshot",
+        description="snapshot: a JSON snapshot; sqlite: a SQLite file (`database`), never changed; "
+        "python: your own BackendFactory (`factory`)",
     )
     database: str | None = Field(None, description="sqlite: the SQLite file each conversation works on a copy of")
+    factory: str | None = Field(None, description="python: FILE.py:NAME, a BackendFactory in a file of the suite")
     snapshot: str | None = Field(None, description="JSON file: collections of records keyed by id")
     tools: str | None = Field(None, description="Python file with @tool functions; tools.py when present")
     references: dict[str, str] = Field(default_factory=dict, description="collection.field: target collection")
@@ -34,6 +37,12 @@ class BackendConfig(_Strict):
             raise ValueError("kind sqlite takes no snapshot or references (the database's foreign keys are used)")
         if self.kind == "snapshot" and self.database:
             raise ValueError("database is for kind sqlite; add kind: sqlite (or use snapshot: for a JSON file)")
+        if self.kind == "python" and (not self.factory or ":" not in self.factory):
+            raise ValueError("kind python needs factory: FILE.py:NAME (a BackendFactory in a file of the suite)")
+        if self.kind == "python" and (self.snapshot or self.database or self.references):
+            raise ValueError("kind python takes no snapshot, database or references (its factory owns the state)")
+        if self.kind != "python" and self.factory:
+            raise ValueError("factory is for kind python; add kind: python")
         return self
 
 

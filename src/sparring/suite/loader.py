@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from sparring.backend import (
     BackendDataError,
@@ -66,7 +66,9 @@ class Suite:
     def evaluator(self, specs: list[EvaluationSpec] | None = None) -> Evaluator:
         """An evaluator for the suite's enabled evaluations (or `specs`), with the suite's facts."""
         backend = self.config.backend
-        facts = SuiteFacts(self.policy, self.tools, backend.action_tools, backend.handoff_tools)
+        facts = SuiteFacts(
+            self.policy, self.tools, backend.action_tools, backend.handoff_tools, self.backend_factory()
+        )
         chosen = self.evaluations if specs is None else specs
         return Evaluator(build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries))
 
@@ -122,7 +124,17 @@ def _scenario_files(root: Path, target: str, owner: YamlDocument) -> list[Path]:
 
 
 ScenarioEntry = tuple[Scenario, YamlDocument, tuple[str | int, ...]]
-_Factory = SnapshotBackendFactory | SqliteBackendFactory
+
+
+class _CheckedFactory(Protocol):
+    """A backend factory the loader can check scenarios against: it shows a scenario's starting state."""
+
+    def __call__(self, scenario: Scenario, clock: datetime) -> Any: ...
+
+    def initial_view(self, scenario: Scenario, clock: datetime) -> Any: ...
+
+
+_Factory = SnapshotBackendFactory | SqliteBackendFactory | _CheckedFactory
 
 
 def _scenario_items(doc: YamlDocument) -> list[tuple[Any, tuple[str | int, ...]]]:
@@ -232,6 +244,21 @@ def _sqlite_factory(root: Path, config: SuiteConfig, doc: YamlDocument, tools: d
         raise doc.error(("backend", "database"), f"not a SQLite database: {database} ({exc})") from exc
 
 
+def _python_factory(root: Path, config: SuiteConfig, doc: YamlDocument) -> _CheckedFactory:
+    """The backend of a `kind: python` suite: a BackendFactory named FILE.py:NAME in the suite's folder; it must
+    also show a scenario's starting state (`initial_view`) so scenarios are checked at load."""
+    relative, _, name = str(config.backend.factory).rpartition(":")
+    file = root / relative
+    if not file.is_file():
+        raise doc.error(("backend", "factory"), f"file not found: {file}")
+    factory = getattr(_load_module(file, "backend"), name, None)
+    if not callable(factory) or not callable(getattr(factory, "initial_view", None)):
+        raise doc.error(
+            ("backend", "factory"), f"no BackendFactory {name!r} with an initial_view(scenario, clock) in {file}"
+        )
+    return factory
+
+
 def load_suite(path: str | Path) -> Suite:
     """Load and check a suite folder (or its suite.yaml): every problem is a SuiteError naming file and line."""
     root = Path(path)
@@ -284,8 +311,12 @@ def load_suite(path: str | Path) -> Suite:
     factory: _Factory = SnapshotBackendFactory(Snapshot(snapshot, config.backend.references, digest), tools)
     if config.backend.kind == "sqlite":
         factory = _sqlite_factory(root, config, doc, tools)
+    elif config.backend.kind == "python":
+        factory = _python_factory(root, config, doc)
     _check_fact_ids(config, factory.base if isinstance(factory, SqliteBackendFactory) else snapshot, doc)
-    scenarios = _load_all_scenarios(root, config, doc, factory, [t.spec for t in tools.values()])
+    own_specs = getattr(factory, "specs", None)  # a python factory lists its own tools
+    specs = own_specs() if callable(own_specs) else [t.spec for t in tools.values()]
+    scenarios = _load_all_scenarios(root, config, doc, factory, specs)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 
 
