@@ -4,7 +4,8 @@ it finishes, within the cost limit. A Ray shard runs the same function on its pa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from sparring.data_model import Run, Scenario, TokenUsage
 from sparring.runner.commit import Budget, GroupCommit
@@ -32,6 +33,9 @@ async def run_conversations(
     # An embedded model serves one call at a time; interleaving conversations would only evict its KV cache.
     limit = min([concurrency] + [m.max_concurrency for m in context.pool.models()])
     semaphore = asyncio.Semaphore(max(1, limit))
+    # Tasks are created as earlier ones end, not one per pending conversation up front: at most `limit` judging
+    # and `limit` more waiting for their commit (when storing lags behind), not 20,000 for a 20,000-line import.
+    tasks = asyncio.Semaphore(2 * max(1, limit))
     prices = context.suite.config.models.prices
     budget = Budget(
         max_cost, conversation_estimate(context), lambda: sum(role_cost(usage, run.settings, prices).values())
@@ -55,14 +59,16 @@ async def run_conversations(
         if observer:
             observer.finished(conversation, verdicts)
 
-    tasks = [asyncio.create_task(one(scenario, trial)) for scenario, trial in pending]
+    running = InFlight(tasks.release)
     try:
-        await asyncio.gather(*tasks)
+        for scenario, trial in pending:
+            await tasks.acquire()
+            running.raise_failure()
+            running.start(one(scenario, trial))
+        await running.wait()
     finally:
         # Stop every sibling before returning, so nothing is written after the run's final status.
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await running.cancel()
         store.flush_cache()
     return budget.refused
 
@@ -73,3 +79,44 @@ def conversation_estimate(context: RunContext) -> float:
         context.suite, context.run.settings, context.run.max_turns, judge_answers(context.evaluations)
     )
     return sum(e.cost_usd for e in estimate.values())
+
+
+class InFlight:
+    """The conversation tasks running now: a task that ends leaves the set (and calls `on_end`); the first
+    failure is kept, to be raised where the run waits (as `asyncio.gather` would)."""
+
+    def __init__(self, on_end: Callable[[], None] = lambda: None) -> None:
+        self.on_end = on_end
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.failure: BaseException | None = None
+
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as a task."""
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        self.on_end()
+        if not task.cancelled() and task.exception() is not None and self.failure is None:
+            self.failure = task.exception()
+
+    def raise_failure(self) -> None:
+        """Raise the first failure of a task, if any."""
+        if self.failure is not None:
+            raise self.failure
+
+    async def wait(self) -> None:
+        """Wait for every task; raise the first failure."""
+        while self.tasks:
+            await asyncio.wait(set(self.tasks), return_when=asyncio.FIRST_EXCEPTION)
+            self.raise_failure()
+        self.raise_failure()
+
+    async def cancel(self) -> None:
+        """Cancel the tasks still running and wait until they have stopped."""
+        tasks = set(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

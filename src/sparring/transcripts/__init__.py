@@ -22,6 +22,10 @@ from sparring.transcripts.parallel import redact_many
 from sparring.transcripts.traces_exports import read_langfuse, read_langsmith
 from sparring.transcripts.traces_otel import read_otel
 
+# Transcripts are redacted in batches of this many as they are read (in parallel processes for large files on
+# many cores): a whole file held unredacted and redacted at once doubled the peak memory of a large import.
+REDACT_BATCH = 2_000
+
 __all__ = [
     "FORMATS",
     "CsvColumns",
@@ -82,9 +86,10 @@ def read_transcripts(
         raise TranscriptError(file, f"unknown format {chosen!r}; one of {', '.join(FORMATS)}")
     result = ImportResult()
     seen: set[str] = set()
+    parsed: list[Transcript] = []  # not yet redacted: at most REDACT_BATCH, so a file is never held twice
     try:
         for line, parse in readers[chosen]():
-            if limit is not None and len(result.transcripts) >= limit:
+            if limit is not None and len(seen) >= limit:
                 break
             try:
                 transcript = parse()
@@ -97,12 +102,15 @@ def read_transcripts(
                 result.skipped.append(str(TranscriptError(file, reason, line)))
                 continue
             seen.add(transcript.id)
-            result.transcripts.append(transcript)
+            parsed.append(transcript)
+            if len(parsed) >= REDACT_BATCH:
+                result.transcripts += redact_many(parsed)
+                parsed = []
     except UnicodeDecodeError as exc:
         raise TranscriptError(file, f"not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
-    if not result.transcripts:
+    if not seen:
         raise TranscriptError(file, "no usable conversation in this file")
-    result.transcripts = redact_many(result.transcripts)  # in parallel processes for large files on many cores
+    result.transcripts += redact_many(parsed)
     return result
