@@ -5,7 +5,6 @@ allow-list, a same-origin check and a signed form token (viewer/security.py)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,17 +16,16 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from sparring.analysis import compare_outcomes, scenario_outcomes
-from sparring.analysis.history import history, history_report, plot_history
-from sparring.analysis.runs import list_runs, run_report
-from sparring.analysis.statistics import PAIRED_METHOD
-from sparring.data_model import AgentTurn, Label
+from sparring.analysis.history import history
+from sparring.analysis.runs import list_runs
+from sparring.data_model import Label
 from sparring.discovery import load_stored_report
 from sparring.store import NotFound, Store
+from sparring.viewer import pages
+from sparring.viewer.pages import PAGE_SIZE
 from sparring.viewer.security import TOKEN_FIELD, Guard
 
 HERE = Path(__file__).parent
-PAGE_SIZE = 50
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -47,10 +45,8 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
         openapi_url=None,
         dependencies=[Depends(guard.require_token)],
     )
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(
-        pct=lambda v: "—" if v is None else f"{v:.0%}", csrf_token=guard.new_token, token_field=TOKEN_FIELD
-    )
+    templates = Jinja2Templates(env=pages.environment())
+    templates.env.globals.update(csrf_token=guard.new_token, token_field=TOKEN_FIELD)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")
@@ -72,46 +68,22 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
     @app.get("/", response_class=HTMLResponse)
     def runs(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
         listed = list_runs(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        pages = max(1, -(-listed.total // PAGE_SIZE))
-        return render(request, "runs.html", listed=listed, page=page, pages=pages, total=listed.total)
+        count = pages.pages(listed.total, PAGE_SIZE)
+        return render(request, "runs.html", listed=listed, page=page, pages=count, total=listed.total)
 
     @app.get("/runs/{run_ref}", response_class=HTMLResponse)
     def run(request: Request, run_ref: str, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
         stored = run_or_404(run_ref)
-        report = run_report(store, stored)
-        suspects = store.suspect_counts(stored.id, stored.simulator_evaluation_ids)[0]
-        flagged, total = store.flagged_conversations(stored.id, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
-        return render(
-            request,
-            "run.html",
-            run=stored,
-            report=report,
-            flagged=flagged,
-            total=total,
-            suspects=suspects,
-            page=page,
-            pages=max(1, -(-total // PAGE_SIZE)),
-            others=others,
-        )
+        return render(request, "run.html", **pages.run_page(store, stored, others, page))
 
     @app.get("/conversations/{conversation_id}", response_class=HTMLResponse)
     def conversation(request: Request, conversation_id: str, saved: str = "") -> HTMLResponse:
         try:
-            found = store.conversation(conversation_id)
+            context = pages.conversation_page(store, conversation_id)
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
-        verdicts = store.conversation_verdicts(conversation_id)
-        labels = store.conversation_labels(conversation_id)
-        return render(
-            request,
-            "conversation.html",
-            conversation=found,
-            verdicts=verdicts,
-            labels=labels,
-            AgentTurn=AgentTurn,
-            saved=saved,
-        )
+        return render(request, "conversation.html", **context, saved=saved)
 
     @app.post("/labels")
     def add_label(
@@ -143,21 +115,11 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare(request: Request, a: str, b: str) -> HTMLResponse:
-        run_a, run_b = run_or_404(a), run_or_404(b)
-        comparisons = compare_outcomes(
-            scenario_outcomes(store.scenario_outcome_rows(run_a.id)),
-            scenario_outcomes(store.scenario_outcome_rows(run_b.id)),
-            seed=run_b.seed,
-            power=True,
-        )
-        tested = sum(c.p_value is not None for c in comparisons)
-        return render(
-            request, "compare.html", a=run_a, b=run_b, comparisons=comparisons, method=PAIRED_METHOD, tested=tested
-        )
+        return render(request, "compare.html", **pages.compare_page(store, run_or_404(a), run_or_404(b)))
 
     @app.get("/history/{suite}", response_class=HTMLResponse)
     def suite_history(request: Request, suite: str) -> HTMLResponse:
-        return render(request, "history.html", report=history_report(store, suite))
+        return render(request, "history.html", **pages.history_page(store, suite))
 
     charts: dict[str, tuple[str, bytes]] = {}  # suite -> (what it shows, SVG): drawn again only when runs change
 
@@ -168,9 +130,7 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
             raise HTTPException(404, f"no completed runs of {suite!r}")
         shown = "".join(h.model_dump_json() for h in histories)
         if suite not in charts or charts[suite][0] != shown:
-            buffer = io.BytesIO()
-            plot_history(histories, buffer, f"{suite}: pass rate per iteration", format="svg")
-            charts[suite] = (shown, buffer.getvalue())
+            charts[suite] = (shown, pages.history_chart(histories, suite))
         return Response(charts[suite][1], media_type="image/svg+xml")
 
     @app.get("/runs/{run_ref}/discover", response_class=HTMLResponse)
