@@ -19,12 +19,13 @@ from sparring.store.migrations import _config, head, revisions
 from sparring.store.queries import _on_suspects, _unstable
 from sparring.store.tables import VerdictRow
 from test_reports_aggregates import CHATBOT, SIMULATOR, fill, make_run
+from test_store_growth import written_before_0008
 
 
 def test_revisions_read_from_file_names_are_alembics_chain():
     scripts = ScriptDirectory(str(migrations.HERE))
     chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert revisions() == chain and head() == scripts.get_current_head() == "0007"
+    assert revisions() == chain and head() == scripts.get_current_head() == "0008"
 
 
 def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path):
@@ -80,19 +81,16 @@ def test_a_0006_store_migrates_with_its_counts_and_samples_intact(tmp_path):
     engine.dispose()
     file = tmp_path / "old.db"
     run = make_run()
-    verdicts = fill(Store.open(str(file)), run, conversations=30, errored=3)
-    with sqlite3.connect(file) as db:  # back to what 0006 built and wrote: JSON 'null' for "no samples"
+    verdicts = fill(Store.open(str(tmp_path / "head.db")), run, conversations=30, errored=3)
+    written_before_0008(tmp_path / "head.db", file, "0006")
+    with sqlite3.connect(file) as db:  # what 0006 wrote: JSON 'null' for "no samples"
         db.execute("UPDATE verdicts SET details = 'null' WHERE details IS NULL")
-        db.execute("DROP INDEX ix_verdicts_run_counts")
-        db.execute("DROP INDEX ix_verdicts_run_samples")
-        db.execute("CREATE INDEX ix_verdicts_run_id ON verdicts (run_id)")
-        db.execute("UPDATE alembic_version SET version_num = '0006'")
     assert index_names(file) == index_names(reference), "premise: the store is as 0006 left it"
     migrated = Store.open(str(file))
     with sqlite3.connect(file) as db:
         assert db.execute("SELECT count(*) FROM verdicts WHERE details = 'null'").fetchone() == (0,)
     assert index_names(file) - index_names(reference) == {"ix_verdicts_run_counts", "ix_verdicts_run_samples"}
-    assert "ix_verdicts_run_id" not in index_names(file)
+    assert {"ix_verdicts_run_id", "ix_verdicts_conversation_id"}.isdisjoint(index_names(file))
     expected = summarize(verdicts, run.evaluation_ids, run.simulator_evaluation_ids)
     assert [s.model_dump() for s in run_summaries(migrated, run)] == [s.model_dump() for s in expected]
     assert [v.unstable for v in migrated.verdicts(run.id)] == [v.unstable for v in verdicts]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict
@@ -59,20 +61,7 @@ class RunRecords(StoreBase):
         was stored as errored is replaced (a resume trying it again); any other duplicate is refused. Core
         statements rather than ORM objects: this runs once per commit, and shards on several workers share the
         database."""
-        conversation_rows = [
-            {
-                "id": c.id,
-                "run_id": c.run_id,
-                "scenario_id": c.scenario_id,
-                "trial": c.trial,
-                "end_reason": c.end_reason.value if c.end_reason else None,
-                "error_kind": c.error_kind.value if c.error_kind else None,
-                "usage": {role: u.model_dump() for role, u in c.usage.items()},
-                "snapshot_digest": c.snapshot_digest,
-                "data": c.model_dump(mode="json"),
-            }
-            for c, _ in finished
-        ]
+        conversation_rows = [_conversation_row(c) for c, _ in finished]
         verdict_rows = [
             {
                 "run_id": c.run_id,
@@ -171,7 +160,7 @@ class RunRecords(StoreBase):
             rows = session.scalars(
                 select(ConversationRow).where(ConversationRow.run_id == run_id).order_by(ConversationRow.id)
             )
-            return [Conversation.model_validate(r.data) for r in rows]
+            return [_conversation(r) for r in rows]
 
     def conversation(self, conversation_id: str) -> Conversation:
         """One conversation by its id (`RUN:SCENARIO:TRIAL`); `NotFound` when there is none."""
@@ -179,7 +168,7 @@ class RunRecords(StoreBase):
             row = session.get(ConversationRow, conversation_id)
             if row is None:
                 raise NotFound(f"no conversation {conversation_id!r} in {self.url}")
-            return Conversation.model_validate(row.data)
+            return _conversation(row)
 
     def conversation_ids(self, run_id: str) -> set[str]:
         """The ids of a run's stored conversations (what a resume skips)."""
@@ -208,6 +197,23 @@ class RunRecords(StoreBase):
         with self._session() as session:
             query = select(VerdictRow).where(VerdictRow.conversation_id == conversation_id).order_by(VerdictRow.id)
             return [_verdict(r) for r in session.scalars(query)]
+
+
+# Conversation fields that are columns of their own: stored there only, not again in the `data` document.
+_COLUMNS = frozenset({"id", "run_id", "scenario_id", "trial", "end_reason", "error_kind", "usage", "snapshot_digest"})
+
+
+def _conversation_row(conversation: Conversation) -> dict[str, Any]:
+    """A conversation's row: its columns, and the rest of it as the `data` document."""
+    document = conversation.model_dump(mode="json")
+    return {name: document.pop(name) for name in _COLUMNS} | {"data": document}
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    """A conversation from its row: the columns put back beside the document (rows stored before the columns were
+    left out of it hold them inside, and read as they were)."""
+    columns = {name: value for name in _COLUMNS if (value := getattr(row, name)) is not None}
+    return Conversation.model_validate(columns | row.data)
 
 
 def _delete_errored(connection: Connection, ids: list[str]) -> None:

@@ -1,12 +1,45 @@
-"""Database tables. Full pydantic objects are stored as JSON beside the columns that queries need."""
+"""Database tables. Full pydantic objects are stored as JSON beside the columns that queries need; a
+conversation's document is stored compressed."""
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class CompressedJSON(TypeDecorator[dict[str, Any]]):
+    """A JSON document stored as zlib-compressed UTF-8 in a binary column (BLOB, bytea): a conversation's document
+    takes about a third of its JSON text."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> bytes | None:
+        """The document, compact JSON, compressed."""
+        return None if value is None else zlib.compress(json.dumps(value, separators=(",", ":")).encode())
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> dict[str, Any] | None:
+        """The document back from its compressed bytes."""
+        return None if value is None else json.loads(zlib.decompress(value))
 
 
 class Base(DeclarativeBase):
@@ -32,8 +65,9 @@ class ConversationRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(30), nullable=True)
     error_kind: Mapped[str | None] = mapped_column(String(30), nullable=True)  # why an errored one failed
     usage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # tokens per role: reports sum these
-    snapshot_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # the state began on
-    data: Mapped[dict[str, Any]]
+    snapshot_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the state it began on
+    # the rest of the conversation (what is a column above is left out, see store/records.py), compressed
+    data: Mapped[dict[str, Any]] = mapped_column(CompressedJSON)
 
 
 class VerdictRow(Base):
@@ -54,8 +88,9 @@ class VerdictRow(Base):
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
-    evaluation_id: Mapped[str] = mapped_column(String(200), index=True)
+    # found by the unique index above (conversation_id leads it) and, per run, by ix_verdicts_run_counts
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    evaluation_id: Mapped[str] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(20))
     reasoning: Mapped[str] = mapped_column(Text)
     judge_model: Mapped[str | None] = mapped_column(String(300), nullable=True)
