@@ -7,7 +7,6 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 RESAMPLES = 9999
 """Resamples of the permutation test and of the unpaired bootstrap."""
@@ -119,6 +118,8 @@ def sign_flip_test(differences: list[list[float]], seed: int = 0, resamples: int
 
 def fisher_p(passes_a: int, fails_a: int, passes_b: int, fails_b: int) -> float:
     """Two-sided Fisher's exact test of equal pass rates in two independent samples."""
+    from scipy import stats  # imported when a comparison needs it: reports that only count stay fast
+
     return float(stats.fisher_exact([[passes_a, fails_a], [passes_b, fails_b]]).pvalue)
 
 
@@ -140,4 +141,6 @@ def benjamini_hochberg(p_values: list[float]) -> list[float]:
     rate at alpha. scipy's false_discovery_control."""
     if not p_values:
         return []
+    from scipy import stats
+
     return [float(q) for q in stats.false_discovery_control(p_values, method="bh")]

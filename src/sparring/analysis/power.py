@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from sparring.analysis.hypothesis import RESAMPLES
 
@@ -47,6 +46,8 @@ def power(probabilities: list[float], trials_a: Any, trials_b: Any, drop: Any, a
         axis=-1
     )
     spread = np.sqrt(np.maximum(variance, 1e-12))
+    from scipy import stats  # imported when a power figure is asked for
+
     z = stats.norm.ppf(1 - alpha / 2)
     rejects = shift.mean(axis=-1) * np.sqrt(p.size) - z * np.sqrt(variance + (shift**2).mean(axis=-1))
     detectable = smallest_p(p.size) < alpha

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import comb
 
 from pydantic import BaseModel
-from scipy.special import comb
 
 from sparring.analysis.outcomes import counts
 
 
 def pass_hat_k(passes: int, trials: int, k: int) -> float:
     """Probability that k trials drawn without replacement from n all pass: C(c, k) / C(n, k) (τ²-bench)."""
-    return float(comb(passes, k, exact=True) / comb(trials, k, exact=True))
+    return float(comb(passes, k) / comb(trials, k))
 
 
 def pass_at_k(passes: int, trials: int, k: int) -> float:
     """Probability that at least one of k trials drawn without replacement passes: 1 - C(n-c, k) / C(n, k)."""
-    return float(1 - comb(trials - passes, k, exact=True) / comb(trials, k, exact=True))
+    return float(1 - comb(trials - passes, k) / comb(trials, k))
 
 
 class TrialSummary(BaseModel):
