@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, overload
 
-from sparring.backend import BackendState, Tool, WritableState
+from sparring.backend import Backend, BackendFactory, BackendState, SnapshotBackend, Tool, ToolError, WritableState
 from sparring.backend.overlay import added_records, end_state
-from sparring.data_model import Conversation, Outcome, Scenario
+from sparring.data_model import Conversation, Outcome, Scenario, ToolCall
 
 
 class NoBackendState(Exception):
@@ -30,9 +30,10 @@ class NoBackendState(Exception):
 @dataclass
 class CheckContext:
     """What a `@check` function reads: the conversation, its scenario, the policy, the mock backend before and
-    after (`initial_state`, `final_state`, `new_records`, `tool`), the backend clock, the suite's tool lists and
-    the check's `params`. An imported (real) transcript has no backend state: reading it makes the check
-    not applicable."""
+    after (`initial_state`, `final_state`, `new_records`, `tool`, `fresh_backend`), the backend clock, the suite's
+    tool lists and the check's `params`. `backend` is the suite's backend factory (any Backend: snapshot, SQLite,
+    τ²); a context built by hand without one gets a snapshot backend over `initial_state` with `tools`. An
+    imported (real) transcript has no backend state: reading it makes the check not applicable."""
 
     conversation: Conversation
     scenario: Scenario
@@ -44,6 +45,7 @@ class CheckContext:
     handoff_tools: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     has_backend_state: bool = True
+    backend: BackendFactory | None = None
 
     def _require_state(self) -> None:
         if not self.has_backend_state:
@@ -61,12 +63,32 @@ class CheckContext:
         conversation = self.conversation
         return added_records(self.initial_state, conversation.state_diff, conversation.final_state, collection)
 
-    def tool(self, name: str, **arguments: Any) -> Any:
-        """Run a suite tool on the state as it was before the conversation (e.g. eligibility); its writes go to
-        a throwaway copy-on-write overlay."""
+    def fresh_backend(self) -> Backend:
+        """A new backend at the scenario's state before the conversation, from the suite's factory (its writes
+        go nowhere else)."""
         self._require_state()
-        state = BackendState(WritableState(self.initial_state), self.now)
-        return self.tools[name].function(state, **arguments)
+        if self.backend is not None:
+            return self.backend(self.scenario, self.now)
+        return SnapshotBackend(BackendState(WritableState(self.initial_state), self.now), self.tools)
+
+    def tool(self, name: str, **arguments: Any) -> Any:
+        """Run a suite tool on a throwaway backend at the state before the conversation (e.g. eligibility) and
+        return its JSON answer; a refusal, an unknown tool or invalid arguments raise `ToolError`."""
+        backend = self.fresh_backend()
+        try:
+            record = backend.execute(ToolCall(id="check", name=name, arguments=arguments))
+        finally:
+            close_backend(backend)
+        if record.error is not None:
+            raise ToolError(record.error)
+        return record.result
+
+
+def close_backend(backend: Backend) -> None:
+    """Release what a backend holds (a SQLite backend's in-memory database), for backends that have `close()`."""
+    close = getattr(backend, "close", None)
+    if callable(close):
+        close()
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from sparring.backend import Tool
+from sparring.backend import BackendFactory, Tool
 from sparring.data_model import Conversation, Outcome, Scenario, Verdict
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
@@ -17,12 +17,14 @@ from sparring.models.base import MeteredModel
 
 @dataclass
 class SuiteFacts:
-    """What checks may read about the suite beyond the conversation: its policy, tools and tool lists."""
+    """What checks may read about the suite beyond the conversation: its policy, tools and tool lists, and the
+    factory of its backend (what `CheckContext.tool` and replays run on; None for a context built by hand)."""
 
     policy: str
     tools: dict[str, Tool] = field(default_factory=dict)
     action_tools: list[str] = field(default_factory=list)
     handoff_tools: list[str] = field(default_factory=list)
+    backend: BackendFactory | None = None
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,23 @@ the backend state it leaves (`expected_state`). Each is not applicable on scenar
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
-from sparring.backend import BackendState, ToolError
-from sparring.data_model import ToolCallRecord
+from sparring.backend import Backend, StateView
+from sparring.backend.overlay import diff_views
+from sparring.backend.snapshot import canonical_digest
+from sparring.data_model import ToolCall, ToolCallRecord
 from sparring.data_model.scenario import ExpectedAction, ExpectedActions
-from sparring.evaluations.checks import CheckContext, CheckResult, check, failed, not_applicable, passed
+from sparring.evaluations.checks import (
+    CheckContext,
+    CheckResult,
+    check,
+    close_backend,
+    failed,
+    not_applicable,
+    passed,
+)
 
 
 def describe_action(name: str, arguments: Mapping[str, Any]) -> str:
@@ -80,59 +85,41 @@ def expected_actions_taken(ctx: CheckContext) -> CheckResult:
     return passed(f"all {len(expected.actions)} expected actions made")
 
 
-def plain_copy(state: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy of a backend state (a dict or a read-only view) as plain dicts, free to change."""
-    return {collection: copy.deepcopy(dict(records)) for collection, records in state.items()}
-
-
-def strip_fields(state: Mapping[str, Any], ignore: Iterable[str]) -> dict[str, Any]:
-    """`state` without the ignored field paths (`collection.field[.subfield]`, `*` for any collection), removed from
-    every record of the collection; only the records of collections with an ignored path are copied."""
-    paths = [path.split(".") for path in ignore]
-    stripped: dict[str, Any] = {}
-    for name, records in state.items():
-        steps = [rest for collection, *rest in paths if collection in (name, "*") and rest]
-        stripped[name] = {i: _without(r, steps) for i, r in records.items()} if steps else dict(records)
-    return stripped
-
-
-def _without(record: Any, paths: list[list[str]]) -> Any:
-    """A copy of `record` without these field paths; only the dicts along each path are copied."""
-    if not isinstance(record, dict):
-        return record
-    record = dict(record)
-    for steps in paths:
-        target = record
-        for step in steps[:-1]:
-            child = target.get(step)
-            if not isinstance(child, dict):
-                break
-            target[step] = target = dict(child)
-        else:
-            target.pop(steps[-1], None)
-    return record
-
-
 def state_digest(state: Mapping[str, Any], ignore: Iterable[str] = ()) -> str:
-    """A stable sha256 of a backend state without its ignored fields: equal states give equal digests."""
-    canonical = json.dumps(strip_fields(state, ignore), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The backend's canonical sha256 of a whole state without its ignored fields (see `canonical_digest`)."""
+    return canonical_digest(state, frozenset(ignore))
 
 
-def replayed_state(ctx: CheckContext, actions: Sequence[ExpectedAction]) -> Mapping[str, Any]:
-    """The state the expected actions leave when replayed, in order and with their arguments, on a fresh backend
-    at the scenario's initial state; an action the backend refuses makes the scenario itself wrong (raises)."""
-    state = BackendState(plain_copy(ctx.initial_state), ctx.now)
+def replayed_backend(ctx: CheckContext, actions: Sequence[ExpectedAction]) -> Backend:
+    """A fresh backend from the suite's factory with the expected actions executed on it, in order and with their
+    arguments; an action the backend refuses makes the scenario itself wrong (raises)."""
+    backend = ctx.fresh_backend()
     for index, action in enumerate(actions):
-        shown = f"expected action {index + 1}, {describe_action(action.tool, action.arguments)},"
-        if action.tool not in ctx.tools:
-            raise ValueError(f"{shown} names a tool the suite does not have")
-        chosen = ctx.tools[action.tool]
-        try:
-            chosen.function(state, **chosen.arguments.model_validate(action.arguments).model_dump())
-        except (ToolError, ValidationError) as exc:
-            raise ValueError(f"{shown} fails on a fresh backend: {exc}") from exc
-    return state.data
+        record = backend.execute(ToolCall(id=f"expected-{index + 1}", name=action.tool, arguments=action.arguments))
+        if record.error is not None:
+            close_backend(backend)
+            shown = describe_action(action.tool, action.arguments)
+            raise ValueError(f"expected action {index + 1}, {shown}, fails on a fresh backend: {record.error}")
+    return backend
+
+
+def changed_records(initial: StateView, state: StateView) -> set[tuple[str, str]]:
+    """(collection, id) of every record `state` creates, updates or deletes over `initial`."""
+    diff = diff_views(initial, state)
+    changed = {(c, i) for part in (diff.created, diff.updated) for c, records in part.items() for i in records}
+    return changed | {(c, i) for c, ids in diff.deleted.items() for i in ids}
+
+
+def differing_records(initial: StateView, a: StateView, b: StateView, ignore: Iterable[str]) -> list[str]:
+    """`collection.id` of every record two states over `initial` hold differently (present in one only, or
+    unequal once the ignored fields are left out): only the records either one changed are compared."""
+    paths = frozenset(ignore)
+    return [
+        f"{collection}.{record_id}"
+        for collection, record_id in sorted(changed_records(initial, a) | changed_records(initial, b))
+        if canonical_digest({collection: {record_id: a.get(collection, {}).get(record_id)}}, paths)
+        != canonical_digest({collection: {record_id: b.get(collection, {}).get(record_id)}}, paths)
+    ]
 
 
 def record_mismatches(records: Mapping[str, Mapping[str, Any]], final: Mapping[str, Any]) -> list[str]:
@@ -155,16 +142,6 @@ def record_mismatches(records: Mapping[str, Mapping[str, Any]], final: Mapping[s
     return problems
 
 
-def differing_records(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
-    """`collection.id` of every record present in one state only or different between the two."""
-    return [
-        f"{collection}.{record_id}"
-        for collection in sorted(set(a) | set(b))
-        for record_id in sorted(set(a.get(collection, {})) | set(b.get(collection, {})))
-        if a.get(collection, {}).get(record_id) != b.get(collection, {}).get(record_id)
-    ]
-
-
 @check(family="tool_use")
 def end_state_matches(ctx: CheckContext) -> CheckResult:
     """The backend ends as the scenario's expected_state says: its listed record fields, or the state replaying
@@ -179,8 +156,11 @@ def end_state_matches(ctx: CheckContext) -> CheckResult:
             return failed(f"{len(problems)} difference(s) from the expected records: {'; '.join(problems[:3])}")
         return passed(f"every listed field of {sum(map(len, expected.records.values()))} record(s) as expected")
     assert ctx.scenario.expected_actions is not None  # the scenario's validator requires them for a replay
-    replayed = replayed_state(ctx, ctx.scenario.expected_actions.actions)
-    if state_digest(final, expected.ignore) == state_digest(replayed, expected.ignore):
+    replayed = replayed_backend(ctx, ctx.scenario.expected_actions.actions)
+    try:
+        differing = differing_records(ctx.initial_state, final, replayed.view(), expected.ignore)
+    finally:
+        close_backend(replayed)
+    if not differing:
         return passed("the backend ends exactly as replaying the expected actions leaves it")
-    differing = differing_records(strip_fields(final, expected.ignore), strip_fields(replayed, expected.ignore))
     return failed(f"the end state differs from the expected actions' replay in {', '.join(differing[:5])}")
