@@ -272,3 +272,21 @@ def test_a_bad_sqlite_backend_is_one_line_naming_the_suite_file(tmp_path, backen
     with pytest.raises(SuiteError) as caught:
         load_suite(root)
     assert str(caught.value).startswith(f"{root / 'suite.yaml'}:") and message in str(caught.value)
+
+
+async def test_each_conversation_closes_its_database_copy_once_its_diff_is_recorded(tmp_path, monkeypatch):
+    closed: list[SqliteBackend] = []
+    close = SqliteBackend.close
+    monkeypatch.setattr(SqliteBackend, "close", lambda self: (closed.append(self), close(self))[1])
+    suite = load_suite(write_suite(tmp_path / "suite"))
+    pool = ModelPool()
+    pool.add(ScriptedModel(agent_reply, name="scripted:shop"))
+    store = Store.open(str(tmp_path / "runs.db"))
+    options = RunOptions(models=RoleOverrides(model="scripted:shop"), clock=NOW)
+    result = await run_suite(suite, store, options, pool, customer=customer)
+    assert len(closed) == 3 and all(b._state is not None for b in closed)
+    for backend in closed:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            backend._state.connection.execute("SELECT 1")
+    diffs = {c.scenario_id: c.state_diff for c in store.conversations(result.run.id)}
+    assert diffs["refund-existing"].created["refunds"]["2"]["amount"] == 5.0  # recorded before the close

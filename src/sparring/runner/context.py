@@ -13,6 +13,7 @@ from sparring.backend.overlay import diff_views
 from sparring.data_model import Conversation, EndReason, Outcome, Run, Scenario, TokenUsage, Verdict
 from sparring.data_model.conversation import ErrorKind
 from sparring.evaluations import EvaluationSpec, Evaluator
+from sparring.evaluations.checks import close_backend
 from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
 from sparring.runner.conversation import ConversationFailed, GuardedBackend, simulate
 from sparring.runner.cost import ROLES
@@ -118,6 +119,7 @@ class RunContext:
         except Exception as exc:
             _record_failure(conversation, ErrorKind.OTHER, f"{type(exc).__name__}: {exc}")
         conversation.state_diff = diff_views(initial, backend.view())
+        close_backend(backend.inner)
         conversation.duration_s = time.perf_counter() - clock
 
 
