@@ -6,6 +6,7 @@ and token throughput, with faults injected at given rates from a seeded generato
 `malformed` (200 with a body that is not JSON) and `reset` (the connection is dropped).
 
     python -m sparring.testing --port 8001 --latency-ms 200 --fault rate_limit=0.05
+    python -m sparring.testing --suite examples/food-delivery   # customer and agent follow that suite
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import random
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
@@ -180,7 +182,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault", action="append", default=[], metavar="KIND=RATE", help=f"one of {FAULTS}")
     parser.add_argument("--hang-s", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--suite", default=None, help="play this suite's scenarios and tools (loaded once)")
     args = parser.parse_args(argv)
     faults = {kind: float(rate) for kind, rate in (f.split("=", 1) for f in args.fault)}
     config = StubConfig(args.latency_ms / 1000, args.tokens_per_s, faults, hang_s=args.hang_s, seed=args.seed)
-    StubServer(config=config, port=args.port).serve_forever(lambda url: print(url, flush=True))
+    responder = world_responder if args.suite is None else suite_responder(args.suite)
+    StubServer(responder, config=config, port=args.port).serve_forever(lambda url: print(url, flush=True))
+
+
+def suite_responder(path: str) -> Responder:
+    """The world of the suite at `path`; a suite that does not load exits with its one-line error."""
+    from sparring.suite.loader import load_suite
+    from sparring.suite.yaml_lines import SuiteError
+    from sparring.testing.suite_world import SuiteWorld
+
+    try:
+        return SuiteWorld.from_suite(load_suite(path))
+    except SuiteError as error:
+        sys.exit(f"error: {error}")

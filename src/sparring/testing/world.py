@@ -3,7 +3,8 @@
 It reads Sparring's own request shapes: a structured `customer_analysis` answer declares the issue
 resolved after `turns` agent replies; a `verdict` answer fails a fixed share of transcripts
 (chosen by a hash, so it is deterministic); a request with tools calls the first tool once, then
-replies in text; anything else is a customer message.
+replies in text; anything else is a customer message. `SuiteWorld` (suite_world.py) keeps the first
+two and plays the agent and customer from a suite's own scenarios and tools.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 TURNS = 2
 FAIL_SHARE = 0.2
+AGENT_FOLLOW_UP = "Thanks for waiting. I have checked your order and here is what I found."
 
 
 def _schema_name(body: dict[str, Any]) -> str | None:
@@ -31,8 +33,13 @@ def _placeholder_arguments(tool: dict[str, Any]) -> dict[str, Any]:
     return arguments
 
 
-def world_responder(body: dict[str, Any]) -> dict[str, Any]:
-    """The stub's default answers: a customer, an agent and judges that play the food-delivery suite through."""
+def tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """An assistant message calling one tool."""
+    return {"tool_calls": [{"function": {"name": name, "arguments": json.dumps(arguments)}}]}
+
+
+def structured_answer(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to a `customer_analysis` or `verdict` request; None for any other request."""
     messages = body.get("messages", [])
     schema = _schema_name(body)
     if schema == "customer_analysis":
@@ -51,13 +58,26 @@ def world_responder(body: dict[str, Any]) -> dict[str, Any]:
         digest = hashlib.sha256(str(messages[-1].get("content")).encode()).digest()
         verdict = "fail" if digest[0] < 256 * FAIL_SHARE else "pass"
         return {"content": json.dumps({"reasoning": "stub judgement", "verdict": verdict})}
+    return None
+
+
+def world_responder(body: dict[str, Any]) -> dict[str, Any]:
+    """The stub's default answers: a customer, an agent and judges that play the food-delivery suite through."""
+    answer = structured_answer(body)
+    if answer is not None:
+        return answer
+    messages = body.get("messages", [])
     tools = body.get("tools") or []
     if tools and messages[-1]["role"] != "tool":
         tool = tools[0]
-        arguments = json.dumps(_placeholder_arguments(tool))
-        return {"tool_calls": [{"function": {"name": tool["function"]["name"], "arguments": arguments}}]}
+        return tool_call(tool["function"]["name"], _placeholder_arguments(tool))
     if tools:
-        return {"content": "Thanks for waiting. I have checked your order and here is what I found."}
-    # The customer's words carry a fingerprint of their brief, so each scenario's conversation is its own.
-    brief = hashlib.sha256(str(messages[0].get("content")).encode()).hexdigest()[:8]
-    return {"content": f"Hi, I have a problem with my order (case {brief}) and I would like some help please."}
+        return {"content": AGENT_FOLLOW_UP}
+    return {"content": generic_customer_text(body)}
+
+
+def generic_customer_text(body: dict[str, Any]) -> str:
+    """A customer message that knows nothing of the scenario; it carries a fingerprint of the brief, so each
+    scenario's conversation is its own."""
+    brief = hashlib.sha256(str(body.get("messages", [{}])[0].get("content")).encode()).hexdigest()[:8]
+    return f"Hi, I have a problem with my order (case {brief}) and I would like some help please."
