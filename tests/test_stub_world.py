@@ -210,3 +210,22 @@ def test_the_cli_serves_a_suite_and_names_a_bad_one(tmp_path):
     assert bad.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'nowhere' / 'suite.yaml'}: no suite.yaml here: a suite is a folder with a suite.yaml"
     ]
+
+
+def test_the_customer_asks_for_a_human_only_on_its_directive(library_suite):
+    from sparring.simulator.escalation import DIRECTIVES, Action
+
+    world = SuiteWorld.from_suite(library_suite)
+    scenario = library_suite.scenarios[1]
+    brief = f"What happened (your view): {scenario.situation}\n\nWhat you want: {scenario.desired_outcome}\n\n"
+    turns = [{"role": "assistant", "content": "Hi. My library card is pat_ben_02."}, {"role": "user", "content": "Ok."}]
+
+    def reply(action):
+        directive = {"role": "system", "content": f"What to do now: {DIRECTIVES[action]}"}
+        return world(
+            {"messages": [{"role": "system", "content": brief}, {"role": "user", "content": "Hi"}, *turns, directive]}
+        )["content"]
+
+    assert "human" in reply(Action.ASK_FOR_HUMAN)
+    assert reply(Action.PUSH_BACK).startswith("That does not solve my problem about my library card pat_ben_02")
+    assert "human" not in reply(Action.CONTINUE)
