@@ -52,6 +52,7 @@ class Check(SpecBacked):
             self.facts.handoff_tools,
             self.spec.params,
             has_backend_state=context.has_backend_state,
+            backend=self.facts.backend,
         )
         result = await asyncio.to_thread(self._run, check_context)
         return self.verdict(conversation, result.outcome, result.reasoning)

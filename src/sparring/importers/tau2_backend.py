@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sparring.backend import BackendDataError, StateView
+from sparring.backend.snapshot import canonical_digest
 from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
-from sparring.evaluations.library.scenario_checks import state_digest
 from sparring.importers.tau2_domain import Tau2Domain, load_domain
 
 
@@ -55,7 +55,7 @@ class Tau2Backend:
         """τ²'s hash of the database (what its DB check compares); with `ignore`, Sparring's digest of `view()`
         without those field paths."""
         paths = list(ignore)
-        return state_digest(self.view(), paths) if paths else str(self.environment.get_db_hash())
+        return canonical_digest(self.view(), frozenset(paths)) if paths else str(self.environment.get_db_hash())
 
 
 def scenario_id(domain: str, task_id: str) -> str:

@@ -85,11 +85,6 @@ def expected_actions_taken(ctx: CheckContext) -> CheckResult:
     return passed(f"all {len(expected.actions)} expected actions made")
 
 
-def state_digest(state: Mapping[str, Any], ignore: Iterable[str] = ()) -> str:
-    """The backend's canonical sha256 of a whole state without its ignored fields (see `canonical_digest`)."""
-    return canonical_digest(state, frozenset(ignore))
-
-
 def replayed_backend(ctx: CheckContext, actions: Sequence[ExpectedAction]) -> Backend:
     """A fresh backend from the suite's factory with the expected actions executed on it, in order and with their
     arguments; an action the backend refuses makes the scenario itself wrong (raises)."""
