@@ -48,3 +48,12 @@ def test_the_simulators_own_turns_are_still_checked_after_an_opening():
     assert sim_no_invented_facts(ctx).outcome == Outcome.FAIL
     off_topic = context([CustomerTurn(content="What is your favourite film genre anyway?", intent="continue")])
     assert sim_opened_on_topic(off_topic).outcome == Outcome.FAIL
+
+
+def test_an_invented_identifier_in_any_format_is_caught():
+    """Ids are not only the demo's O-2002: a customer inventing "case 48a335fa" or "#L77012" is caught."""
+    for invented in ("Please look at case 48a335fa.", "My loan #L77012 is overdue.", "Ticket 8812345 again."):
+        ctx = context([CustomerTurn(content=invented, intent="continue")])
+        assert sim_no_invented_facts(ctx).outcome == Outcome.FAIL, invented
+    said = context([CustomerTurn(content="At 10am on the 21st I paid $12.99 for O-2090.", intent="continue")])
+    assert sim_no_invented_facts(said).outcome == Outcome.PASS  # times, ordinals and its own order are no invention

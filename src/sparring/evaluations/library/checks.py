@@ -120,7 +120,17 @@ def conversation_concluded(ctx: CheckContext) -> CheckResult:
 
 
 # The simulated customer's side: a failure here makes the conversation's chatbot verdicts suspect.
-_IDS = re.compile(r"\b[A-Z]{1,4}-\d{3,}\b")
+# Identifiers in any suite's format: a token of letters and digits together (O-2002, 48a335fa, pat_ada_01, #L77012)
+# or a run of five or more digits; times and ordinals (10am, 21st) are words, not ids.
+_IDS = re.compile(
+    r"(?<![\w#-])#?(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}(?![\w-])"  # letters and digits together
+    r"|(?<![\w.,-])\d{5,}(?![\w.,-])"  # a long number
+)
+_NOT_IDS = re.compile(r"^\d{1,2}(?:am|pm|st|nd|rd|th|h|min|mins|kg|km|cm|mm|gb|mb)$", re.I)
+
+
+def _identifiers(text: str) -> list[str]:
+    return [i for i in _IDS.findall(text) if not _NOT_IDS.match(i)]
 _MONEY = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)")
 _HUMAN = re.compile(r"\b(human|real person|manager|supervisor|representative|someone else|live agent)\b", re.I)
 
@@ -148,8 +158,8 @@ def sim_no_invented_facts(ctx: CheckContext) -> CheckResult:
             known += " " + said
             amounts |= {float(a) for a in _MONEY.findall(said)}
             continue
-        for identifier in _IDS.findall(turn.content):
-            if identifier not in known:
+        for identifier in _identifiers(turn.content):
+            if identifier.lower() not in known.lower():
                 return failed(f"the customer mentions {identifier}, which its scenario does not give it")
         for amount in _MONEY.findall(turn.content):
             if float(amount) not in amounts:
@@ -243,7 +253,7 @@ def sim_opened_on_topic(ctx: CheckContext) -> CheckResult:
         return not_applicable("the customer never wrote")
     scenario = _scenario_text(ctx)
     shared = _content_words(opening) & _content_words(scenario)
-    ids = [i for i in _IDS.findall(opening) if i in scenario]
+    ids = [i for i in _identifiers(opening) if i.lower() in scenario.lower()]
     if shared or ids:
         return passed(f"opens on its scenario ({', '.join(sorted(shared)[:4] + ids)})")
     return failed(f"the opening message shares no word with its scenario: {opening[:80]!r}")
