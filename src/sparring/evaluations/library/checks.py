@@ -124,7 +124,7 @@ def conversation_concluded(ctx: CheckContext) -> CheckResult:
 # or a run of five or more digits; times and ordinals (10am, 21st) are words, not ids.
 _IDS = re.compile(
     r"(?<![\w#-])#?(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}(?![\w-])"  # letters and digits together
-    r"|(?<![\w.,-])\d{5,}(?![\w.,-])"  # a long number
+    r"|(?<![\w-])(?<!\d[.,])\d{5,}(?![\w-]|[.,]\d)"  # a long number, not part of 1,234,567 or 3.14159
 )
 _NOT_IDS = re.compile(r"^\d{1,2}(?:am|pm|st|nd|rd|th|h|min|mins|kg|km|cm|mm|gb|mb)$", re.I)
 
