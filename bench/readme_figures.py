@@ -33,6 +33,8 @@ BENCHES: dict[str, list[str]] = {
     "cost_bound": ["bench/cost_bound.py"],
     "backend_scale": ["bench/backend_scale.py"],
     "scaleout": ["bench/scaleout.py"],
+    "stub_world": ["bench/stub_world.py"],
+    "import_scale": ["bench/import_scale.py"],
 }
 START, END = "<!-- bench:{name}:start -->", "<!-- bench:{name}:end -->"
 
