@@ -182,22 +182,27 @@ def finish_transcript(conversation_id: str, builder: TurnBuilder, metadata: dict
     return Transcript(id=conversation_id, turns=turns, metadata=metadata, source=source)
 
 
-def read_jsonl(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
-    text = file.read_text(encoding="utf-8")
+def _jsonl_entries(file: Path) -> Iterator[tuple[int, Any]]:
+    """(line, item): the items of a .json list, or the non-empty lines of a JSONL file read one at a time (a large
+    file is never held whole in memory)."""
     if file.suffix == ".json":
         try:
-            items = json.loads(text)
+            items = json.loads(file.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
         if not isinstance(items, list):
             raise TranscriptError(file, "a .json file must hold a list of conversations")
-        entries: list[tuple[int, Any]] = [(i + 1, item) for i, item in enumerate(items)]
-    else:
-        entries = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        yield from ((i + 1, item) for i, item in enumerate(items))
+        return
+    with file.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
             if line.strip():
-                entries.append((number, line))
-    for number, entry in entries:
+                yield number, line
+
+
+def read_jsonl(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
+    """One conversation per JSONL line (or per item of a .json list), parsed when asked for."""
+    for number, entry in _jsonl_entries(file):
 
         def parse(entry: Any = entry, number: int = number) -> Transcript:
             data = entry
