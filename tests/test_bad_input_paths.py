@@ -3,6 +3,8 @@
 where documented (`--db`, output files), never for a path under a file."""
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -60,13 +62,35 @@ def test_the_cli_says_it_in_one_line_without_a_traceback(a_file, target):
     assert a_file.read_text() == "keep me\n"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
-def test_an_unwritable_folder_is_refused_for_real(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o555)
-    with pytest.raises(StoreError, match=rf"{locked} is not writable"):
-        database_url(str(locked / "sub" / "x.db"))
-    assert not (locked / "sub").exists()
+def test_an_unwritable_folder_is_refused_for_real():
+    """A folder the user may not write in, checked by the operating system. Root may write anywhere, so as root
+    the check runs in a forked child that has dropped to the unprivileged `nobody` user."""
+    top = Path(tempfile.mkdtemp())
+    try:
+        top.chmod(0o777)
+        locked = top / "locked"
+        locked.mkdir(mode=0o555)
+
+        def refused() -> bool:
+            try:
+                database_url(str(locked / "sub" / "x.db"))
+            except StoreError as exc:
+                return f"{locked} is not writable" in str(exc)
+            return False
+
+        if os.geteuid() != 0:
+            assert refused()
+        else:
+            child = os.fork()
+            if child == 0:  # the child: become nobody, check, report through the exit status
+                os.setgid(65534)
+                os.setuid(65534)
+                os._exit(0 if refused() else 1)
+            _, status = os.waitpid(child, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+        assert not (locked / "sub").exists()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def test_an_unwritable_folder_is_refused(tmp_path, monkeypatch):

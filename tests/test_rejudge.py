@@ -5,7 +5,7 @@ import pytest
 from scripted_world import world_model
 from sparring import ModelPool, Outcome, RoleOverrides, RunOptions, ScriptedModel, Store, run_suite
 from sparring.analysis import compare_outcomes, scenario_outcomes
-from sparring.data_model import Run, RunStatus
+from sparring.data_model import RunStatus
 from sparring.runner import rejudge_run
 
 FLIPPED = "no_invented_policy"
@@ -80,7 +80,6 @@ async def test_conversations_are_copied_unchanged_and_compare_pairs_them(example
     assert by_evaluation["valid_tool_calls"].pass_rate_a == by_evaluation["valid_tool_calls"].pass_rate_b
 
 
-@pytest.mark.skipif("rejudged_from" not in Run.model_fields, reason="needs the Run.rejudged_from field (data_model)")
 async def test_the_rejudged_run_names_its_origin(example_suite, tmp_path, world):
     pool, _, _ = world
     store = Store.open(str(tmp_path / "r.db"))
