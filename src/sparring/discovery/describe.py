@@ -8,14 +8,14 @@ import asyncio
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from sparring.data_model import AgentTurn, Message
 from sparring.discovery.candidates import Candidate
 from sparring.evaluations.transcript import render_transcript
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.structured import ask_until_valid
-from sparring.parsing import extract_json_object
+from sparring.parsing import parse_model
 from sparring.prompts import package_prompt
 
 DESCRIBE_PROMPT = package_prompt(__file__, "describe_failure.j2")
@@ -54,14 +54,7 @@ def _normal(text: str) -> str:
 
 def parse_description(answer: str, candidate: Candidate) -> Description:
     """A usable description: the turn is an agent turn of this conversation and the quote is in it."""
-    data = extract_json_object(answer)
-    if data is None:
-        raise ValueError("no JSON object in the answer")
-    try:
-        description = Description.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ValueError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    description = parse_model(answer, Description)
     turns = candidate.conversation.turns
     if description.turn > len(turns) or not isinstance(turns[description.turn - 1], AgentTurn):
         raise ValueError(f"turn {description.turn} is not an AGENT turn of this conversation")

@@ -18,6 +18,7 @@ from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.structured import ask_until_valid
+from sparring.parsing import json_objects
 from sparring.prompts import PromptTemplate, load_prompt, package_prompt
 
 PROMPTS = Path(__file__).parent / "prompts"
@@ -43,7 +44,6 @@ _VERDICT_WORDS = {
     "n/a": Outcome.NOT_APPLICABLE,
 }
 _VERDICT_KEYS = ("verdict", "outcome", "result")
-_decoder = json.JSONDecoder()
 
 
 class JudgeParseError(ValueError):
@@ -54,17 +54,10 @@ def _answer_objects(text: str) -> tuple[list[dict[str, Any]], int]:
     """The top-level JSON objects in `text` that carry a verdict key, and where the last one ends."""
     found: list[dict[str, Any]] = []
     end = 0
-    start = text.find("{")
-    while start != -1:
-        try:
-            value, stop = _decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            start = text.find("{", start + 1)
-            continue
-        if isinstance(value, dict) and any(k in value for k in _VERDICT_KEYS):
+    for value, stop in json_objects(text):
+        if any(k in value for k in _VERDICT_KEYS):
             found.append(value)
             end = stop
-        start = text.find("{", stop)
     return found, end
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from sparring.backend import BackendDataError, build_state, missing_fact_ids
 from sparring.data_model import Message, Scenario
 from sparring.evaluations.transcript import render_transcript
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.structured import ask_until_valid
-from sparring.parsing import extract_json_object
+from sparring.parsing import parse_model
 from sparring.prompts import package_prompt
 from sparring.suite import Suite
 from sparring.transcripts import Transcript
@@ -144,14 +144,7 @@ class ScenarioExtractor:
 
     def to_scenario(self, transcript: Transcript, answer: str) -> Scenario:
         """Validate an answer into a Scenario whose backend data fits the suite; ValueError says why not."""
-        data = extract_json_object(answer)
-        if data is None:
-            raise ValueError("no JSON object in the answer")
-        try:
-            extraction = Extraction.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise ValueError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        extraction = parse_model(answer, Extraction)
         self._check_backend(extraction)
         tags = [t for t in extraction.tags if t in self.tags] if self.tags else extraction.tags
         return Scenario.model_validate(
