@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from sparring import Store
 from sparring.cli import app
-from sparring.cli.paths import OutputPathError, check_output_file, check_output_folder
+from sparring.output_paths import OutputPathError, check_output_file, check_output_folder
 from sparring.store import StoreError, database_url
 
 runner = CliRunner(env={"COLUMNS": "250"})

@@ -23,10 +23,10 @@ from sparring.calibration import (
 from sparring.calibration.session import pending_sample
 from sparring.cli.common import STDOUT, DbOption, console, emit, fail, open_store, print_document, stored_run
 from sparring.cli.labelling import default_labeller, labelling_session
-from sparring.cli.paths import OutputPathError, check_output_file
 from sparring.data_model import TokenUsage
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.models import MeteredModel, ModelError, ModelPool
+from sparring.output_paths import OutputPathError, check_output_file
 from sparring.runner import RoleOverrides
 from sparring.runner.roles import model_settings
 from sparring.store import Store

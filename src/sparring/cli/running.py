@@ -28,10 +28,10 @@ from sparring.cli.common import (
     stored_run,
     usage_line,
 )
-from sparring.cli.paths import OutputPathError, check_output_file
 from sparring.cli.reports import exit_if_failed, print_gates, print_run, run_gates
 from sparring.data_model import RunStatus
 from sparring.models import ModelError
+from sparring.output_paths import OutputPathError, check_output_file
 from sparring.runner import RoleOverrides, RunOptions, RunResult, run_suite
 from sparring.runner.cost import estimate_conversation
 from sparring.runner.roles import model_settings

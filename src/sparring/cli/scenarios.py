@@ -12,10 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sparring.cli.common import console, emit, fail
-from sparring.cli.paths import OutputPathError, check_output_folder
 from sparring.data_model import Scenario, TokenUsage
 from sparring.extraction import SAMPLING, coverage, extract_scenarios, sample_transcripts, write_scenario
 from sparring.models import MeteredModel, ModelError, ModelPool
+from sparring.output_paths import OutputPathError, check_output_folder
 from sparring.runner import RoleOverrides
 from sparring.runner.roles import model_settings
 from sparring.suite import SuiteError, load_suite
