@@ -9,34 +9,28 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from sparring.data_model import AgentTurn, CustomerAnalysis, CustomerTurn, Message, Scenario, Turn
+from sparring.data_model.conversation import CustomerAnalysisAnswer
 from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models.schema import answer_schema, token_budget
 from sparring.models.structured import ask_until_valid
 from sparring.parsing import extract_json_object
 from sparring.prompts import package_prompt
 from sparring.simulator.customer import CustomerStep
 from sparring.simulator.escalation import DIRECTIVES, Action, EscalationPolicy
+from sparring.simulator.opening import grounded_opening, rephrase_directive, rephrasing_problem
 
 BRIEF = package_prompt(__file__, "brief.j2")
 ANALYSIS = package_prompt(__file__, "analysis.j2")
 MESSAGE = package_prompt(__file__, "message.j2")
 ANALYSIS_RETRY = package_prompt(__file__, "analysis_retry.j2")
-OPENING_DIRECTIVE = "Explain your problem in your own words, with the facts you mention at the start."
+REPHRASING_KEPT = "rephrasing kept: it carries every upfront fact and is on topic"
+GROUNDED_SENT = "the grounded opening was sent as written"
 # Not part of the transcript: it gives the customer's opening message something to answer, so the
 # simulator's model replies as the customer instead of greeting like an agent.
 SCAFFOLD_GREETING = "Hi, you're chatting with customer support. How can I help you today?"
 
-ANALYSIS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "notes": {"type": "string", "maxLength": 200},
-        "issue_addressed": {"type": "boolean"},
-        "progressing": {"type": "boolean"},
-        "needs_to_provide_info": {"type": "boolean"},
-        "going_in_circles": {"type": "boolean"},
-        "frustration": {"type": "integer", "minimum": 0, "maximum": 10},
-    },
-    "required": ["notes", "issue_addressed", "progressing", "needs_to_provide_info", "going_in_circles", "frustration"],
-}
+ANALYSIS_SCHEMA = answer_schema(CustomerAnalysisAnswer)
+ANALYSIS_BUDGET = token_budget(ANALYSIS_SCHEMA)
 
 
 class CustomerSimulator:
@@ -69,7 +63,7 @@ class CustomerSimulator:
             messages=[*self._prefix(turns), Message(role="system", content=ANALYSIS.render())],
             response_schema=ANALYSIS_SCHEMA,
             schema_name="customer_analysis",
-            max_tokens=160,
+            max_tokens=ANALYSIS_BUDGET,
             seed=self.seed,
         )
         answer = await ask_until_valid(
@@ -104,9 +98,16 @@ class CustomerSimulator:
         return response.content.strip() or "Hello? Are you still there?"
 
     async def open(self) -> CustomerTurn:
-        """The opening message: the problem in the customer's own words."""
-        content = await self.write([], OPENING_DIRECTIVE)
-        return CustomerTurn(content=content, intent="open", directive=OPENING_DIRECTIVE)
+        """The opening message: the scenario's grounded opening in the customer's own words, or as written when
+        the model's rephrasing leaves out an upfront fact or goes off topic (the directive records which)."""
+        grounded = grounded_opening(self.scenario)
+        directive = rephrase_directive(grounded)
+        rephrased = await self.write([], directive)
+        problem = rephrasing_problem(rephrased, self.scenario)
+        if problem is None:
+            return CustomerTurn(content=rephrased, intent="open", directive=f"{directive}\n[{REPHRASING_KEPT}]")
+        note = f"the rephrasing {problem}: {rephrased[:80]!r}; {GROUNDED_SENT}"
+        return CustomerTurn(content=grounded, intent="open", directive=f"{directive}\n[{note}]")
 
     async def step(self, turns: list[Turn], agent_handed_off: bool) -> CustomerStep:
         """React to the agent's last turn (the last element of `turns`)."""

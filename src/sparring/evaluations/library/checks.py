@@ -8,6 +8,7 @@ import json
 import re
 
 from sparring.data_model import AgentTurn, EndReason
+from sparring.data_model.topic import identifiers, scenario_text, topic_evidence
 from sparring.evaluations.checks import CheckContext, CheckResult, check, failed, not_applicable, passed
 
 
@@ -120,17 +121,6 @@ def conversation_concluded(ctx: CheckContext) -> CheckResult:
 
 
 # The simulated customer's side: a failure here makes the conversation's chatbot verdicts suspect.
-# Identifiers in any suite's format: a token of letters and digits together (O-2002, 48a335fa, pat_ada_01, #L77012)
-# or a run of five or more digits; times and ordinals (10am, 21st) are words, not ids.
-_IDS = re.compile(
-    r"(?<![\w#-])#?(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}(?![\w-])"  # letters and digits together
-    r"|(?<![\w-])(?<!\d[.,])\d{5,}(?![\w-]|[.,]\d)"  # a long number, not part of 1,234,567 or 3.14159
-)
-_NOT_IDS = re.compile(r"^\d{1,2}(?:am|pm|st|nd|rd|th|h|min|mins|kg|km|cm|mm|gb|mb)$", re.I)
-
-
-def _identifiers(text: str) -> list[str]:
-    return [i for i in _IDS.findall(text) if not _NOT_IDS.match(i)]
 _MONEY = re.compile(r"\$\s?(\d+(?:\.\d{1,2})?)")
 _HUMAN = re.compile(r"\b(human|real person|manager|supervisor|representative|someone else|live agent)\b", re.I)
 
@@ -138,19 +128,12 @@ _HUMAN = re.compile(r"\b(human|real person|manager|supervisor|representative|som
 GIVEN = "given"  # the intent of a customer turn the scenario's `opening` gave: not the simulator's doing
 
 
-def _scenario_text(ctx: CheckContext) -> str:
-    s = ctx.scenario
-    facts = " ".join(f"{f.key} {f.value}" for f in s.known_facts)
-    opening = " ".join(turn.content for turn in s.opening)
-    return f"{s.title} {s.situation} {s.desired_outcome} {facts} {opening}"
-
-
 @check(family="simulator")
 def sim_no_invented_facts(ctx: CheckContext) -> CheckResult:
     """The simulated customer states no order id or amount that is not in its scenario or the agent's words."""
     if not ctx.has_backend_state:
         return not_applicable("a real customer, not a simulated one")
-    known = _scenario_text(ctx)
+    known = scenario_text(ctx.scenario)
     amounts = {float(a) for a in _MONEY.findall(known)}
     for turn in ctx.conversation.turns:
         if isinstance(turn, AgentTurn):
@@ -158,7 +141,7 @@ def sim_no_invented_facts(ctx: CheckContext) -> CheckResult:
             known += " " + said
             amounts |= {float(a) for a in _MONEY.findall(said)}
             continue
-        for identifier in _identifiers(turn.content):
+        for identifier in identifiers(turn.content):
             if identifier.lower() not in known.lower():
                 return failed(f"the customer mentions {identifier}, which its scenario does not give it")
         for amount in _MONEY.findall(turn.content):
@@ -228,20 +211,6 @@ def sim_escalation_consistent(ctx: CheckContext) -> CheckResult:
     )
 
 
-_STOPWORDS = frozenset(
-    re.findall(
-        r"\w+",
-        """about after again also been before being could does doing from have having here into just like more
-        much need only other over please really same should some such than that their them then there these
-        they this those very what when where which while will with would your yours hello thanks thank help""",
-    )
-)
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOPWORDS}
-
-
 @check(family="simulator")
 def sim_opened_on_topic(ctx: CheckContext) -> CheckResult:
     """The simulated customer's opening message is about its scenario (shares its words or ids), not another topic
@@ -251,9 +220,7 @@ def sim_opened_on_topic(ctx: CheckContext) -> CheckResult:
     opening = next((t.content for t in ctx.conversation.customer_turns() if t.intent != GIVEN), None)
     if opening is None:
         return not_applicable("the customer never wrote")
-    scenario = _scenario_text(ctx)
-    shared = _content_words(opening) & _content_words(scenario)
-    ids = [i for i in _identifiers(opening) if i.lower() in scenario.lower()]
-    if shared or ids:
-        return passed(f"opens on its scenario ({', '.join(sorted(shared)[:4] + ids)})")
+    evidence = topic_evidence(opening, ctx.scenario)
+    if evidence:
+        return passed(f"opens on its scenario ({', '.join(evidence)})")
     return failed(f"the opening message shares no word with its scenario: {opening[:80]!r}")
