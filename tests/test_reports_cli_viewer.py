@@ -90,3 +90,24 @@ def test_the_library_report_counts_unstable_and_suspect_verdicts(db):
     assert [s.evaluation_id for s in report.simulator_evaluations] == ["sim_on_topic"]
     assert report.flagged_conversations == 6  # crashy fails or errs on s5..s9, tone and the simulator on s9, s10
     assert list_runs(store, suite="demo").total == 1 and list_runs(store, suite="other").total == 0
+
+
+def test_cli_report_json_and_viewer_page_lead_with_the_same_not_informative_line(tmp_path):
+    path = tmp_path / "uninformative.db"
+    store = Store.open(str(path))
+    one_judged_conversation(store, {"tone": [N, N, P], "sim_on_topic": [F, F, P]}, simulator_ids=("sim_on_topic",))
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE verdicts SET judge_model = 'scripted:judge' WHERE evaluation_id = 'tone'")
+    printed = runner.invoke(app, ["report", "baseline", "--db", str(path), "--json"])
+    reasons = json.loads(printed.stdout)["uninformative"]
+    assert reasons == ["judge tone answered n/a on 2 of 3 conversations"]
+    line = f"The figures below are not informative: {reasons[0]}."
+    html = TestClient(create_app(Store.open(str(path))), base_url="http://127.0.0.1").get("/runs/r1").text
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert line in text and text.index(line) < text.index("Pass rate per evaluation")
+    shown = runner.invoke(app, ["report", "baseline", "--db", str(path)])
+    assert line in " ".join(shown.output.split())
+    exported = runner.invoke(app, ["export-html", "baseline", "--out", str(tmp_path / "site"), "--db", str(path)])
+    assert exported.exit_code == 0, exported.output
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert line in " ".join(re.sub(r"<[^>]+>", " ", page).split())

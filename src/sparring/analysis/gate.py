@@ -2,7 +2,9 @@
 
 Errors are never invisible: a scope whose errored verdicts exceed the suite's `max_error_rate` fails its
 min_pass_rate gate, and the run-level "errors" check fails a run whose errored conversations exceed it, gates
-declared or not. A regression gate controls the family-wise error over the evaluations it covers (Holm)."""
+declared or not; the run-level "informative" check fails a run whose judges mostly did not answer or whose
+customer mostly opened off topic (sparring.analysis.informative). A regression gate controls the family-wise
+error over the evaluations it covers (Holm)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, computed_field
 
+from sparring.analysis.informative import UNINFORMATIVE_GATE, uninformative
 from sparring.analysis.outcomes import scenario_outcomes
 from sparring.analysis.report import EvaluationSummary, RunTotals, pool, run_totals
 from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunInfo, RunReport
@@ -55,6 +58,12 @@ def errors_gate(totals: RunTotals, max_error_rate: float) -> GateResult:
         evaluation_ids=[],
         errored=not passed,
     )
+
+
+def informative_gate(reasons: list[str]) -> GateResult:
+    """The run-level check every run gets: its figures are informative (see `sparring.analysis.informative`)."""
+    detail = "; ".join(reasons) or "every judge answered on most of its conversations; the customer opened on topic"
+    return GateResult(gate=UNINFORMATIVE_GATE, passed=not reasons, detail=detail, evaluation_ids=[])
 
 
 def _min_pass_rate(gate: GateConfig, scope: list[EvaluationSummary], max_error_rate: float) -> GateResult:
@@ -111,13 +120,13 @@ def check_gates(
 
 
 class GateReport(BaseModel):
-    """`sparring gate --json`: the run-level errors check and the suite's gates on one run."""
+    """`sparring gate --json`: the run-level checks (errors, informative figures) and the suite's gates on one run."""
 
     schema_version: int = JSON_SCHEMA_VERSION
     kind: Literal["gate"] = "gate"
     run: RunInfo
     max_error_rate: float
-    gates_declared: int = Field(description="gates the suite declares (the errors check always applies)")
+    gates_declared: int = Field(description="gates the suite declares (the errors and informative checks always apply)")
     results: list[GateResult]
 
     @computed_field  # type: ignore[prop-decorator]
@@ -133,7 +142,8 @@ def gate_scope(suite: Suite, run: Run) -> list[EvaluationSpec]:
 
 
 def gate_report(suite: Suite, run: Run, store: Store, summaries: list[EvaluationSummary]) -> GateReport:
-    """The errors check and the suite's gates on a stored run whose summaries over `gate_scope` are given;
+    """The errors and informative-figures checks and the suite's gates on a stored run whose summaries over
+    `gate_scope` are given;
     regression gates compare with their baseline run (paired, seeded with the run's seed)."""
 
     def compare_with(baseline: str) -> list[EvaluationComparison]:
@@ -143,7 +153,7 @@ def gate_report(suite: Suite, run: Run, store: Store, summaries: list[Evaluation
 
     limit = suite.config.max_error_rate
     totals = run_totals(summaries, run.simulator_evaluation_ids, store.conversation_end_counts([run.id])[run.id])
-    results = [errors_gate(totals, limit)]
+    results = [errors_gate(totals, limit), informative_gate(uninformative(store, run.id, summaries))]
     results += check_gates(suite.config.gates, gate_scope(suite, run), summaries, compare_with, limit)
     return GateReport(
         run=RunInfo.of(run), max_error_rate=limit, gates_declared=len(suite.config.gates), results=results

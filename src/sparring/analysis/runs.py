@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from sparring.analysis.informative import uninformative
 from sparring.analysis.report import EvaluationSummary, RunTotals, run_summaries, run_totals, summaries_from_counts
 from sparring.data_model import ModelSettings, Run, TokenUsage
 from sparring.store.tables import RunRow
@@ -72,6 +73,10 @@ class RunReport(BaseModel):
     schema_version: int = JSON_SCHEMA_VERSION
     kind: Literal["run"] = "run"
     run: RunInfo
+    uninformative: list[str] = Field(
+        description="why the figures are not informative (judges that mostly answered n/a or errored, a customer "
+        "that mostly opened off topic); empty when they are",
+    )
     evaluations: list[EvaluationSummary] = Field(description="the chatbot's evaluations")
     simulator_evaluations: list[EvaluationSummary] = Field(description="the simulated customer's own checks")
     totals: RunTotals
@@ -119,6 +124,7 @@ def run_report(
         simulator_evaluations=[s for s in summaries if s.evaluation_id in simulator],
         totals=run_totals(summaries, simulator, store.conversation_end_counts([run.id])[run.id]),
         flagged_conversations=store.flagged_conversations(run.id, limit=0)[1] if flagged is None else flagged,
+        uninformative=uninformative(store, run.id, summaries),
         usage=run.usage,
         cost_usd=run.cost_usd,
     )

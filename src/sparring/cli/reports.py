@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from sparring.analysis.informative import uninformative_line
 from sparring.analysis.report import UNITS_CAPTION, summary_table, totals_text
 from sparring.analysis.runs import RunReport, RunsReport, conversation_id, list_runs, run_report
 from sparring.cli.common import (
@@ -78,6 +79,9 @@ def print_run(
     store when None), the headline, warnings and tables; returns the report it printed (see `run_report`)."""
     report = run_report(store, run, summaries, flagged)
     console.print(run_header(run), highlight=False)
+    warning = uninformative_line(report.uninformative)
+    if warning:
+        console.print(f"[bold red]{escape(warning)}[/]", highlight=False)
     emit(summary_table(report.evaluations))
     if report.simulator_evaluations:
         title = "Simulated customer's own checks (apart: never in the chatbot's pass rate)"
@@ -109,7 +113,7 @@ def print_gates(report: GateReport) -> None:
         table.add_row(escape(r.gate), "[green]pass[/]" if r.passed else "[red]FAIL[/]", escape(r.detail))
     emit(table)
     if not report.gates_declared:
-        console.print("no gates declared in the suite (the run-level errors check always applies)")
+        console.print("no gates declared in the suite (the run-level errors and informative checks always apply)")
 
 
 def run_gates(suite: Suite, run: Run, store: Store, junit: Path | None, as_json: bool = False) -> GateReport:

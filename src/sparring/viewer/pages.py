@@ -12,6 +12,7 @@ import jinja2
 
 from sparring.analysis import compare_outcomes, scenario_outcomes
 from sparring.analysis.history import EvaluationHistory, history_report, plot_history
+from sparring.analysis.informative import uninformative_line
 from sparring.analysis.runs import run_report
 from sparring.analysis.statistics import PAIRED_METHOD
 from sparring.data_model import AgentTurn, Run
@@ -41,11 +42,14 @@ def pages(total: int, per_page: int) -> int:
 
 
 def run_page(store: Store, run: Run, others: list[Run], page: int = 1, per_page: int = PAGE_SIZE) -> dict[str, Any]:
-    """run.html: the run's report, one page of its flagged conversations, links to compare with `others`."""
+    """run.html: the run's report (led by why its figures are not informative, when they are not), one page of
+    its flagged conversations, links to compare with `others`."""
     flagged, total = store.flagged_conversations(run.id, per_page, (page - 1) * per_page)
+    report = run_report(store, run)
     return {
         "run": run,
-        "report": run_report(store, run),
+        "report": report,
+        "uninformative": uninformative_line(report.uninformative),
         "flagged": flagged,
         "total": total,
         "suspects": store.suspect_counts(run.id, run.simulator_evaluation_ids)[0],

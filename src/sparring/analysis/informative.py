@@ -1,0 +1,74 @@
+"""Are a run's figures informative? Not when its LLM judges mostly did not answer (n/a or errored on more than half
+of the conversations they were asked about) or its simulated customer mostly opened off topic (the
+`sim_opened_on_topic` check failed on more than half of the conversations it decided): the report then leads with
+one line saying why, and the gate refuses to pass. Computed once here; the CLI and the viewer only render it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+
+from sparring.analysis.report import EvaluationSummary
+from sparring.data_model import Outcome
+from sparring.data_model.verdict import LEGACY_CHECK_PREFIX
+from sparring.store.tables import VerdictRow
+
+if TYPE_CHECKING:
+    from sparring.store import Store
+
+OPENING_CHECK = "sim_opened_on_topic"
+UNINFORMATIVE_GATE = "informative: judges answer and the customer opens on topic in most conversations"
+
+
+def unanswered_counts(store: Store, run_id: str, evaluation_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per LLM judge among `evaluation_ids` (an evaluation whose verdicts name no check): its n/a answers and its
+    errored verdicts, counted by the database. An n/a that the judge was never asked for (the scenario's tags, a
+    real customer) names no judge model and is left out. The run, evaluation and outcome terms let the verdicts'
+    count index pick the n/a and errored rows alone; only those rows are read."""
+    # a check's verdict of the old form named its function as its judge model ("check:<function>")
+    not_legacy_check = or_(VerdictRow.judge_model.is_(None), VerdictRow.judge_model.not_like(f"{LEGACY_CHECK_PREFIX}%"))
+    answered_na = or_(VerdictRow.outcome == Outcome.ERROR.value, VerdictRow.judge_model.is_not(None))
+    query = (
+        select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count())
+        .where(VerdictRow.run_id == run_id, VerdictRow.evaluation_id.in_(evaluation_ids))
+        .where(VerdictRow.outcome.in_([Outcome.ERROR.value, Outcome.NOT_APPLICABLE.value]))
+        .where(VerdictRow.check_name.is_(None), not_legacy_check, answered_na)
+        .group_by(VerdictRow.evaluation_id, VerdictRow.outcome)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    with store.engine.connect() as connection:
+        for evaluation_id, outcome, n in connection.execute(query):
+            counts.setdefault(evaluation_id, {})[outcome] = int(n)
+    return counts
+
+
+def _judge_reason(summary: EvaluationSummary, unanswered: dict[str, int]) -> str | None:
+    """'judge X: n/a on 3 of 3 conversations' when it did not answer on more than half of those it was asked about."""
+    na, errors = unanswered.get(Outcome.NOT_APPLICABLE.value, 0), unanswered.get(Outcome.ERROR.value, 0)
+    asked = summary.applicable + na + errors
+    if 2 * (na + errors) <= asked:
+        return None
+    what = "n/a" if not errors else "errored" if not na else f"n/a or errored ({na} n/a, {errors} errored)"
+    return f"judge {summary.evaluation_id} answered {what} on {na + errors} of {asked} conversations"
+
+
+def _opening_reason(summary: EvaluationSummary) -> str | None:
+    decided = summary.applicable + summary.errors
+    if 2 * summary.failed <= decided:
+        return None
+    return f"the simulated customer opened off topic in {summary.failed} of {decided} conversations"
+
+
+def uninformative(store: Store, run_id: str, summaries: list[EvaluationSummary]) -> list[str]:
+    """Why the run's figures are not informative, one reason per judge (then the customer's opening); empty when
+    they are. `summaries`: the run's per-evaluation counts (`run_summaries`)."""
+    unanswered = unanswered_counts(store, run_id, [s.evaluation_id for s in summaries])
+    reasons = [_judge_reason(s, unanswered[s.evaluation_id]) for s in summaries if s.evaluation_id in unanswered]
+    reasons += [_opening_reason(s) for s in summaries if s.evaluation_id == OPENING_CHECK]
+    return [r for r in reasons if r]
+
+
+def uninformative_line(reasons: list[str]) -> str | None:
+    """The one line a report leads with when its figures are not informative (None when they are)."""
+    return f"The figures below are not informative: {'; '.join(reasons)}." if reasons else None
