@@ -96,6 +96,11 @@ def test_na_answers_and_errors_count_together_never_an_na_it_was_not_asked_for(t
     assert reasons == ["judge tone answered n/a or errored (2 n/a, 1 errored) on 3 of 4 conversations"]
 
 
+def test_a_judge_that_mostly_errored_is_named(tmp_path):
+    reasons = stored(tmp_path, {"tone": [E, E, P]}, judged=["tone"])
+    assert reasons == ["judge tone errored on 2 of 3 conversations"]
+
+
 def test_a_check_with_many_na_is_not_a_judge(tmp_path):
     store = Store.open(str(tmp_path / "check.db"))
     conversation = one_judged_conversation(store, {"write_after_lookup": [N]})

@@ -44,13 +44,20 @@ def unanswered_counts(store: Store, run_id: str, evaluation_ids: list[str]) -> d
 
 
 def _judge_reason(summary: EvaluationSummary, unanswered: dict[str, int]) -> str | None:
-    """'judge X: n/a on 3 of 3 conversations' when it did not answer on more than half of those it was asked about."""
+    """'judge X answered n/a on 3 of 3 conversations' when it did not answer on more than half of those it was
+    asked about."""
     na, errors = unanswered.get(Outcome.NOT_APPLICABLE.value, 0), unanswered.get(Outcome.ERROR.value, 0)
     asked = summary.applicable + na + errors
     if 2 * (na + errors) <= asked:
         return None
-    what = "n/a" if not errors else "errored" if not na else f"n/a or errored ({na} n/a, {errors} errored)"
-    return f"judge {summary.evaluation_id} answered {what} on {na + errors} of {asked} conversations"
+    what = (
+        "answered n/a"
+        if not errors
+        else "errored"
+        if not na
+        else f"answered n/a or errored ({na} n/a, {errors} errored)"
+    )
+    return f"judge {summary.evaluation_id} {what} on {na + errors} of {asked} conversations"
 
 
 def _opening_reason(summary: EvaluationSummary) -> str | None:
