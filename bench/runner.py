@@ -3,6 +3,7 @@ then a markdown table (date, machine, load) for the README, and exits non-zero w
 
     python bench/runner.py            # everything (about 5 minutes on 2 cores)
     python bench/runner.py --skip-embedded
+    python bench/runner.py --only-whole-process   # just the `sparring run` figures (about 1 minute)
 
 The stub model server runs in its own process, so the figures are Sparring's own overhead. Each timed
 figure is measured in-process (`run_suite`, after imports) and whole-process (`sparring run` in a fresh
@@ -291,16 +292,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-embedded", action="store_true", help="only the stub-server figures")
     parser.add_argument("--skip-whole-process", action="store_true", help="only the in-process figures")
+    parser.add_argument("--only-whole-process", action="store_true", help="only the `sparring run` figures")
     parser.add_argument("--repeats", type=int, default=2, help="timed figures are the best of this many runs")
     args = parser.parse_args()
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load_at_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     os.environ.pop("OPENAI_API_KEY", None)
     with tempfile.TemporaryDirectory() as tmp:
-        figures = asyncio.run(bench_stub(Path(tmp), args.repeats))
+        figures = [] if args.only_whole_process else asyncio.run(bench_stub(Path(tmp), args.repeats))
         if not args.skip_whole_process:
             figures += bench_whole_process(Path(tmp), args.repeats)
-    if not args.skip_embedded:
+    if not (args.skip_embedded or args.only_whole_process):
         # In a fresh process: the runs above leave a large heap and idle threads behind.
         result = subprocess.run(
             [sys.executable, str(Path(__file__).with_name("embedded.py"))], capture_output=True, text=True

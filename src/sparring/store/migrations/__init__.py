@@ -1,20 +1,32 @@
 """Schema versions (Alembic). The store upgrades a database to the newest revision when it opens it; a
 database made before migrations existed (the first release's tables, no version table) is recognised
 as revision 0001 and upgraded from there. The revision is read with plain SQL and Alembic is imported only
-when a migration is needed, so opening an up-to-date database costs one query, not Alembic's import."""
+when a migration is needed, so opening an up-to-date database costs one query, not Alembic's import. An empty
+database gets the newest schema straight from the ORM tables, stamped with the head revision (Alembic's recipe
+for a new database, "create_all, then stamp head"), also without importing Alembic: a test checks that it is the
+schema the migrations build."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Column, Connection, Engine, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
+
+from sparring.store.tables import Base
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 HERE = Path(__file__).parent
 FIRST_RELEASE_TABLES = {"runs", "conversations", "verdicts", "model_cache"}
+# Alembic's own version table, as Alembic defines it (alembic.runtime.migration), for stamping a new database
+VERSION_TABLE = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 class SchemaError(RuntimeError):
@@ -48,7 +60,17 @@ def upgrade(engine: Engine) -> None:
     if revision is not None and revision not in revisions():
         raise SchemaError(f"{engine.url}: schema revision {revision} is newer than this Sparring knows: upgrade it")
     with engine.begin() as connection:
-        _migrate(connection, revision)
+        if revision is None and not inspect(connection).get_table_names():
+            _create(connection)
+        else:
+            _migrate(connection, revision)
+
+
+def _create(connection: Connection) -> None:
+    """An empty database: the ORM tables, stamped with the head revision (no Alembic import, no migration run)."""
+    Base.metadata.create_all(connection)
+    VERSION_TABLE.create(connection)
+    connection.execute(VERSION_TABLE.insert().values(version_num=head()))
 
 
 def _migrate(connection: Connection, revision: str | None) -> None:

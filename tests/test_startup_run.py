@@ -1,0 +1,64 @@
+"""`sparring run` start-up and teardown: the gate and JUnit code load only with --gate or --junit, and the store
+is closed (its WAL checkpointed) before the process exits. Real processes, a real HTTP model server, a real
+SQLite file."""
+
+import gc
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from sparring.cli import app
+from sparring.testing import StubServer
+
+# The command line in this process, reporting at exit which of the watched modules were imported.
+COMMAND = """
+import atexit, json, sys
+WATCHED = ("sparring.analysis.gate", "sparring.analysis.junit", "alembic")
+atexit.register(lambda: print(json.dumps([m for m in WATCHED if m in sys.modules]), file=sys.stderr))
+from sparring.cli import app
+sys.argv = ["sparring", *sys.argv[1:]]
+app()
+"""
+
+
+def sparring_run(suite, db, base_url, *extra) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """`sparring run` on one scenario in a fresh process: the finished process and the watched modules it loaded."""
+    args = ["run", str(suite), "--model", "openai:stub", "--base-url", base_url, "--scenario", "late-70min-full-refund"]
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND, *args, "--db", str(db), *extra], capture_output=True, text=True, timeout=120
+    )
+    return done, json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_a_run_without_gate_or_junit_loads_neither_and_leaves_no_wal(example_suite, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with StubServer() as server:
+        done, loaded = sparring_run(example_suite.root, tmp_path / "s.db", server.base_url)
+        assert done.returncode == 0, done.stderr
+        assert "Pass rate per evaluation" in done.stdout and "stored in sqlite" in done.stdout
+        assert loaded == []  # nor Alembic: a new store is created without it
+        assert (tmp_path / "s.db").exists() and not (tmp_path / "s.db-wal").exists()
+
+        done, loaded = sparring_run(example_suite.root, tmp_path / "s.db", server.base_url, "--gate")
+        assert done.returncode in (0, 1), done.stderr
+        assert "Gates" in done.stdout and "sparring.analysis.gate" in loaded
+
+        done, loaded = sparring_run(
+            example_suite.root, tmp_path / "s.db", server.base_url, "--junit", str(tmp_path / "j.xml")
+        )
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "j.xml").exists() and "sparring.analysis.junit" in loaded
+
+
+def test_a_run_in_process_leaves_the_collector_as_it_was(example_suite, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with StubServer() as server:
+        args = ["run", str(example_suite.root), "--model", "openai:stub", "--base-url", server.base_url]
+        result = CliRunner().invoke(
+            app, [*args, "--scenario", "late-70min-full-refund", "--db", str(tmp_path / "s.db")]
+        )
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert not (tmp_path / "s.db-wal").exists()
