@@ -21,7 +21,17 @@ from sparring.calibration import (
     write_report,
 )
 from sparring.calibration.session import pending_sample
-from sparring.cli.common import STDOUT, DbOption, console, emit, fail, open_store, print_document, stored_run
+from sparring.cli.common import (
+    STDOUT,
+    DbOption,
+    check_produced,
+    console,
+    emit,
+    fail,
+    open_store,
+    print_document,
+    stored_run,
+)
 from sparring.cli.labelling import default_labeller, labelling_session
 from sparring.data_model import TokenUsage
 from sparring.evaluations.spec import EvaluationSpec
@@ -95,9 +105,13 @@ def export_labels(
     evaluation_id: Annotated[str | None, typer.Option("--eval", help="only this evaluation")] = None,
     db: DbOption = None,
 ) -> None:
-    """Write human labels (with their sampling design) as CSV or JSONL."""
+    """Write human labels (with their sampling design) as CSV or JSONL.
+
+    Exit status 1, and no file written, when there is no label to export."""
     _check_output(file, "labels export")
     labels = open_store(db).labels(evaluation_id)
+    scope = f"evaluation {evaluation_id}" if evaluation_id else "any evaluation"
+    check_produced(len(labels), f"labels export: no human label stored for {scope}; nothing was written", [])
     write_labels(labels, file)
     console.print(f"{len(labels)} labels written to {file}")
 
@@ -116,7 +130,10 @@ def calibrate_command(
     seed: Annotated[int, typer.Option(help="bootstrap seed")] = 0,
     db: DbOption = None,
 ) -> None:
-    """Run the judge on the labelled conversations; agreement, κ, misses and false flags with 95% CIs."""
+    """Run the judge on the labelled conversations; agreement, κ, misses and false flags with 95% CIs.
+
+    Exit status 1 when no labelled conversation could be compared (each left out by its reason: another
+    split, the judge answered n/a or error, ...); the report, with those reasons, is still printed or written."""
     loaded, spec = _suite_and_spec(suite, evaluation_id)
     to_stdout = str(json_file) == STDOUT
     if json_file and not to_stdout:
@@ -147,11 +164,14 @@ def calibrate_command(
     store.save_calibration(spec.id, report.prompt_hash, report.judge_model, report.model_dump(mode="json"))
     if to_stdout:
         print_document("calibration", report)
-        return
-    _print_report(report)
-    if json_file:
+    else:
+        _print_report(report)
+    if json_file and not to_stdout:
         write_report(report, json_file)
         console.print(f"report written to {json_file}")
+    excluded = [(reason, f"{n} labelled conversation(s)") for reason, n in report.excluded.items()]
+    summary = f"no labelled conversation of {spec.id} could be compared with the judge ({report.split} split)"
+    check_produced(report.n, summary, excluded, "left out")
 
 
 def _check_output(path: Path, option: str) -> None:
@@ -214,8 +234,6 @@ def _print_report(report: CalibrationReport) -> None:
     console.print(
         _metrics_table("Sample (unweighted): the labelled items as they are, not the population", report.sample_metrics)
     )
-    if report.excluded:
-        console.print("left out: " + ", ".join(f"{reason} {n}" for reason, n in report.excluded.items()))
     if report.mismatches:
         mismatches = Table(title="Mismatches: the human's note next to the judge's reasoning")
         for column in ("conversation", "human", "judge", "human note", "judge reasoning"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
@@ -68,8 +69,40 @@ def print_json(report: BaseModel) -> None:
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one error (one line per problem: never wrapped to the terminal's width) and the exit to raise."""
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False)
     return typer.Exit(code)
+
+
+NOTHING_PRODUCED = 1  # exit status of a command that ran but produced none of what it was asked for
+MAX_LISTED = 20  # per-item problems listed; the rest are counted
+
+
+def check_produced(made: int, summary: str, problems: Sequence[tuple[str, str]], word: str = "rejected") -> None:
+    """The rule of every command asked to produce items (scenarios, themes, verdicts, labels, ...): each item
+    not produced is listed on stderr as `word ITEM: reason` (one a line, the first 20, then `... and N more`);
+    when `made` is 0, one `error: summary` line follows and the command exits 1. Partial success returns, so
+    the command exits 0 with the rejections listed."""
+    for item, reason in problems[:MAX_LISTED]:
+        line = f"[yellow]{word}[/] {escape(item)}: {escape(reason)}"
+        err.print(line, highlight=False, soft_wrap=True, emoji=False)  # no ids like transcripts:a:0 made emoji
+    if len(problems) > MAX_LISTED:
+        err.print(f"... and {len(problems) - MAX_LISTED} more", highlight=False)
+    if not made:
+        raise fail(summary, code=NOTHING_PRODUCED)
+
+
+def check_verdicts(store: Store, run: Run) -> None:
+    """`check_produced` for the commands that judge (eval, rejudge): the errored verdicts are listed with
+    their reasons, and the command exits 1 when the run has no pass or fail verdict at all."""
+    from collections import Counter
+
+    from sparring.data_model import Outcome
+
+    verdicts = store.verdicts(run.id)
+    made = sum(v.outcome in (Outcome.PASS, Outcome.FAIL) for v in verdicts)
+    errors = [(f"{v.conversation_id} {v.evaluation_id}", v.reasoning) for v in verdicts if v.outcome == Outcome.ERROR]
+    counts = ", ".join(f"{n} {o.value}" for o, n in Counter(v.outcome for v in verdicts).items()) or "no verdict"
+    check_produced(made, f"run {run.id} has no pass or fail verdict ({counts})", errors, "error")
 
 
 def open_store(db: str | None) -> Store:

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sparring.cli.common import DbOption, console, fail, open_store, pct
+from sparring.cli.common import DbOption, check_produced, console, fail, open_store, pct
 from sparring.cli.discover_accept import accept as accept_draft
 from sparring.data_model import Run, TokenUsage
 from sparring.discovery import (
@@ -91,8 +91,6 @@ def _print_report(report: DiscoveryReport) -> None:
         reps = " ".join(t.representatives)
         themes.add_row(t.id, str(t.size), pct(t.run_share), str(t.unexplained), escape(t.title), escape(status), reps)
     console.print(themes)
-    for item in report.undescribed:
-        console.print(f"[yellow]not described[/] {escape(item.conversation_id)}: {escape(item.problem)}")
 
 
 def discover(
@@ -124,7 +122,10 @@ def discover(
     db: DbOption = None,
 ) -> None:
     """Find the failures no evaluation covers: describe every unhappy or failed conversation, group the
-    descriptions into themes, mark the ones existing evaluations cover, and draft evaluations for the rest."""
+    descriptions into themes, mark the ones existing evaluations cover, and draft evaluations for the rest.
+
+    Conversations that could not be described are listed with the reason; exit status 1 when there were
+    candidates and none could be described (the report, and --json, are still written)."""
     if accept:
         accept_draft(suite, accept, run or [], judge_model, sample, not no_label, not no_cache, db)
         return
@@ -158,3 +159,12 @@ def discover(
     if json_file:
         json_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
         console.print(f"report written to {json_file}")
+    _check_described(report)
+
+
+def _check_described(report: DiscoveryReport) -> None:
+    """Undescribed candidates listed; exit 1 when there were candidates and not one could be described."""
+    undescribed = [(u.conversation_id, u.problem) for u in report.undescribed]
+    made = report.described or not report.candidates
+    summary = f"no failure described: all {report.candidates} candidate conversations were left undescribed"
+    check_produced(made, summary, undescribed, "not described")

@@ -16,6 +16,7 @@ from sparring.cli.common import (
     DbOption,
     JsonOption,
     ProgressObserver,
+    check_verdicts,
     console,
     emit,
     fail,
@@ -86,7 +87,9 @@ def eval_transcripts(
     db: DbOption = None,
 ) -> None:
     """Judge real (production) transcripts with a suite's evaluations and store them as a run, so offline
-    and online pass rates compare with `sparring compare`. Checks that need the mock backend are n/a."""
+    and online pass rates compare with `sparring compare`. Checks that need the mock backend are n/a.
+
+    Errored verdicts are listed with their reasons; exit status 1 when not one verdict is a pass or a fail."""
     try:
         loaded = load_suite(suite)
         columns = CsvColumns.parse(csv_columns)
@@ -123,3 +126,4 @@ def eval_transcripts(
         f"sparring compare RUN {result.run.id}",
         highlight=False,
     )
+    check_verdicts(store, result.run)

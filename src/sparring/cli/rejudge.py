@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sparring.cli.common import DbOption, ProgressObserver, console, fail, open_store, usage_line
+from sparring.cli.common import DbOption, ProgressObserver, check_verdicts, console, fail, open_store, usage_line
 from sparring.cli.reports import print_run
 from sparring.models import ModelError
 from sparring.runner import RunOptions
@@ -30,7 +30,9 @@ def rejudge(
     db: DbOption = None,
 ) -> None:
     """Judge a stored run's conversations again (new or changed evaluations, another judge model) without
-    simulating anything; stored as a new run, so `sparring compare RUN NEW` shows what changed."""
+    simulating anything; stored as a new run, so `sparring compare RUN NEW` shows what changed.
+
+    Errored verdicts are listed with their reasons; exit status 1 when not one verdict is a pass or a fail."""
     try:
         loaded = load_suite(suite)
     except SuiteError as exc:
@@ -56,3 +58,4 @@ def rejudge(
         f"stored in {store.url} as run {result.run.id}; what changed: sparring compare {run} {result.run.id}",
         highlight=False,
     )
+    check_verdicts(store, result.run)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sparring.cli.common import console, emit, fail
+from sparring.cli.common import check_produced, console, emit, fail
 from sparring.data_model import Scenario, TokenUsage
 from sparring.extraction import SAMPLING, coverage, extract_scenarios, sample_transcripts, write_scenario
 from sparring.models import MeteredModel, ModelError, ModelPool
@@ -44,7 +44,8 @@ def extract(
     concurrency: Annotated[int, typer.Option(min=1, help="transcripts extracted at once")] = 4,
 ) -> None:
     """Extract one scenario per transcript (PII already redacted on import): persona, situation, desired
-    outcome, facts, and backend overrides checked against the suite's snapshot. Rejections are listed."""
+    outcome, facts, and backend overrides checked against the suite's snapshot. Rejections are listed, each
+    with its reason; exit status 1 when every transcript was rejected (0 when at least one became a scenario)."""
     try:
         check_output_folder(out, "--out")
         loaded = load_suite(suite)
@@ -79,11 +80,6 @@ def extract(
     accepted = [r.scenario for r in results if r.scenario is not None]
     for scenario in accepted:
         write_scenario(scenario, out, settings.judge)
-    for result in results:
-        if result.scenario is None:
-            console.print(
-                f"[yellow]rejected[/] {escape(result.transcript_id)}: {escape(result.problem)}", highlight=False
-            )
     console.print(
         f"{len(accepted)} of {len(results)} transcripts became scenarios in {out} "
         f"({usage.calls} model calls, {usage.prompt_tokens + usage.completion_tokens} tokens)",
@@ -91,6 +87,8 @@ def extract(
     )
     if accepted:
         _print_scenarios(accepted)
+    rejected = [(r.transcript_id, r.problem) for r in results if r.scenario is None]
+    check_produced(len(accepted), f"no scenario extracted: all {len(results)} transcripts were rejected", rejected)
 
 
 @scenarios_app.command("show")
