@@ -77,7 +77,9 @@ class LocalChatModel(ChatModel):
         cache_bytes: int = 1 << 30,
     ) -> None:
         self.name = f"local:{model}"
-        self.path = packaged_model_path(model) if model in PACKAGED_MODELS else Path(model)
+        from sparring.models.gguf import resolve_gguf  # here: gguf.py imports this module
+
+        self.path = resolve_gguf(model)  # a packaged name, a path or hf:ORG/REPO/FILE.gguf; checked: a GGUF
         if not self.path.is_file():
             raise ModelError(f"GGUF file not found: {self.path}")
         self.n_ctx = n_ctx
