@@ -32,9 +32,10 @@ def test_the_grounded_opening_speaks_as_the_customer_with_its_upfront_facts_only
 
 
 def test_first_person_turns_the_scenario_around():
-    assert first_person("You said your card was charged; they refunded you.") == (
-        "I said my card was charged; they refunded me."
+    assert first_person("You said your card was charged; they refunded you. You know you have had refunds.") == (
+        "I said my card was charged; they refunded me. I know I have had refunds."
     )
+    assert first_person("The app confuses you and you are unsure.") == "The app confuses me and I am unsure."
 
 
 async def test_an_off_topic_rephrasing_is_replaced_by_the_grounded_opening():
@@ -57,7 +58,18 @@ async def test_an_on_topic_rephrasing_with_the_facts_is_kept():
     assert "rephrasing kept" in turn.directive
 
 
-def test_the_kept_test_is_the_checks_topic_test():
+def test_the_kept_test_is_the_checks_topic_test_and_keeps_the_gist():
     no_facts = SCENARIO.model_copy(update={"known_facts": []})
-    assert rephrasing_problem("I love sunny weather", no_facts) == "was off topic (no word or id of the scenario)"
-    assert rephrasing_problem("my ramen was cold", no_facts) is None
+    grounded = grounded_opening(no_facts)  # ramen arrived minutes late cold hungry want full refund
+    assert rephrasing_problem("I love sunny weather", no_facts, grounded) == (
+        "was off topic (no word or id of the scenario)"
+    )
+    assert rephrasing_problem("ramen late and cold, I want a full refund", no_facts, grounded) is None
+
+
+async def test_a_rephrasing_that_echoes_a_word_around_its_own_message_is_not_kept():
+    # what the embedded model wrote in the demo: one or two words of the scenario in an agent-like message
+    echo = "Thank you for your patience! We have special requests to address today. Your order was late, enjoy it."
+    turn, _ = await opening(echo + " O-2001")
+    assert turn.content == grounded_opening(SCENARIO)
+    assert "kept too little of the grounded opening (2 of its 11 words)" in turn.directive

@@ -23,7 +23,7 @@ BRIEF = package_prompt(__file__, "brief.j2")
 ANALYSIS = package_prompt(__file__, "analysis.j2")
 MESSAGE = package_prompt(__file__, "message.j2")
 ANALYSIS_RETRY = package_prompt(__file__, "analysis_retry.j2")
-REPHRASING_KEPT = "rephrasing kept: it carries every upfront fact and is on topic"
+REPHRASING_KEPT = "rephrasing kept: it carries every upfront fact, is on topic and keeps the grounded opening's gist"
 GROUNDED_SENT = "the grounded opening was sent as written"
 # Not part of the transcript: it gives the customer's opening message something to answer, so the
 # simulator's model replies as the customer instead of greeting like an agent.
@@ -103,7 +103,7 @@ class CustomerSimulator:
         grounded = grounded_opening(self.scenario)
         directive = rephrase_directive(grounded)
         rephrased = await self.write([], directive)
-        problem = rephrasing_problem(rephrased, self.scenario)
+        problem = rephrasing_problem(rephrased, self.scenario, grounded)
         if problem is None:
             return CustomerTurn(content=rephrased, intent="open", directive=f"{directive}\n[{REPHRASING_KEPT}]")
         note = f"the rephrasing {problem}: {rephrased[:80]!r}; {GROUNDED_SENT}"
