@@ -6,10 +6,12 @@ import gc
 import json
 import subprocess
 import sys
+import time
 
 from typer.testing import CliRunner
 
 from sparring.cli import app
+from sparring.cli.process import RUN_GEN0_THRESHOLD, collector_for_a_run, imported_meanwhile
 from sparring.testing import StubServer
 
 # The command line in this process, reporting at exit which of the watched modules were imported.
@@ -52,13 +54,31 @@ def test_a_run_without_gate_or_junit_loads_neither_and_leaves_no_wal(example_sui
         assert (tmp_path / "j.xml").exists() and "sparring.analysis.junit" in loaded
 
 
+def test_during_a_run_start_up_objects_are_frozen_and_young_ones_collected_less_often():
+    before = gc.get_threshold()
+    with collector_for_a_run():
+        assert gc.get_freeze_count() > 1000 and gc.get_threshold() == (RUN_GEN0_THRESHOLD, *before[1:])
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+
+
+def test_the_reports_modules_are_imported_during_the_block_unless_it_ends_first(monkeypatch):
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    with imported_meanwhile(["colorsys"], delay_s=60):
+        pass  # ends first: cancelled, nothing imported
+    assert "colorsys" not in sys.modules
+    with imported_meanwhile(["colorsys"], delay_s=0.01):
+        time.sleep(0.5)
+        assert "colorsys" in sys.modules  # imported on the background thread while the block ran
+
+
 def test_a_run_in_process_leaves_the_collector_as_it_was(example_suite, tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    thresholds = gc.get_threshold()
     with StubServer() as server:
         args = ["run", str(example_suite.root), "--model", "openai:stub", "--base-url", server.base_url]
         result = CliRunner().invoke(
             app, [*args, "--scenario", "late-70min-full-refund", "--db", str(tmp_path / "s.db")]
         )
     assert result.exit_code == 0, result.output
-    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
     assert not (tmp_path / "s.db-wal").exists()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import atexit
-import gc
 import secrets
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +26,13 @@ from sparring.cli.common import (
     print_json,
     stored_run,
     usage_line,
+)
+from sparring.cli.process import (
+    GATE_MODULES,
+    REPORT_MODULES,
+    close_for_exit,
+    collector_for_a_run,
+    imported_meanwhile,
 )
 from sparring.cli.reports import exit_if_failed, print_gates, print_run, run_gates
 from sparring.data_model import RunStatus
@@ -170,14 +175,7 @@ def run(
         print_dry_run(loaded, options)
         return
     store = open_store(db)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err if as_json else console, transient=False) as progress:
-        try:
-            result = asyncio.run(run_suite(loaded, store, options, observer=ProgressObserver(progress)))
-        except (ModelError, AgentLoadError, ValueError, NotFound, RunLeased) as exc:
-            raise fail(str(exc)) from exc
-        except KeyboardInterrupt:
-            raise fail("interrupted: finished conversations are stored; finish with --resume", 130) from None
+    result = run_with_progress(loaded, store, options, as_json, gates_wanted=gate or junit is not None)
     if as_json:
         report = run_report(store, result.run, result.summaries)
     else:
@@ -200,6 +198,21 @@ def run(
         raise fail(f"more errored conversations than the suite's max_error_rate ({share}) allows", 1)
 
 
+def run_with_progress(suite: Suite, store: Store, options: RunOptions, as_json: bool, gates_wanted: bool) -> RunResult:
+    """The run under a progress bar (on stderr with --json), the collector tuned for it, and the modules the
+    report after it needs imported while it waits on the network; a model or agent error is one line."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    progress = Progress(*columns, console=err if as_json else console, transient=False)
+    preload = REPORT_MODULES + (GATE_MODULES if gates_wanted or as_json else ())
+    with progress, collector_for_a_run(), imported_meanwhile(preload):
+        try:
+            return asyncio.run(run_suite(suite, store, options, observer=ProgressObserver(progress)))
+        except (ModelError, AgentLoadError, ValueError, NotFound, RunLeased) as exc:
+            raise fail(str(exc)) from exc
+        except KeyboardInterrupt:
+            raise fail("interrupted: finished conversations are stored; finish with --resume", 130) from None
+
+
 def print_run_notes(result: RunResult, store: Store, max_cost: float | None, too_many_errors: bool) -> None:
     """After the tables: time and usage, a cost stop, where it is stored, the errored conversations by cause."""
     console.print(f"{result.conversations} conversations in {result.wall_s:.1f}s · {usage_line(result.run)}")
@@ -212,16 +225,6 @@ def print_run_notes(result: RunResult, store: Store, max_cost: float | None, too
     if result.errors.errored:
         colour = "red" if too_many_errors else "yellow"
         console.print(f"[{colour}]{escape(result.errors.line())}[/]", highlight=False)
-
-
-def close_for_exit(store: Store) -> None:
-    """Everything is printed: close the store (SQLite checkpoints its WAL now) and let the process exit without
-    the interpreter's teardown collecting and freeing the run's heap one object at a time (about 0.5 s after
-    1,000 conversations): what is left is frozen at exit and the operating system frees it. In-process callers
-    (tests) keep collecting until they exit."""
-    store.close()
-    atexit.unregister(gc.freeze)  # once, however many runs a process makes
-    atexit.register(gc.freeze)
 
 
 def checked_outputs(junit: Path | None, db: str | None) -> None:
