@@ -12,6 +12,7 @@ from sparring.cli import app
 from sparring.data_model import TokenUsage
 from sparring.extraction import extract_scenarios, sample_transcripts
 from sparring.models import MeteredModel
+from sparring.models.schema import token_budget
 from sparring.suite import load_scenarios
 from sparring.testing import StubServer
 from sparring.transcripts import read_transcripts
@@ -29,7 +30,32 @@ CHAT = {
 RAW_PII = ("Ana", "Lima", "ana.lima", "415-555-0132", "4111")
 
 
-def answer(**changes) -> dict:
+ORDER = {
+    "customer_id": "C-100",
+    "restaurant_id": "R-1",
+    "status": "delivered",
+    "items": [{"name": "Pizza", "qty": 1, "price": 20.0}],
+    "delivery_fee": 2.99,
+    "total": 22.99,
+    "placed_at": "now-2h",
+    "promised_by": "now-100m",
+    "payment": "card",
+}
+DELIVERY = {"order_id": "O-7001", "courier": "c", "events": [{"status": "delivered", "at": "now-30m"}]}
+
+
+def changes(collection: str, record_id: str, record: dict, prefix: str = "") -> list[dict]:
+    """A record as the answer's field changes (nested fields as dotted paths, list positions as numbers)."""
+    out = []
+    for key, value in enumerate(record) if isinstance(record, list) else record.items():
+        if isinstance(value, (dict, list)):
+            out += changes(collection, record_id, value, f"{prefix}{key}.")
+        else:
+            out.append({"collection": collection, "id": record_id, "field": f"{prefix}{key}", "value": value})
+    return out
+
+
+def answer(**updates) -> dict:
     data = {
         "title": "Party order very late",
         "traits": ["frustrated", "demanding"],
@@ -39,27 +65,10 @@ def answer(**changes) -> dict:
         "desired_outcome": "A full refund.",
         "known_facts": [{"key": "order number", "value": "O-7001", "reveal": "upfront"}],
         "unknown_facts": [],
-        "tags": ["late", "refund", "not-a-suite-tag"],
-        "backend_overrides": {
-            "orders": {
-                "O-7001": {
-                    "customer_id": "C-100",
-                    "restaurant_id": "R-1",
-                    "status": "delivered",
-                    "items": [{"name": "Pizza", "qty": 1, "price": 20.0}],
-                    "delivery_fee": 2.99,
-                    "total": 22.99,
-                    "placed_at": "now-2h",
-                    "promised_by": "now-100m",
-                    "payment": "card",
-                }
-            },
-            "deliveries": {
-                "D-7001": {"order_id": "O-7001", "courier": "c", "events": [{"status": "delivered", "at": "now-30m"}]}
-            },
-        },
+        "tags": ["late", "refund"],
+        "overrides": changes("orders", "O-7001", ORDER) + changes("deliveries", "D-7001", DELIVERY),
     }
-    data.update(changes)
+    data.update(updates)
     return data
 
 
@@ -80,15 +89,20 @@ async def test_a_valid_extraction_becomes_a_scenario_and_no_prompt_holds_pii(exa
     [result], model = await extract(example_suite, chats_file(tmp_path, CHAT), [answer()])
     scenario = result.scenario
     assert scenario is not None and scenario.id == "x-h-1" and scenario.persona.traits == ["frustrated", "demanding"]
-    assert scenario.tags == ["late", "refund"], "only the suite's tags are kept"
-    assert scenario.backend_overrides["orders"]["O-7001"]["total"] == 22.99
+    assert scenario.tags == ["late", "refund"]
+    assert scenario.backend_overrides == {"orders": {"O-7001": ORDER}, "deliveries": {"D-7001": DELIVERY}}
     assert "h-1" in scenario.source
     prompt = model.requests[0].messages[0].content
     for raw in RAW_PII:
         assert raw not in prompt, raw
     assert "[NAME_1]" in prompt and "[EMAIL_1]" in prompt and "O-7001" in prompt
     assert '"orders"' in prompt and "orders.customer_id: customers" in prompt, "the snapshot's shape and references"
-    assert model.requests[0].response_schema["required"][0] == "traits"
+    schema = model.requests[0].response_schema
+    assert schema["required"] == list(schema["properties"]) and schema["additionalProperties"] is False
+    assert schema["properties"]["patience"]["enum"] == list(range(1, 11))
+    collections = schema["properties"]["overrides"]["items"]["properties"]["collection"]["enum"]
+    assert collections == sorted(example_suite.snapshot), "the suite's collections, as an enum"
+    assert model.requests[0].max_tokens == token_budget(schema)
 
 
 @pytest.mark.parametrize(
@@ -96,16 +110,21 @@ async def test_a_valid_extraction_becomes_a_scenario_and_no_prompt_holds_pii(exa
     [
         ("not json at all", "no JSON object"),
         (answer(traits=[]), "traits"),
-        (answer(backend_overrides={"parcels": {}}), "backend_overrides.parcels: no such collection"),
+        (answer(tags=["late", "not-a-suite-tag"]), "tags.1: Input should be"),
+        (answer(overrides=changes("parcels", "P-1", {"a": 1})), "overrides.0.collection: Input should be"),
         (
-            answer(backend_overrides={"orders": {"O-7001": {"customer_id": "C-100"}}}),
+            answer(overrides=changes("orders", "O-7001", {"customer_id": "C-100"})),
             "backend_overrides.orders.O-7001: missing field(s) delivery_fee, items",
         ),
         (
-            answer(backend_overrides={**answer()["backend_overrides"], "refunds": {"RF-1": {"order_id": "O-9999"}}}),
+            answer(overrides=answer()["overrides"] + changes("refunds", "RF-1", {"order_id": "O-9999"})),
             "O-9999",
         ),
-        (answer(backend_overrides={}), "the customer knows order number O-7001, but orders has no record O-7001"),
+        (answer(overrides=[]), "the customer knows order number O-7001, but orders has no record O-7001"),
+        (
+            answer(overrides=answer()["overrides"] + changes("orders", "O-7001", {"items": {"2": {"name": "x"}}})),
+            "overrides[15] (orders O-7001 items.2.name): list position '2': positions are 0, 1, 2 ... in order",
+        ),
         (
             answer(known_facts=[{"key": "order number", "value": "#O-7001", "reveal": "upfront"}]),
             "order number '#O-7001' is no record of orders",
@@ -120,7 +139,7 @@ async def test_a_bad_answer_is_retried_with_the_problem_then_accepted(example_su
 
 
 async def test_an_answer_that_never_fits_is_rejected_with_the_reason(example_suite, tmp_path):
-    bad = answer(backend_overrides={})
+    bad = answer(overrides=[])
     [result], model = await extract(example_suite, chats_file(tmp_path, CHAT), [bad, bad, bad])
     assert result.scenario is None and len(model.requests) == 3
     assert result.problem.startswith("rejected after 3 attempts: the customer knows order number O-7001")

@@ -22,6 +22,13 @@ class CustomerAnalysis(BaseModel):
     frustration: int = Field(0, ge=0, le=10)
 
 
+class CustomerAnalysisAnswer(CustomerAnalysis):
+    """A CustomerAnalysis as the simulator's model writes it: its notes bounded, so the answer's grammar and token
+    budget are finite (stored analyses keep the looser CustomerAnalysis)."""
+
+    notes: str = Field("", max_length=200)
+
+
 class ToolCallRecord(BaseModel):
     """One tool call the agent made on the mock backend, with what the backend answered."""
 

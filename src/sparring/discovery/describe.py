@@ -14,29 +14,26 @@ from sparring.data_model import AgentTurn, Message
 from sparring.discovery.candidates import Candidate
 from sparring.evaluations.transcript import render_transcript
 from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models.schema import answer_schema, token_budget
 from sparring.models.structured import ask_until_valid
 from sparring.parsing import parse_model
 from sparring.prompts import package_prompt
 
 DESCRIBE_PROMPT = package_prompt(__file__, "describe_failure.j2")
 RETRY_PROMPT = package_prompt(__file__, "describe_retry.j2")
-DESCRIPTION_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "failure": {"type": "string", "maxLength": 240},
-        "turn": {"type": "integer", "minimum": 1},
-        "quote": {"type": "string", "maxLength": 200},
-    },
-    "required": ["failure", "turn", "quote"],
-}
+MAX_TURN = 200  # the turn a description may name: the grammar writes it as one of 1..MAX_TURN
 
 
 class Description(BaseModel):
     """What the agent did wrong, at which (1-based) turn of the conversation, in its own words."""
 
-    failure: str = Field(..., min_length=3, max_length=400)
-    turn: int = Field(..., ge=1)
-    quote: str = Field(..., min_length=1)
+    failure: str = Field(..., min_length=3, max_length=240)
+    turn: int = Field(..., ge=1, le=MAX_TURN)
+    quote: str = Field(..., min_length=1, max_length=200)
+
+
+DESCRIPTION_SCHEMA = answer_schema(Description)
+DESCRIPTION_BUDGET = token_budget(DESCRIPTION_SCHEMA)
 
 
 @dataclass
@@ -79,7 +76,7 @@ async def describe(candidate: Candidate, model: MeteredModel, policy: str, retri
         messages=[Message(role="user", content=describe_prompt(candidate, policy))],
         response_schema=DESCRIPTION_SCHEMA,
         schema_name="failure_description",
-        max_tokens=200,
+        max_tokens=DESCRIPTION_BUDGET,
     )
     answer = await ask_until_valid(
         model, request, lambda text: parse_description(text, candidate), RETRY_PROMPT, retries

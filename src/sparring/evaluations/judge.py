@@ -10,13 +10,16 @@ import hashlib
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Scenario, Verdict
 from sparring.evaluations.protocol import EvaluationContext, SpecBacked
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
 from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models.schema import answer_schema, token_budget
 from sparring.models.structured import ask_until_valid
 from sparring.parsing import json_objects
 from sparring.prompts import PromptTemplate, load_prompt, package_prompt
@@ -28,14 +31,17 @@ SAMPLING_TEMPERATURE = 0.7  # for judge_samples > 1: greedy decoding would give 
 UNSTABLE_BELOW = 0.75  # agreement under this flags the verdict unstable (2 of 3, 3 of 5)
 # Ties never resolve to a pass: a judge that cannot make up its mind has not shown the criterion holds.
 _TIE_ORDER = (Outcome.FAIL, Outcome.NOT_APPLICABLE, Outcome.PASS)
-VERDICT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "reasoning": {"type": "string", "maxLength": 600},
-        "verdict": {"type": "string", "enum": ["pass", "fail", "not_applicable"]},
-    },
-    "required": ["reasoning", "verdict"],
-}
+
+
+class VerdictAnswer(BaseModel):
+    """A judge's answer as its grammar makes the model write it: reasoning first, then the verdict."""
+
+    reasoning: str = Field(..., max_length=600)
+    verdict: Literal["pass", "fail", "not_applicable"]
+
+
+VERDICT_SCHEMA = answer_schema(VerdictAnswer)
+VERDICT_BUDGET = token_budget(VERDICT_SCHEMA)
 _VERDICT_WORDS = {
     "pass": Outcome.PASS,
     "fail": Outcome.FAIL,
@@ -204,7 +210,7 @@ class Judge(SpecBacked):
             messages=[Message(role="user", content=prompt)],
             response_schema=VERDICT_SCHEMA,
             schema_name="verdict",
-            max_tokens=300,
+            max_tokens=VERDICT_BUDGET,
         )
         if sample is not None:
             request = request.model_copy(update={"sample": sample, "seed": sample, "temperature": SAMPLING_TEMPERATURE})

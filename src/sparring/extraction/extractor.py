@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from sparring.backend import BackendDataError, build_state, missing_fact_ids
 from sparring.data_model import Message, Scenario
 from sparring.evaluations.transcript import render_transcript
+from sparring.extraction.answer import Extraction, suite_extraction, to_overrides
 from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models.schema import answer_schema, token_budget
 from sparring.models.structured import ask_until_valid
 from sparring.parsing import parse_model
 from sparring.prompts import package_prompt
@@ -25,57 +25,6 @@ from sparring.transcripts import Transcript
 
 EXTRACT_PROMPT = package_prompt(__file__, "extract_scenario.j2")
 RETRY_PROMPT = package_prompt(__file__, "extract_retry.j2")
-
-
-class ExtractedFact(BaseModel):
-    key: str = Field(..., min_length=1)
-    value: str = Field(..., min_length=1)
-    reveal: str = "when_asked"
-
-
-class Extraction(BaseModel):
-    """What the model must answer; it becomes a Scenario once the backend data checks out."""
-
-    title: str = ""
-    traits: list[str] = Field(..., min_length=1, max_length=6)
-    style: str = ""
-    patience: int = Field(3, ge=1, le=10)
-    situation: str = Field(..., min_length=10)
-    desired_outcome: str = Field(..., min_length=3)
-    known_facts: list[ExtractedFact] = Field(default_factory=list)
-    unknown_facts: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    backend_overrides: dict[str, Any] = Field(default_factory=dict)
-
-
-EXTRACTION_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "title": {"type": "string", "maxLength": 80},
-        "traits": {"type": "array", "items": {"type": "string", "maxLength": 30}, "minItems": 1, "maxItems": 4},
-        "style": {"type": "string", "maxLength": 120},
-        "patience": {"type": "integer", "minimum": 1, "maximum": 10},
-        "situation": {"type": "string", "maxLength": 600},
-        "desired_outcome": {"type": "string", "maxLength": 200},
-        "known_facts": {
-            "type": "array",
-            "maxItems": 6,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "key": {"type": "string", "maxLength": 40},
-                    "value": {"type": "string", "maxLength": 80},
-                    "reveal": {"type": "string", "enum": ["upfront", "when_asked"]},
-                },
-                "required": ["key", "value", "reveal"],
-            },
-        },
-        "unknown_facts": {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 4},
-        "tags": {"type": "array", "items": {"type": "string", "maxLength": 30}, "maxItems": 5},
-        "backend_overrides": {"type": "object"},
-    },
-    "required": ["traits", "patience", "situation", "desired_outcome", "known_facts", "tags", "backend_overrides"],
-}
 
 
 @dataclass
@@ -115,6 +64,8 @@ class ScenarioExtractor:
             {t for s in suite.scenarios for t in s.tags} | {t for e in suite.evaluations for t in e.applies_to}
         )
         self.shapes = _id_shapes(suite.snapshot)
+        self.answer_model = suite_extraction(sorted(suite.snapshot), self.tags)
+        self.schema = answer_schema(self.answer_model)
 
     def prompt(self, transcript: Transcript) -> str:
         rendered = render_transcript(transcript.to_conversation("extract"))
@@ -130,9 +81,9 @@ class ScenarioExtractor:
     async def extract(self, transcript: Transcript) -> ExtractionResult:
         request = ChatRequest(
             messages=[Message(role="user", content=self.prompt(transcript))],
-            response_schema=EXTRACTION_SCHEMA,
+            response_schema=self.schema,
             schema_name="scenario",
-            max_tokens=1200,
+            max_tokens=token_budget(self.schema),
         )
         answer = await ask_until_valid(
             self.model, request, lambda text: self.to_scenario(transcript, text), RETRY_PROMPT, self.retries
@@ -144,9 +95,9 @@ class ScenarioExtractor:
 
     def to_scenario(self, transcript: Transcript, answer: str) -> Scenario:
         """Validate an answer into a Scenario whose backend data fits the suite; ValueError says why not."""
-        extraction = parse_model(answer, Extraction)
-        self._check_backend(extraction)
-        tags = [t for t in extraction.tags if t in self.tags] if self.tags else extraction.tags
+        extraction = parse_model(answer, self.answer_model)
+        overrides = to_overrides(extraction.overrides)
+        self._check_backend(extraction, overrides)
         return Scenario.model_validate(
             {
                 "id": f"x-{_slug(transcript.id)}",
@@ -154,20 +105,16 @@ class ScenarioExtractor:
                 "persona": {"traits": extraction.traits, "style": extraction.style, "patience": extraction.patience},
                 "situation": extraction.situation,
                 "desired_outcome": extraction.desired_outcome,
-                "known_facts": [
-                    {"key": f.key, "value": f.value, "reveal": "upfront" if f.reveal == "upfront" else "when_asked"}
-                    for f in extraction.known_facts
-                ],
+                "known_facts": [f.model_dump() for f in extraction.known_facts],
                 "unknown_facts": extraction.unknown_facts,
-                "tags": tags,
-                "backend_overrides": extraction.backend_overrides,
+                "tags": extraction.tags,
+                "backend_overrides": overrides,
                 "source": f"transcript {transcript.id} ({transcript.source})",
             }
         )
 
-    def _check_backend(self, extraction: Extraction) -> None:
+    def _check_backend(self, extraction: Extraction, overrides: dict[str, Any]) -> None:
         snapshot = self.suite.snapshot
-        overrides = extraction.backend_overrides
         for collection, records in overrides.items():
             if snapshot and collection not in snapshot:
                 raise ValueError(f"backend_overrides.{collection}: no such collection (known: {', '.join(snapshot)})")

@@ -42,6 +42,28 @@ def _to_anthropic(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
     return system, out
 
 
+def _from_anthropic(message: Any, request: ChatRequest, name: str) -> ChatResponse:
+    """A Messages API answer as a ChatResponse: a structured answer's forced tool input becomes the JSON text."""
+    text, calls = "", []
+    for block in message.content:
+        if block.type == "text":
+            text += block.text
+        elif block.type == "tool_use":
+            if request.response_schema is not None and block.name == request.schema_name:
+                text = json.dumps(block.input)
+            else:
+                calls.append(ToolCall(id=block.id, name=block.name, arguments=dict(block.input)))
+    return ChatResponse(
+        content=text,
+        tool_calls=calls,
+        usage=TokenUsage(
+            prompt_tokens=message.usage.input_tokens, completion_tokens=message.usage.output_tokens, calls=1
+        ),
+        model=name,
+        truncated=message.stop_reason == "max_tokens",
+    )
+
+
 class AnthropicChatModel(ChatModel):
     """Anthropic's Messages API through its SDK (the `anthropic` extra)."""
 
@@ -97,23 +119,7 @@ class AnthropicChatModel(ChatModel):
             raise TransientModelError(f"{self.name}: HTTP {exc.status_code}", kind="server_error") from exc
         except sdk.APIStatusError as exc:
             raise ModelError(f"{self.name} answered HTTP {exc.status_code}: {exc}") from exc
-        text, calls = "", []
-        for block in message.content:
-            if block.type == "text":
-                text += block.text
-            elif block.type == "tool_use":
-                if request.response_schema is not None and block.name == request.schema_name:
-                    text = json.dumps(block.input)
-                else:
-                    calls.append(ToolCall(id=block.id, name=block.name, arguments=dict(block.input)))
-        return ChatResponse(
-            content=text,
-            tool_calls=calls,
-            usage=TokenUsage(
-                prompt_tokens=message.usage.input_tokens, completion_tokens=message.usage.output_tokens, calls=1
-            ),
-            model=self.name,
-        )
+        return _from_anthropic(message, request, self.name)
 
     async def aclose(self) -> None:
         """Close the SDK client."""

@@ -63,6 +63,7 @@ class ChatResponse(BaseModel):
     usage: TokenUsage = Field(default_factory=TokenUsage)
     model: str = ""
     cached: bool = False
+    truncated: bool = Field(False, description="the answer was cut at max_tokens (finish reason length)")
 
 
 class ChatModel(ABC):

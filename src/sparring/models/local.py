@@ -135,7 +135,8 @@ class LocalChatModel(ChatModel):
         """Generate in a worker thread, one call at a time."""
         async with self._call_lock:
             result = await asyncio.to_thread(self._generate, request)
-        message = result["choices"][0]["message"]
+        choice = result["choices"][0]
+        message = choice["message"]
         usage = result.get("usage") or {}
         return ChatResponse(
             content=message.get("content") or "",
@@ -146,6 +147,7 @@ class LocalChatModel(ChatModel):
                 calls=1,
             ),
             model=self.name,
+            truncated=choice.get("finish_reason") == "length",
         )
 
     async def aclose(self) -> None:

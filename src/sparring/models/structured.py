@@ -49,9 +49,11 @@ async def ask_until_valid(
             problem = str(exc)
             continue
         try:
-            return Answer(parse(response.content), attempts)
+            if not response.truncated:  # a cut answer is never parsed: its inner objects are not the answer
+                return Answer(parse(response.content), attempts)
+            problem = f"answer cut at {request.max_tokens} tokens (max_tokens) before it was complete"
         except ValueError as exc:
             problem = str(exc)
-            retry = Message(role=retry_role, content=retry_prompt.render(problem=problem))
-            messages = [*request.messages, Message(role="assistant", content=response.content), retry]
+        retry = Message(role=retry_role, content=retry_prompt.render(problem=problem))
+        messages = [*request.messages, Message(role="assistant", content=response.content), retry]
     return Answer(None, attempts, problem)
