@@ -62,8 +62,9 @@ def test_judges_that_answer_give_no_line_and_the_informative_check_passes(exampl
     assert result.exit_code == 0, result.output
     assert LEAD not in result.output
     assert json.loads(runner.invoke(app, ["report", "ok", "--db", str(db), "--json"]).stdout)["uninformative"] == []
-    case = ET.parse(junit).find(f".//testcase[@name='{UNINFORMATIVE_GATE}']")
-    assert case is not None and case.find("failure") is None and case.find("error") is None
+    assert ET.parse(junit).find(f".//testcase[@name='{UNINFORMATIVE_GATE}']") is None, "no failing check added"
+    gated = runner.invoke(app, ["gate", str(example_suite.root), "ok", "--db", str(db), "--json"])
+    assert UNINFORMATIVE_GATE not in gated.stdout
 
 
 def stored(tmp_path, outcomes, judged=()):
@@ -73,8 +74,7 @@ def stored(tmp_path, outcomes, judged=()):
     with store.engine.begin() as connection:
         for evaluation_id in judged:
             connection.exec_driver_sql(
-                "UPDATE verdicts SET judge_model = 'scripted:judge' WHERE evaluation_id = ? AND outcome != 'error'",
-                (evaluation_id,),
+                "UPDATE verdicts SET judge_model = 'scripted:judge' WHERE evaluation_id = ?", (evaluation_id,)
             )
     run = store.get_run("r1")
     return uninformative(store, run.id, run_summaries(store, run))
@@ -99,6 +99,15 @@ def test_na_answers_and_errors_count_together_never_an_na_it_was_not_asked_for(t
 def test_a_judge_that_mostly_errored_is_named(tmp_path):
     reasons = stored(tmp_path, {"tone": [E, E, P]}, judged=["tone"])
     assert reasons == ["judge tone errored on 2 of 3 conversations"]
+
+
+def test_errored_conversations_are_the_errors_checks_not_the_judges(tmp_path):
+    store = Store.open(str(tmp_path / "errored.db"))
+    one_judged_conversation(store, {"tone": [P, E, E]})
+    with store.engine.begin() as connection:  # only the first conversation reached the judge
+        connection.exec_driver_sql("UPDATE verdicts SET judge_model = 'scripted:judge' WHERE outcome = 'pass'")
+    run = store.get_run("r1")
+    assert uninformative(store, run.id, run_summaries(store, run)) == []
 
 
 def test_a_check_with_many_na_is_not_a_judge(tmp_path):

@@ -2,8 +2,8 @@
 
 Errors are never invisible: a scope whose errored verdicts exceed the suite's `max_error_rate` fails its
 min_pass_rate gate, and the run-level "errors" check fails a run whose errored conversations exceed it, gates
-declared or not; the run-level "informative" check fails a run whose judges mostly did not answer or whose
-customer mostly opened off topic (sparring.analysis.informative). A regression gate controls the family-wise
+declared or not; a run-level "informative" check is added, failing, when the run's judges mostly did not answer
+or its customer mostly opened off topic (sparring.analysis.informative). A regression gate controls the family-wise
 error over the evaluations it covers (Holm)."""
 
 from __future__ import annotations
@@ -60,10 +60,11 @@ def errors_gate(totals: RunTotals, max_error_rate: float) -> GateResult:
     )
 
 
-def informative_gate(reasons: list[str]) -> GateResult:
-    """The run-level check every run gets: its figures are informative (see `sparring.analysis.informative`)."""
-    detail = "; ".join(reasons) or "every judge answered on most of its conversations; the customer opened on topic"
-    return GateResult(gate=UNINFORMATIVE_GATE, passed=not reasons, detail=detail, evaluation_ids=[])
+def informative_gate(reasons: list[str]) -> list[GateResult]:
+    """The run-level check that fails a run whose figures are not informative (`reasons`, from
+    `sparring.analysis.informative`); none when they are."""
+    failed = GateResult(gate=UNINFORMATIVE_GATE, passed=False, detail="; ".join(reasons), evaluation_ids=[])
+    return [failed] if reasons else []
 
 
 def _min_pass_rate(gate: GateConfig, scope: list[EvaluationSummary], max_error_rate: float) -> GateResult:
@@ -120,13 +121,14 @@ def check_gates(
 
 
 class GateReport(BaseModel):
-    """`sparring gate --json`: the run-level checks (errors, informative figures) and the suite's gates on one run."""
+    """`sparring gate --json`: the run-level errors check (and, failing, the informative one when the figures are
+    not) and the suite's gates on one run."""
 
     schema_version: int = JSON_SCHEMA_VERSION
     kind: Literal["gate"] = "gate"
     run: RunInfo
     max_error_rate: float
-    gates_declared: int = Field(description="gates the suite declares (the errors and informative checks always apply)")
+    gates_declared: int = Field(description="gates the suite declares (the errors check always applies)")
     results: list[GateResult]
 
     @computed_field  # type: ignore[prop-decorator]
@@ -153,7 +155,7 @@ def gate_report(suite: Suite, run: Run, store: Store, summaries: list[Evaluation
 
     limit = suite.config.max_error_rate
     totals = run_totals(summaries, run.simulator_evaluation_ids, store.conversation_end_counts([run.id])[run.id])
-    results = [errors_gate(totals, limit), informative_gate(uninformative(store, run.id, summaries))]
+    results = [errors_gate(totals, limit), *informative_gate(uninformative(store, run.id, summaries))]
     results += check_gates(suite.config.gates, gate_scope(suite, run), summaries, compare_with, limit)
     return GateReport(
         run=RunInfo.of(run), max_error_rate=limit, gates_declared=len(suite.config.gates), results=results

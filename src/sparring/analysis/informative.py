@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, select
 
 from sparring.analysis.report import EvaluationSummary
 from sparring.data_model import Outcome
@@ -22,18 +22,21 @@ UNINFORMATIVE_GATE = "informative: judges answer and the customer opens on topic
 
 
 def unanswered_counts(store: Store, run_id: str, evaluation_ids: list[str]) -> dict[str, dict[str, int]]:
-    """Per LLM judge among `evaluation_ids` (an evaluation whose verdicts name no check): its n/a answers and its
-    errored verdicts, counted by the database. An n/a that the judge was never asked for (the scenario's tags, a
-    real customer) names no judge model and is left out. The run, evaluation and outcome terms let the verdicts'
-    count index pick the n/a and errored rows alone; only those rows are read."""
-    # a check's verdict of the old form named its function as its judge model ("check:<function>")
-    not_legacy_check = or_(VerdictRow.judge_model.is_(None), VerdictRow.judge_model.not_like(f"{LEGACY_CHECK_PREFIX}%"))
-    answered_na = or_(VerdictRow.outcome == Outcome.ERROR.value, VerdictRow.judge_model.is_not(None))
+    """Per LLM judge among `evaluation_ids`: its n/a answers and its unreadable answers (errored verdicts), counted
+    by the database over the verdicts that name the judge model it asked. A verdict reached without asking (an n/a
+    by the scenario's tags, an errored conversation, an evaluation that raised) names no model and is left out; a
+    check's verdict names its function instead. The run, evaluation and outcome terms let the verdicts' count
+    index pick the n/a and errored rows alone; only those rows are read."""
+    asked_judge = and_(
+        VerdictRow.judge_model.is_not(None),
+        VerdictRow.check_name.is_(None),
+        # a check's verdict of the old form named its function as its judge model ("check:<function>")
+        VerdictRow.judge_model.not_like(f"{LEGACY_CHECK_PREFIX}%"),
+    )
     query = (
         select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count())
         .where(VerdictRow.run_id == run_id, VerdictRow.evaluation_id.in_(evaluation_ids))
-        .where(VerdictRow.outcome.in_([Outcome.ERROR.value, Outcome.NOT_APPLICABLE.value]))
-        .where(VerdictRow.check_name.is_(None), not_legacy_check, answered_na)
+        .where(VerdictRow.outcome.in_([Outcome.ERROR.value, Outcome.NOT_APPLICABLE.value]), asked_judge)
         .group_by(VerdictRow.evaluation_id, VerdictRow.outcome)
     )
     counts: dict[str, dict[str, int]] = {}

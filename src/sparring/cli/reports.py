@@ -113,7 +113,7 @@ def print_gates(report: GateReport) -> None:
         table.add_row(escape(r.gate), "[green]pass[/]" if r.passed else "[red]FAIL[/]", escape(r.detail))
     emit(table)
     if not report.gates_declared:
-        console.print("no gates declared in the suite (the run-level errors and informative checks always apply)")
+        console.print("no gates declared in the suite (the run-level errors check always applies)")
 
 
 def run_gates(suite: Suite, run: Run, store: Store, junit: Path | None, as_json: bool = False) -> GateReport:
