@@ -250,7 +250,7 @@ def bench_whole_process(workdir: Path, repeats: int) -> list[Figure]:
             per_call.append(cpu / stats.requests * 1000)
             print(
                 f"whole process: {stats.requests} requests, wall {wall:.1f}s (ideal {ideal:.1f}s), "
-                f"CPU {cpu:.1f}s = {per_call[-1]:.3f} ms per call"
+                f"CPU {cpu:.1f}s = {per_call[-1]:.3f} ms per call, load average {os.getloadavg()[0]:.1f}"
             )
             wall, cpu, run = cli_run(suite, db, stub.base_url, f"again-{attempt}")
             hits = run.call_stats["openai:stub"]
