@@ -38,7 +38,10 @@ def world_reply(request: ChatRequest) -> ChatResponse | str | dict:
         )
     brief = request.messages[0].content
     match = re.search(r"order number: (O-\d{4})", brief)
-    return f"Hello, my order {match.group(1) if match else ''} has a problem."
+    # the opening: the order number, then the grounded opening the simulator asks to rephrase, said back
+    grounded = re.search(r'^"(.*)"$', request.messages[-1].content, re.M)
+    said = f" {grounded.group(1)}" if grounded else ""
+    return f"Hello, my order {match.group(1) if match else ''} has a problem.{said}"
 
 
 def world_model(name: str = "scripted:world") -> ScriptedModel:

@@ -128,11 +128,14 @@ def test_suite_world_calls_tools_validly_and_the_customer_follows_its_scenario(w
 
 
 def test_without_a_suite_the_generic_world_fails_the_library_suite(library_suite, tmp_path):
-    """What --suite fixes: the generic world's placeholder ids are refused and its opening is off topic."""
+    """What --suite fixes: the generic world's placeholder ids are refused; its off-topic opening is replaced by
+    the scenario's grounded opening, so the customer still opens on topic."""
     store, run_id = run_against(library_suite, world_responder, tmp_path, ["sim_opened_on_topic"])
     calls = [c for conversation in store.conversations(run_id) for c in conversation.tool_calls()]
     assert calls and all(c.error is not None for c in calls)
-    assert set(outcomes(store, run_id).values()) == {Outcome.FAIL}
+    assert set(outcomes(store, run_id).values()) == {Outcome.PASS}
+    openings = [c.customer_turns()[0] for c in store.conversations(run_id)]
+    assert all("the grounded opening was sent as written" in t.directive for t in openings)
 
 
 def test_the_library_customer_uses_its_scenario_ids_and_the_agent_follows_them(library_suite, tmp_path):
