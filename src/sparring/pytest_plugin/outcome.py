@@ -1,5 +1,5 @@
 """The run behind the pytest items: the suite run once per session through the library (run_suite), its
-gates checked (check_gates, errors_gate) and each evaluation's state and failure message derived from
+gates checked (gate_report, as `sparring gate` does) and each evaluation's state and failure message derived from
 the stored verdicts. Nothing here prints: the plugin renders."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sparring.agents import AgentLoadError
-from sparring.analysis import EvaluationComparison, EvaluationSummary, compare_outcomes, scenario_outcomes
-from sparring.analysis.gate import GateResult, check_gates, errors_gate
-from sparring.analysis.report import run_summaries, run_totals
+from sparring.analysis import EvaluationSummary
+from sparring.analysis.gate import GateResult, gate_report, gate_scope
+from sparring.analysis.report import run_summaries
 from sparring.data_model import Outcome, Run, Verdict
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions, run_suite
@@ -141,20 +141,8 @@ def outcome_of(suite: Suite, run: Run, store: Store) -> SuiteOutcome:
 
 
 def gate_results(suite: Suite, run: Run, store: Store) -> tuple[list[str], list[EvaluationSummary], list[GateResult]]:
-    """The run's evaluations, their summaries, and the run-level errors check followed by the suite's gates."""
-    specs = [e for e in suite.evaluations if e.id in set(run.evaluation_ids)] or suite.evaluations
+    """The run's evaluations, their summaries, and the run-level checks (errors, informative figures) followed by
+    the suite's gates: the same `gate_report` that `sparring gate` renders."""
+    specs = gate_scope(suite, run)
     summaries = run_summaries(store, run, [e.id for e in specs])
-
-    def compare_with(baseline: str) -> list[EvaluationComparison]:
-        base = store.get_run(baseline)
-        return compare_outcomes(
-            scenario_outcomes(store.scenario_outcome_rows(base.id)),
-            scenario_outcomes(store.scenario_outcome_rows(run.id)),
-            seed=run.seed,
-        )
-
-    limit = suite.config.max_error_rate
-    ends = store.conversation_end_counts([run.id])[run.id]
-    results = [errors_gate(run_totals(summaries, run.simulator_evaluation_ids, ends), limit)]
-    results += check_gates(suite.config.gates, specs, summaries, compare_with, limit)
-    return [e.id for e in specs], summaries, results
+    return [e.id for e in specs], summaries, gate_report(suite, run, store, summaries).results
