@@ -111,7 +111,7 @@ def llama():
 @pytest.mark.real
 def test_the_grammar_alone_makes_a_schema_invalid_answer_unproducible(answers, llama):
     """Near-random sampling (temperature 3, no top-k/top-p/min-p cut) among the tokens the grammar allows: every
-    sample ends by itself within the budget and validates. Measured: ~46 s for the 8 samples on 2 cores."""
+    sample ends by itself within the budget and validates. Measured: 26–46 s for the 8 samples on 2 cores."""
     from llama_cpp import LlamaGrammar
 
     started = time.monotonic()

@@ -13,8 +13,8 @@ MAX_CHANGES = 16  # field changes per scenario: enough for an order with its ite
 class ExtractedFact(BaseModel):
     """One thing the customer knows, and whether they say it unprompted."""
 
-    key: str = Field(..., min_length=1, max_length=40)
-    value: str = Field(..., min_length=1, max_length=80)
+    key: str = Field(..., min_length=1, max_length=30)
+    value: str = Field(..., min_length=1, max_length=60)
     reveal: Literal["upfront", "when_asked"]
 
 
@@ -22,22 +22,22 @@ class FieldChange(BaseModel):
     """One field of one backend record: `field` is a dotted path, list positions as numbers (`items.0.name`)."""
 
     collection: str = Field(..., min_length=1, max_length=40)
-    id: str = Field(..., min_length=1, max_length=40)
-    field: str = Field(..., min_length=1, max_length=40)
-    value: Annotated[str, Field(max_length=120)] | int | float | bool | None
+    id: str = Field(..., min_length=1, max_length=24)
+    field: str = Field(..., min_length=1, max_length=32)
+    value: Annotated[str, Field(max_length=60)] | int | float | bool | None
 
 
 class Extraction(BaseModel):
     """A scenario as the extraction model writes it; it becomes a Scenario once the backend data checks out."""
 
-    title: str = Field("", max_length=80)
-    traits: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(..., min_length=1, max_length=4)
-    style: str = Field("", max_length=120)
+    title: str = Field("", max_length=60)
+    traits: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(..., min_length=1, max_length=4)
+    style: str = Field("", max_length=80)
     patience: int = Field(3, ge=1, le=10)
-    situation: str = Field(..., min_length=10, max_length=600)
-    desired_outcome: str = Field(..., min_length=3, max_length=200)
+    situation: str = Field(..., min_length=10, max_length=400)
+    desired_outcome: str = Field(..., min_length=3, max_length=160)
     known_facts: list[ExtractedFact] = Field(default_factory=list, max_length=6)
-    unknown_facts: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=4)
+    unknown_facts: list[Annotated[str, Field(max_length=80)]] = Field(default_factory=list, max_length=4)
     tags: list[Annotated[str, Field(max_length=30)]] = Field(default_factory=list, max_length=5)
     overrides: list[FieldChange] = Field(default_factory=list, max_length=MAX_CHANGES)
 
