@@ -29,6 +29,8 @@ RETRY_PROMPT = package_prompt(__file__, "extract_retry.j2")
 
 @dataclass
 class ExtractionResult:
+    """One transcript's outcome: its scenario, or why it was rejected after `attempts` answers."""
+
     transcript_id: str
     scenario: Scenario | None
     problem: str = ""  # why it was rejected (after retries)
@@ -56,6 +58,8 @@ def _id_shapes(snapshot: dict[str, Any]) -> dict[str, re.Pattern[str]]:
 
 
 class ScenarioExtractor:
+    """Extracts scenarios for one suite: its answer model and schema (collections and tags as enums) made once."""
+
     def __init__(self, suite: Suite, model: MeteredModel, retries: int = 2) -> None:
         self.suite = suite
         self.model = model
@@ -68,6 +72,7 @@ class ScenarioExtractor:
         self.schema = answer_schema(self.answer_model)
 
     def prompt(self, transcript: Transcript) -> str:
+        """The extraction prompt for one (redacted) transcript, with the snapshot's shape and references."""
         rendered = render_transcript(transcript.to_conversation("extract"))
         references = ", ".join(f"{k}: {v}" for k, v in self.suite.config.backend.references.items())
         return EXTRACT_PROMPT.render(
@@ -79,6 +84,7 @@ class ScenarioExtractor:
         )
 
     async def extract(self, transcript: Transcript) -> ExtractionResult:
+        """Ask for the transcript's scenario (retried with the problem shown) and validate it."""
         request = ChatRequest(
             messages=[Message(role="user", content=self.prompt(transcript))],
             response_schema=self.schema,
