@@ -16,12 +16,12 @@ from sparring.store.tables import Base
 
 
 def schema(file) -> dict[str, dict[str, list[tuple]]]:
-    """Every table's columns (by name: type, not null, default, primary key), foreign keys and indexes."""
+    """Every table's columns (in order: name, type, not null, default, primary key), foreign keys and indexes."""
     with sqlite3.connect(file) as db:
         tables = [name for (name,) in db.execute("select name from sqlite_master where type = 'table'")]
         return {
             table: {
-                "columns": sorted(row[1:] for row in db.execute(f"pragma table_info('{table}')")),
+                "columns": db.execute(f"pragma table_info('{table}')").fetchall(),
                 "foreign keys": sorted(row[2:] for row in db.execute(f"pragma foreign_key_list('{table}')")),
                 "indexes": sorted(
                     (row[1], row[2], row[3], [c[2] for c in db.execute(f"pragma index_info('{row[1]}')")])

@@ -42,6 +42,8 @@ class CompressedJSON(TypeDecorator[dict[str, Any]]):
         return None if value is None else json.loads(zlib.decompress(value))
 
 
+# Columns are declared in the order the migrations added them: a new store is created from these classes and
+# has the same column order as a migrated one (positional SQL such as INSERT ... SELECT * copies between them).
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -63,8 +65,8 @@ class ConversationRow(Base):
     scenario_id: Mapped[str] = mapped_column(String(200), index=True)
     trial: Mapped[int] = mapped_column(Integer)
     end_reason: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    error_kind: Mapped[str | None] = mapped_column(String(30), nullable=True)  # why an errored one failed
     usage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # tokens per role: reports sum these
+    error_kind: Mapped[str | None] = mapped_column(String(30), nullable=True)  # why an errored one failed
     snapshot_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the state it began on
     # the rest of the conversation (what is a column above is left out, see store/records.py), compressed
     data: Mapped[dict[str, Any]] = mapped_column(CompressedJSON)
@@ -95,10 +97,10 @@ class VerdictRow(Base):
     reasoning: Mapped[str] = mapped_column(Text)
     judge_model: Mapped[str | None] = mapped_column(String(300), nullable=True)
     prompt_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    check_name: Mapped[str | None] = mapped_column(String(300), nullable=True)  # a check's verdict: its function
     attempts: Mapped[int] = mapped_column(Integer)
     # repeated-judging samples; SQL NULL when there are none (the partial index above counts on it)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    check_name: Mapped[str | None] = mapped_column(String(300), nullable=True)  # a check's verdict: its function
 
 
 class CacheRow(Base):
