@@ -80,7 +80,7 @@ async def test_a_server_without_json_schema_gets_the_request_again_without_it(mo
         await model.complete(request(response_schema={"type": "object"}))
         await model.aclose()
     assert answer.content
-    assert ["response_format" in body for body in server.requests] == [True, False, False]
+    assert ["response_format" in body for body in server.requests] == [True, True, False, False]
 
 
 async def test_a_request_encoded_before_another_learnt_of_the_refusal_is_sent_again_without_schema(monkeypatch):
@@ -93,7 +93,7 @@ async def test_a_request_encoded_before_another_learnt_of_the_refusal_is_sent_ag
         answer = await model.complete_encoded(asked, encoded)
         await model.aclose()
     assert answer.content
-    assert ["response_format" in body for body in server.requests] == [True, False, True, False]
+    assert ["response_format" in body for body in server.requests] == [True, True, False, True, False]
 
 
 async def test_the_limit_never_exceeds_its_size_and_serves_waiters_in_order():

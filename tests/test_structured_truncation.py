@@ -100,11 +100,14 @@ def test_anthropic_stop_reason_max_tokens_is_a_cut_answer():
 
 @pytest.fixture
 async def chat_server():
-    """A real HTTP chat-completions endpoint on 127.0.0.1 answering with finish_reason "length"."""
+    """A real HTTP chat-completions endpoint on 127.0.0.1 answering with finish_reason "length"; like OpenAI's
+    strict mode once did, it refuses a schema with maxLength (HTTP 400)."""
     bodies: list[dict] = []
 
     async def chat(request: web.Request) -> web.Response:
         bodies.append(await request.json())
+        if "maxLength" in json.dumps(bodies[-1].get("response_format")):
+            return web.json_response({"error": {"message": "'maxLength' is not permitted"}}, status=400)
         choice = {
             "index": 0,
             "message": {"role": "assistant", "content": '{"reasoning": "cu'},
@@ -126,13 +129,17 @@ async def test_openai_compatible_servers_get_the_full_schema_in_strict_mode_and_
     base_url, bodies = chat_server
     model = OpenAIChatModel("stub", base_url=base_url)
     response = await model.complete(asked(4))
+    await model.complete(asked(4))
     await model.aclose()
     assert response.truncated
-    assert bodies[0]["max_tokens"] == 4
-    assert bodies[0]["response_format"] == {
-        "type": "json_schema",
-        "json_schema": {"name": "verdict", "schema": VERDICT_SCHEMA, "strict": True},
-    }
+    assert [body["max_tokens"] for body in bodies] == [4, 4, 4]
+    full = {"type": "json_schema", "json_schema": {"name": "verdict", "schema": VERDICT_SCHEMA, "strict": True}}
+    assert bodies[0]["response_format"] == full
+    # Refused: strict mode again, the string lengths left out (the enum, required fields and the rest kept).
+    lenient = bodies[1]["response_format"]["json_schema"]["schema"]
+    assert lenient["properties"]["reasoning"] == {"type": "string"}
+    assert lenient["required"] == VERDICT_SCHEMA["required"] and lenient["additionalProperties"] is False
+    assert bodies[2] == bodies[1], "the server's refusal is remembered"
 
 
 @pytest.mark.real

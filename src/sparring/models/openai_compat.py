@@ -28,10 +28,15 @@ from sparring.models.base import (
     TransientModelError,
 )
 from sparring.models.http import ConnectionDropped, ConnectionFailed, HttpClient
+from sparring.models.schema import without_string_lengths
 from sparring.models.urls import redact_url
 
 OPENAI_URL = "https://api.openai.com/v1"
 _PLACEHOLDER_KEY = "sparring-no-key"  # local servers accept any key
+# What a structured request sends, tried in order while the server answers HTTP 400: the full schema in strict mode
+# (vLLM, llama.cpp server, Ollama), strict without minLength/maxLength (which OpenAI's strict mode has refused),
+# then no schema.
+SCHEMA_LEVELS = ("strict", "strict without string lengths", "none")
 
 
 def provider_key(model: str, base_url: str | None) -> str:
@@ -85,7 +90,7 @@ class OpenAIChatModel(ChatModel):
             self._client = HttpClient(self._url, self._headers)
         except ValueError as exc:
             raise ModelError(f"{self.name}: {exc} (check {self._key_option})") from exc
-        self._schema_supported = True
+        self._schema_level = 0  # index in SCHEMA_LEVELS: how much of a structured answer's schema this server takes
         self._answered = False  # a refused connection before any answer means a wrong URL: fail fast
 
     def cache_identity(self) -> str:
@@ -104,10 +109,13 @@ class OpenAIChatModel(ChatModel):
             body["seed"] = request.seed
         if request.tools:
             body["tools"] = to_openai_tools(request.tools)
-        if request.response_schema is not None and self._schema_supported:
+        if request.response_schema is not None and SCHEMA_LEVELS[self._schema_level] != "none":
+            schema = request.response_schema
+            if SCHEMA_LEVELS[self._schema_level] == "strict without string lengths":
+                schema = without_string_lengths(schema)
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": request.schema_name, "schema": request.response_schema, "strict": True},
+                "json_schema": {"name": request.schema_name, "schema": schema, "strict": True},
             }
         return to_json(body)  # pydantic-core's encoder: half the CPU of json.dumps on these bodies
 
@@ -116,18 +124,16 @@ class OpenAIChatModel(ChatModel):
         return await self.complete_encoded(request, self.encode(request))
 
     async def complete_encoded(self, request: ChatRequest, encoded: bytes) -> ChatResponse:
-        """Send the body `encode` made (once more without the schema if the server refuses schemas)."""
-        try:
-            completion = await self._post(encoded)
-        except _BadRequest:
-            if request.response_schema is None:
-                raise
-            # Some servers lack JSON-schema output; the prompt still asks for JSON, parsed leniently.
-            self._schema_supported = False
-            plain = self.encode(request)
-            if plain == encoded:  # it was already sent without the schema: the refusal is about something else
-                raise
-            completion = await self._post(plain)
+        """Send the body `encode` made; a server that refuses it (HTTP 400) is sent less of the schema."""
+        while True:
+            try:
+                completion = await self._post(encoded)
+                break
+            except _BadRequest:
+                retry = self._after_refusal(request, encoded)
+                if retry is None:
+                    raise
+                encoded = retry
         choices = completion.get("choices") or []
         if not choices or not isinstance(choices[0].get("message"), dict):
             raise TransientModelError(f"{self.name}: response without a message: {str(completion)[:200]}", "malformed")
@@ -145,6 +151,20 @@ class OpenAIChatModel(ChatModel):
             model=self.name,
             truncated=truncated,
         )
+
+    def _after_refusal(self, request: ChatRequest, refused: bytes) -> bytes | None:
+        """The body to send after `refused` got HTTP 400: with the schema as a level lower (some servers refuse
+        strict mode's string lengths, or schemas at all; the prompt still asks for JSON, parsed leniently), or
+        None when the refusal cannot be about the schema."""
+        if request.response_schema is None:
+            return None
+        current = self.encode(request)
+        if current == refused:  # not sent at an older level: step down, if there is a level left
+            if self._schema_level == len(SCHEMA_LEVELS) - 1:
+                return None
+            self._schema_level += 1
+            current = self.encode(request)
+        return current
 
     async def _post(self, body: bytes) -> dict[str, Any]:
         """One HTTP call, its failures translated: retryable ones to TransientModelError."""

@@ -134,3 +134,18 @@ def _chars(node: dict[str, Any]) -> int:
 def _sequence(items: list[int]) -> int:
     """Brackets with their spaces around `items`, separated by commas with their spaces."""
     return 2 * (1 + _SPACE) + sum(items) + max(len(items) - 1, 0) * (1 + _SPACE)
+
+
+def without_string_lengths(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without minLength/maxLength, for servers whose strict mode refuses them (OpenAI's has): the
+    pydantic model still checks the lengths, and `token_budget` of the full schema still bounds the answer."""
+    stripped: dict[str, Any] = _strip_lengths(schema)
+    return stripped
+
+
+def _strip_lengths(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_lengths(v) for k, v in node.items() if k not in ("minLength", "maxLength")}
+    if isinstance(node, list):
+        return [_strip_lengths(v) for v in node]
+    return node
