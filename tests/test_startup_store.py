@@ -2,6 +2,7 @@
 the same schema, column for column, index for index, as Alembic's migrations build from an empty database,
 and a version Alembic itself reads."""
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -50,6 +51,23 @@ def test_a_new_store_has_the_schema_the_migrations_build(tmp_path):
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
+
+
+def test_a_new_store_is_the_same_whatever_the_hash_seed(tmp_path):
+    code = "import sys; from sparring import Store; Store.open(sys.argv[1]).close()"
+    for seed in ("1", "2", "3", "4"):
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / f"{seed}.db")],
+            check=True,
+            env=os.environ | {"PYTHONHASHSEED": seed},
+        )
+    schemas = set()
+    for seed in ("1", "2", "3", "4"):
+        with sqlite3.connect(tmp_path / f"{seed}.db") as db:
+            schemas.add(tuple(db.execute("select type, name, sql from sqlite_master")))
+    assert len(schemas) == 1
+    indexes = [name for kind, name, _ in schemas.pop() if kind == "index" and name.startswith("ix_verdicts")]
+    assert indexes == ["ix_verdicts_run_counts", "ix_verdicts_run_samples"]  # the migrations' order (planner ties)
 
 
 def test_alembic_reads_the_new_store_as_the_head_revision(tmp_path):

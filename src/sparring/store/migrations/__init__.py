@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, Connection, Engine, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
+from sqlalchemy.schema import CreateTable
 
 from sparring.store.tables import Base
 
@@ -67,8 +68,14 @@ def upgrade(engine: Engine) -> None:
 
 
 def _create(connection: Connection) -> None:
-    """An empty database: the ORM tables, stamped with the head revision (no Alembic import, no migration run)."""
-    Base.metadata.create_all(connection)
+    """An empty database: the ORM tables, stamped with the head revision (no Alembic import, no migration run).
+    Each table's indexes are created in name order, as the migrations create them: a table's indexes are a set
+    (its order varies from process to process) and SQLite's planner, without statistics, breaks ties between
+    indexes by the order they were created in."""
+    for table in Base.metadata.sorted_tables:
+        connection.execute(CreateTable(table))
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            index.create(connection)
     VERSION_TABLE.create(connection)
     connection.execute(VERSION_TABLE.insert().values(version_num=head()))
 
