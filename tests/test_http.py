@@ -92,3 +92,15 @@ async def test_http_chatbot_under_test_runs_tools_on_the_mock_backend(example_su
     assert "messages" in server.requests[0] and server.requests[0]["messages"][0]["role"] == "user", (
         "the deployed bot gets no system prompt from Sparring"
     )
+
+
+async def test_a_stub_started_as_a_server_keeps_no_request_bodies():
+    """`python -m sparring.testing` serves benchmarks for as long as they run: kept bodies made its garbage
+    collector's pauses grow from run to run. In-process stubs keep them for the tests that read them."""
+    request = ChatRequest(messages=[Message(role="user", content="hi")])
+    for record in (True, False):
+        with StubServer(record=record) as server:
+            model = create_model("openai:stub", base_url=server.base_url)
+            await model.complete(request)
+            await model.aclose()
+        assert (len(server.requests), server.counts["requests"]) == ((1, 1) if record else (0, 1))

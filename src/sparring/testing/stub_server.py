@@ -62,8 +62,10 @@ class StubServer:
         config: StubConfig | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        record: bool = True,
     ) -> None:
         self.responder = responder
+        self.record = record  # keep every request body in `requests` (tests read them; a long-lived server must not)
         self.config = config or StubConfig()
         self.host, self.port = host, port
         self.requests: list[dict[str, Any]] = []
@@ -116,7 +118,8 @@ class StubServer:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         config = self.config
         body = await request.json()
-        self.requests.append(body)
+        if self.record:
+            self.requests.append(body)
         if config.reject_schema and "response_format" in body:
             self.counts["rejected"] += 1
             return web.json_response({"error": {"message": "response_format is not supported"}}, status=400)
@@ -187,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     faults = {kind: float(rate) for kind, rate in (f.split("=", 1) for f in args.fault)}
     config = StubConfig(args.latency_ms / 1000, args.tokens_per_s, faults, hang_s=args.hang_s, seed=args.seed)
     responder = world_responder if args.suite is None else suite_responder(args.suite)
-    StubServer(responder, config=config, port=args.port).serve_forever(lambda url: print(url, flush=True))
+    StubServer(responder, config=config, port=args.port, record=False).serve_forever(lambda url: print(url, flush=True))
 
 
 def suite_responder(path: str) -> Responder:
