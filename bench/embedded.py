@@ -1,5 +1,6 @@
-"""Embedded-model figures for bench/runner.py: framework overhead against bare llama-cpp-python,
-the speed-up from KV prefix reuse, and the README's offline demo end to end."""
+"""Embedded-model figures for bench/runner.py: framework overhead against bare llama-cpp-python, the speed-up from
+KV prefix reuse, extraction answers valid against their schema, and the README's offline demo end to end (its wall
+time, and whether its simulated customers open on their scenario's topic)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,14 @@ from runner import CLOCK, Figure
 from sparring import AgentTurn, Conversation, CustomerTurn, Message, ToolCallRecord, load_suite
 from sparring.data_model import TokenUsage
 from sparring.evaluations import Evaluator, Judge
-from sparring.models import ChatRequest, MeteredModel
+from sparring.extraction import extract_scenarios
+from sparring.extraction.extractor import ScenarioExtractor
+from sparring.models import ChatModel, ChatRequest, ChatResponse, MeteredModel
 from sparring.models._convert import to_openai_messages
-from sparring.models.local import LocalChatModel, packaged_model_path
+from sparring.models.gguf import packaged_model_path
+from sparring.models.local import LocalChatModel
+from sparring.parsing import parse_model
+from sparring.transcripts import read_transcripts
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = [
@@ -142,6 +148,42 @@ def demo() -> tuple[float, int, int]:
     return seconds, opening["passed"], opening["passed"] + opening["failed"] + opening["errors"]
 
 
+class RecordingModel(ChatModel):
+    """The embedded model, keeping every answer it gives (to check each against the extraction schema)."""
+
+    def __init__(self, model: ChatModel) -> None:
+        self.model, self.name = model, model.name
+        self.max_concurrency, self.cancellable = model.max_concurrency, model.cancellable
+        self.answers: list[ChatResponse] = []
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        response = await self.model.complete(request)
+        self.answers.append(response)
+        return response
+
+
+def extraction() -> tuple[int, int, int, int, float]:
+    """`scenarios extract` on the repository's realistic support chats (tests/fixtures/transcripts) with the
+    embedded model, one attempt each: answers that are complete and valid against the suite's extraction schema,
+    answers, transcripts that became scenarios (the backend data must also check out), transcripts, seconds."""
+    suite = load_suite(ROOT / "examples" / "food-delivery")
+    transcripts = read_transcripts(ROOT / "tests" / "fixtures" / "transcripts" / "support_chats.jsonl").transcripts
+    model = RecordingModel(LocalChatModel())
+    start = time.perf_counter()
+    results = asyncio.run(extract_scenarios(suite, transcripts, MeteredModel(model, TokenUsage()), retries=0))
+    seconds = time.perf_counter() - start
+    asyncio.run(model.model.aclose())
+    answer_model = ScenarioExtractor(suite, MeteredModel(model, TokenUsage())).answer_model
+    valid = 0
+    for answer in model.answers:
+        try:
+            valid += not answer.truncated and bool(parse_model(answer.content, answer_model))
+        except ValueError as exc:
+            print(f"schema-invalid extraction answer: {exc}")
+    made = sum(r.scenario is not None for r in results)
+    return valid, len(model.answers), made, len(transcripts), seconds
+
+
 def bench_embedded(rounds: int = 3) -> list[Figure]:
     bare, through = 0.0, 0.0
     for _ in range(rounds):  # alternate, keep the best of each: the machine's speed drifts
@@ -154,11 +196,17 @@ def bench_embedded(rounds: int = 3) -> list[Figure]:
     off = asyncio.run(judge_transcript(reuse_prefix=False))
     on = asyncio.run(judge_transcript(reuse_prefix=True))
     print(f"the demo suite's judges on one transcript: {off:.1f}s without prefix reuse, {on:.1f}s with it")
+    valid, answers, made, transcripts, extract_s = extraction()
+    print(
+        f"extraction, embedded model, one attempt per transcript: {valid} of {answers} answers schema-valid; "
+        f"{made} of {transcripts} transcripts became scenarios (backend data checked too); {extract_s:.0f}s"
+    )
     seconds, on_topic, openings = demo()
     print(f"README offline demo: {seconds:.0f}s; simulated openings on topic: {on_topic} of {openings} conversations")
     return [
         Figure("embedded generated tokens/s, Sparring / bare", through / bare, 0.9, True),
         Figure("KV prefix reuse speed-up (the suite's judges, one transcript)", off / on, 1.5, True, "x"),
+        Figure("extraction answers valid against their schema (share)", valid / max(answers, 1), 1.0, True),
         Figure("README offline demo wall time", seconds, 180, False, " s"),
         Figure("demo openings on topic (share of conversations)", on_topic / max(openings, 1), 0.9, True),
     ]

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from sparring import ChatRequest, Message, create_model
 from sparring.cli import app
 from sparring.models import ModelError
-from sparring.models.gguf import hf_cache_dir, resolve_gguf
-from sparring.models.local import LocalChatModel, packaged_model_path
+from sparring.models.gguf import hf_cache_dir, packaged_model_path, resolve_gguf
+from sparring.models.local import LocalChatModel
 
 runner = CliRunner(env={"COLUMNS": "250"})
 MAIN = "a" * 40
@@ -139,7 +139,7 @@ def test_every_bad_spec_is_one_clear_error(cache, tmp_path, monkeypatch):
         create_model(f"local:{folder}")
 
 
-def test_sparring_run_shows_each_bad_spec_as_one_line_without_a_traceback(example_suite, cache, tmp_path, monkeypatch):
+def test_run_shows_a_bad_spec_in_one_line_and_writes_nothing(example_suite, cache, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for spec, message in bad_specs(tmp_path):
         args = ["run", str(example_suite.root), "--model", f"local:{spec}", "--scenarios", "1"]
@@ -148,6 +148,7 @@ def test_sparring_run_shows_each_bad_spec_as_one_line_without_a_traceback(exampl
         errors = [line for line in result.output.splitlines() if line.startswith("error:")]
         assert errors == [f"error: {message}"]
         assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+        assert not (tmp_path / "runs.db").exists(), "refused before the store was opened: nothing written"
 
 
 @pytest.mark.real

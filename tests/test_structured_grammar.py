@@ -101,7 +101,7 @@ SEEDS = (1, 2)
 def llama():
     from llama_cpp import Llama
 
-    from sparring.models.local import packaged_model_path
+    from sparring.models.gguf import packaged_model_path
 
     model = Llama(model_path=str(packaged_model_path("smollm2")), n_ctx=8192, verbose=False)
     yield model

@@ -36,11 +36,11 @@ from sparring.cli.process import (
 )
 from sparring.cli.reports import exit_if_failed, print_gates, print_run, run_gates
 from sparring.data_model import RunStatus
-from sparring.models import ModelError
+from sparring.models import ModelError, check_model_spec
 from sparring.output_paths import OutputPathError, check_output_file
 from sparring.runner import RoleOverrides, RunOptions, RunResult, run_suite
 from sparring.runner.cost import estimate_conversation
-from sparring.runner.roles import model_settings
+from sparring.runner.roles import model_settings, resolve_models
 from sparring.runner.run import judge_answers, select_evaluations, select_scenarios
 from sparring.store import NotFound, Store
 from sparring.store.leases import RunLeased
@@ -171,6 +171,11 @@ def run(
             agent_api_key_env=agent_api_key_env,
         ),
     )
+    try:  # a model spec that cannot work (unknown provider, missing GGUF): one line, before the store is opened
+        for spec in resolve_models(loaded, options.models).values():
+            check_model_spec(spec)
+    except ModelError as exc:
+        raise fail(str(exc)) from exc
     if dry_run:
         print_dry_run(loaded, options)
         return

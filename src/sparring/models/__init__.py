@@ -11,7 +11,14 @@ from sparring.models.base import (
     RateLimited,
     TransientModelError,
 )
-from sparring.models.registry import CallPolicy, ModelPool, create_model, default_model_spec, register_provider
+from sparring.models.registry import (
+    CallPolicy,
+    ModelPool,
+    check_model_spec,
+    create_model,
+    default_model_spec,
+    register_provider,
+)
 from sparring.models.scripted import ScriptedModel
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "ModelPool",
     "ModelUnreachable",
     "ScriptedModel",
+    "check_model_spec",
     "create_model",
     "default_model_spec",
     "register_provider",

