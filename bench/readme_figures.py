@@ -54,9 +54,7 @@ def run(name: str) -> str:
     """One benchmark's output, headed by when, where and how it ended."""
     started = time.perf_counter()
     header = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {machine()}"
-    done = subprocess.run(
-        [sys.executable, *BENCHES[name]], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([sys.executable, *BENCHES[name]], cwd=ROOT, capture_output=True, text=True, check=False)
     output = (done.stdout + ("\n" + done.stderr if done.returncode else "")).strip()
     status = "all targets met" if done.returncode == 0 else f"exit {done.returncode}: a target was missed"
     took = time.perf_counter() - started

@@ -66,9 +66,7 @@ class Suite:
     def evaluator(self, specs: list[EvaluationSpec] | None = None) -> Evaluator:
         """An evaluator for the suite's enabled evaluations (or `specs`), with the suite's facts."""
         backend = self.config.backend
-        facts = SuiteFacts(
-            self.policy, self.tools, backend.action_tools, backend.handoff_tools, self.backend_factory()
-        )
+        facts = SuiteFacts(self.policy, self.tools, backend.action_tools, backend.handoff_tools, self.backend_factory())
         chosen = self.evaluations if specs is None else specs
         return Evaluator(build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries))
 
