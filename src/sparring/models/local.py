@@ -11,6 +11,9 @@ import importlib.util
 import threading
 from typing import Any
 
+from markupsafe import Markup
+
+from sparring.data_model import Message
 from sparring.data_model.run import TokenUsage
 from sparring.models._convert import to_openai_messages, to_openai_tools, tool_calls_from_openai
 from sparring.models.base import ChatModel, ChatRequest, ChatResponse, ModelError, ModelNotInstalled
@@ -37,6 +40,24 @@ def _bounded_ram_cache(capacity_bytes: int) -> Any:
             return sum(s.llama_state_size + s.scores.nbytes + s.input_ids.nbytes for s in self.cache_state.values())
 
     return BoundedRAMCache(capacity_bytes=capacity_bytes)
+
+
+def chatml_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Messages for llama-cpp-python's `chatml-function-calling` template, which renders with HTML autoescape (a
+    quote reached the model as `&#34;`, and the model wrote entities back) and has no `tool` role (tool results were
+    dropped: the agent never saw what its lookups returned). Contents go verbatim (`Markup`), and a tool result goes
+    as a user message naming the function that returned it."""
+    names = {call.id: call.name for m in messages for call in m.tool_calls}
+    out = []
+    for item in to_openai_messages(messages):
+        if item["role"] == "tool":
+            name = names.get(item.pop("tool_call_id", None) or "", "the function")
+            item = {"role": "user", "content": f"functions.{name} returned:\n{item['content']}"}
+        item["content"] = Markup(item["content"] or "")
+        for call in item.get("tool_calls", []):
+            call["function"]["arguments"] = Markup(call["function"]["arguments"])
+        out.append(item)
+    return out
 
 
 class LocalChatModel(ChatModel):
@@ -93,7 +114,7 @@ class LocalChatModel(ChatModel):
         if not self.reuse_prefix:
             llama.reset()  # forget the previous prompt: every call reads its whole prompt
         kwargs: dict[str, Any] = {
-            "messages": to_openai_messages(request.messages),
+            "messages": chatml_messages(request.messages),
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
             "repeat_penalty": 1.15,
