@@ -91,6 +91,20 @@ def test_eval_with_every_verdict_an_error_exits_1_and_lists_them(example_suite, 
     assert "error:" not in judged.output
 
 
+def test_eval_lists_the_first_errors_and_counts_the_rest_without_loading_the_verdicts(
+    example_suite, tmp_path, monkeypatch
+):
+    """The check after `eval` reads counts and the first 20 errors from the database: loading every verdict of a
+    20,000-conversation eval to say so pushed its peak memory from 457 MB to 579 MB (bench/import_scale.py)."""
+    chats = chats_file(tmp_path, *({**CHAT, "id": f"h-{i}"} for i in range(23)))
+    monkeypatch.setattr(Store, "verdicts", lambda self, run_id: pytest.fail("every verdict of the run was loaded"))
+    args = ["eval", str(chats), "--suite", str(example_suite.root), "--eval", JUDGED, "--db", str(tmp_path / "e.db")]
+    failed = cli(*args, *BROKEN, "--label", "broken")
+    assert failed.exit_code == 1, failed.output
+    assert failed.output.count(f" {JUDGED}: judge failed") == 20 and "... and 3 more" in failed.output
+    assert "no pass or fail verdict (23 error)" in failed.output
+
+
 def test_rejudge_with_every_verdict_an_error_exits_1(example_suite, stored_run):
     db, run_id = stored_run
     common = ["rejudge", run_id, "--suite", str(example_suite.root), "--eval", JUDGED, "--db", db]

@@ -77,32 +77,38 @@ NOTHING_PRODUCED = 1  # exit status of a command that ran but produced none of w
 MAX_LISTED = 20  # per-item problems listed; the rest are counted
 
 
-def check_produced(made: int, summary: str, problems: Sequence[tuple[str, str]], word: str = "rejected") -> None:
+def check_produced(
+    made: int, summary: str, problems: Sequence[tuple[str, str]], word: str = "rejected", total: int | None = None
+) -> None:
     """The rule of every command asked to produce items (scenarios, themes, verdicts, labels, ...): each item
-    not produced is listed on stderr as `word ITEM: reason` (one a line, the first 20, then `... and N more`);
-    when `made` is 0, one `error: summary` line follows and the command exits 1. Partial success returns, so
-    the command exits 0 with the rejections listed."""
+    not produced is listed on stderr as `word ITEM: reason` (one a line, the first 20, then `... and N more` out of
+    `total` problems, by default as many as given); when `made` is 0, one `error: summary` line follows and the
+    command exits 1. Partial success returns, so the command exits 0 with the rejections listed."""
     for item, reason in problems[:MAX_LISTED]:
         line = f"[yellow]{word}[/] {escape(item)}: {escape(reason)}"
         err.print(line, highlight=False, soft_wrap=True, emoji=False)  # no ids like transcripts:a:0 made emoji
-    if len(problems) > MAX_LISTED:
-        err.print(f"... and {len(problems) - MAX_LISTED} more", highlight=False)
+    total = len(problems) if total is None else total
+    if total > MAX_LISTED:
+        err.print(f"... and {total - MAX_LISTED} more", highlight=False)
     if not made:
         raise fail(summary, code=NOTHING_PRODUCED)
 
 
 def check_verdicts(store: Store, run: Run) -> None:
     """`check_produced` for the commands that judge (eval, rejudge): the errored verdicts are listed with
-    their reasons, and the command exits 1 when the run has no pass or fail verdict at all."""
-    from collections import Counter
-
+    their reasons, and the command exits 1 when the run has no pass or fail verdict at all. Counted and listed by
+    the database (a 20,000-conversation eval no longer loads its verdicts to say so)."""
     from sparring.data_model import Outcome
 
-    verdicts = store.verdicts(run.id)
-    made = sum(v.outcome in (Outcome.PASS, Outcome.FAIL) for v in verdicts)
-    errors = [(f"{v.conversation_id} {v.evaluation_id}", v.reasoning) for v in verdicts if v.outcome == Outcome.ERROR]
-    counts = ", ".join(f"{n} {o.value}" for o, n in Counter(v.outcome for v in verdicts).items()) or "no verdict"
-    check_produced(made, f"run {run.id} has no pass or fail verdict ({counts})", errors, "error")
+    counts: dict[str, int] = {}
+    for by_outcome in store.verdict_counts([run.id])[run.id].values():
+        for outcome, n in by_outcome.items():
+            counts[outcome] = counts.get(outcome, 0) + n
+    made = counts.get(Outcome.PASS.value, 0) + counts.get(Outcome.FAIL.value, 0)
+    errors = [(f"{c} {e}", reason) for c, e, reason in store.error_verdicts(run.id, MAX_LISTED)]
+    described = ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "no verdict"
+    summary = f"run {run.id} has no pass or fail verdict ({described})"
+    check_produced(made, summary, errors, "error", total=counts.get(Outcome.ERROR.value, 0))
 
 
 def open_store(db: str | None) -> Store:

@@ -71,6 +71,18 @@ class ReportQueries(StoreBase):
             unstable = {(e, o, bool(f)): int(n) for e, o, f, n in session.execute(_unstable(run_id, simulator_ids))}
         return _split_by_suspect(counts, suspect, unstable)
 
+    def error_verdicts(self, run_id: str, limit: int) -> list[tuple[str, str, str]]:
+        """The run's first `limit` error verdicts as (conversation id, evaluation id, reasoning), read by the
+        database: listing a few never loads a large run's verdicts."""
+        query = (
+            select(VerdictRow.conversation_id, VerdictRow.evaluation_id, VerdictRow.reasoning)
+            .where(VerdictRow.run_id == run_id, VerdictRow.outcome == Outcome.ERROR.value)
+            .order_by(VerdictRow.id)
+            .limit(limit)
+        )
+        with self._session() as session:
+            return [(c, e, r) for c, e, r in session.execute(query)]
+
     def conversation_end_counts(self, run_ids: list[str]) -> dict[str, dict[str, int]]:
         """run id -> end reason ("unfinished" when none) -> number of conversations, counted by the database."""
         counts: dict[str, dict[str, int]] = {run_id: {} for run_id in run_ids}
