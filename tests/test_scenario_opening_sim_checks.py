@@ -40,14 +40,16 @@ def test_the_simulators_checks_do_not_blame_the_given_opening():
     assert sim_no_invented_facts(ctx).outcome == Outcome.PASS  # INV-7781 and $12.99 come from the opening
     assert sim_facts_when_asked(ctx).outcome == Outcome.PASS  # the email was given in the opening, not volunteered
     assert sim_escalation_consistent(ctx).outcome == Outcome.PASS  # "manager" was in the given opening
-    assert sim_opened_on_topic(ctx).outcome == Outcome.PASS  # judged on the first simulated message
+    # the simulator joined a conversation under way: its first message is a reply, not an opening (the demo's
+    # "What's your next question?" after a given mid-chat opening was failed as an off-topic opening)
+    assert sim_opened_on_topic(ctx).outcome == Outcome.NOT_APPLICABLE
 
 
 def test_the_simulators_own_turns_are_still_checked_after_an_opening():
     ctx = context([CustomerTurn(content="Also refund order Z-9999 for $40.", intent="continue")])
     assert sim_no_invented_facts(ctx).outcome == Outcome.FAIL
-    off_topic = context([CustomerTurn(content="What is your favourite film genre anyway?", intent="continue")])
-    assert sim_opened_on_topic(off_topic).outcome == Outcome.FAIL
+    reply = context([CustomerTurn(content="What's your next question?", intent="continue")])
+    assert sim_opened_on_topic(reply).outcome == Outcome.NOT_APPLICABLE
 
 
 def test_an_invented_identifier_in_any_format_is_caught():

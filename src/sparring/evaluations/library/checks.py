@@ -214,9 +214,12 @@ def sim_escalation_consistent(ctx: CheckContext) -> CheckResult:
 @check(family="simulator")
 def sim_opened_on_topic(ctx: CheckContext) -> CheckResult:
     """The simulated customer's opening message is about its scenario (shares its words or ids), not another topic
-    or the agent's role."""
+    or the agent's role. Not applicable when the scenario gives the opening: the simulator then joins a
+    conversation under way, and its first message is a reply, not an opening."""
     if not ctx.has_backend_state:
         return not_applicable("a real customer, not a simulated one")
+    if ctx.scenario.opening:
+        return not_applicable("the scenario gives the opening; the simulator did not write one")
     opening = next((t.content for t in ctx.conversation.customer_turns() if t.intent != GIVEN), None)
     if opening is None:
         return not_applicable("the customer never wrote")
