@@ -77,7 +77,7 @@ def stored(tmp_path, outcomes, judged=()):
                 "UPDATE verdicts SET judge_model = 'scripted:judge' WHERE evaluation_id = ?", (evaluation_id,)
             )
     run = store.get_run("r1")
-    return uninformative(store, run.id, run_summaries(store, run))
+    return uninformative(store, run, run_summaries(store, run))
 
 
 def test_a_customer_opening_off_topic_in_most_conversations_is_named(tmp_path):
@@ -107,7 +107,7 @@ def test_errored_conversations_are_the_errors_checks_not_the_judges(tmp_path):
     with store.engine.begin() as connection:  # only the first conversation reached the judge
         connection.exec_driver_sql("UPDATE verdicts SET judge_model = 'scripted:judge' WHERE outcome = 'pass'")
     run = store.get_run("r1")
-    assert uninformative(store, run.id, run_summaries(store, run)) == []
+    assert uninformative(store, run, run_summaries(store, run)) == []
 
 
 def test_a_check_with_many_na_is_not_a_judge(tmp_path):
@@ -117,9 +117,21 @@ def test_a_check_with_many_na_is_not_a_judge(tmp_path):
     with store.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE verdicts SET check_name = 'checks.write_after_lookup'")
     run = store.get_run("r1")
-    assert uninformative(store, run.id, run_summaries(store, run)) == []
+    assert uninformative(store, run, run_summaries(store, run)) == []
     store.save_conversation(
         conversation.model_copy(update={"id": "r1:s1:0", "scenario_id": "s1"}),
         [Verdict(evaluation_id="write_after_lookup", conversation_id="r1:s1:0", outcome=N, judge_model="check:x")],
     )
-    assert uninformative(store, run.id, run_summaries(store, run)) == [], "a legacy check verdict is a check's"
+    assert uninformative(store, run, run_summaries(store, run)) == [], "a legacy check verdict is a check's"
+
+
+def test_a_run_judged_by_the_embedded_plumbing_model_is_not_informative_even_when_it_answers(tmp_path):
+    """With its prompts read as written, SmolLM2-135M answers every judge — and passes everything: answering is
+    not judging. A run judged by it says so; the same answers from another judge model do not."""
+    store = Store.open(str(tmp_path / "plumbing.db"))
+    one_judged_conversation(store, {"tone": [P, P, P]})
+    run = store.get_run("r1")
+    plumbing = "the judge is the embedded local:smollm2, a 135M model that proves the plumbing and judges nothing"
+    for judge, expected in (("scripted:judge", []), ("local:smollm2", [plumbing])):
+        judged = run.model_copy(update={"settings": run.settings.model_copy(update={"judge": judge})})
+        assert uninformative(store, judged, run_summaries(store, judged)) == expected

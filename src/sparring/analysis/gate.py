@@ -155,7 +155,7 @@ def gate_report(suite: Suite, run: Run, store: Store, summaries: list[Evaluation
 
     limit = suite.config.max_error_rate
     totals = run_totals(summaries, run.simulator_evaluation_ids, store.conversation_end_counts([run.id])[run.id])
-    results = [errors_gate(totals, limit), *informative_gate(uninformative(store, run.id, summaries))]
+    results = [errors_gate(totals, limit), *informative_gate(uninformative(store, run, summaries))]
     results += check_gates(suite.config.gates, gate_scope(suite, run), summaries, compare_with, limit)
     return GateReport(
         run=RunInfo.of(run), max_error_rate=limit, gates_declared=len(suite.config.gates), results=results

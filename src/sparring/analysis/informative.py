@@ -1,7 +1,9 @@
-"""Are a run's figures informative? Not when its LLM judges mostly did not answer (n/a or errored on more than half
-of the conversations they were asked about) or its simulated customer mostly opened off topic (the
-`sim_opened_on_topic` check failed on more than half of the conversations it decided): the report then leads with
-one line saying why, and the gate refuses to pass. Computed once here; the CLI and the viewer only render it."""
+"""Are a run's figures informative? Not when its judge is a packaged plumbing model (the embedded SmolLM2-135M:
+it answers, but its verdicts say nothing about the chatbot), when its LLM judges mostly did not answer (n/a or
+errored on more than half of the conversations they were asked about), or when its simulated customer mostly
+opened off topic (the `sim_opened_on_topic` check failed on more than half of the conversations it decided): the
+report then leads with one line saying why, and the gate refuses to pass. Computed once here; the CLI and the
+viewer only render it."""
 
 from __future__ import annotations
 
@@ -10,15 +12,17 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, func, select
 
 from sparring.analysis.report import EvaluationSummary
-from sparring.data_model import Outcome
+from sparring.data_model import Outcome, Run
 from sparring.data_model.verdict import LEGACY_CHECK_PREFIX
+from sparring.models.gguf import PACKAGED_MODELS
 from sparring.store.tables import VerdictRow
 
 if TYPE_CHECKING:
     from sparring.store import Store
 
 OPENING_CHECK = "sim_opened_on_topic"
-UNINFORMATIVE_GATE = "informative: judges answer and the customer opens on topic in most conversations"
+UNINFORMATIVE_GATE = "informative: a real judge that answers, and a customer that opens on topic in most conversations"
+PLUMBING_MODELS = frozenset(f"local:{name}" for name in PACKAGED_MODELS)  # prove the plumbing, judge nothing
 
 
 def unanswered_counts(store: Store, run_id: str, evaluation_ids: list[str]) -> dict[str, dict[str, int]]:
@@ -70,13 +74,21 @@ def _opening_reason(summary: EvaluationSummary) -> str | None:
     return f"the simulated customer opened off topic in {summary.failed} of {decided} conversations"
 
 
-def uninformative(store: Store, run_id: str, summaries: list[EvaluationSummary]) -> list[str]:
-    """Why the run's figures are not informative, one reason per judge (then the customer's opening); empty when
-    they are. `summaries`: the run's per-evaluation counts (`run_summaries`)."""
-    unanswered = unanswered_counts(store, run_id, [s.evaluation_id for s in summaries])
-    reasons = [_judge_reason(s, unanswered[s.evaluation_id]) for s in summaries if s.evaluation_id in unanswered]
+def uninformative(store: Store, run: Run, summaries: list[EvaluationSummary]) -> list[str]:
+    """Why the run's figures are not informative (its judge model, then one reason per judge that mostly did not
+    answer, then the customer's opening); empty when they are. `summaries`: the run's per-evaluation counts
+    (`run_summaries`)."""
+    reasons: list[str | None] = [_plumbing_reason(run.settings.judge)]
+    unanswered = unanswered_counts(store, run.id, [s.evaluation_id for s in summaries])
+    reasons += [_judge_reason(s, unanswered[s.evaluation_id]) for s in summaries if s.evaluation_id in unanswered]
     reasons += [_opening_reason(s) for s in summaries if s.evaluation_id == OPENING_CHECK]
     return [r for r in reasons if r]
+
+
+def _plumbing_reason(judge: str) -> str | None:
+    if judge not in PLUMBING_MODELS:
+        return None
+    return f"the judge is the embedded {judge}, a 135M model that proves the plumbing and judges nothing"
 
 
 def uninformative_line(reasons: list[str]) -> str | None:

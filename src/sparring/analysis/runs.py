@@ -124,7 +124,7 @@ def run_report(
         simulator_evaluations=[s for s in summaries if s.evaluation_id in simulator],
         totals=run_totals(summaries, simulator, store.conversation_end_counts([run.id])[run.id]),
         flagged_conversations=store.flagged_conversations(run.id, limit=0)[1] if flagged is None else flagged,
-        uninformative=uninformative(store, run.id, summaries),
+        uninformative=uninformative(store, run, summaries),
         usage=run.usage,
         cost_usd=run.cost_usd,
     )
