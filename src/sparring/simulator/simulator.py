@@ -6,14 +6,12 @@ customer's are "assistant") so that the simulator's model never slips into playi
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from sparring.data_model import AgentTurn, CustomerAnalysis, CustomerTurn, Message, Scenario, Turn
 from sparring.data_model.conversation import CustomerAnalysisAnswer
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.schema import answer_schema, token_budget
 from sparring.models.structured import ask_until_valid
-from sparring.parsing import extract_json_object
+from sparring.parsing import parse_model
 from sparring.prompts import package_prompt
 from sparring.simulator.customer import CustomerStep
 from sparring.simulator.escalation import DIRECTIVES, Action, EscalationPolicy
@@ -125,10 +123,4 @@ class CustomerSimulator:
 
 
 def _parse_analysis(text: str) -> CustomerAnalysis:
-    data = extract_json_object(text)
-    if data is None:
-        raise ValueError("no JSON object in it")
-    try:
-        return CustomerAnalysis.model_validate(data)
-    except ValidationError as exc:
-        raise ValueError(str(exc.errors()[0]["msg"])) from exc
+    return parse_model(text, CustomerAnalysis)
