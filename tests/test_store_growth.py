@@ -109,14 +109,19 @@ def test_a_store_written_before_0008_migrates_with_every_conversation_and_verdic
     assert indexes.isdisjoint(gone) and {"ix_conversations_run_id", "ix_verdicts_run_counts"} <= indexes
 
 
+def query_plan(store: Store, file: Path, query: Select) -> str:
+    """SQLite's plan for a query the store runs, on the store's file (no statistics: what a fresh store gets)."""
+    sql = str(query.compile(store.engine, compile_kwargs={"literal_binds": True}))
+    with sqlite3.connect(file) as db:
+        return " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+
+
 def test_lookups_by_conversation_use_the_unique_index_left(tmp_path):
     file = tmp_path / "plan.db"
     store = Store.open(str(file))
 
     def plan(query: Select) -> str:
-        sql = str(query.compile(store.engine, compile_kwargs={"literal_binds": True}))
-        with sqlite3.connect(file) as db:
-            return " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        return query_plan(store, file, query)
 
     by_conversation = select(VerdictRow).where(VerdictRow.conversation_id == "c").order_by(VerdictRow.id)
     assert "USING INDEX sqlite_autoindex_verdicts_1 (conversation_id=?)" in plan(by_conversation)

@@ -19,7 +19,7 @@ from sparring.store.migrations import _config, head, revisions
 from sparring.store.queries import _on_suspects, _unstable
 from sparring.store.tables import VerdictRow
 from test_reports_aggregates import CHATBOT, SIMULATOR, fill, make_run
-from test_store_growth import written_before_0008
+from test_store_growth import query_plan, written_before_0008
 
 
 def test_revisions_read_from_file_names_are_alembics_chain():
@@ -43,10 +43,7 @@ def test_counts_read_the_indexes_not_the_rows(tmp_path):
     store = Store.open(str(file))
 
     def plan(query: Select) -> str:
-        """SQLite's plan for the query the store runs (no statistics: what a fresh store gets)."""
-        sql = str(query.compile(store.engine, compile_kwargs={"literal_binds": True}))
-        with sqlite3.connect(file) as db:
-            return " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        return query_plan(store, file, query)
 
     counts = select(VerdictRow.evaluation_id, VerdictRow.outcome, func.count()).where(VerdictRow.run_id == "r")
     assert plan(counts.group_by(VerdictRow.evaluation_id, VerdictRow.outcome)).startswith(
