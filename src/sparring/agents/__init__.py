@@ -10,7 +10,7 @@ from sparring.agents.context import (
     load_context_strategy,
     render_case_state,
 )
-from sparring.agents.python_agent import AgentLoadError, AgentTools, PythonAgent, load_python_agent
+from sparring.agents.python_agent import AgentLoadError, AgentTools, PythonAgent, PythonBot, load_python_agent
 from sparring.agents.tool_loop import ToolLoopAgent, reference_system_prompt
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "render_case_state",
     "AgentTools",
     "PythonAgent",
+    "PythonBot",
     "ToolLoopAgent",
     "load_python_agent",
     "reference_system_prompt",

@@ -7,7 +7,12 @@ The target gets the conversation as chat messages and a `tools` object, and retu
             order = await tools.call("lookup_order", order_id="O-1")
             ...
 
-A plain function `def bot(messages, tools) -> str` (sync or async) works too.
+A class is instantiated once per conversation, so state a bot keeps on `self` is never seen by another
+conversation. A plain function `def bot(messages, tools) -> str` (sync or async) works too; one that also takes
+a `conversation_id` parameter gets an id unique to its conversation (the same on every turn), to key any state it
+keeps. An instance created in the module is one object for every conversation: its state is shared.
+
+The module is imported from the suite's folder first, then the working directory, then the usual `sys.path`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,39 +54,77 @@ class AgentTools:
 
 
 class PythonAgent:
-    """Your Python chatbot as an `Agent`: a class with `respond(messages, tools)` or a function of the same
-    shape, sync or async. Its reply becomes the agent turn; `None` is stored as an empty reply."""
+    """Your Python chatbot as the `Agent` of one conversation: an object with `respond(messages, tools)` or a
+    function of the same shape, sync or async. Its reply becomes the agent turn; `None` is stored as an empty
+    reply."""
 
     def __init__(self, target: Any, name: str) -> None:
         self.name = name
-        self._respond = target.respond if hasattr(target, "respond") else target
+        self.conversation_id = uuid.uuid4().hex
+        respond = target.respond if hasattr(target, "respond") else target
+        self._respond: Callable[..., Any] = respond
+        self._extra = {"conversation_id": self.conversation_id} if _takes_conversation_id(respond) else {}
 
     async def respond(self, turns: list[Turn], backend: Backend) -> AgentTurn:
         """Call your code with the conversation as chat messages and the recorded tools."""
         tools = AgentTools(backend)
-        reply = self._respond(await RawContext().messages(None, turns, []), tools)
+        reply = self._respond(await RawContext().messages(None, turns, []), tools, **self._extra)
         if inspect.isawaitable(reply):
             reply = await reply
         return AgentTurn(content="" if reply is None else str(reply), tool_calls=tools.records)
 
 
-def load_python_agent(spec: str, search_path: Path | None = None) -> PythonAgent:
-    """The agent named by `module:attribute`, imported from `search_path` or the current folder."""
+def _takes_conversation_id(function: Callable[..., Any]) -> bool:
+    try:
+        return "conversation_id" in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # a builtin or C callable without a signature
+        return False
+
+
+class PythonBot:
+    """A loaded `module:attribute`: makes the `PythonAgent` of each conversation (a class: a new instance)."""
+
+    def __init__(self, target: Any, spec: str) -> None:
+        self.target = target
+        self.spec = spec
+
+    def agent(self) -> PythonAgent:
+        """The chatbot of one new conversation."""
+        target = self.target() if inspect.isclass(self.target) else self.target
+        return PythonAgent(target, name=f"python:{self.spec}")
+
+
+def import_paths(search_path: Path | None) -> list[Path]:
+    """Where `module:` is imported from, in order: the suite's folder, then the working directory."""
+    return [path for path in (search_path, Path.cwd()) if path is not None]
+
+
+def _put_first(paths: list[Path]) -> None:
+    """Put `paths` at the front of sys.path, in this order (moving them if already there)."""
+    entries = [str(path.resolve()) for path in paths]
+    sys.path[:] = entries + [entry for entry in sys.path if entry not in entries]
+
+
+def load_python_agent(spec: str, search_path: Path | None = None) -> PythonBot:
+    """The bot named by `module:attribute`, imported from `search_path` (the suite's folder), then the current
+    folder. Fails with AgentLoadError (naming spec and problem) before any conversation starts."""
     module_name, sep, attribute = spec.partition(":")
     if not sep or not module_name or not attribute:
         raise AgentLoadError(f"--agent {spec!r}: write it as module:attribute, e.g. mybot:SupportBot")
-    for path in (search_path, Path.cwd()):
-        if path is not None and str(path) not in sys.path:
-            sys.path.insert(0, str(path))
+    _put_first(import_paths(search_path))
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise AgentLoadError(f"--agent {spec!r}: cannot import module {module_name!r}: {exc}") from exc
+        where = ", then ".join(str(p) for p in import_paths(search_path))
+        raise AgentLoadError(
+            f"--agent {spec!r}: cannot import module {module_name!r} (looked in {where}): {exc}"
+        ) from exc
     target = getattr(module, attribute, None)
     if target is None:
         raise AgentLoadError(f"--agent {spec!r}: module {module_name!r} has no attribute {attribute!r}")
     if inspect.isclass(target):
-        target = target()
-    if not callable(target) and not hasattr(target, "respond"):
+        if not hasattr(target, "respond") and not any("__call__" in vars(k) for k in target.__mro__[:-1]):
+            raise AgentLoadError(f"--agent {spec!r}: class {attribute} has no respond() method")
+    elif not callable(target) and not hasattr(target, "respond"):
         raise AgentLoadError(f"--agent {spec!r}: {attribute} is neither callable nor has a respond() method")
-    return PythonAgent(target, name=f"python:{spec}")
+    return PythonBot(target, spec)

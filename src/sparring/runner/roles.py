@@ -109,8 +109,8 @@ def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: 
     """Build the chatbot for one conversation; its model calls count into that conversation's usage."""
     config = AgentConfig.model_validate(settings.agent_config) if settings.agent_config else suite.config.agent
     if settings.agent_kind == "python":
-        python_agent = load_python_agent(settings.agent_target or "", search_path=suite.root)
-        return lambda _usage, _trial: python_agent
+        bot = load_python_agent(settings.agent_target or "", search_path=suite.root)
+        return lambda _usage, _trial: bot.agent()  # one per conversation: conversations never share a bot
     if settings.agent_kind == "http":
         if not settings.agent_target:
             raise ValueError("an http agent needs a target URL (agent.target in suite.yaml, or --agent URL)")
