@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from sparring.data_model.messages import ToolCall
 from sparring.data_model.run import TokenUsage
 from sparring.data_model.version import SCHEMA_VERSION
 
@@ -55,6 +56,9 @@ class AgentTurn(BaseModel):
     role: Literal["agent"] = "agent"
     content: str
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    # A deployed bot's own account of the tool calls it made (its chat API's report), kept apart from `tool_calls`,
+    # the backend's record, which checks read.
+    reported_tool_calls: list[ToolCall] = Field(default_factory=list)
 
 
 Turn = Annotated[CustomerTurn | AgentTurn, Field(discriminator="role")]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sparring.agents.deployed import close_agent
 from sparring.backend import Backend, SnapshotBackendFactory, StateView
 from sparring.backend.overlay import diff_views
 from sparring.data_model import Conversation, EndReason, Outcome, Run, Scenario, TokenUsage, Verdict
@@ -109,9 +110,19 @@ class RunContext:
             agent = self.make_agent(usage["agent"], trial)
             under_test = run.settings.agent_kind != "reference"
             handoffs = self.suite.config.backend.handoff_tools
-            await simulate(
-                conversation, customer, agent, backend, run.max_turns, handoffs, under_test, scenario.opening_turns()
-            )
+            try:
+                await simulate(
+                    conversation,
+                    customer,
+                    agent,
+                    backend,
+                    run.max_turns,
+                    handoffs,
+                    under_test,
+                    scenario.opening_turns(),
+                )
+            finally:
+                await close_agent(agent)  # a deployed bot's served backend stops taking this conversation's calls
         except ConversationFailed as exc:  # one broken conversation must not sink the run; it is recorded as such
             _record_failure(conversation, exc.kind, str(exc))
         except ModelUnreachable:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparring.agents import Agent, ToolLoopAgent, load_context_strategy, load_python_agent, reference_system_prompt
+from sparring.agents.deployed import deployed_bot
 from sparring.agents.tool_loop import REFERENCE_PROMPT
 from sparring.data_model import ModelSettings, TokenUsage
 from sparring.models import MeteredModel, ModelPool, default_model_spec
+from sparring.models.registry import endpoint_key
 from sparring.models.urls import conceal_url, probe_listening, reveal_url
 from sparring.prompts import load_prompt
 from sparring.suite import Suite
@@ -114,8 +116,13 @@ def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: 
     if settings.agent_kind == "http":
         if not settings.agent_target:
             raise ValueError("an http agent needs a target URL (agent.target in suite.yaml, or --agent URL)")
-        endpoint = pool.chatbot(settings.agent_target, config.endpoint_model, config.api_key_env)
         name = f"http:{settings.agent_target}"
+        if config.serve_backend or config.chat_api != "openai-chat":
+            deployed = deployed_bot(
+                config, reveal_url(settings.agent_target) or "", endpoint_key(config.api_key_env), name
+            )
+            return lambda _usage, _trial: deployed()  # one per conversation, each with its own backend URL
+        endpoint = pool.chatbot(settings.agent_target, config.endpoint_model, config.api_key_env)
         return lambda usage, trial: ToolLoopAgent(
             MeteredModel(endpoint, usage, trial), None, config.max_tool_rounds, name=name
         )

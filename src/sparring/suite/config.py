@@ -46,6 +46,22 @@ class BackendConfig(_Strict):
         return self
 
 
+class JsonApiConfig(_Strict):
+    """A bot with its own JSON chat API: what Sparring posts, and where the reply is in the answer. In `body`,
+    `url_path` and `headers`, `{{message}}` is the customer's last message, `{{session}}` the conversation's session
+    id, `{{backend_url}}` the served backend's URL; a value that is exactly `"{{messages}}"` becomes the whole
+    conversation as a list of {role, content}."""
+
+    url_path: str = Field("", description="appended to agent.target, e.g. /sessions/{{session}}/messages")
+    body: dict[str, Any] = Field(
+        default_factory=lambda: {"message": "{{message}}", "session_id": "{{session}}"},
+        description="the JSON request template",
+    )
+    headers: dict[str, str] = Field(default_factory=dict, description="extra request headers (templates too)")
+    reply_path: str = Field("reply", description="dotted path to the reply text, e.g. data.answer or choices.0.text")
+    tool_calls_path: str | None = Field(None, description="dotted path to the bot's own report of its tool calls")
+
+
 class AgentConfig(_Strict):
     kind: Literal["reference", "http", "python"] = "reference"
     target: str | None = Field(None, description="http: base URL; python: module:attribute")
@@ -57,6 +73,25 @@ class AgentConfig(_Strict):
     max_tool_rounds: int = Field(4, ge=0, le=20)
     context: str = Field("raw", description="raw | case-state | module:Class (how tool results reach the model)")
     summarise_free_text: bool = Field(False, description="case-state: LLM-summarise long free-text tool fields")
+    chat_api: Literal["openai-chat", "openai-responses", "json"] = Field(
+        "openai-chat", description="http: the bot's chat API (json: see json_api)"
+    )
+    serve_backend: bool = Field(
+        False,
+        description="http: the bot runs its own tool calls on the backend Sparring serves it per conversation (MCP "
+        "and REST, its URL in the X-Sparring-Backend request header); off: Sparring runs the tool calls it returns",
+    )
+    backend_host: str = Field("127.0.0.1", description="serve_backend: the address the served backend binds")
+    backend_port: int = Field(0, ge=0, le=65535, description="serve_backend: its port (0: any free port)")
+    stream: bool = Field(False, description="http: ask the bot for a streamed (SSE) reply, assembled by Sparring")
+    timeout_s: float = Field(120.0, gt=0, description="http: seconds the bot may take for one reply")
+    json_api: JsonApiConfig = Field(default_factory=JsonApiConfig, description="chat_api json: request and reply")
+
+    @model_validator(mode="after")
+    def _own_tools_for_other_apis(self) -> AgentConfig:
+        if self.chat_api != "openai-chat" and not self.serve_backend:
+            raise ValueError(f"chat_api {self.chat_api} returns no tool calls for Sparring to run: set serve_backend")
+        return self
 
 
 class Price(_Strict):
