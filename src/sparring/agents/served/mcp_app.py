@@ -73,8 +73,8 @@ def mcp_asgi(server: Server[Any], host: str) -> Starlette:
 
 
 def noting_mistakes(app: ASGIApp, conversations: Conversations) -> ASGIApp:
-    """`app`, with every JSON-RPC error or HTTP error it answers to a request naming an open conversation kept as
-    that conversation's mistake (the cause in the SDK's words)."""
+    """`app`, with every JSON-RPC error or HTTP error (but a cross-site refusal) it answers to a request naming an
+    open conversation kept as that conversation's mistake (the cause in the SDK's words)."""
 
     async def wrapped(scope: Scope, receive: Any, send: Any) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -96,8 +96,10 @@ def noting_mistakes(app: ASGIApp, conversations: Conversations) -> ASGIApp:
             await send(message)
 
         await app(scope, receive, watching)
-        problem = _error_in(status[0] if status else 500, b"".join(body))
-        if problem and len(conversation.mistakes) == noted:
+        code = status[0] if status else 500
+        problem = _error_in(code, b"".join(body))
+        # a 403 is the SDK's refusal of another site or host: about who sent the request, not what the bot sent
+        if problem and code != 403 and len(conversation.mistakes) == noted:
             conversation.mistakes.append(f"malformed MCP request: {problem}")
 
     return wrapped
