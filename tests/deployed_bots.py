@@ -129,6 +129,8 @@ class DeployedBot:
                 backend = self.first_url
             if self.misbehave == "hang":
                 await asyncio.sleep(3)
+            if self.misbehave == "http-500":
+                return web.json_response({"error": "boom"}, status=500)
             if self.misbehave == "garbage-stream":
                 return web.Response(text="data: {not json\n\n", content_type="text/event-stream")
             if self.misbehave == "malformed-mcp":

@@ -115,6 +115,12 @@ async def test_a_bot_calling_an_ended_conversations_backend_is_refused_and_the_r
         ("malformed-mcp", served(), "malformed MCP request: Parse error"),
         ("hang", served(timeout_s=0.5), "no complete reply within 0.5 s"),
         ("garbage-stream", served(stream=True), "stream carried an event that is not JSON"),
+        (
+            None,
+            served(chat_api="json", json_api=JsonApiConfig(url_path="/chat", reply_path="data.reply")),
+            "no 'data.reply'",
+        ),
+        ("http-500", served(), "the chatbot answered HTTP 500"),
     ],
 )
 async def test_bad_input_from_the_bot_is_a_chatbot_error_in_words(example_suite, tmp_path, misbehave, config, cause):
@@ -125,3 +131,14 @@ async def test_bad_input_from_the_bot_is_a_chatbot_error_in_words(example_suite,
         assert conversation.end_reason == EndReason.ERROR and conversation.error_kind == "chatbot_error"
         assert cause in (conversation.error or ""), conversation.error
     assert set(verdicts.values()) == {"error"}
+
+
+async def test_the_bots_own_key_goes_only_to_the_bot(example_suite, tmp_path, monkeypatch):
+    monkeypatch.setenv("BOT_KEY", "bot-secret-5d1e")
+    async with DeployedBot("mcp") as bot:
+        conversations, _ = await run(example_suite, tmp_path, bot.url, served(api_key_env="BOT_KEY"))
+    assert conversations[0].end_reason != EndReason.ERROR, conversations[0].error
+    assert bot.headers[0]["Authorization"] == "Bearer bot-secret-5d1e"
+    assert "bot-secret-5d1e" not in bot.headers[0]["X-Sparring-Backend"]
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("*.db*"))
+    assert b"bot-secret-5d1e" not in stored
