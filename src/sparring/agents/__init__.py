@@ -1,4 +1,5 @@
-"""Chatbots under test: the reference agent, an HTTP endpoint, or the user's Python code."""
+"""Chatbots under test: the reference agent, an HTTP endpoint, the user's Python code, or a deployed bot on its own
+chat API with its backend served to it."""
 
 from sparring.agents.base import Agent
 from sparring.agents.context import (
@@ -10,6 +11,7 @@ from sparring.agents.context import (
     load_context_strategy,
     render_case_state,
 )
+from sparring.agents.deployed import DeployedAgent, close_agent
 from sparring.agents.python_agent import AgentLoadError, AgentTools, PythonAgent, PythonBot, load_python_agent
 from sparring.agents.tool_loop import ToolLoopAgent, reference_system_prompt
 
@@ -19,8 +21,10 @@ __all__ = [
     "CaseState",
     "CaseStateContext",
     "ContextStrategy",
+    "DeployedAgent",
     "RawContext",
     "build_case_state",
+    "close_agent",
     "load_context_strategy",
     "render_case_state",
     "AgentTools",

@@ -9,8 +9,9 @@ from sparring.data_model import AgentTurn, Turn
 
 
 class Agent(Protocol):
-    """The chatbot under test: the reference agent (`ToolLoopAgent`), an HTTP endpoint or Python code
-    (`PythonAgent`) all implement it."""
+    """The chatbot under test: the reference agent (`ToolLoopAgent`), an HTTP endpoint, Python code (`PythonAgent`)
+    or a deployed bot on its own chat API (`DeployedAgent`) all implement it. One is made per conversation; one that
+    holds something (a served backend) also has `async aclose()`, called when its conversation ends."""
 
     name: str
 

@@ -117,7 +117,7 @@ def agent_factory(suite: Suite, settings: ModelSettings, pool: ModelPool, seed: 
         if not settings.agent_target:
             raise ValueError("an http agent needs a target URL (agent.target in suite.yaml, or --agent URL)")
         name = f"http:{settings.agent_target}"
-        if config.serve_backend or config.chat_api != "openai-chat":
+        if config.serve_backend:
             deployed = deployed_bot(
                 config, reveal_url(settings.agent_target) or "", endpoint_key(config.api_key_env), name
             )
