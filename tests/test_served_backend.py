@@ -109,3 +109,30 @@ async def test_an_ended_conversation_is_refused_and_the_server_stops_with_the_la
         stale = await http.post(stale_url + "/tools/lookup_order", json={"order_id": "O-2002"})
     assert stale.status_code == 403 and "no open conversation" in stale.json()["error"]
     await server.close(again)
+
+
+async def test_mcp_at_the_root_takes_the_conversation_from_the_header(backends):
+    server = BackendServer()
+    conversation = await server.open(backends())
+    conversation.begin_turn()
+    headers = {"accept": "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18"}
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as http:
+        named = {**headers, TOKEN_HEADER: conversation.token}
+        answered = await http.post(
+            "/mcp",
+            headers=named,
+            json={**call, "params": {"name": "lookup_order", "arguments": {"order_id": "O-2002"}}},
+        )
+        unnamed = await http.post(
+            "/mcp", headers=headers, json={**call, "params": {"name": "lookup_order", "arguments": {}}}
+        )
+        not_an_object = await http.post(
+            "/mcp", headers=named, json={**call, "params": {"name": "lookup_order", "arguments": [1]}}
+        )
+    assert answered.json()["result"]["structuredContent"]["order_id"] == "O-2002"
+    assert TOKEN_HEADER in unnamed.json()["error"]["message"]
+    assert "error" in not_an_object.json()
+    assert [r.name for r in conversation.end_turn()] == ["lookup_order"]
+    assert len(conversation.mistakes) == 1 and conversation.mistakes[0].startswith("malformed MCP request")
+    await server.close(conversation)
