@@ -38,6 +38,14 @@ def keyed_bot(messages, tools, conversation_id):
 
 
 SEEN = {}
+
+
+class BrokenBot:
+    def __init__(self):
+        raise RuntimeError("no database configured")
+
+    def respond(self, messages, tools):
+        return "never"
 '''
 
 
@@ -103,3 +111,19 @@ def test_working_directory_is_the_fallback_and_a_missing_module_names_both_place
     with pytest.raises(AgentLoadError) as info:
         load_python_agent("no_such_bot_module:Bot", search_path=suite_dir)
     assert str(suite_dir) in str(info.value) and str(cwd) in str(info.value)
+
+
+async def test_a_bot_whose_constructor_fails_is_the_chatbots_error_and_the_run_goes_on(bot_suite, tmp_path):
+    suite = load_suite(bot_suite)
+    pool = ModelPool()
+    pool.add(world_model())
+    options = RunOptions(
+        scenario_ids=["late-40min-fee"],
+        trials=2,
+        models=RoleOverrides(model="scripted:world", agent="memory_bot:BrokenBot"),
+    )
+    store = Store.open(str(tmp_path / "s.db"))
+    result = await run_suite(suite, store, options, pool, customer=customer)
+    conversations = store.conversations(result.run.id)
+    assert len(conversations) == 2
+    assert all(c.error_kind == "chatbot_error" and "no database configured" in (c.error or "") for c in conversations)

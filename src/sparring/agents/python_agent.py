@@ -55,20 +55,31 @@ class AgentTools:
 
 class PythonAgent:
     """Your Python chatbot as the `Agent` of one conversation: an object with `respond(messages, tools)` or a
-    function of the same shape, sync or async. Its reply becomes the agent turn; `None` is stored as an empty
+    function of the same shape, sync or async (a class is instantiated at the conversation's first turn, so a
+    constructor that fails is the chatbot's error). Its reply becomes the agent turn; `None` is stored as an empty
     reply."""
 
     def __init__(self, target: Any, name: str) -> None:
         self.name = name
         self.conversation_id = uuid.uuid4().hex
-        respond = target.respond if hasattr(target, "respond") else target
-        self._respond: Callable[..., Any] = respond
-        self._extra = {"conversation_id": self.conversation_id} if _takes_conversation_id(respond) else {}
+        self._target = target
+        self._respond: Callable[..., Any] | None = None
+        self._extra: dict[str, str] = {}
+
+    def _bind(self) -> Callable[..., Any]:
+        if self._respond is None:
+            target: Any = self._target() if inspect.isclass(self._target) else self._target
+            respond: Callable[..., Any] = target.respond if hasattr(target, "respond") else target
+            if _takes_conversation_id(respond):
+                self._extra = {"conversation_id": self.conversation_id}
+            self._respond = respond
+        return self._respond
 
     async def respond(self, turns: list[Turn], backend: Backend) -> AgentTurn:
         """Call your code with the conversation as chat messages and the recorded tools."""
+        respond = self._bind()
         tools = AgentTools(backend)
-        reply = self._respond(await RawContext().messages(None, turns, []), tools, **self._extra)
+        reply = respond(await RawContext().messages(None, turns, []), tools, **self._extra)
         if inspect.isawaitable(reply):
             reply = await reply
         return AgentTurn(content="" if reply is None else str(reply), tool_calls=tools.records)
@@ -82,16 +93,15 @@ def _takes_conversation_id(function: Callable[..., Any]) -> bool:
 
 
 class PythonBot:
-    """A loaded `module:attribute`: makes the `PythonAgent` of each conversation (a class: a new instance)."""
+    """A loaded `module:attribute`: makes the `PythonAgent` of each conversation."""
 
     def __init__(self, target: Any, spec: str) -> None:
         self.target = target
         self.spec = spec
 
     def agent(self) -> PythonAgent:
-        """The chatbot of one new conversation."""
-        target = self.target() if inspect.isclass(self.target) else self.target
-        return PythonAgent(target, name=f"python:{self.spec}")
+        """The chatbot of one new conversation (a class: a new instance of it)."""
+        return PythonAgent(self.target, name=f"python:{self.spec}")
 
 
 def import_paths(search_path: Path | None) -> list[Path]:
