@@ -131,6 +131,10 @@ class DeployedBot:
                 await asyncio.sleep(3)
             if self.misbehave == "http-500":
                 return web.json_response({"error": "boom"}, status=500)
+            if self.misbehave == "empty-stream":
+                return web.Response(text=": keep-alive\n\n", content_type="text/event-stream")
+            if self.misbehave == "wrong-shape":
+                return web.json_response({"output": [{"type": "message", "content": "not a list of parts"}]})
             if self.misbehave == "garbage-stream":
                 return web.Response(text="data: {not json\n\n", content_type="text/event-stream")
             if self.misbehave == "malformed-mcp":

@@ -121,6 +121,8 @@ async def test_a_bot_calling_an_ended_conversations_backend_is_refused_and_the_r
             "no 'data.reply'",
         ),
         ("http-500", served(), "the chatbot answered HTTP 500"),
+        ("empty-stream", served(stream=True), "the chatbot's stream carried no event"),
+        ("wrong-shape", served(chat_api="openai-responses"), "not in the openai-responses shape"),
     ],
 )
 async def test_bad_input_from_the_bot_is_a_chatbot_error_in_words(example_suite, tmp_path, misbehave, config, cause):

@@ -94,17 +94,30 @@ class DeployedAgent:
                 text = await response.text(errors="replace")
                 if response.status >= 400:
                     raise ChatbotError(f"the chatbot answered HTTP {response.status}: {text[:200]}")
-                if response.content_type == "text/event-stream":
-                    return self.api.assemble(sse_payloads(text))
+                streamed = response.content_type == "text/event-stream"
         except TimeoutError as exc:
             raise ChatbotError(f"the chatbot gave no complete reply within {self.endpoint.timeout_s:g} s") from exc
         except aiohttp.ClientError as exc:
             raise ChatbotError(f"the chatbot's connection failed: {type(exc).__name__}: {exc}") from exc
+        return self._read(text, streamed)
+
+    def _read(self, text: str, streamed: bool) -> BotReply:
+        """The reply in the answer's body; an answer of another shape is a ChatbotError saying so."""
         try:
-            answer = json.loads(text)
-        except ValueError as exc:
-            raise ChatbotError(f"the chatbot's answer is not JSON: {text[:200]!r}") from exc
-        return self.api.reply(answer)
+            if streamed:
+                events = sse_payloads(text)
+                if not events:
+                    raise ChatbotError(f"the chatbot's stream carried no event: {text[:200]!r}")
+                return self.api.assemble(events)
+            try:
+                answer = json.loads(text)
+            except ValueError as exc:
+                raise ChatbotError(f"the chatbot's answer is not JSON: {text[:200]!r}") from exc
+            return self.api.reply(answer)
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            raise ChatbotError(
+                f"the chatbot's answer is not in the {self.api.name} shape ({exc}): {text[:200]!r}"
+            ) from exc
 
     async def aclose(self) -> None:
         """End the conversation: its backend URL is refused from now on; the HTTP session closes."""
