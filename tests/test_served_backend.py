@@ -10,7 +10,10 @@ import httpx
 import pytest
 from mcp.client import Client
 
+from scripted_world import world_model
+from sparring import ModelPool, RoleOverrides, RunOptions, Store, run_suite
 from sparring.agents.served import TOKEN_HEADER, BackendServer
+from sparring.suite.config import AgentConfig
 
 CLOCK = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -136,3 +139,17 @@ async def test_mcp_at_the_root_takes_the_conversation_from_the_header(backends):
     assert [r.name for r in conversation.end_turn()] == ["lookup_order"]
     assert len(conversation.mistakes) == 1 and conversation.mistakes[0].startswith("malformed MCP request")
     await server.close(conversation)
+
+
+async def test_an_address_that_cannot_be_listened_on_fails_before_the_run(example_suite, tmp_path):
+    pool = ModelPool()
+    pool.add(world_model())
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # the bot "listens" here; the backend asks for it too
+        port = taken.getsockname()[1]
+        config = AgentConfig(kind="http", serve_backend=True, backend_port=port)
+        agent = f"http://127.0.0.1:{port}/v1"
+        options = RunOptions(models=RoleOverrides(model="scripted:world", agent=agent, agent_config=config))
+        store = Store.open(str(tmp_path / "s.db"))
+        with pytest.raises(ValueError, match=f"backend_port 127.0.0.1:{port}"):
+            await run_suite(example_suite, store, options, pool)
+    assert store.list_runs() == []

@@ -186,4 +186,6 @@ def served_backend(host: str, port: int) -> BackendServer:
         from sparring.agents.served import BackendServer
     except ImportError as exc:
         raise ValueError(f"agent.serve_backend needs the MCP SDK: pip install 'sparring[serve]' ({exc})") from exc
-    return BackendServer(host, port)
+    server = BackendServer(host, port)
+    server.check_address()
+    return server

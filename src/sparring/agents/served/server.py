@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 
 import uvicorn
@@ -32,6 +33,14 @@ class BackendServer:
         self.conversations = Conversations()
         self._server: uvicorn.Server | None = None
         self._lock = asyncio.Lock()
+
+    def check_address(self) -> None:
+        """Fail now, in words (ValueError), when the address asked for cannot be listened on."""
+        try:
+            with socket.create_server((self.host, self._requested_port)):
+                pass
+        except OSError as exc:
+            raise ValueError(f"agent.backend_host/backend_port {self.host}:{self._requested_port}: {exc}") from exc
 
     def url(self, conversation: ServedConversation) -> str:
         """The conversation's base URL (MCP at `/mcp`, REST at `/tools/{name}`)."""
@@ -72,6 +81,9 @@ class BackendServer:
         config.load()
         server = uvicorn.Server(config)
         server.lifespan = config.lifespan_class(config)  # as uvicorn's own serve() does; ours skips its signals
-        await server.startup()
+        try:
+            await server.startup()
+        except SystemExit as exc:  # uvicorn exits when it cannot bind; a run must not
+            raise OSError(f"the served backend cannot listen on {self.host}:{self._requested_port}") from exc
         self.port = server.servers[0].sockets[0].getsockname()[1]
         return server
