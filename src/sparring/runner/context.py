@@ -109,18 +109,9 @@ class RunContext:
             )
             agent = self.make_agent(usage["agent"], trial)
             under_test = run.settings.agent_kind != "reference"
-            handoffs = self.suite.config.backend.handoff_tools
+            handoffs, opening = self.suite.config.backend.handoff_tools, scenario.opening_turns()
             try:
-                await simulate(
-                    conversation,
-                    customer,
-                    agent,
-                    backend,
-                    run.max_turns,
-                    handoffs,
-                    under_test,
-                    scenario.opening_turns(),
-                )
+                await simulate(conversation, customer, agent, backend, run.max_turns, handoffs, under_test, opening)
             finally:
                 await close_agent(agent)  # a deployed bot's served backend stops taking this conversation's calls
         except ConversationFailed as exc:  # one broken conversation must not sink the run; it is recorded as such

@@ -74,7 +74,8 @@ class AgentConfig(_Strict):
     context: str = Field("raw", description="raw | case-state | module:Class (how tool results reach the model)")
     summarise_free_text: bool = Field(False, description="case-state: LLM-summarise long free-text tool fields")
     chat_api: Literal["openai-chat", "openai-responses", "json"] = Field(
-        "openai-chat", description="http: the bot's chat API (json: see json_api)"
+        "openai-chat",
+        description="http: the bot's chat API; another than openai-chat needs serve_backend (json: json_api)",
     )
     serve_backend: bool = Field(
         False,
@@ -83,8 +84,10 @@ class AgentConfig(_Strict):
     )
     backend_host: str = Field("127.0.0.1", description="serve_backend: the address the served backend binds")
     backend_port: int = Field(0, ge=0, le=65535, description="serve_backend: its port (0: any free port)")
-    stream: bool = Field(False, description="http: ask the bot for a streamed (SSE) reply, assembled by Sparring")
-    timeout_s: float = Field(120.0, gt=0, description="http: seconds the bot may take for one reply")
+    stream: bool = Field(
+        False, description="serve_backend: ask the bot for a streamed (SSE) reply, assembled by Sparring"
+    )
+    timeout_s: float = Field(120.0, gt=0, description="serve_backend: seconds the bot may take for one reply")
     json_api: JsonApiConfig = Field(default_factory=JsonApiConfig, description="chat_api json: request and reply")
 
     @model_validator(mode="after")
