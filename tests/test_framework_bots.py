@@ -7,17 +7,24 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiohttp import web
+from typer.testing import CliRunner
 
 from sparring import RoleOverrides, RunOptions, Store, run_suite
+from sparring.cli import app
 from sparring.data_model import EndReason
 from sparring.simulator import ScriptedCustomer
 from sparring.suite.loader import load_agent_config
 from sparring.testing import StubServer
+from sparring.testing.suite_world import SuiteWorld
 from sparring.testing.world import structured_answer, tool_call
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -95,3 +102,46 @@ async def test_framework_bot_is_judged_as_the_reference_agent(example_suite, tmp
     assert bot.state_diff == reference.state_diff
     assert bot_verdicts == reference_verdicts and len(bot_verdicts) >= 5
     assert all("/c/" not in json.dumps(r) for r in model.requests), "the model never sees a backend URL"
+
+
+def test_sparring_run_against_the_bot_running_as_its_own_process(example_suite, tmp_path):
+    """What a team does: its bot runs as its own process; `sparring run --agent URL --agent-config FILE`."""
+    pytest.importorskip("pydantic_ai", reason="the example needs the optional extra with pydantic_ai")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = tmp_path / "agent.yaml"
+    config.write_text((EXAMPLES / "bot-pydantic-ai" / "agent.yaml").read_text().replace("8081", str(port)))
+    db = tmp_path / "cli.db"
+    with StubServer(SuiteWorld.from_suite(example_suite)) as model:  # plays the customer, the bot's LLM and judges
+        bot = subprocess.Popen(
+            [
+                sys.executable,
+                str(EXAMPLES / "bot-pydantic-ai" / "bot.py"),
+                "--port",
+                str(port),
+                "--model-base-url",
+                model.base_url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while socket.socket().connect_ex(("127.0.0.1", port)) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            result = CliRunner().invoke(
+                app,
+                ["run", str(example_suite.root), "--model", "openai:stub", "--base-url", model.base_url]
+                + ["--agent", f"http://127.0.0.1:{port}", "--agent-config", str(config)]
+                + ["--scenario", "late-40min-fee", "--db", str(db), "--no-cache"],
+            )
+        finally:
+            bot.terminate()
+            bot.wait(timeout=10)
+    assert result.exit_code == 0, result.output
+    store = Store.open(str(db))
+    [conversation] = store.conversations(store.list_runs()[0].id)
+    calls = [c for t in conversation.turns if t.role == "agent" for c in t.tool_calls]
+    assert conversation.end_reason != EndReason.ERROR, conversation.error
+    assert calls and all(c.id.startswith("mcp_") and c.error is None and c.result for c in calls), calls
