@@ -36,20 +36,20 @@ class InProcessBot:
         return summary(answers)
 
 
-async def over_mcp(url: str) -> list[str]:
+async def over_mcp(url: str, script=SCRIPT) -> list[str]:
     answers = []
     async with Client(url + "/mcp") as client:
-        for name, arguments in SCRIPT:
+        for name, arguments in script:
             result = await client.call_tool(name, arguments)
             text = result.content[0].text
             answers.append(text if result.is_error else json.dumps(json.loads(text), sort_keys=True))
     return answers
 
 
-async def over_rest(url: str) -> list[str]:
+async def over_rest(url: str, script=SCRIPT) -> list[str]:
     answers = []
     async with httpx.AsyncClient() as http:
-        for name, arguments in SCRIPT:
+        for name, arguments in script:
             body = (await http.post(f"{url}/tools/{name}", json=arguments)).json()
             answers.append(body["error"] if "error" in body else json.dumps(body["result"], sort_keys=True))
     return answers
@@ -91,8 +91,8 @@ class DeployedBot:
     """The bot's own chat server on 127.0.0.1 (`async with`), answering every chat API at once; `transport` says how
     it reaches its backend; `misbehave` makes it fail in one way (for the bad-input tests)."""
 
-    def __init__(self, transport: str = "mcp", misbehave: str | None = None) -> None:
-        self.transport, self.misbehave = transport, misbehave
+    def __init__(self, transport: str = "mcp", misbehave: str | None = None, script=SCRIPT) -> None:
+        self.transport, self.misbehave, self.script = transport, misbehave, script
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.first_url: str | None = None
@@ -141,7 +141,11 @@ class DeployedBot:
                 async with httpx.AsyncClient() as http:
                     headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
                     await http.post(backend + "/mcp", content=b'{"jsonrpc": "2.0", "id": 1, "method"', headers=headers)
-            answers = await (over_mcp(backend) if self.transport == "mcp" else over_rest(backend))
+            call = over_mcp if self.transport == "mcp" else over_rest
+            try:
+                answers = await call(backend, self.script)
+            except Exception as exc:  # the bot's backend failed it: it says so, as a deployed bot would
+                return web.json_response({"error": f"backend failed: {exc}"}, status=502)
             stream = bool(body.get("stream"))
             return chat_answer(api, summary(answers), [name for name, _ in SCRIPT[:2]], stream)
 

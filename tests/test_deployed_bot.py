@@ -14,6 +14,7 @@ from sparring import ModelPool, RoleOverrides, RunOptions, Store, run_suite
 from sparring.data_model import EndReason
 from sparring.simulator import ScriptedCustomer
 from sparring.suite.config import AgentConfig, JsonApiConfig
+from sparring.suite.loader import load_suite
 
 CLOCK = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -106,7 +107,7 @@ async def test_a_bot_calling_an_ended_conversations_backend_is_refused_and_the_r
     first, *later = sorted(conversations, key=lambda c: c.trial)
     assert first.end_reason != EndReason.ERROR and len(calls(first)) == len(SCRIPT)
     assert len(later) == 2 and all(c.error_kind == "chatbot_error" and not calls(c) for c in later)
-    assert all("HTTP 500" in (c.error or "") for c in later), [c.error for c in later]
+    assert all("HTTP 502" in (c.error or "") for c in later), [c.error for c in later]  # its backend failed it
 
 
 @pytest.mark.parametrize(
@@ -144,3 +145,15 @@ async def test_the_bots_own_key_goes_only_to_the_bot(example_suite, tmp_path, mo
     assert "bot-secret-5d1e" not in bot.headers[0]["X-Sparring-Backend"]
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("*.db*"))
     assert b"bot-secret-5d1e" not in stored
+
+
+@pytest.mark.parametrize("transport", ["mcp", "rest"])
+async def test_a_suite_tool_that_crashes_is_the_suites_fault_not_the_bots(suite_copy, tmp_path, transport):
+    tools = suite_copy / "tools.py"
+    tools.write_text(tools.read_text() + "\n\n@tool\ndef crash(db: BackendState) -> dict:\n    return {}['bug']\n")
+    suite = load_suite(suite_copy)
+    async with DeployedBot(transport, script=[("crash", {})]) as bot:
+        conversations, _ = await run(suite, tmp_path, bot.url, served())
+    [conversation] = conversations
+    assert conversation.error_kind == "backend_error", conversation.error
+    assert "tool crash crashed: KeyError" in (conversation.error or "")

@@ -65,17 +65,20 @@ class DeployedAgent:
             self._served = await self.server.open(backend)
         served = self._served
         backend_url = self.server.url(served) if self.server and served else None
-        messages = [
-            {"role": "user" if isinstance(t, CustomerTurn) else "assistant", "content": t.content} for t in turns
-        ]
+        messages = [{"role": _role(turn), "content": turn.content} for turn in turns]
         if served:
             served.begin_turn()
+        reply: BotReply | ChatbotError
         try:
             reply = await self._ask(ChatTurn(messages, self.session, backend_url))
+        except ChatbotError as exc:  # reported after a crash of the suite's, which may be why the bot failed
+            reply = exc
         finally:
             records = served.end_turn() if served else []
         if served and served.crash is not None:
             raise served.crash  # a suite tool crashed: the suite's fault, not the bot's
+        if isinstance(reply, ChatbotError):
+            raise reply
         if served and served.mistakes:
             raise ChatbotError("the chatbot's backend calls were refused: " + "; ".join(served.mistakes))
         return AgentTurn(content=reply.content, tool_calls=records, reported_tool_calls=reply.reported)
