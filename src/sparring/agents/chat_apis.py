@@ -115,11 +115,9 @@ class OpenAIChat:
     def reply(self, answer: Any) -> BotReply:
         """`choices[0].message`: its content, and its tool_calls as the bot's report."""
         message = path(answer, "choices.0.message")
-        calls = message.get("tool_calls") or [] if isinstance(message, dict) else []
-        reported = [
-            _call(path(c, "function.name"), path(c, "function").get("arguments"), i) for i, c in enumerate(calls)
-        ]
-        return BotReply(_text(path(message, "content") if "content" in message else None, "content"), reported)
+        calls = message.get("tool_calls") or []
+        reported = [_call(path(c, "function.name"), c["function"].get("arguments"), i) for i, c in enumerate(calls)]
+        return BotReply(_text(message.get("content"), "choices.0.message.content"), reported)
 
     def assemble(self, events: list[Any]) -> BotReply:
         """The deltas' content joined; tool-call deltas merged by index."""
