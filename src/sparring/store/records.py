@@ -50,6 +50,18 @@ class RunRecords(StoreBase):
                 raise NotFound(f"no run with id or label {ref!r} in {self.url}")
             return Run.model_validate(row.data)
 
+    def labelled_run(self, label: str, suite: str) -> Run | None:
+        """The newest run of `suite` labelled exactly `label`, or None."""
+        query = (
+            select(RunRow)
+            .where(RunRow.label == label, RunRow.suite == suite)
+            .order_by(RunRow.started_at.desc())
+            .limit(1)
+        )
+        with self._session() as session:
+            row = None if "\x00" in label + suite else session.scalars(query).first()
+            return Run.model_validate(row.data) if row else None
+
     def list_runs(self, limit: int = 50, suite: str | None = None, offset: int = 0) -> list[Run]:
         """Runs, newest first (one suite's, when given), `limit` of them from `offset`."""
         with self._session() as session:
