@@ -16,13 +16,12 @@ from sparring.store.tables import Base
 FIRST_RELEASE = Path(__file__).parent / "fixtures" / "first_release_schema.sql"
 
 
-def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path):
-    store = Store.open(str(tmp_path / "new.db"))
+def test_the_migrations_build_exactly_the_tables_the_code_uses(store_url):
+    store = Store.open(store_url)
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert connection.exec_driver_sql("select version_num from alembic_version").all() == [(head(),)]
     assert differences == []
-    with sqlite3.connect(tmp_path / "new.db") as db:
-        assert db.execute("select version_num from alembic_version").fetchall() == [(head(),)]
 
 
 def first_release_rows(db: sqlite3.Connection) -> None:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, update
 
 from services import fresh_database
@@ -16,7 +18,7 @@ from sparring.data_model import Label, ModelSettings, Run, RunStatus
 from sparring.store import NotFound, UnstorableText
 from sparring.store.leases import RunLeased
 from sparring.store.migrations import _config, head
-from sparring.store.tables import RunLeaseRow
+from sparring.store.tables import Base, RunLeaseRow
 
 LONG = "a/é/客服-" * 60  # 420 characters: '/', accents, CJK
 NUL = "chat\x00one"
@@ -96,6 +98,7 @@ def test_a_postgresql_store_of_revision_0008_takes_long_names_after_its_upgrade(
     store = Store(url)
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head()
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     run = run_named("label-" + LONG)
     store.save_run(run)
     store.save_conversation(*conversation_of(run, "transcript-" + LONG))
