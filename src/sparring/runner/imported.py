@@ -43,7 +43,7 @@ async def evaluate_transcripts(
     own_pool = pool is None
     pool = configure_pool(pool or ModelPool(), options, store)
     try:
-        run = _imported_run(suite, store, transcripts, source, options)
+        fresh_id, run = _imported_run(suite, store, transcripts, source, options)
         pool.get(run.settings.judge, run.settings.base_url)  # fail on a misconfigured judge before any work
         evaluations = select_evaluations(suite, run.evaluation_ids)
         scenarios = {t.id: imported_scenario(t) for t in transcripts}
@@ -56,7 +56,8 @@ async def evaluate_transcripts(
             suite.evaluator(evaluations),
             recorded={conversation_id(run.id, t.id, 0): t.to_conversation(run.id) for t in transcripts},
         )
-        store.save_run(run)  # the lease row needs its run
+        if run.id == fresh_id:
+            store.save_run(run)  # the lease row needs its run; a stored one is written under its lease
         async with run_lease(store, run.id, options.lease_timeout_s) as lease:
             plan = plan_run(run, scenarios, store, None)  # the transcripts not stored yet
             return await execute_run(context, store, plan, replace(options, resume=None), observer, lease)
@@ -81,9 +82,11 @@ def unfinished(run: Run | None) -> Run | None:
     return run.model_copy(update={"status": RunStatus.RUNNING, "finished_at": None})
 
 
-def _imported_run(suite: Suite, store: Store, transcripts: list[Transcript], source: str, options: RunOptions) -> Run:
-    """The run to judge into: `options.resume` (its own settings), the unfinished run labelled `options.label`
-    when it judged these transcripts with these settings, else a new one."""
+def _imported_run(
+    suite: Suite, store: Store, transcripts: list[Transcript], source: str, options: RunOptions
+) -> tuple[str, Run]:
+    """(a new run's id, the run to judge into): `options.resume` (its own settings), the unfinished run labelled
+    `options.label` when it judged these transcripts with these settings, else the new one."""
     fresh = new_run(suite, options).model_copy(
         update={"scenario_ids": [t.id for t in transcripts], "trials": 1, "source": source}
     )
@@ -97,7 +100,7 @@ def _imported_run(suite: Suite, store: Store, transcripts: list[Transcript], sou
     else:
         earlier = unfinished(store.labelled_run(fresh.label, suite.name)) if options.label else None
         if earlier is None:
-            return fresh
+            return fresh.id, fresh
         if (earlier.settings.judge, earlier.evaluation_ids) != (fresh.settings.judge, fresh.evaluation_ids):
             raise ValueError(
                 f"run {earlier.id} labelled {fresh.label!r} is an unfinished judging by {earlier.settings.judge} of "
@@ -108,7 +111,7 @@ def _imported_run(suite: Suite, store: Store, transcripts: list[Transcript], sou
             f"run {earlier.id} judged {len(earlier.scenario_ids)} other transcripts (from {earlier.source}), "
             f"not these {len(fresh.scenario_ids)}; finish it with its own file and options, or choose another --label"
         )
-    return earlier
+    return fresh.id, earlier
 
 
 def no_agent(_usage: TokenUsage, _trial: int) -> Agent:

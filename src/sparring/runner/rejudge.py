@@ -30,12 +30,13 @@ from sparring.suite import Suite
 
 @dataclass
 class Rejudging:
-    """A rejudge worked out before any model call: the new run, the evaluations judged again, and per new
-    conversation id the copied conversation and the verdicts it keeps."""
+    """A rejudge worked out before any model call: the new run (`stored`: an interrupted one being finished), the
+    evaluations judged again, and per new conversation id the copied conversation and the verdicts it keeps."""
 
     run: Run
     evaluations: list[EvaluationSpec]
     scenarios: dict[str, Scenario]
+    stored: bool = False
     recorded: dict[str, Conversation] = field(default_factory=dict)
     kept: dict[str, list[Verdict]] = field(default_factory=dict)
 
@@ -90,7 +91,8 @@ async def execute_rejudge(
             recorded=rejudging.recorded,
             kept=rejudging.kept,
         )
-        store.save_run(rejudging.run)  # the lease row needs its run
+        if not rejudging.stored:
+            store.save_run(rejudging.run)  # the lease row needs its run; a stored one is written under its lease
         async with run_lease(store, rejudging.run.id, options.lease_timeout_s) as lease:
             plan = rejudging.plan()
             return await execute_run(context, store, plan, replace(options, resume=None), observer, lease)
@@ -113,13 +115,8 @@ async def rejudged_once(
     new one made (`plan_rejudge`). What a resumed multi-run command (`discover --accept --resume`) calls."""
     done = store.labelled_run(label, suite.name)
     if done is not None and unfinished(done) is None:
-        origin = store.get_run(run_ref)
-        fresh = _rejudged_run(origin, select_evaluations(suite, evaluation_ids), judge_model, label)
-        if (done.rejudged_from, done.settings.judge, done.rejudged_evaluation_ids) == (
-            origin.id,
-            fresh.settings.judge,
-            fresh.rejudged_evaluation_ids,
-        ):
+        fresh = _rejudged_run(store.get_run(run_ref), select_evaluations(suite, evaluation_ids), judge_model, label)
+        if _same_rejudge(done, fresh):
             return done
     rejudging = plan_rejudge(store, suite, run_ref, evaluation_ids, judge_model, label)
     return (await execute_rejudge(store, suite, rejudging, options)).run
@@ -140,15 +137,23 @@ def plan_rejudge(
     evaluations = select_evaluations(suite, evaluation_ids or [])
     fresh = _rejudged_run(origin, evaluations, judge_model, label)
     earlier = unfinished(store.labelled_run(fresh.label, suite.name))
-    if earlier is not None:
-        same = (earlier.rejudged_from, earlier.settings.judge, earlier.rejudged_evaluation_ids)
-        if same != (origin.id, fresh.settings.judge, fresh.rejudged_evaluation_ids):
-            raise ValueError(
-                f"run {earlier.id} labelled {fresh.label!r} is an unfinished rejudge of {earlier.rejudged_from} "
-                f"by {earlier.settings.judge} of {', '.join(earlier.rejudged_evaluation_ids) or 'other evaluations'}; "
-                f"finish it with `sparring rejudge --resume {earlier.id}`, or choose another --label"
-            )
-    return _planned(store, suite, origin, earlier or fresh, evaluations)
+    if earlier is not None and not _same_rejudge(earlier, fresh):
+        raise ValueError(
+            f"run {earlier.id} labelled {fresh.label!r} is an unfinished rejudge of {earlier.rejudged_from} "
+            f"by {earlier.settings.judge} of {', '.join(earlier.rejudged_evaluation_ids) or 'other evaluations'}; "
+            f"finish it with `sparring rejudge --resume {earlier.id}`, or choose another --label"
+        )
+    return _planned(store, suite, origin, earlier or fresh, evaluations, stored=earlier is not None)
+
+
+def _same_rejudge(stored: Run, fresh: Run) -> bool:
+    """Whether a stored rejudge is the one `fresh` would make: of the same run, by the same judge, of the same
+    evaluations."""
+
+    def key(run: Run) -> tuple[str | None, str, list[str]]:
+        return run.rejudged_from, run.settings.judge, run.rejudged_evaluation_ids
+
+    return key(stored) == key(fresh)
 
 
 def plan_resumed_rejudge(store: Store, suite: Suite, run_ref: str) -> Rejudging:
@@ -163,12 +168,14 @@ def plan_resumed_rejudge(store: Store, suite: Suite, run_ref: str) -> Rejudging:
     if not run.rejudged_evaluation_ids:
         raise ValueError(f"run {run.id} was made by an older Sparring that did not record what it judged again")
     evaluations = select_evaluations(suite, run.rejudged_evaluation_ids)
-    return _planned(store, suite, store.get_run(stored.rejudged_from), run, evaluations)
+    return _planned(store, suite, store.get_run(stored.rejudged_from), run, evaluations, stored=True)
 
 
-def _planned(store: Store, suite: Suite, origin: Run, run: Run, evaluations: list[EvaluationSpec]) -> Rejudging:
-    """Every conversation of `origin` that `run` does not hold yet, copied under `run`'s ids with the verdicts
-    it keeps."""
+def _planned(
+    store: Store, suite: Suite, origin: Run, run: Run, evaluations: list[EvaluationSpec], stored: bool
+) -> Rejudging:
+    """Every conversation of `origin` that `run` (`stored`: an interrupted one) does not hold yet, copied under
+    `run`'s ids with the verdicts it keeps."""
     if origin.suite != suite.name:
         raise ValueError(f"run {origin.id} belongs to suite {origin.suite!r}, not {suite.name!r}")
     conversations = store.conversations(origin.id)
@@ -180,7 +187,7 @@ def _planned(store: Store, suite: Suite, origin: Run, run: Run, evaluations: lis
     for verdict in store.verdicts(origin.id):
         if verdict.evaluation_id in run.evaluation_ids and verdict.evaluation_id not in rejudged_ids:
             old_verdicts[verdict.conversation_id].append(verdict)
-    rejudging = Rejudging(run, evaluations, scenarios)
+    rejudging = Rejudging(run, evaluations, scenarios, stored)
     done = store.conversation_ids(run.id)
     for conversation in conversations:
         cid = conversation_id(run.id, conversation.scenario_id, conversation.trial)
