@@ -88,3 +88,15 @@ def test_an_unfinished_eval_of_other_work_is_refused_and_run_resume_does_not_sim
     with pytest.raises(ValueError, match=f"run {interrupted.id} judged old.jsonl: finish it with `sparring eval FILE"):
         asyncio.run(run_suite(example_suite, store, RunOptions(resume=interrupted.id), world_pool()))
     assert store.count_runs() == 1 and store.conversation_count(interrupted.id) == 0
+
+
+def test_a_rejudge_another_live_process_is_finishing_is_refused_untouched(example_suite, stored, tmp_path):
+    store, _ = stored
+    interrupted = plan_rejudge(store, example_suite, "v1", [FLIPPED], "slowjudge:strict").run
+    store.save_run(interrupted)
+    store.acquire_lease(interrupted.id, "other-host:4242", 60)  # another machine is finishing it
+    args = ["rejudge", "--resume", interrupted.id, "--suite", str(example_suite.root), "--db", str(tmp_path / "r.db")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert f"error: run {interrupted.id} is being worked on by other-host:4242 since" in result.output
+    assert store.get_run(interrupted.id) == interrupted and store.conversation_count(interrupted.id) == 0
