@@ -104,8 +104,9 @@ def upgrade(engine: Engine) -> None:
 def schema_lock(engine: Engine) -> Iterator[Connection]:
     """A transaction that holds the schema lock until it commits: SQLite's `BEGIN EXCLUSIVE` (on a connection of
     its own, in the driver's autocommit mode so that SQLAlchemy's BEGIN is the only one, waiting up to
-    LOCK_WAIT_MS), PostgreSQL's `pg_advisory_xact_lock`; other databases get a plain transaction."""
-    if engine.dialect.name == "sqlite":
+    LOCK_WAIT_MS), PostgreSQL's `pg_advisory_xact_lock`; other databases (and SQLite in memory, which no other
+    process sees) get a plain transaction."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):  # a file
         exclusive = create_engine(engine.url, poolclass=NullPool)
 
         @event.listens_for(exclusive, "connect")
