@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,14 @@ def ray_cluster():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A new store's `--db`: a SQLite file, and a fresh database on the tests' PostgreSQL server (store tests run
+    on both)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    from services import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres_url"), f"store_{uuid.uuid4().hex[:12]}")

@@ -136,7 +136,7 @@ def test_accept_twice_or_of_an_unknown_draft_is_refused(drafted):
     suite, db, run_id, draft = drafted
     assert cli("--accept", draft, "--suite", str(suite), "--no-label", *JUDGE, "--db", db).exit_code == 0
     again = cli("--accept", draft, "--suite", str(suite), "--no-label", *JUDGE, "--db", db)
-    assert again.exit_code == 2 and "no draft evaluation" in again.output
+    assert again.exit_code == 2 and f"--accept {draft}: already accepted (in " in again.output
     unknown = cli("--accept", "discovered_nope", "--suite", str(suite), "--db", db)
     assert unknown.output.strip() == (
         f"error: --accept discovered_nope: no draft evaluation in {suite / 'evaluations' / 'drafts'} (drafts: "

@@ -16,33 +16,37 @@ from sparring.store.tables import Base
 FIRST_RELEASE = Path(__file__).parent / "fixtures" / "first_release_schema.sql"
 
 
-def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path):
-    store = Store.open(str(tmp_path / "new.db"))
+def test_the_migrations_build_exactly_the_tables_the_code_uses(store_url):
+    store = Store.open(store_url)
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert connection.exec_driver_sql("select version_num from alembic_version").all() == [(head(),)]
     assert differences == []
-    with sqlite3.connect(tmp_path / "new.db") as db:
-        assert db.execute("select version_num from alembic_version").fetchall() == [(head(),)]
+
+
+def first_release_rows(db: sqlite3.Connection) -> None:
+    """One run with one conversation and one verdict, as the first release stored them."""
+    db.execute(
+        "insert into runs values ('r1', 'v1', 'suite', 'completed', '2026-06-01 10:00:00', "
+        '\'{"id": "r1", "label": "v1", "suite": "suite", "settings": {"simulator": "a", '
+        '"agent": "b", "judge": "c"}, "clock": "2026-06-01T10:00:00Z", '
+        '"started_at": "2026-06-01T10:00:00Z"}\')'
+    )
+    db.execute(
+        "insert into conversations values ('r1:s:0', 'r1', 's', 0, 'resolved', '{\"id\": \"r1:s:0\", "
+        '"run_id": "r1", "scenario_id": "s"}\')'
+    )
+    db.execute(
+        "insert into verdicts (run_id, conversation_id, evaluation_id, outcome, reasoning, attempts) "
+        "values ('r1', 'r1:s:0', 'polite', 'pass', 'fine', 1)"
+    )
 
 
 def test_a_first_release_database_is_upgraded_with_its_data(tmp_path):
     file = tmp_path / "old.db"
     with sqlite3.connect(file) as db:
         db.executescript(FIRST_RELEASE.read_text())
-        db.execute(
-            "insert into runs values ('r1', 'v1', 'suite', 'completed', '2026-06-01 10:00:00', "
-            '\'{"id": "r1", "label": "v1", "suite": "suite", "settings": {"simulator": "a", '
-            '"agent": "b", "judge": "c"}, "clock": "2026-06-01T10:00:00Z", '
-            '"started_at": "2026-06-01T10:00:00Z"}\')'
-        )
-        db.execute(
-            "insert into conversations values ('r1:s:0', 'r1', 's', 0, 'resolved', '{\"id\": \"r1:s:0\", "
-            '"run_id": "r1", "scenario_id": "s"}\')'
-        )
-        db.execute(
-            "insert into verdicts (run_id, conversation_id, evaluation_id, outcome, reasoning, attempts) "
-            "values ('r1', 'r1:s:0', 'polite', 'pass', 'fine', 1)"
-        )
+        first_release_rows(db)
     store = Store.open(str(file))
     [verdict] = store.verdicts("r1")
     assert verdict.outcome == "pass" and verdict.reasoning == "fine" and verdict.samples == []

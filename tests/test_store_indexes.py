@@ -25,7 +25,7 @@ from test_store_growth import query_plan, written_before_0008
 def test_revisions_read_from_file_names_are_alembics_chain():
     scripts = ScriptDirectory(str(migrations.HERE))
     chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert revisions() == chain and head() == scripts.get_current_head() == "0008"
+    assert revisions() == chain and head() == scripts.get_current_head() == "0009"
 
 
 def test_opening_a_new_or_up_to_date_store_does_not_import_alembic(tmp_path):

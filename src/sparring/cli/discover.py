@@ -111,6 +111,7 @@ def discover(
     ] = None,
     sample: Annotated[int, typer.Option(min=1, help="with --accept: conversations to label")] = 20,
     no_label: Annotated[bool, typer.Option("--no-label", help="with --accept: judge, but do not label now")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="with --accept: finish an interrupted --accept")] = False,
     judge_model: Annotated[
         str | None,
         typer.Option(help="describing model (default: the first run's judge); with --accept: the new judge's"),
@@ -127,7 +128,7 @@ def discover(
     Conversations that could not be described are listed with the reason; exit status 1 when there were
     candidates and none could be described (the report, and --json, are still written)."""
     if accept:
-        accept_draft(suite, accept, run or [], judge_model, sample, not no_label, not no_cache, db)
+        accept_draft(suite, accept, run or [], judge_model, sample, not no_label, not no_cache, db, resume)
         return
     if not runs and transcripts is None:
         raise fail("give at least one RUN or --transcripts FILE")

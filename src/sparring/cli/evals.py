@@ -27,8 +27,11 @@ from sparring.cli.common import (
 from sparring.cli.reports import print_run
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions
-from sparring.runner.imported import evaluate_transcripts
-from sparring.suite import SuiteError, load_suite
+from sparring.runner.imported import check_transcript_ids, evaluate_transcripts
+from sparring.runner.record import RunResult
+from sparring.store import NotFound, Store
+from sparring.store.leases import RunLeased
+from sparring.suite import Suite, SuiteError, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 
 evals_app = typer.Typer(help="The evaluation library and a suite's own evaluations.", no_args_is_help=True)
@@ -84,42 +87,50 @@ def eval_transcripts(
     label: Annotated[str | None, typer.Option(help="name of this run, e.g. production-2026-11")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="conversations judged at once")] = 8,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="call the judge even for cached requests")] = False,
+    resume: Annotated[
+        str | None, typer.Option(help="finish an interrupted eval of this file (run id or label)")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Judge real (production) transcripts with a suite's evaluations and store them as a run, so offline
-    and online pass rates compare with `sparring compare`. Checks that need the mock backend are n/a.
+    and online pass rates compare with `sparring compare`. Checks that need the mock backend are n/a. An
+    interrupted eval is finished by `--resume RUN`, or by the same eval again with the same --label.
 
     Errored verdicts are listed with their reasons; exit status 1 when not one verdict is a pass or a fail."""
     try:
         loaded = load_suite(suite)
-        columns = CsvColumns.parse(csv_columns)
-        imported = read_transcripts(transcripts, format, skip_bad, columns, limit, session_attribute)
+        imported = read_transcripts(
+            transcripts, format, skip_bad, CsvColumns.parse(csv_columns), limit, session_attribute
+        )
+        check_transcript_ids(imported.transcripts)
     except (SuiteError, TranscriptError, ValueError) as exc:
         raise fail(str(exc)) from exc
     for line in imported.skipped:
         console.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)
-    options = RunOptions(
-        label=label,
-        evaluation_ids=eval or [],
-        concurrency=concurrency,
-        cache=not no_cache,
-        models=RoleOverrides(judge=judge_model, base_url=base_url),
-    )
+    options = RunOptions(label=label, evaluation_ids=eval or [], concurrency=concurrency, cache=not no_cache)
+    options.resume, options.models = resume, RoleOverrides(judge=judge_model, base_url=base_url)
     store = open_store(db)
-    columns_ = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns_, console=console) as progress:
+    with Progress(*PROGRESS_COLUMNS, console=console) as progress:
         try:
-            result = asyncio.run(
-                evaluate_transcripts(
-                    loaded, store, imported.transcripts, str(transcripts), options, observer=ProgressObserver(progress)
-                )
+            observer = ProgressObserver(progress)
+            judging = evaluate_transcripts(
+                loaded, store, imported.transcripts, str(transcripts), options, None, observer
             )
-        except (ModelError, ValueError) as exc:
+            result = asyncio.run(judging)
+        except (ModelError, ValueError, NotFound, RunLeased) as exc:
             raise fail(str(exc)) from exc
-    print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
-    skipped = f" ({len(imported.skipped)} skipped)" if imported.skipped else ""
+    _print_judged(result, len(imported.skipped), store, loaded)
+
+
+PROGRESS_COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+def _print_judged(result: RunResult, skipped: int, store: Store, suite: Suite) -> None:
+    """The run's report, what was judged, and where it is stored."""
+    print_run(result.run, result.summaries, store, suite.config.calibration.min_kappa)
+    noted = f" ({skipped} skipped)" if skipped else ""
     console.print(
-        f"{result.conversations} transcripts judged{skipped} in {result.wall_s:.1f}s · {usage_line(result.run)}"
+        f"{result.conversations} transcripts judged{noted} in {result.wall_s:.1f}s · {usage_line(result.run)}"
     )
     console.print(
         f"stored in {store.url} as run {result.run.id}; compare with a simulated run: "

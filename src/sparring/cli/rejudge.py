@@ -14,48 +14,56 @@ from sparring.cli.common import DbOption, ProgressObserver, check_verdicts, cons
 from sparring.cli.reports import print_run
 from sparring.models import ModelError
 from sparring.runner import RunOptions
-from sparring.runner.rejudge import execute_rejudge, plan_rejudge
+from sparring.runner.rejudge import execute_rejudge, plan_rejudge, plan_resumed_rejudge
 from sparring.store import NotFound
+from sparring.store.leases import RunLeased
 from sparring.suite import SuiteError, load_suite
 
 
 def rejudge(
-    run: Annotated[str, typer.Argument(help="the stored run to judge again: id, id prefix or label")],
     suite: Annotated[Path, typer.Option(help="suite folder whose evaluations judge the run")],
+    run: Annotated[str | None, typer.Argument(help="the stored run to judge again: id, id prefix or label")] = None,
     eval: Annotated[list[str] | None, typer.Option("--eval", help="only this evaluation id (repeatable)")] = None,
     judge_model: Annotated[str | None, typer.Option(help="model of the LLM judges (default: the run's)")] = None,
     label: Annotated[str | None, typer.Option(help="label of the new run (default: RUN's label + -rejudged)")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="conversations judged at once")] = 8,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="call the judge even for cached requests")] = False,
+    resume: Annotated[
+        str | None, typer.Option(help="finish an interrupted rejudge (id or label of the new run), copying the rest")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Judge a stored run's conversations again (new or changed evaluations, another judge model) without
-    simulating anything; stored as a new run, so `sparring compare RUN NEW` shows what changed.
+    simulating anything; stored as a new run, so `sparring compare RUN NEW` shows what changed. The same
+    rejudge again (same label) finishes an interrupted one, as `--resume NEW` does.
 
     Errored verdicts are listed with their reasons; exit status 1 when not one verdict is a pass or a fail."""
+    if (run is None) == (resume is None):
+        raise fail("name the run to judge again (RUN), or the interrupted rejudge to finish (--resume NEW)")
     try:
         loaded = load_suite(suite)
     except SuiteError as exc:
         raise fail(str(exc)) from exc
     store = open_store(db)
     try:
-        rejudging = plan_rejudge(store, loaded, run, eval, judge_model, label)
-    except (NotFound, ValueError) as exc:
-        raise fail(str(exc)) from exc
-    options = RunOptions(concurrency=concurrency, cache=not no_cache)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
-        try:
-            observer = ProgressObserver(progress)
+        rejudging = (
+            plan_rejudge(store, loaded, run, eval, judge_model, label)
+            if run is not None
+            else plan_resumed_rejudge(store, loaded, resume or "")
+        )
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console) as progress:
+            options, observer = RunOptions(concurrency=concurrency, cache=not no_cache), ProgressObserver(progress)
             result = asyncio.run(execute_rejudge(store, loaded, rejudging, options, observer=observer))
-        except (ModelError, ValueError) as exc:
-            raise fail(str(exc)) from exc
+    except (ModelError, NotFound, ValueError, RunLeased) as exc:
+        raise fail(str(exc)) from exc
     print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
     console.print(
         f"{result.conversations} conversations judged again in {result.wall_s:.1f}s · {usage_line(result.run)}"
     )
+    origin = result.run.rejudged_from
     console.print(
-        f"stored in {store.url} as run {result.run.id}; what changed: sparring compare {run} {result.run.id}",
+        f"stored in {store.url} as run {result.run.id}; what changed: sparring compare {origin} {result.run.id}",
         highlight=False,
     )
     check_verdicts(store, result.run)

@@ -100,6 +100,9 @@ class Run(BaseModel):
     rejudged_from: str | None = Field(
         None, description="the run whose stored conversations this run judged again (sparring rejudge)"
     )
+    rejudged_evaluation_ids: list[str] = Field(
+        default_factory=list, description="a rejudged run's evaluations judged again (the others' verdicts copied)"
+    )
     clock: datetime = Field(..., description="the backend's 'now': relative timestamps resolve against it")
     started_at: datetime
     finished_at: datetime | None = None

@@ -88,6 +88,11 @@ def accept_draft(suite_root: Path, evaluation_id: str) -> AcceptedDraft:
     (nothing changed) when there is no such draft, the suite already has files of that name or already enables it."""
     drafts = suite_root / EVALUATION_DRAFTS
     sources = [drafts / f"{evaluation_id}.yaml", drafts / f"{evaluation_id}.j2"]
+    if not any(s.is_file() for s in sources) and is_accepted(suite_root, evaluation_id):
+        raise DiscoveryInputError(
+            f"--accept {evaluation_id}: already accepted (in {suite_root / 'evaluations'}, enabled in suite.yaml); "
+            "if that --accept was interrupted, finish it with --accept ID --resume"
+        )
     if not all(s.is_file() for s in sources):
         known = sorted(p.stem for p in drafts.glob("*.yaml")) if drafts.is_dir() else []
         listed = ", ".join(known) if known else "none (run `sparring discover RUN --suite SUITE` first)"
@@ -108,6 +113,16 @@ def accept_draft(suite_root: Path, evaluation_id: str) -> AcceptedDraft:
         accepted.undo()
         raise
     return accepted
+
+
+def is_accepted(suite_root: Path, evaluation_id: str) -> bool:
+    """Whether the draft `evaluation_id` is in SUITE/evaluations/ and enabled in suite.yaml (as `accept_draft` left
+    it, e.g. when the process that accepted it was killed before it finished judging)."""
+    files = [suite_root / "evaluations" / f"{evaluation_id}{suffix}" for suffix in (".yaml", ".j2")]
+    if not all(f.is_file() for f in files):
+        return False
+    entries = yaml.safe_load((suite_root / SUITE_FILE).read_text(encoding="utf-8")).get("evaluations") or []
+    return any(isinstance(e, dict) and e.get("use") == evaluation_id for e in entries)
 
 
 @contextmanager

@@ -1,14 +1,17 @@
 """Judging real (imported) transcripts as a run: the same context, store and commit path as a simulated run,
-with only the judge's model."""
+with only the judge's model. An interrupted one is finished, not started twice: `options.resume` names it, or
+the same transcripts are judged again with the same label; only the transcripts it does not hold yet are judged,
+under its lease."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from sparring.agents import Agent
-from sparring.data_model import Scenario, TokenUsage
+from sparring.data_model import Run, RunStatus, Scenario, TokenUsage
 from sparring.models import ModelPool
 from sparring.runner.context import RunContext, configure_pool
+from sparring.runner.lease import run_lease
 from sparring.runner.plan import RunOptions, conversation_id, new_run, plan_run, select_evaluations
 from sparring.runner.record import RunObserver, RunResult
 from sparring.runner.run import execute_run
@@ -30,16 +33,17 @@ async def evaluate_transcripts(
 ) -> RunResult:
     """Judge real (imported) transcripts with the suite's evaluations: stored as a run like any other,
     so offline and online pass rates compare with `sparring compare`. Checks that need the mock
-    backend's state are not applicable to them."""
+    backend's state are not applicable to them. Finishes an interrupted run (see the module) instead of starting
+    one; bad input (an id no database stores, a run to finish that judged other transcripts) is a ValueError
+    before anything is written."""
     options = options or RunOptions()
     # Only the judge is needed: the simulator and agent roles are recorded as "none", never resolved or opened.
     options = replace(options, models=replace(options.models, simulator=NO_MODEL, agent_model=NO_MODEL))
+    check_transcript_ids(transcripts)
     own_pool = pool is None
     pool = configure_pool(pool or ModelPool(), options, store)
     try:
-        run = new_run(suite, options).model_copy(
-            update={"scenario_ids": [t.id for t in transcripts], "trials": 1, "source": source}
-        )
+        fresh_id, run = _imported_run(suite, store, transcripts, source, options)
         pool.get(run.settings.judge, run.settings.base_url)  # fail on a misconfigured judge before any work
         evaluations = select_evaluations(suite, run.evaluation_ids)
         scenarios = {t.id: imported_scenario(t) for t in transcripts}
@@ -52,10 +56,62 @@ async def evaluate_transcripts(
             suite.evaluator(evaluations),
             recorded={conversation_id(run.id, t.id, 0): t.to_conversation(run.id) for t in transcripts},
         )
-        return await execute_run(context, store, plan_run(run, scenarios, store, None), options, observer)
+        if run.id == fresh_id:
+            store.save_run(run)  # the lease row needs its run; a stored one is written under its lease
+        async with run_lease(store, run.id, options.lease_timeout_s) as lease:
+            plan = plan_run(run, scenarios, store, None)  # the transcripts not stored yet
+            return await execute_run(context, store, plan, replace(options, resume=None), observer, lease)
     finally:
         if own_pool:
             await pool.aclose()
+
+
+def check_transcript_ids(transcripts: list[Transcript]) -> None:
+    """ValueError naming the file and line of a transcript whose id holds a NUL character (U+0000): no database
+    stores it alike (PostgreSQL cannot), so it is refused before anything is written."""
+    for transcript in transcripts:
+        if "\x00" in transcript.id:
+            shown = transcript.id.replace("\x00", "\\0")
+            raise ValueError(f"{transcript.source}: transcript id {shown!r} contains a NUL character (U+0000)")
+
+
+def unfinished(run: Run | None) -> Run | None:
+    """`run` running again when it is not completed (interrupted, killed, failed, stopped), else None."""
+    if run is None or run.status == RunStatus.COMPLETED:
+        return None
+    return run.model_copy(update={"status": RunStatus.RUNNING, "finished_at": None})
+
+
+def _imported_run(
+    suite: Suite, store: Store, transcripts: list[Transcript], source: str, options: RunOptions
+) -> tuple[str, Run]:
+    """(a new run's id, the run to judge into): `options.resume` (its own settings), the unfinished run labelled
+    `options.label` when it judged these transcripts with these settings, else the new one."""
+    fresh = new_run(suite, options).model_copy(
+        update={"scenario_ids": [t.id for t in transcripts], "trials": 1, "source": source}
+    )
+    if options.resume:
+        stored = store.get_run(options.resume)
+        if stored.source == "simulated" or stored.suite != suite.name:
+            raise ValueError(f"run {stored.id} is not an imported run of suite {suite.name!r}: nothing to finish")
+        earlier = unfinished(stored)
+        if earlier is None:
+            raise ValueError(f"run {stored.id} is already completed")
+    else:
+        earlier = unfinished(store.labelled_run(fresh.label, suite.name)) if options.label else None
+        if earlier is None:
+            return fresh.id, fresh
+        if (earlier.settings.judge, earlier.evaluation_ids) != (fresh.settings.judge, fresh.evaluation_ids):
+            raise ValueError(
+                f"run {earlier.id} labelled {fresh.label!r} is an unfinished judging by {earlier.settings.judge} of "
+                f"{', '.join(earlier.evaluation_ids)}; finish it with --resume {earlier.id}, or choose another --label"
+            )
+    if earlier.scenario_ids != fresh.scenario_ids:
+        raise ValueError(
+            f"run {earlier.id} judged {len(earlier.scenario_ids)} other transcripts (from {earlier.source}), "
+            f"not these {len(fresh.scenario_ids)}; finish it with its own file and options, or choose another --label"
+        )
+    return fresh.id, earlier
 
 
 def no_agent(_usage: TokenUsage, _trial: int) -> Agent:

@@ -129,10 +129,15 @@ def new_run(suite: Suite, options: RunOptions) -> Run:
 
 def resumed_run(suite: Suite, store: Store, ref: str, retry_errors: str) -> Run:
     """The stored run `ref`, running again: refused when it belongs to another suite, is completed with nothing
-    to retry, or needs scenarios the suite no longer has."""
+    to retry, needs scenarios the suite no longer has, or is a rejudged or imported run (its own command finishes
+    it, copying what it judges: nothing of it is simulated)."""
     run = store.get_run(ref)
     if run.suite != suite.name:
         raise ValueError(f"run {run.id} belongs to suite {run.suite!r}, not {suite.name!r}")
+    if run.rejudged_from is not None:  # its conversations are copied, never simulated
+        raise ValueError(f"run {run.id} is a rejudge: finish it with `sparring rejudge --resume {run.id}`")
+    if run.source != "simulated":  # its conversations are transcripts, never simulated
+        raise ValueError(f"run {run.id} judged {run.source}: finish it with `sparring eval FILE --resume {run.id}`")
     if run.status == RunStatus.COMPLETED and not store.errored_conversations(run.id, retry_kinds(retry_errors)):
         raise ValueError(
             f"run {run.id} is already completed, with no errored conversation for --retry-errors {retry_errors}"

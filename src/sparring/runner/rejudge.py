@@ -2,7 +2,11 @@
 without simulating anything. The result is a NEW run (label `<label>-rejudged`), so the original stays as it
 was and reports, `compare` and gates work on both: its conversations are copies of the original's (same
 scenarios, trials, turns, tool calls and final states, under the new run's ids), the rejudged evaluations get
-new verdicts, the original's other evaluations keep theirs, and `rejudged_from` names the original run."""
+new verdicts, the original's other evaluations keep theirs, and `rejudged_from` names the original run.
+
+An interrupted rejudge (killed, Ctrl-C, a failure) is finished, never started twice: `plan_resumed_rejudge` (or
+the same rejudge again with the same label) copies and judges only the conversations the new run does not hold
+yet, under its own id and lease; nothing is ever simulated."""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from sparring.evaluations import EvaluationSpec
 from sparring.evaluations.spec import SIMULATOR_FAMILY
 from sparring.models import ModelPool
 from sparring.runner.context import RunContext, configure_pool
-from sparring.runner.imported import no_agent, stand_in_scenario
+from sparring.runner.imported import no_agent, stand_in_scenario, unfinished
+from sparring.runner.lease import run_lease
 from sparring.runner.plan import RunOptions, RunPlan, conversation_id, new_run_id, select_evaluations
 from sparring.runner.record import RunObserver, RunResult
 from sparring.runner.run import execute_run
@@ -25,12 +30,13 @@ from sparring.suite import Suite
 
 @dataclass
 class Rejudging:
-    """A rejudge worked out before any model call: the new run, the evaluations judged again, and per new
-    conversation id the copied conversation and the verdicts it keeps."""
+    """A rejudge worked out before any model call: the new run (`stored`: an interrupted one being finished), the
+    evaluations judged again, and per new conversation id the copied conversation and the verdicts it keeps."""
 
     run: Run
     evaluations: list[EvaluationSpec]
     scenarios: dict[str, Scenario]
+    stored: bool = False
     recorded: dict[str, Conversation] = field(default_factory=dict)
     kept: dict[str, list[Verdict]] = field(default_factory=dict)
 
@@ -67,7 +73,8 @@ async def execute_rejudge(
     pool: ModelPool | None = None,
     observer: RunObserver | None = None,
 ) -> RunResult:
-    """Judge a planned rejudge's conversations and store them as its new run (see `rejudge_run`)."""
+    """Judge a planned rejudge's conversations and store them as its new run (see `rejudge_run`), holding the
+    run's lease (RunLeased when another live process is finishing it)."""
     options = options or RunOptions()
     own_pool = pool is None
     pool = configure_pool(pool or ModelPool(), options, store)
@@ -84,10 +91,35 @@ async def execute_rejudge(
             recorded=rejudging.recorded,
             kept=rejudging.kept,
         )
-        return await execute_run(context, store, rejudging.plan(), replace(options, resume=None), observer)
+        if not rejudging.stored:
+            store.save_run(rejudging.run)  # the lease row needs its run; a stored one is written under its lease
+        async with run_lease(store, rejudging.run.id, options.lease_timeout_s) as lease:
+            plan = rejudging.plan()
+            return await execute_run(context, store, plan, replace(options, resume=None), observer, lease)
     finally:
         if own_pool:
             await pool.aclose()
+
+
+async def rejudged_once(
+    store: Store,
+    suite: Suite,
+    run_ref: str,
+    evaluation_ids: list[str],
+    judge_model: str | None,
+    label: str,
+    options: RunOptions | None = None,
+) -> Run:
+    """The rejudge of `run_ref` labelled `label`, made once: the completed one when the newest run of that label
+    is a rejudge of the same run by the same judge of the same evaluations, else the unfinished one finished or a
+    new one made (`plan_rejudge`). What a resumed multi-run command (`discover --accept --resume`) calls."""
+    done = store.labelled_run(label, suite.name)
+    if done is not None and unfinished(done) is None:
+        fresh = _rejudged_run(store.get_run(run_ref), select_evaluations(suite, evaluation_ids), judge_model, label)
+        if _same_rejudge(done, fresh):
+            return done
+    rejudging = plan_rejudge(store, suite, run_ref, evaluation_ids, judge_model, label)
+    return (await execute_rejudge(store, suite, rejudging, options)).run
 
 
 def plan_rejudge(
@@ -98,24 +130,69 @@ def plan_rejudge(
     judge_model: str | None = None,
     label: str | None = None,
 ) -> Rejudging:
-    """The rejudge of `run_ref` as `rejudge_run` describes it, read from the store; writes nothing."""
+    """The rejudge of `run_ref` as `rejudge_run` describes it, read from the store; writes nothing. When the newest
+    run of that label is an unfinished rejudge of the same run, by the same judge, of the same evaluations, this
+    finishes it (a ValueError when it is another rejudge: choose another label)."""
     origin = store.get_run(run_ref)
+    evaluations = select_evaluations(suite, evaluation_ids or [])
+    fresh = _rejudged_run(origin, evaluations, judge_model, label)
+    earlier = unfinished(store.labelled_run(fresh.label, suite.name))
+    if earlier is not None and not _same_rejudge(earlier, fresh):
+        raise ValueError(
+            f"run {earlier.id} labelled {fresh.label!r} is an unfinished rejudge of {earlier.rejudged_from} "
+            f"by {earlier.settings.judge} of {', '.join(earlier.rejudged_evaluation_ids) or 'other evaluations'}; "
+            f"finish it with `sparring rejudge --resume {earlier.id}`, or choose another --label"
+        )
+    return _planned(store, suite, origin, earlier or fresh, evaluations, stored=earlier is not None)
+
+
+def _same_rejudge(stored: Run, fresh: Run) -> bool:
+    """Whether a stored rejudge is the one `fresh` would make: of the same run, by the same judge, of the same
+    evaluations."""
+
+    def key(run: Run) -> tuple[str | None, str, list[str]]:
+        return run.rejudged_from, run.settings.judge, run.rejudged_evaluation_ids
+
+    return key(stored) == key(fresh)
+
+
+def plan_resumed_rejudge(store: Store, suite: Suite, run_ref: str) -> Rejudging:
+    """The rest of the interrupted rejudge `run_ref`: its conversations not yet stored, copied from the original
+    run and judged by its judge with its evaluations (ValueError when it is no rejudge or already completed)."""
+    stored = store.get_run(run_ref)
+    run = unfinished(stored)
+    if stored.rejudged_from is None:
+        raise ValueError(f"run {stored.id} is not a rejudged run; finish it with `sparring run --resume {stored.id}`")
+    if run is None:
+        raise ValueError(f"run {stored.id} is already completed")
+    if not run.rejudged_evaluation_ids:
+        raise ValueError(f"run {run.id} was made by an older Sparring that did not record what it judged again")
+    evaluations = select_evaluations(suite, run.rejudged_evaluation_ids)
+    return _planned(store, suite, store.get_run(stored.rejudged_from), run, evaluations, stored=True)
+
+
+def _planned(
+    store: Store, suite: Suite, origin: Run, run: Run, evaluations: list[EvaluationSpec], stored: bool
+) -> Rejudging:
+    """Every conversation of `origin` that `run` (`stored`: an interrupted one) does not hold yet, copied under
+    `run`'s ids with the verdicts it keeps."""
     if origin.suite != suite.name:
         raise ValueError(f"run {origin.id} belongs to suite {origin.suite!r}, not {suite.name!r}")
-    evaluations = select_evaluations(suite, evaluation_ids or [])
     conversations = store.conversations(origin.id)
     if not conversations:
         raise ValueError(f"run {origin.id} has no stored conversation to rejudge")
     scenarios = _scenarios(suite, origin, conversations)
-    run = _rejudged_run(origin, evaluations, judge_model, label)
     rejudged_ids = {e.id for e in evaluations}
     old_verdicts: dict[str, list[Verdict]] = defaultdict(list)
     for verdict in store.verdicts(origin.id):
         if verdict.evaluation_id in run.evaluation_ids and verdict.evaluation_id not in rejudged_ids:
             old_verdicts[verdict.conversation_id].append(verdict)
-    rejudging = Rejudging(run, evaluations, scenarios)
+    rejudging = Rejudging(run, evaluations, scenarios, stored)
+    done = store.conversation_ids(run.id)
     for conversation in conversations:
         cid = conversation_id(run.id, conversation.scenario_id, conversation.trial)
+        if cid in done:
+            continue
         rejudging.recorded[cid] = conversation.model_copy(update={"id": cid, "run_id": run.id})
         rejudging.kept[cid] = [v.model_copy(update={"conversation_id": cid}) for v in old_verdicts[conversation.id]]
     return rejudging
@@ -144,6 +221,7 @@ def _rejudged_run(origin: Run, evaluations: list[EvaluationSpec], judge_model: s
             "call_stats": {},
             "cost_usd": {},
             "rejudged_from": origin.id,
+            "rejudged_evaluation_ids": rejudged,
         }
     )
 

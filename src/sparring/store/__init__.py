@@ -1,6 +1,7 @@
 """Runs, conversations and verdicts in a database."""
 
-from sparring.store.base import DEFAULT_DB_PATH, NotFound, StoreError, database_url
+from sparring.store.base import DEFAULT_DB_PATH, NotFound, StoreError, UnstorableText, database_url
+from sparring.store.records import DeletedRun
 from sparring.store.store import Store
 
-__all__ = ["DEFAULT_DB_PATH", "NotFound", "Store", "StoreError", "database_url"]
+__all__ = ["DEFAULT_DB_PATH", "DeletedRun", "NotFound", "Store", "StoreError", "UnstorableText", "database_url"]

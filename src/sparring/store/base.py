@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,22 @@ class NotFound(LookupError):
 StoreError = SchemaError
 
 
+class UnstorableText(StoreError, ValueError):
+    """A text value with a NUL character (U+0000): PostgreSQL cannot store one and SQLite would, so both refuse
+    it, before anything is written; the message names the table and column."""
+
+
+def check_storable(table: str, row: Mapping[str, Any]) -> None:
+    """Refuse (UnstorableText) a row whose text columns hold a NUL character; JSON documents escape it and are
+    stored as they are."""
+    for column, value in sorted(row.items()):  # the first bad column by name, whatever the row's order
+        if isinstance(value, str) and "\x00" in value:
+            shown = value.replace("\x00", "\\0")
+            raise UnstorableText(
+                f"{table}.{column} {shown!r}: contains a NUL character (U+0000), which the database cannot store"
+            )
+
+
 def database_url(db: str | None) -> str:
     """A SQLAlchemy URL from `--db`: a URL as given, or a file path for SQLite. A missing parent folder is
     created; a path that cannot hold the database (a folder, under a file, unwritable) is a StoreError
@@ -42,10 +59,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=10000")  # first: switching a new file to WAL waits for other openers
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql as postgresql_dml
 from sqlalchemy.dialects import sqlite as sqlite_dml
 
-from sparring.store.base import StoreBase
+from sparring.store.base import StoreBase, check_storable
 from sparring.store.tables import CacheRow
 
 
@@ -35,6 +35,7 @@ class CacheRecords(StoreBase):
 
     def cache_response(self, key: str, model: str, response: dict[str, Any]) -> None:
         """Keep an answer, written to the database with the next commit (or `flush_cache`)."""
+        check_storable("model_cache", {"key": key, "model": model})
         self._known_keys().add(hash(key))
         with self._pending_lock:
             self._pending_cache[key] = {"key": key, "model": model, "response": response}

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from sparring.store.base import StoreBase
+from sparring.store.base import StoreBase, check_storable
 from sparring.store.tables import DiscoveryReportRow
 
 
@@ -18,6 +18,8 @@ class ReportDocuments(StoreBase):
         """File one discovery report under every run it analysed, in one transaction."""
         now = datetime.now(UTC)
         rows = [{"run_id": run_id, "created_at": now, "data": data} for run_id in run_ids]
+        for row in rows:
+            check_storable("discovery_reports", row)
         if rows:
             with self.engine.begin() as connection:
                 connection.execute(insert(DiscoveryReportRow), rows)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sparring.data_model import Calibration, Label
-from sparring.store.base import StoreBase
+from sparring.store.base import StoreBase, check_storable
 from sparring.store.tables import CalibrationRow, LabelRow
 
 
@@ -23,6 +23,8 @@ class LabelRecords(StoreBase):
 
     def save_labels(self, labels: list[Label]) -> None:
         """Insert labels in one transaction; a labeller's new label for an item replaces the old one."""
+        for label in labels:
+            check_storable("labels", label.model_dump(exclude={"created_at"}))
         with self._session.begin() as session:
             for label in labels:
                 existing = session.scalars(
@@ -49,6 +51,8 @@ class LabelRecords(StoreBase):
 
     def save_calibration(self, evaluation_id: str, prompt_hash: str, judge_model: str, report: dict[str, Any]) -> None:
         """Store one calibration report of a judge version (prompt hash and model), timestamped now."""
+        names = {"evaluation_id": evaluation_id, "prompt_hash": prompt_hash, "judge_model": judge_model}
+        check_storable("calibrations", names)
         with self._session.begin() as session:
             session.add(
                 CalibrationRow(

@@ -9,10 +9,10 @@ import os
 import socket
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sparring.store.base import StoreBase
+from sparring.store.base import StoreBase, check_storable
 from sparring.store.tables import RunLeaseRow
 
 
@@ -38,11 +38,28 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite returns naive UTC times
 
 
+def live_lease_error(connection: Connection, run_id: str, timeout_s: float, owner: str | None = None) -> str | None:
+    """Why the run cannot be taken now: its lease is held by another live owner (a heartbeat within `timeout_s`,
+    not a dead process of this host), or None."""
+    row = connection.execute(select(RunLeaseRow).where(RunLeaseRow.run_id == run_id)).first()
+    if row is None:
+        return None
+    age = (datetime.now(UTC) - _aware(row.heartbeat_at)).total_seconds()
+    if row.owner == owner or age > timeout_s or dead_local_owner(row.owner):
+        return None
+    since = _aware(row.acquired_at).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (
+        f"run {run_id} is being worked on by {row.owner} since {since} (heartbeat {age:.0f}s ago); "
+        f"wait, or take over after {timeout_s:.0f} s without a heartbeat"
+    )
+
+
 class LeaseRecords(StoreBase):
     """Acquire, renew and release the lease on a run."""
 
     def acquire_lease(self, run_id: str, owner: str, timeout_s: float) -> None:
         """Take the run's lease for `owner`, or take over a stale one; raises RunLeased when it is held."""
+        check_storable("run_leases", {"run_id": run_id, "owner": owner})
         now = datetime.now(UTC)
         try:
             with self.engine.begin() as connection:
@@ -56,13 +73,9 @@ class LeaseRecords(StoreBase):
             row = connection.execute(select(RunLeaseRow).where(RunLeaseRow.run_id == run_id)).first()
             if row is None:  # released meanwhile: try once more from the start
                 return self.acquire_lease(run_id, owner, timeout_s)
-            age = (now - _aware(row.heartbeat_at)).total_seconds()
-            if row.owner != owner and age <= timeout_s and not dead_local_owner(row.owner):
-                since = _aware(row.acquired_at).strftime("%Y-%m-%d %H:%M:%S UTC")
-                raise RunLeased(
-                    f"run {run_id} is being worked on by {row.owner} since {since} (heartbeat {age:.0f}s ago); "
-                    f"wait, or take over after {timeout_s:.0f} s without a heartbeat"
-                )
+            held = live_lease_error(connection, run_id, timeout_s, owner)
+            if held:
+                raise RunLeased(held)
             taken = connection.execute(
                 update(RunLeaseRow)
                 .where(

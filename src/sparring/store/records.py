@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict
-from sparring.store.base import NotFound, StoreBase
-from sparring.store.tables import ConversationRow, RunRow, VerdictRow
+from sparring.store.base import NotFound, StoreBase, check_storable
+from sparring.store.leases import RunLeased, live_lease_error
+from sparring.store.tables import ConversationRow, DiscoveryReportRow, LabelRow, RunLeaseRow, RunRow, VerdictRow
+
+
+@dataclass(frozen=True)
+class DeletedRun:
+    """What `delete_run` removed, and the human labels of its conversations it kept."""
+
+    run_id: str
+    conversations: int
+    verdicts: int
+    labels_kept: int
 
 
 class RunRecords(StoreBase):
@@ -16,20 +28,15 @@ class RunRecords(StoreBase):
 
     def save_run(self, run: Run) -> None:
         """Insert or update a run (its status, usage and call statistics change as it goes)."""
+        row = {"id": run.id, "label": run.label, "suite": run.suite, "status": run.status.value}
+        check_storable("runs", row)
         with self._session.begin() as session:
-            session.merge(
-                RunRow(
-                    id=run.id,
-                    label=run.label,
-                    suite=run.suite,
-                    status=run.status.value,
-                    started_at=run.started_at,
-                    data=run.model_dump(mode="json"),
-                )
-            )
+            session.merge(RunRow(**row, started_at=run.started_at, data=run.model_dump(mode="json")))
 
     def get_run(self, ref: str) -> Run:
         """A run by id, unique id prefix, or label (the latest run with that label)."""
+        if "\x00" in ref:  # no stored name holds one (see check_storable)
+            raise NotFound(f"no run with id or label {ref!r} in {self.url}")
         with self._session() as session:
             row = session.get(RunRow, ref)
             if row is None:
@@ -43,6 +50,18 @@ class RunRecords(StoreBase):
                 raise NotFound(f"no run with id or label {ref!r} in {self.url}")
             return Run.model_validate(row.data)
 
+    def labelled_run(self, label: str, suite: str) -> Run | None:
+        """The newest run of `suite` labelled exactly `label`, or None."""
+        query = (
+            select(RunRow)
+            .where(RunRow.label == label, RunRow.suite == suite)
+            .order_by(RunRow.started_at.desc())
+            .limit(1)
+        )
+        with self._session() as session:
+            row = None if "\x00" in label + suite else session.scalars(query).first()
+            return Run.model_validate(row.data) if row else None
+
     def list_runs(self, limit: int = 50, suite: str | None = None, offset: int = 0) -> list[Run]:
         """Runs, newest first (one suite's, when given), `limit` of them from `offset`."""
         with self._session() as session:
@@ -50,6 +69,28 @@ class RunRecords(StoreBase):
             if suite:
                 query = query.where(RunRow.suite == suite)
             return [Run.model_validate(r.data) for r in session.scalars(query)]
+
+    def delete_run(self, run_id: str, lease_timeout_s: float = 60.0) -> DeletedRun:
+        """Delete the run `run_id` (an exact id) with its conversations, verdicts, lease and the discovery reports
+        filed under it, in one transaction. Refused (RunLeased, nothing deleted) while another live process holds
+        its lease (a heartbeat within `lease_timeout_s`); `NotFound` when there is no such run. Human labels of its
+        conversations are kept (labelling is costly work, and `labels export` still lists them): their count is
+        returned. Runs rejudged from it are copies of their own and stay."""
+        with self.engine.begin() as connection:
+            if connection.scalar(select(RunRow.id).where(RunRow.id == run_id)) is None:
+                raise NotFound(f"no run with id {run_id!r} in {self.url}")
+            held = live_lease_error(connection, run_id, lease_timeout_s)
+            if held:
+                raise RunLeased(f"cannot delete: {held}")
+            ids = select(ConversationRow.id).where(ConversationRow.run_id == run_id).scalar_subquery()
+            labelled = select(func.count()).select_from(LabelRow).where(LabelRow.conversation_id.in_(ids))
+            labels = connection.scalar(labelled)
+            verdicts = connection.execute(delete(VerdictRow).where(VerdictRow.run_id == run_id)).rowcount
+            conversations = connection.execute(delete(ConversationRow).where(ConversationRow.run_id == run_id)).rowcount
+            connection.execute(delete(RunLeaseRow).where(RunLeaseRow.run_id == run_id))
+            connection.execute(delete(DiscoveryReportRow).where(DiscoveryReportRow.run_id == run_id))
+            connection.execute(delete(RunRow).where(RunRow.id == run_id))
+        return DeletedRun(run_id, int(conversations), int(verdicts), int(labels or 0))
 
     def save_conversation(self, conversation: Conversation, verdicts: list[Verdict]) -> None:
         """Store one finished conversation with its verdicts in one transaction (see `save_conversations`)."""
@@ -80,6 +121,10 @@ class RunRecords(StoreBase):
             for c, verdicts in finished
             for v in verdicts
         ]
+        for conversation_row in conversation_rows:
+            check_storable("conversations", conversation_row)
+        for verdict_row in verdict_rows:
+            check_storable("verdicts", verdict_row)
         with self.engine.begin() as connection:
             self._write_pending_cache(connection)
             _delete_errored(connection, [c.id for c, _ in finished])
@@ -165,7 +210,7 @@ class RunRecords(StoreBase):
     def conversation(self, conversation_id: str) -> Conversation:
         """One conversation by its id (`RUN:SCENARIO:TRIAL`); `NotFound` when there is none."""
         with self._session() as session:
-            row = session.get(ConversationRow, conversation_id)
+            row = None if "\x00" in conversation_id else session.get(ConversationRow, conversation_id)
             if row is None:
                 raise NotFound(f"no conversation {conversation_id!r} in {self.url}")
             return _conversation(row)

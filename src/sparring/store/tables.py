@@ -42,6 +42,13 @@ class CompressedJSON(TypeDecorator[dict[str, Any]]):
         return None if value is None else json.loads(zlib.decompress(value))
 
 
+def any_length(sqlite_length: int) -> String:
+    """A name or id of any length on both databases: unbounded VARCHAR on PostgreSQL; on SQLite, which never
+    enforces a declared length, the length it was first declared with (changing it would rebuild every table of
+    every store for nothing)."""
+    return String(sqlite_length).with_variant(String(), "postgresql")
+
+
 # Columns are declared in the order the migrations added them: a new store is created from these classes and
 # has the same column order as a migrated one (positional SQL such as INSERT ... SELECT * copies between them).
 class Base(DeclarativeBase):
@@ -51,8 +58,8 @@ class Base(DeclarativeBase):
 class RunRow(Base):
     __tablename__ = "runs"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    label: Mapped[str] = mapped_column(String(200), index=True)
-    suite: Mapped[str] = mapped_column(String(200), index=True)
+    label: Mapped[str] = mapped_column(any_length(200), index=True)
+    suite: Mapped[str] = mapped_column(any_length(200), index=True)
     status: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     data: Mapped[dict[str, Any]]
@@ -60,9 +67,9 @@ class RunRow(Base):
 
 class ConversationRow(Base):
     __tablename__ = "conversations"
-    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    id: Mapped[str] = mapped_column(any_length(300), primary_key=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
-    scenario_id: Mapped[str] = mapped_column(String(200), index=True)
+    scenario_id: Mapped[str] = mapped_column(any_length(200), index=True)
     trial: Mapped[int] = mapped_column(Integer)
     end_reason: Mapped[str | None] = mapped_column(String(30), nullable=True)
     usage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # tokens per role: reports sum these
@@ -92,21 +99,21 @@ class VerdictRow(Base):
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     # found by the unique index above (conversation_id leads it) and, per run, by ix_verdicts_run_counts
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    evaluation_id: Mapped[str] = mapped_column(String(200))
+    evaluation_id: Mapped[str] = mapped_column(any_length(200))
     outcome: Mapped[str] = mapped_column(String(20))
     reasoning: Mapped[str] = mapped_column(Text)
-    judge_model: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    judge_model: Mapped[str | None] = mapped_column(any_length(300), nullable=True)
     prompt_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer)
     # repeated-judging samples; SQL NULL when there are none (the partial index above counts on it)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
-    check_name: Mapped[str | None] = mapped_column(String(300), nullable=True)  # a check's verdict: its function
+    check_name: Mapped[str | None] = mapped_column(any_length(300), nullable=True)  # a check's verdict: its function
 
 
 class CacheRow(Base):
     __tablename__ = "model_cache"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    model: Mapped[str] = mapped_column(String(300), index=True)
+    model: Mapped[str] = mapped_column(any_length(300), index=True)
     response: Mapped[dict[str, Any]]
 
 
@@ -116,16 +123,16 @@ class LabelRow(Base):
     __tablename__ = "labels"
     __table_args__ = (UniqueConstraint("conversation_id", "evaluation_id", "labeller"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(String(300), index=True)
-    evaluation_id: Mapped[str] = mapped_column(String(200), index=True)
+    conversation_id: Mapped[str] = mapped_column(any_length(300), index=True)
+    evaluation_id: Mapped[str] = mapped_column(any_length(200), index=True)
     label: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(Text)
-    labeller: Mapped[str] = mapped_column(String(200))
+    labeller: Mapped[str] = mapped_column(any_length(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # the labelling design: probability that this item entered the sample, and its stratum (None: not sampled
     # by Sparring, e.g. imported; treated as a simple random sample and reported as such)
     inclusion_probability: Mapped[float | None] = mapped_column(Float, nullable=True)
-    stratum: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    stratum: Mapped[str | None] = mapped_column(any_length(50), nullable=True)
 
 
 class CalibrationRow(Base):
@@ -133,9 +140,9 @@ class CalibrationRow(Base):
 
     __tablename__ = "calibrations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    evaluation_id: Mapped[str] = mapped_column(String(200), index=True)
+    evaluation_id: Mapped[str] = mapped_column(any_length(200), index=True)
     prompt_hash: Mapped[str] = mapped_column(String(64), index=True)
-    judge_model: Mapped[str] = mapped_column(String(300))
+    judge_model: Mapped[str] = mapped_column(any_length(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     data: Mapped[dict[str, Any]]
 
@@ -145,7 +152,7 @@ class RunLeaseRow(Base):
 
     __tablename__ = "run_leases"
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(any_length(300))
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -4,14 +4,33 @@ as revision 0001 and upgraded from there. The revision is read with plain SQL an
 when a migration is needed, so opening an up-to-date database costs one query, not Alembic's import. An empty
 database gets the newest schema straight from the ORM tables, stamped with the head revision (Alembic's recipe
 for a new database, "create_all, then stamp head"), also without importing Alembic: a test checks that it is the
-schema the migrations build."""
+schema the migrations build.
+
+One writer creates and upgrades: the revision is read again and changed under a lock that every other opener
+waits for (SQLite: `BEGIN EXCLUSIVE` on the database; PostgreSQL: a transaction-scoped advisory lock), so many
+processes opening a new or old database at once (CI jobs, a shell loop) find it created or upgraded, once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Connection, Engine, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
+from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateTable
 
 from sparring.store.tables import Base
@@ -44,27 +63,72 @@ def head() -> str:
     return revisions()[-1]
 
 
+# The advisory lock key of Sparring's schema changes on PostgreSQL (any constant; "sparring" in ASCII)
+ADVISORY_LOCK_KEY = 0x737061727269
+# How long an opener waits for another process's creation or upgrade (SQLite's busy timeout), in milliseconds
+LOCK_WAIT_MS = 300_000
+
+
 def current(engine: Engine) -> str | None:
     """The database's revision (None: no version table, or an empty one), read with plain SQL."""
     with engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None
-        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
-        return str(revision) if revision is not None else None
+        return _revision(connection)
+
+
+def _revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    return str(revision) if revision is not None else None
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema (creating it when empty)."""
-    revision = current(engine)
-    if revision == head():
+    """Bring the database to the newest schema (creating it when empty). Up to date: one read, no lock.
+    Otherwise the revision is read again under the schema lock, and only the process holding it changes it."""
+    if current(engine) == head():
         return
-    if revision is not None and revision not in revisions():
-        raise SchemaError(f"{engine.url}: schema revision {revision} is newer than this Sparring knows: upgrade it")
-    with engine.begin() as connection:
+    with schema_lock(engine) as connection:
+        revision = _revision(connection)
+        if revision == head():
+            return  # another process did it while this one waited
+        if revision is not None and revision not in revisions():
+            where = engine.url.render_as_string(hide_password=True)
+            raise SchemaError(f"{where}: schema revision {revision} is newer than this Sparring knows: upgrade it")
         if revision is None and not inspect(connection).get_table_names():
             _create(connection)
         else:
             _migrate(connection, revision)
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the schema lock until it commits: SQLite's `BEGIN EXCLUSIVE` (on a connection of
+    its own, in the driver's autocommit mode so that SQLAlchemy's BEGIN is the only one, waiting up to
+    LOCK_WAIT_MS), PostgreSQL's `pg_advisory_xact_lock`; other databases (and SQLite in memory, which no other
+    process sees) get a plain transaction."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):  # a file
+        exclusive = create_engine(engine.url, poolclass=NullPool)
+
+        @event.listens_for(exclusive, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # the driver begins nothing by itself
+            dbapi_connection.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")  # as the store's connections (migrations count on it)
+
+        @event.listens_for(exclusive, "begin")
+        def _begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+        try:
+            with exclusive.begin() as connection:
+                yield connection
+        finally:
+            exclusive.dispose()
+        return
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        yield connection
 
 
 def _create(connection: Connection) -> None:
@@ -110,4 +174,5 @@ def require_head(engine: Engine) -> None:
     """For workers that share a database the driver already upgraded: refuse a mismatched schema."""
     revision = current(engine)
     if revision != head():
-        raise SchemaError(f"{engine.url}: schema revision {revision}, this Sparring needs {head()}")
+        where = engine.url.render_as_string(hide_password=True)
+        raise SchemaError(f"{where}: schema revision {revision}, this Sparring needs {head()}")
