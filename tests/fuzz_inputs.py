@@ -81,6 +81,6 @@ def broken_bytes(draw: st.DrawFn, data: bytes) -> bytes:
     return data[:position] + inserted + data[position:]
 
 
-def json_lines(values: list[Any]) -> bytes:
-    """Values as JSON Lines."""
-    return "".join(json.dumps(v) + "\n" for v in values).encode()
+def json_lines(values: Any) -> bytes:
+    """A list's values as JSON Lines (anything else as one line)."""
+    return "".join(json.dumps(v) + "\n" for v in (values if isinstance(values, list) else [values])).encode()

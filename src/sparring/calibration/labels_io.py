@@ -42,7 +42,7 @@ def _rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 for row in reader:
                     yield reader.line_num, dict(row)
             except csv.Error as exc:  # a NUL byte, a field over csv's size limit
-                raise LabelFileError(file, reader.line_num, f"not CSV: {exc}") from exc
+                raise LabelFileError(file, reader.line_num + 1, f"not CSV: {exc}") from exc
         return
     for number, line in enumerate(file.read_text(encoding="utf-8").split("\n"), start=1):
         if line.strip():

@@ -261,7 +261,7 @@ def _csv_rows(file: Path, columns: CsvColumns) -> dict[str, list[CsvRow]]:
                 )
                 ended = reader.line_num
         except csv.Error as exc:  # a NUL byte, a value longer than csv's field limit (128 KB)
-            raise TranscriptError(file, f"not CSV: {exc}", reader.line_num) from exc
+            raise TranscriptError(file, f"not CSV: {exc}", ended + 1) from exc
     return groups
 
 
