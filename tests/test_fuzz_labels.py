@@ -9,10 +9,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from fuzz_inputs import FUZZ, broken_bytes, deep_json, json_lines, retyped
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fuzz_inputs import FUZZ, broken_bytes, deep_json, json_lines, retyped
 from sparring.calibration.labels_io import LabelFileError, read_labels
 
 ROWS = [

@@ -10,18 +10,43 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from fuzz_inputs import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from fuzz_inputs import FUZZ
 from sparring import SuiteError, load_suite
 from sparring.cli import app
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "food-delivery"
 FILES = ["suite.yaml", "scenarios/late.yaml", "scenarios/high_value_and_fraud.yaml", "evaluations/quickbite.yaml"]
-TOKENS = ["0", "-1", "9" * 30, "~", "[]", "{}", "&a", "*a", "&a [*a]", "now-99999999999w", "[", "{", ":", "- ", "\t",
-          "'", "? ", "<<: *a", "*undefined", "---", "\x00", "{a: 1, a: 2}", "[[[[]]]]", "!!binary x", "é"]
+TOKENS = [
+    "0",
+    "-1",
+    "9" * 30,
+    "~",
+    "[]",
+    "{}",
+    "&a",
+    "*a",
+    "&a [*a]",
+    "now-99999999999w",
+    "[",
+    "{",
+    ":",
+    "- ",
+    "\t",
+    "'",
+    "? ",
+    "<<: *a",
+    "*undefined",
+    "---",
+    "\x00",
+    "{a: 1, a: 2}",
+    "[[[[]]]]",
+    "!!binary x",
+    "é",
+]
 
 
 @st.composite
@@ -92,7 +117,9 @@ def test_an_alias_inside_its_own_anchor_is_refused(tmp_path):
 
 def _add_override(root: Path, record: str) -> Path:
     file = root / "scenarios" / "late.yaml"
-    text = file.read_text().replace("    backend_overrides:\n", f"    backend_overrides:\n      extra:\n        X-1: {record}\n", 1)
+    text = file.read_text().replace(
+        "    backend_overrides:\n", f"    backend_overrides:\n      extra:\n        X-1: {record}\n", 1
+    )
     file.write_text(text)
     return file
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fuzz_inputs import FUZZ, broken_bytes, deep_json, huge_json, json_lines, retyped
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from fuzz_inputs import FUZZ, broken_bytes, deep_json, huge_json, json_lines, retyped
 from sparring.cli import app
 from sparring.transcripts import TranscriptError, read_transcripts
 
@@ -28,7 +28,11 @@ def _lines(file: str) -> list[Any]:
 # format: (file suffix, the sample's JSON values, whether the file holds one value per line)
 SAMPLES: dict[str, tuple[str, Any, bool]] = {
     "jsonl": (".jsonl", _lines("transcripts/support_chats.jsonl"), True),
-    "openai": (".json", [c["messages"] for c in _lines("transcripts/support_chats.jsonl") if isinstance(c, dict)], False),
+    "openai": (
+        ".json",
+        [c["messages"] for c in _lines("transcripts/support_chats.jsonl") if isinstance(c, dict)],
+        False,
+    ),
     "taskmaster4": (".json", json.loads((FIXTURES / "transcripts/taskmaster4_excerpt.json").read_text()), False),
     "abcd": (".json", json.loads((FIXTURES / "transcripts/abcd_excerpt.json").read_text()), False),
     "otel": (".jsonl", _lines("traces/otel_genai.jsonl"), True),
@@ -142,7 +146,9 @@ def test_nul_bytes_and_invalid_utf8_in_a_csv_are_one_line(tmp_path, bad):
 def test_eval_on_a_deeply_nested_file_exits_2_with_one_line(example_suite, tmp_path):
     file = tmp_path / "deep.jsonl"
     file.write_text(_deep_inside(_lines("transcripts/support_chats.jsonl")[0]) + "\n")
-    result = CliRunner().invoke(app, ["eval", str(file), "--suite", str(example_suite.root), "--db", str(tmp_path / "x.db")])
+    result = CliRunner().invoke(
+        app, ["eval", str(file), "--suite", str(example_suite.root), "--db", str(tmp_path / "x.db")]
+    )
     assert result.exit_code == 2, result.output
     assert f"{file}:1: nested deeper than 100 levels" in result.output.replace("\n", "")
     assert "Traceback" not in result.output and not (tmp_path / "x.db").exists()

@@ -69,7 +69,9 @@ def read_labels(file: Path, known_conversations: set[str] | None = None, labelle
         raise LabelFileError(file, None, f"not UTF-8 text ({exc.reason})") from exc
     for number, row in rows:
         # csv puts the values beyond the header under None, and a short row's missing ones are None
-        data = {ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in row.items() if isinstance(k, str) and k}
+        data = {
+            ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in row.items() if isinstance(k, str) and k
+        }
         data = {k: v for k, v in data.items() if v not in (None, "")}
         if isinstance(data.get("label"), str):
             data["label"] = data["label"].strip().lower()

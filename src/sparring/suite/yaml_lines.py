@@ -76,7 +76,9 @@ def _check_size(root: yaml.Node, file: Path) -> None:
             if size[key] > MAX_YAML_NODES:
                 raise SuiteError(file, f"more than {MAX_YAML_NODES:,} values once its aliases are expanded", line)
         elif key in open_nodes:
-            raise SuiteError(file, "an alias inside its own anchor: the value would hold itself", node.start_mark.line + 1)
+            raise SuiteError(
+                file, "an alias inside its own anchor: the value would hold itself", node.start_mark.line + 1
+            )
         elif key not in size:
             open_nodes.add(key)
             stack.append((node, True))

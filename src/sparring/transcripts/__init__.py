@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from sparring.transcripts.datasets import read_abcd, read_taskmaster4
 from sparring.transcripts.formats import (
     FORMATS,
     CsvColumns,
@@ -17,7 +18,6 @@ from sparring.transcripts.formats import (
     read_csv,
     read_jsonl,
 )
-from sparring.transcripts.datasets import read_abcd, read_taskmaster4
 from sparring.transcripts.model import Transcript
 from sparring.transcripts.parallel import redact_many
 from sparring.transcripts.traces_exports import read_langfuse, read_langsmith

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ Entries = Iterator[tuple[int, Callable[[], Transcript]]]
 def read_taskmaster4(file: Path) -> Entries:
     """One conversation per dialogue, parsed when asked for."""
     for number, dialogue in enumerate(load_json_list(file), start=1):
-        yield number, lambda d=dialogue, n=number: _taskmaster4(file, obj(d, f"dialogue {n}"), n)
+        yield number, partial(_taskmaster4, file, dialogue, number)
 
 
-def _taskmaster4(file: Path, d: dict[str, Any], number: int) -> Transcript:
+def _taskmaster4(file: Path, dialogue: Any, number: int) -> Transcript:
+    d = obj(dialogue, f"dialogue {number}")
     builder = TurnBuilder()
     for index, raw in enumerate(items(d["utterances"], "utterances")):
         where = f"utterances[{index}]"
@@ -57,10 +59,11 @@ def _annotation(builder: TurnBuilder, annotation: dict[str, Any], where: str) ->
 def read_abcd(file: Path) -> Entries:
     """One conversation per dialogue, parsed when asked for."""
     for number, dialogue in enumerate(load_json_list(file), start=1):
-        yield number, lambda d=dialogue, n=number: _abcd(file, obj(d, f"dialogue {n}"), n)
+        yield number, partial(_abcd, file, dialogue, number)
 
 
-def _abcd(file: Path, d: dict[str, Any], number: int) -> Transcript:
+def _abcd(file: Path, dialogue: Any, number: int) -> Transcript:
+    d = obj(dialogue, f"dialogue {number}")
     builder = TurnBuilder()
     for index, pair in enumerate(items(d["original"], "original")):
         where = f"original[{index}]"

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from sparring.input_limits import TooDeep, json_value
-from sparring.transcripts.fields import items, obj
 from sparring.transcripts.formats import SKIPPED_ROLES, TranscriptError, finish_transcript, messages_to_turns, role_of
 from sparring.transcripts.model import Transcript
 

@@ -120,7 +120,9 @@ def _add_span(group: TraceGroup, span: dict[str, Any]) -> None:
     if attrs.get("gen_ai.operation.name") == "execute_tool" or "gen_ai.tool.call.result" in attrs:
         group.tools.append(_tool_run(attrs, span, start))
         return
-    events = sorted((e for e in items(span.get("events"), f"span {span_id}: events") if isinstance(e, dict)), key=_event_time)
+    events = sorted(
+        (e for e in items(span.get("events"), f"span {span_id}: events") if isinstance(e, dict)), key=_event_time
+    )
     call = _model_call(f"span {span_id}", attrs, events)
     if call is not None:
         group.calls.append(ModelCall(span_id, parent, start, *call))
