@@ -88,7 +88,7 @@ def bench_dry_run(suite_dir: Path, repeats: int) -> Figure:
     for _ in range(repeats):
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "sparring", "run", str(suite_dir), "--dry-run"], check=True, capture_output=True
+            [sys.executable, "-m", "sparring.cli", "run", str(suite_dir), "--dry-run"], check=True, capture_output=True
         )
         times.append(time.perf_counter() - start)
     print(f"run --dry-run, whole process: {', '.join(f'{t:.2f}s' for t in times)}")

@@ -4,12 +4,12 @@ without them, each left out with its reason: in the result, the scenario file's 
 
 import json
 
-from test_extraction import CHAT, DELIVERY, ORDER, answer, changes, chats_file, extract
 from typer.testing import CliRunner
 
 from sparring.cli import app
 from sparring.suite import load_scenarios
 from sparring.testing import StubServer
+from test_extraction import CHAT, DELIVERY, ORDER, answer, changes, chats_file, extract
 
 INVENTED = changes("refunds", "RF-1", {"order_id": "O-9999"})  # the answer's 16th and last allowed change
 
