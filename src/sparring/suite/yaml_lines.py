@@ -55,9 +55,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _check_size(root: yaml.Node, file: Path) -> None:
-    """A SuiteError when the document, its aliases expanded, nests deeper than MAX_DEPTH, holds more than
-    MAX_YAML_NODES values, or holds itself (an alias inside its own anchor). Each node is visited once (its
-    expanded size and depth are kept), so an alias bomb costs what is written, not what it expands to."""
+    """For a document with anchors: a SuiteError when, its aliases expanded, it nests deeper than MAX_DEPTH, holds
+    more than MAX_YAML_NODES values, or holds itself (an alias inside its own anchor). Each node is visited once
+    (its expanded size and depth are kept), so an alias bomb costs what is written, not what it expands to."""
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     open_nodes: set[int] = set()
@@ -85,10 +85,11 @@ def _check_size(root: yaml.Node, file: Path) -> None:
             stack.extend((child, False) for child in _children(node))
 
 
-def _walk(root: yaml.Node) -> tuple[dict[Path_, int], list[tuple[Path_, int]]]:
+def _walk(root: yaml.Node, file: Path) -> tuple[dict[Path_, int], list[tuple[Path_, int]]]:
     """The line of every key and item, and every key given twice in one mapping (YAML would silently keep the
-    last one). A node written once and repeated by aliases is walked once: a problem inside a repetition is
-    told at the line of the key that holds it (or of its anchor)."""
+    last one); a SuiteError for a mapping or list nested deeper than MAX_DEPTH. A node written once and repeated
+    by aliases is walked once: a problem inside a repetition is told at the line of the key that holds it (or of
+    its anchor)."""
     lines: dict[Path_, int] = {}
     duplicates: list[tuple[Path_, int]] = []
     seen: set[int] = set()
@@ -99,6 +100,8 @@ def _walk(root: yaml.Node) -> tuple[dict[Path_, int], list[tuple[Path_, int]]]:
         if id(node) in seen:
             continue
         seen.add(id(node))
+        if len(path) >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode):  # the path holds one step per level
+            raise SuiteError(file, f"nested deeper than {MAX_DEPTH} levels (the limit)", node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if (*path, key.value) in lines:
@@ -128,7 +131,7 @@ class YamlDocument:
             loader = _Loader(text)
             try:
                 node = loader.get_single_node()
-                if node is not None:
+                if node is not None and "&" in text:  # no anchor, no alias: what is written is all there is
                     _check_size(node, file)
                 self.data: Any = loader.construct_document(node) if node is not None else None
             finally:
@@ -140,7 +143,7 @@ class YamlDocument:
         self.lines: dict[Path_, int] = {}
         duplicates: list[tuple[Path_, int]] = []
         if node is not None:
-            self.lines, duplicates = _walk(node)
+            self.lines, duplicates = _walk(node, file)
         if duplicates:
             raise SuiteError.several(
                 [
