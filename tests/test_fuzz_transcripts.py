@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from fuzz_inputs import FUZZ, broken_bytes, deep_json, huge_json, json_lines, retyped
 from sparring.cli import app
-from sparring.transcripts import TranscriptError, read_transcripts
+from sparring.transcripts import CsvColumns, TranscriptError, read_transcripts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -69,6 +69,22 @@ def test_a_broken_export_is_accepted_refused_in_one_line_or_skipped_and_counted(
         file = Path(folder) / f"export{suffix}"
         file.write_bytes(raw)
         assert_one_outcome(file, name, data.draw(st.booleans(), label="skip_bad"))
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_broken_csv_is_accepted_refused_in_one_line_or_skipped_and_counted(data):
+    raw = data.draw(broken_bytes((FIXTURES / "transcripts/support_chats.csv").read_bytes()), label="bytes")
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "chats.csv"
+        file.write_bytes(raw)
+        columns = CsvColumns.parse("conversation_id=conv,role=speaker,text=message,timestamp=ts")
+        try:
+            result = read_transcripts(file, "csv", skip_bad=data.draw(st.booleans()), csv_columns=columns)
+        except TranscriptError as exc:
+            assert str(exc).startswith(str(file)) and "\n" not in str(exc), str(exc)
+            return
+        assert all(line.startswith(str(file)) for line in result.skipped)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -152,3 +168,14 @@ def test_eval_on_a_deeply_nested_file_exits_2_with_one_line(example_suite, tmp_p
     assert result.exit_code == 2, result.output
     assert f"{file}:1: nested deeper than 100 levels" in result.output.replace("\n", "")
     assert "Traceback" not in result.output and not (tmp_path / "x.db").exists()
+
+
+def test_scenarios_extract_on_a_deeply_nested_file_exits_2_before_any_model_call(example_suite, tmp_path):
+    file = tmp_path / "deep.jsonl"
+    file.write_text(_deep_inside(_lines("transcripts/support_chats.jsonl")[0]) + "\n")
+    out = tmp_path / "extracted"
+    args = ["scenarios", "extract", str(file), "--suite", str(example_suite.root), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--model", "openai:stub", "--base-url", "http://127.0.0.1:9/v1"])
+    assert result.exit_code == 2, result.output
+    assert f"{file}:1: nested deeper than 100 levels" in result.output.replace("\n", "")
+    assert not out.exists()
