@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sparring.transcripts.fields import obj
+from sparring.transcripts.fields import items, obj
 from sparring.transcripts.traces import (
     Entry,
     ModelCall,
@@ -100,7 +100,10 @@ def read_langsmith(file: Path, session_attribute: str | None = None) -> Iterator
             document = document["runs"]
         for item in document if isinstance(document, list) else [document]:
             if isinstance(item, dict) and item.get("run_type"):
-                runs += _flatten(line, item, None)
+                try:
+                    runs += _flatten(line, item, None)
+                except ValueError as exc:
+                    yield bad_entry(line, str(exc))
             else:
                 reason = str(item) if isinstance(item, ValueError) else "not a LangSmith run (no run_type)"
                 yield bad_entry(line, reason)
@@ -120,7 +123,7 @@ def read_langsmith(file: Path, session_attribute: str | None = None) -> Iterator
 
 def _flatten(line: int | None, run: dict[str, Any], trace: str | None) -> list[tuple[Item, str]]:
     trace = str(run.get("trace_id") or trace or run.get("id"))
-    children = [c for c in _list(run.get("child_runs")) if isinstance(c, dict)]
+    children = [c for c in items(run.get("child_runs"), f"run {run.get('id')}: child_runs") if isinstance(c, dict)]
     return [((line, run), trace)] + [r for child in children for r in _flatten(line, child, trace)]
 
 
@@ -129,6 +132,8 @@ def _add_run(group: TraceGroup, run: dict[str, Any]) -> None:
     group.parents[rid] = run.get("parent_run_id")
     start, where = str(run.get("start_time") or ""), f"run {rid}"
     run_inputs = obj(maybe_json(run.get("inputs")), f"{where}: inputs")
+    obj(obj(run.get("extra"), f"{where}: extra").get("metadata"), f"{where}: extra.metadata")  # read to group runs
+    obj(run.get("metadata"), f"{where}: metadata")
     if kind == "llm":
         inputs = messages_of(run_inputs.get("messages"), f"{where}: inputs.messages", "user")
         outputs = reply_of(run.get("outputs"), f"{where}: outputs")
@@ -142,10 +147,6 @@ def _add_run(group: TraceGroup, run: dict[str, Any]) -> None:
 
 
 def _object(value: Any) -> dict[str, Any]:
-    """Metadata read to group runs into threads: a value that is not an object groups nothing (told, when wrong,
-    as the run is read)."""
+    """Metadata read to group runs into threads: a value that is not an object groups nothing (and is told as an
+    error of the run's conversation, when it is read: `_add_run`)."""
     return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
