@@ -15,6 +15,11 @@ MAX_YAML_NODES = 1_000_000
 """Most values a YAML file may hold once its aliases are expanded (a 9⁹ alias bomb expands to 387 million)."""
 
 
+MAX_MESSAGE_CHARS = 1_000_000
+"""Longest message of an imported conversation, in characters: redaction reads every word (about 2 s of CPU per
+million characters), so a 10 MB message would take 20 s; chat messages are a few thousand characters."""
+
+
 class TooDeep(ValueError):
     """A value nested deeper than MAX_DEPTH levels."""
 
