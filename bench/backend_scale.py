@@ -3,6 +3,8 @@ with references) and 1,000 scenario files with overrides (bench/backend_scale_da
 against its target, with date, machine and load, and exits non-zero on a miss:
 
 - suite load (`load_suite`, YAML included) in a fresh process ≤ 2 s (best of `--repeats`);
+- `sparring run SUITE --dry-run`, the whole process, ≤ 3 s, every scenario naming an order as a known fact that must
+  exist (issue 28); and load time linear in scenarios: CPU per scenario, 1,000 over 250 ≤ 1.5;
 - 1,000 conversations against the stub server (its own process): peak RSS ≤ the snapshot's size in memory + 400 MB;
 - store growth per conversation ≤ transcript + diff + 2 KB (database file growth / conversations, against the mean
   JSON size of a conversation's turns + state diff; model-answer cache off, its size printed apart);
@@ -76,6 +78,55 @@ def bench_load(suite_dir: Path, repeats: int) -> Figure:
             f"(imports before it {float(imported):.2f}s)"
         )
     return Figure("suite load (50 MB snapshot, 1,000 scenario files)", min(times), 2.0, False, " s")
+
+
+def bench_dry_run(suite_dir: Path, repeats: int) -> Figure:
+    """`sparring run SUITE --dry-run` as a user runs it: the whole process (interpreter, imports, load with every
+    scenario's facts checked against the orders collection, estimate), best of `repeats` (issue 28: was 22 s)."""
+    times, cpus = [], []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        command = [sys.executable, "-m", "sparring.cli", "run", str(suite_dir), "--dry-run"]
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    shown = ", ".join(f"{t:.2f}s ({c:.2f}s CPU)" for t, c in zip(times, cpus, strict=True))
+    print(f"run --dry-run, whole process: {shown}")
+    return Figure(
+        "run --dry-run whole process (1,000 scenarios naming facts, 50 MB snapshot)", min(times), 3.0, False, " s"
+    )
+
+
+def _load_cpu(suite_dir: Path) -> float:
+    """CPU seconds of load_suite in a fresh process, best of 3 (CPU, not wall: a busy machine does not skew it)."""
+    return min(float(_python(_TIMED_LOAD, str(suite_dir))[2]) for _ in range(3))
+
+
+def bench_linear(suite_dir: Path, workdir: Path) -> Figure:
+    """CPU time of loading per scenario beyond the first, with all 1,000 scenario files over that with 250 (the same
+    snapshot): about 1 when loading is linear in scenarios, about 4 when each scenario walks a collection."""
+    files = sorted((suite_dir / "scenarios").iterdir())
+    suites = {}
+    for count in (1, 250, len(files)):
+        folder = workdir / f"first-{count}"
+        (folder / "scenarios").mkdir(parents=True)
+        for item in suite_dir.iterdir():
+            if item.name != "scenarios":
+                (folder / item.name).symlink_to(item)
+        for file in files[:count]:
+            (folder / "scenarios" / file.name).symlink_to(file)
+        suites[count] = folder
+    base = _load_cpu(suites[1])
+    per = {count: (_load_cpu(suites[count]) - base) / (count - 1) for count in (250, len(files))}
+    print(
+        f"load CPU beyond one scenario: {per[250] * 1000:.2f} ms per scenario at 250, "
+        f"{per[len(files)] * 1000:.2f} ms at {len(files)}"
+    )
+    return Figure(
+        "load CPU per scenario, 1,000 over 250 scenarios (linear: ~1)", per[len(files)] / per[250], 1.5, False
+    )
 
 
 def _disk_size(db: Path) -> int:
@@ -186,7 +237,8 @@ def main() -> int:
         records = sum(map(len, json.loads(snapshot_file.read_bytes()).values()))
         on_disk = snapshot_file.stat().st_size / 2**20
         print(f"snapshot: {on_disk:.1f} MB on disk, {records} records, {snapshot_mb:.0f} MB in memory (json.loads)")
-        figures = [bench_load(suite_dir, args.repeats)]
+        figures = [bench_load(suite_dir, args.repeats), bench_dry_run(suite_dir, args.repeats)]
+        figures.append(bench_linear(suite_dir, Path(tmp)))
         suite = load_suite(suite_dir)
         run_figures, conversations = asyncio.run(bench_run(suite, Path(tmp), snapshot_mb))
         figures += run_figures

@@ -1,5 +1,6 @@
 """Seeded generator of the backend-scale suite (issue 20, benchmarks): a ~50 MB snapshot (≥ 100,000 records over
-6 collections with references) and 1,000 scenario files, each with backend overrides.
+6 collections with references) and 1,000 scenario files, each with backend overrides and a known fact naming an
+order (`backend.fact_ids`, so loading checks every scenario's fact against the orders collection: issue 28).
 
     python bench/backend_scale_data.py OUT_DIR [--scenarios 1000] [--customers 20000] [--seed 7]
 
@@ -48,6 +49,8 @@ backend:
     contacts.customer_id: customers
     session.customer_id: customers
   action_tools: [record_contact]
+  fact_ids:
+    order number: orders
 scenarios: scenarios
 simulation:
   max_turns: 3

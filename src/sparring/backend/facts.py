@@ -31,7 +31,8 @@ def missing_fact_ids(
     problems: list[tuple[int, str]] = []
     for index, fact in enumerate(facts):
         collection = collections.get(fact_key(fact.key))
-        if collection is not None and fact.value not in (state.get(collection) or {}):
+        records = state.get(collection) if collection is not None else None  # never len(): a view would count
+        if collection is not None and (records is None or fact.value not in records):
             problems.append(
                 (
                     index,

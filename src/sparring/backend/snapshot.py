@@ -187,10 +187,14 @@ def _overrides_layer(base: StateView, overrides: Mapping[str, Any], clock: datet
         for record_id, record in records.items():
             if record is None:
                 own[record_id] = DELETED
-            elif isinstance(record, dict) and isinstance(below.get(record_id), dict):
-                own[record_id] = resolve_relative_times(deep_merge(below[record_id], record), clock)
-            else:
-                own[record_id] = resolve_relative_times(copy_json(record), clock)
+                continue
+            if not isinstance(record, dict):  # a tool reads fields of every record: a bare value breaks each call
+                raise BackendDataError(f"{collection}.{record_id}", "must be a record (a mapping of fields), or null")
+            merged = deep_merge(below[record_id], record) if isinstance(below.get(record_id), dict) else record
+            try:
+                own[record_id] = resolve_relative_times(merged, clock)  # new containers: the base is never shared
+            except ValueError as exc:
+                raise BackendDataError(f"{collection}.{record_id}", str(exc)) from exc
         layer[collection] = own
     return layer
 

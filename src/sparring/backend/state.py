@@ -41,15 +41,19 @@ def is_relative_time(value: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def resolve_time(value: str, now: datetime) -> str | None:
-    """'now-35m' → ISO timestamp relative to `now`; None when the string is not a relative time. Cached: a large
-    snapshot repeats a few hundred distinct values over tens of thousands of records."""
+    """'now-35m' → ISO timestamp relative to `now`; None when the string is not a relative time; a ValueError when
+    it falls outside the years 1 to 9999 (`now-99999999999w`). Cached: a large snapshot repeats a few hundred
+    distinct values over tens of thousands of records."""
     match = _RELATIVE.match(value.strip()) if "now" in value else None
     if not match:
         return None
     moment = now
-    for sign, amount, unit in _STEP.findall(match.group(1)):
-        delta = timedelta(**{_UNITS[unit]: int(amount)})
-        moment = moment + delta if sign == "+" else moment - delta
+    try:
+        for sign, amount, unit in _STEP.findall(match.group(1)):
+            delta = timedelta(**{_UNITS[unit]: int(amount)})
+            moment = moment + delta if sign == "+" else moment - delta
+    except OverflowError as exc:
+        raise ValueError(f"relative time {value!r} falls outside the years 1 to 9999") from exc
     return moment.isoformat(timespec="seconds")
 
 

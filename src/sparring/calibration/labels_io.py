@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sparring.data_model import Label
+from sparring.input_limits import TooDeep, json_value
 
 FIELDS = (
     "conversation_id",
@@ -37,15 +38,20 @@ def _rows(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if file.suffix.lower() == ".csv":
         with file.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
-            for row in reader:
-                yield reader.line_num, dict(row)
+            try:
+                for row in reader:
+                    yield reader.line_num, dict(row)
+            except csv.Error as exc:  # a NUL byte, a field over csv's size limit
+                raise LabelFileError(file, reader.line_num + 1, f"not CSV: {exc}") from exc
         return
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(file.read_text(encoding="utf-8").split("\n"), start=1):
         if line.strip():
             try:
-                data = json.loads(line)
+                data = json_value(line)
             except json.JSONDecodeError as exc:
                 raise LabelFileError(file, number, f"invalid JSON: {exc.msg}") from exc
+            except TooDeep as exc:
+                raise LabelFileError(file, number, str(exc)) from exc
             if not isinstance(data, dict):
                 raise LabelFileError(file, number, "each line must be a JSON object")
             yield number, data
@@ -57,8 +63,15 @@ def read_labels(file: Path, known_conversations: set[str] | None = None, labelle
     if not file.is_file():
         raise LabelFileError(file, None, "file not found")
     labels: list[Label] = []
-    for number, row in _rows(file):
-        data = {ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in row.items() if k}
+    try:
+        rows = list(_rows(file))
+    except UnicodeDecodeError as exc:
+        raise LabelFileError(file, None, f"not UTF-8 text ({exc.reason})") from exc
+    for number, row in rows:
+        # csv puts the values beyond the header under None, and a short row's missing ones are None
+        data = {
+            ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in row.items() if isinstance(k, str) and k
+        }
         data = {k: v for k, v in data.items() if v not in (None, "")}
         if isinstance(data.get("label"), str):
             data["label"] = data["label"].strip().lower()

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sparring.cli.common import check_produced, console, emit, fail
-from sparring.data_model import Scenario, TokenUsage
-from sparring.extraction import SAMPLING, coverage, extract_scenarios, sample_transcripts, write_scenario
-from sparring.models import MeteredModel, ModelError, ModelPool
+from sparring.data_model import Scenario
+from sparring.extraction import (
+    SAMPLING,
+    ExtractionReport,
+    ExtractionResult,
+    coverage,
+    extract_to_folder,
+    sample_transcripts,
+)
+from sparring.models import ModelError
 from sparring.output_paths import OutputPathError, check_output_folder
 from sparring.runner import RoleOverrides
 from sparring.runner.roles import model_settings
@@ -58,37 +66,37 @@ def extract(
         raise fail(str(exc)) from exc
     for line in imported.skipped:
         console.print(f"[yellow]skipped[/] {escape(line)}", highlight=False)
-    pool = ModelPool()
-    usage = TokenUsage()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-
-    async def go() -> list:
-        try:
-            metered = MeteredModel(pool.get(settings.judge, settings.base_url), usage)
-            with Progress(*columns, console=console) as progress:
-                task = progress.add_task("extracting", total=len(chosen))
-                return await extract_scenarios(
-                    loaded, chosen, metered, concurrency, on_done=lambda _r: progress.advance(task)
-                )
-        finally:
-            await pool.aclose()
-
     try:
-        results = asyncio.run(go())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("extracting", total=len(chosen))
+            done = partial(_advance, progress, task)
+            report = asyncio.run(
+                extract_to_folder(loaded, chosen, settings.judge, settings.base_url, out, concurrency, done)
+            )
     except (ModelError, ValueError) as exc:
         raise fail(str(exc)) from exc
-    accepted = [r.scenario for r in results if r.scenario is not None]
-    for scenario in accepted:
-        write_scenario(scenario, out, settings.judge)
+    _print_report(report, out)
+
+
+def _advance(progress: Progress, task: TaskID, _result: ExtractionResult) -> None:
+    progress.advance(task)
+
+
+def _print_report(report: ExtractionReport, out: Path) -> None:
+    """How many transcripts became scenarios, what was left out of kept ones and why, and the rejections."""
+    usage = report.usage
     console.print(
-        f"{len(accepted)} of {len(results)} transcripts became scenarios in {out} "
+        f"{len(report.accepted)} of {len(report.results)} transcripts became scenarios in {out} "
         f"({usage.calls} model calls, {usage.prompt_tokens + usage.completion_tokens} tokens)",
         highlight=False,
     )
-    if accepted:
-        _print_scenarios(accepted)
-    rejected = [(r.transcript_id, r.problem) for r in results if r.scenario is None]
-    check_produced(len(accepted), f"no scenario extracted: all {len(results)} transcripts were rejected", rejected)
+    for scenario_id, note in report.dropped:
+        console.print(f"[yellow]left out of {escape(scenario_id)}[/] {escape(note)}", highlight=False)
+    if report.accepted:
+        _print_scenarios(report.accepted)
+    message = f"no scenario extracted: all {len(report.results)} transcripts were rejected"
+    check_produced(len(report.accepted), message, report.rejected)
 
 
 @scenarios_app.command("show")

@@ -3,6 +3,7 @@ of its bounded list of backend field changes into a Scenario's `backend_override
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -66,17 +67,20 @@ def _list_of(item: Any) -> Any:
     return list.__class_getitem__(item)
 
 
-def to_overrides(changes: list[FieldChange]) -> dict[str, Any]:
-    """The field changes as `backend_overrides` (collection → record id → record); ValueError names the change
-    whose path clashes with another or skips a list position."""
+def to_overrides(changes: list[FieldChange]) -> tuple[dict[str, Any], list[str]]:
+    """The field changes as `backend_overrides` (collection → record id → record), and a note for each change left
+    out because its path clashes with an earlier one or skips a list position."""
     overrides: dict[str, Any] = {}
+    dropped: list[str] = []
     for index, change in enumerate(changes):
-        record = overrides.setdefault(change.collection, {}).setdefault(change.id, {})
+        record = copy.deepcopy(overrides.get(change.collection, {}).get(change.id, {}))
         try:
             _set_path(record, change.field.split("."), change.value)
         except ValueError as exc:
-            raise ValueError(f"overrides[{index}] ({change.collection} {change.id} {change.field}): {exc}") from exc
-    return overrides
+            dropped.append(f"overrides[{index}] ({change.collection} {change.id} {change.field}): {exc}")
+            continue
+        overrides.setdefault(change.collection, {})[change.id] = record
+    return overrides, dropped
 
 
 def _set_path(container: Any, steps: list[str], value: Any) -> None:

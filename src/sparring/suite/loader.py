@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,9 +26,11 @@ from sparring.backend import (
     collect_tools,
     missing_fact_ids,
 )
+from sparring.backend.state import resolve_time
 from sparring.data_model import Scenario, ToolSpec
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
 from sparring.evaluations.checks import CheckFunction
+from sparring.input_limits import json_value
 from sparring.suite.config import AgentConfig, BackendConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.expected_actions import expected_action_problems
@@ -35,6 +38,7 @@ from sparring.suite.validation_words import unknown_key
 from sparring.suite.yaml_lines import SuiteError, YamlDocument
 
 SUITE_FILE = "suite.yaml"
+_RELATIVE_TIME = re.compile(rb'"(now[^"\\]*)"')  # a JSON string value that may be a relative time
 
 
 @dataclass
@@ -96,17 +100,29 @@ def _load_module(file: Path, kind: str) -> ModuleType:
     return module
 
 
-def _load_snapshot(file: Path, owner: YamlDocument) -> tuple[dict[str, Any], str]:
-    """The snapshot's collections and the sha256 of its file."""
+def _load_snapshot(file: Path, owner: YamlDocument, clock: datetime) -> tuple[dict[str, Any], str]:
+    """The snapshot's collections and the sha256 of its file. Every record must be an object, and every relative
+    time in it (`now-35m`, found in the file's text: no walk of the records) must resolve at `clock`."""
     if not file.is_file():
         raise owner.error(("backend", "snapshot"), f"file not found: {file}")
     raw = file.read_bytes()
     try:
-        data = json.loads(raw)
+        data = json_value(raw)
     except json.JSONDecodeError as exc:
         raise SuiteError(file, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from exc
+    except ValueError as exc:  # not UTF-8, or nested too deep
+        raise SuiteError(file, str(exc)) from exc
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise SuiteError(file, "the snapshot must be an object of collections, each an object of records by id")
+    for collection, records in data.items():
+        record_id = next((i for i, r in records.items() if not isinstance(r, dict)), None)
+        if record_id is not None:
+            raise SuiteError(file, "must be a record (an object of fields)", field=f"{collection}.{record_id}")
+    for text in sorted(set(_RELATIVE_TIME.findall(raw))):
+        try:
+            resolve_time(text.decode("utf-8", "replace"), clock)
+        except ValueError as exc:
+            raise SuiteError(file, str(exc)) from exc
     return data, hashlib.sha256(raw).hexdigest()
 
 
@@ -275,7 +291,7 @@ def load_suite(path: str | Path) -> Suite:
     digest = ""
     if config.backend.snapshot:
         snapshot_file = root / config.backend.snapshot
-        snapshot, digest = _load_snapshot(snapshot_file, doc)
+        snapshot, digest = _load_snapshot(snapshot_file, doc, config.simulation.clock or datetime.now(UTC))
         try:
             check_references(snapshot, config.backend.references)
         except BackendDataError as exc:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sparring.input_limits import MAX_DEPTH, MAX_YAML_NODES
 from sparring.suite.validation_words import describe, worth_telling
 
 Path_ = tuple[str | int, ...]
@@ -47,19 +48,69 @@ class SuiteError(ValueError):
 MAX_LISTED = 20
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], duplicates: list[tuple[Path_, int]]) -> None:
-    """Record the line of every key and item; a key given twice in one mapping goes to `duplicates`
-    (YAML would silently keep the last one)."""
-    lines[path] = node.start_mark.line + 1
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if (*path, key.value) in lines:
-                duplicates.append(((*path, key.value), key.start_mark.line + 1))
-            _walk(value, (*path, key.value), lines, duplicates)
-            lines[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines, duplicates)
+        return [part for pair in node.value for part in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _check_size(root: yaml.Node, file: Path) -> None:
+    """For a document with anchors: a SuiteError when, its aliases expanded, it nests deeper than MAX_DEPTH, holds
+    more than MAX_YAML_NODES values, or holds itself (an alias inside its own anchor). Each node is visited once
+    (its expanded size and depth are kept), so an alias bomb costs what is written, not what it expands to."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            children = _children(node)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = (not isinstance(node, yaml.ScalarNode)) + max((depth[id(c)] for c in children), default=0)
+            open_nodes.discard(key)
+            line = node.start_mark.line + 1
+            if depth[key] > MAX_DEPTH:
+                raise SuiteError(file, f"nested deeper than {MAX_DEPTH} levels (the limit)", line)
+            if size[key] > MAX_YAML_NODES:
+                raise SuiteError(file, f"more than {MAX_YAML_NODES:,} values once its aliases are expanded", line)
+        elif key in open_nodes:
+            raise SuiteError(
+                file, "an alias inside its own anchor: the value would hold itself", node.start_mark.line + 1
+            )
+        elif key not in size:
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+
+
+def _walk(root: yaml.Node, file: Path) -> tuple[dict[Path_, int], list[tuple[Path_, int]]]:
+    """The line of every key and item, and every key given twice in one mapping (YAML would silently keep the
+    last one); a SuiteError for a mapping or list nested deeper than MAX_DEPTH. A node written once and repeated
+    by aliases is walked once: a problem inside a repetition is told at the line of the key that holds it (or of
+    its anchor)."""
+    lines: dict[Path_, int] = {}
+    duplicates: list[tuple[Path_, int]] = []
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Path_]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if len(path) >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode):  # the path holds one step per level
+            raise SuiteError(file, f"nested deeper than {MAX_DEPTH} levels (the limit)", node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if (*path, key.value) in lines:
+                    duplicates.append(((*path, key.value), key.start_mark.line + 1))
+                lines[(*path, key.value)] = key.start_mark.line + 1
+                stack.append((value, (*path, key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    return lines, duplicates
 
 
 def field_name(path: Path_) -> str:
@@ -80,6 +131,8 @@ class YamlDocument:
             loader = _Loader(text)
             try:
                 node = loader.get_single_node()
+                if node is not None and "&" in text:  # no anchor, no alias: what is written is all there is
+                    _check_size(node, file)
                 self.data: Any = loader.construct_document(node) if node is not None else None
             finally:
                 loader.dispose()
@@ -90,7 +143,7 @@ class YamlDocument:
         self.lines: dict[Path_, int] = {}
         duplicates: list[tuple[Path_, int]] = []
         if node is not None:
-            _walk(node, (), self.lines, duplicates)
+            self.lines, duplicates = _walk(node, file)
         if duplicates:
             raise SuiteError.several(
                 [

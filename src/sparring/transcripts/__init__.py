@@ -7,15 +7,16 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from sparring.transcripts.datasets import read_abcd, read_taskmaster4
 from sparring.transcripts.formats import (
     FORMATS,
     CsvColumns,
     ImportResult,
     TranscriptError,
-    read_abcd,
     read_csv,
     read_jsonl,
-    read_taskmaster4,
 )
 from sparring.transcripts.model import Transcript
 from sparring.transcripts.parallel import redact_many
@@ -96,7 +97,7 @@ def read_transcripts(
                 if transcript.id in seen:
                     raise ValueError(f"duplicate conversation id {transcript.id!r}")
             except (ValueError, KeyError, TypeError) as exc:
-                reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+                reason = _reason(exc)
                 if not skip_bad:
                     raise TranscriptError(file, reason, line) from exc
                 result.skipped.append(str(TranscriptError(file, reason, line)))
@@ -106,11 +107,25 @@ def read_transcripts(
             if len(parsed) >= REDACT_BATCH:
                 result.transcripts += redact_many(parsed)
                 parsed = []
+    except TranscriptError:
+        raise
     except UnicodeDecodeError as exc:
         raise TranscriptError(file, f"not UTF-8 text ({exc.reason})") from exc
     except json.JSONDecodeError as exc:
         raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+    except (ValueError, KeyError, TypeError) as exc:  # the file as a whole, read before its conversations
+        raise TranscriptError(file, _reason(exc)) from exc
     if not seen:
         raise TranscriptError(file, "no usable conversation in this file")
     result.transcripts += redact_many(parsed)
     return result
+
+
+def _reason(exc: Exception) -> str:
+    """Why a conversation was refused, on one line: a missing field, or pydantic's first problem with its field."""
+    if isinstance(exc, KeyError):
+        return f"missing field {exc}"
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{'.'.join(map(str, first['loc'])) or 'value'}: {first['msg']}"
+    return " ".join(str(exc).split("\n"))

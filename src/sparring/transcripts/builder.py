@@ -7,6 +7,7 @@ from typing import Any
 
 from sparring.data_model import AgentTurn, CustomerTurn, ToolCallRecord
 from sparring.data_model.conversation import Turn
+from sparring.input_limits import MAX_MESSAGE_CHARS
 
 
 class TurnBuilder:
@@ -16,6 +17,7 @@ class TurnBuilder:
         self._by_call_id: dict[str, ToolCallRecord] = {}
 
     def customer(self, text: str) -> None:
+        _check_length(text)
         self._flush_calls()
         last = self.turns[-1] if self.turns else None
         if isinstance(last, CustomerTurn):
@@ -24,6 +26,7 @@ class TurnBuilder:
             self.turns.append(CustomerTurn(content=text))
 
     def agent(self, text: str) -> None:
+        _check_length(text)
         last = self.turns[-1] if self.turns else None
         if isinstance(last, AgentTurn) and not self._calls:
             last.content = f"{last.content}\n{text}".strip()
@@ -32,6 +35,8 @@ class TurnBuilder:
             self._calls = []
 
     def call(self, name: str, arguments: dict[str, Any], call_id: str | None = None, result: Any = None) -> None:
+        if isinstance(result, str):
+            _check_length(result)
         record = ToolCallRecord(id=call_id or f"call-{len(self._by_call_id)}", name=name, arguments=arguments)
         record.result = result
         self._calls.append(record)
@@ -43,6 +48,8 @@ class TurnBuilder:
 
     def result(self, call_id: str | None, result: Any) -> bool:
         """Attach a tool's answer to the call it answers; False when no such call is open."""
+        if isinstance(result, str):
+            _check_length(result)
         record = self._by_call_id.get(call_id or "") if call_id else (self._calls[-1] if self._calls else None)
         if record is None:
             return False
@@ -61,3 +68,9 @@ class TurnBuilder:
     def finish(self) -> list[Turn]:
         self._flush_calls()
         return self.turns
+
+
+def _check_length(text: str) -> None:
+    """A ValueError for a message (or a tool's text answer) longer than MAX_MESSAGE_CHARS."""
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ValueError(f"a message of {len(text):,} characters: longer than the limit of {MAX_MESSAGE_CHARS:,}")

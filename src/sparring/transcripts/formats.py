@@ -7,8 +7,7 @@ file, the line and what is wrong; with skip_bad, bad conversations are counted a
   "tool" messages with "tool_call_id"). A line may also be a bare list of OpenAI messages, and a
   .json file may hold a list of such conversations: OpenAI chat logs import as they are.
 - csv: one message per row, grouped by a conversation-id column (column names configurable).
-- taskmaster4: Google's Taskmaster-4 dialogues (API calls annotated on user turns).
-- abcd: ASAPP's ABCD dialogues (speaker agent/customer/action).
+- taskmaster4, abcd: Google's Taskmaster-4 and ASAPP's ABCD dialogues (datasets.py).
 - otel, langfuse, langsmith: conversations from tracing tools (traces_otel.py, traces_exports.py).
 """
 
@@ -21,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sparring.input_limits import TooDeep, json_value
 from sparring.transcripts.builder import TurnBuilder
+from sparring.transcripts.fields import items, obj
 from sparring.transcripts.model import Transcript
 
 CUSTOMER_ROLES = {"customer", "user", "human", "client", "visitor", "consumer", "end_user", "enduser"}
@@ -106,23 +107,25 @@ def _text(content: Any) -> str:
     return str(content)
 
 
-def _arguments(raw: Any) -> dict[str, Any]:
+def arguments_of(raw: Any) -> dict[str, Any]:
+    """Tool-call arguments as an object: given as one, or as JSON text (text that is not JSON kept as `raw`)."""
     if isinstance(raw, dict):
         return raw
     if isinstance(raw, str) and raw.strip():
         try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
+            value = json_value(raw)
+        except ValueError:  # not JSON, or nested too deep
             return {"raw": raw}
         return value if isinstance(value, dict) else {"value": value}
     return {}
 
 
-def _maybe_json(raw: Any) -> Any:
+def decoded(raw: Any) -> Any:
+    """JSON text decoded; anything else (text that is not JSON too) as it is."""
     if isinstance(raw, str):
         try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
+            return json_value(raw)
+        except ValueError:  # not JSON, or nested too deep
             return raw
     return raw
 
@@ -140,10 +143,11 @@ def messages_to_turns(messages: list[Any]) -> TurnBuilder:
         if role in SKIPPED_ROLES:
             continue
         if role in {"tool", "function"}:
-            if not builder.result(message.get("tool_call_id"), _maybe_json(text)):
+            answered = message.get("tool_call_id")
+            if not builder.result(None if answered is None else str(answered), decoded(text)):
                 raise ValueError(f"{where}: a tool message answers no earlier tool call")
             continue
-        calls = message.get("tool_calls") or []
+        calls = items(message.get("tool_calls"), f"{where}: tool_calls")
         if role == "customer":
             builder.customer(text)
             continue
@@ -151,11 +155,12 @@ def messages_to_turns(messages: list[Any]) -> TurnBuilder:
             function = call.get("function", call) if isinstance(call, dict) else None
             if not isinstance(function, dict) or not function.get("name"):
                 raise ValueError(f"{where}: tool call {number} has no name")
+            call_id = call.get("id")
             builder.call(
                 str(function["name"]),
-                _arguments(function.get("arguments")),
-                call.get("id"),
-                _maybe_json(call.get("result")),
+                arguments_of(function.get("arguments")),
+                None if call_id is None else str(call_id),
+                decoded(call.get("result")),
             )
         if text or not calls:
             builder.agent(text)
@@ -171,7 +176,7 @@ def _conversation(data: Any, number: int) -> tuple[str, list[Any], dict[str, Any
     if not isinstance(messages, list):
         raise ValueError(f"no list of messages (looked for {', '.join(MESSAGES_KEYS)})")
     conversation_id = _first(data, ID_KEYS) or f"conversation-{number}"
-    return str(conversation_id), messages, dict(data.get("metadata") or {})
+    return str(conversation_id), messages, dict(obj(data.get("metadata"), "metadata"))
 
 
 def finish_transcript(conversation_id: str, builder: TurnBuilder, metadata: dict[str, Any], source: str) -> Transcript:
@@ -186,10 +191,7 @@ def _jsonl_entries(file: Path) -> Iterator[tuple[int, Any]]:
     """(line, item): the items of a .json list, or the non-empty lines of a JSONL file read one at a time (a large
     file is never held whole in memory)."""
     if file.suffix == ".json":
-        try:
-            items = json.loads(file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+        items = _load_json(file)
         if not isinstance(items, list):
             raise TranscriptError(file, "a .json file must hold a list of conversations")
         yield from ((i + 1, item) for i, item in enumerate(items))
@@ -208,7 +210,7 @@ def read_jsonl(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
             data = entry
             if isinstance(entry, str):
                 try:
-                    data = json.loads(entry)
+                    data = json_value(entry)
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
             conversation_id, messages, metadata = _conversation(data, number)
@@ -243,17 +245,23 @@ def _csv_rows(file: Path, columns: CsvColumns) -> dict[str, list[CsvRow]]:
     """The rows grouped by conversation id, each with the line it starts on and its problem, if any."""
     with file.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        header = list(reader.fieldnames or [])
+        try:
+            header = list(reader.fieldnames or [])
+        except csv.Error as exc:
+            raise TranscriptError(file, f"not CSV: {exc}", 1) from exc
         missing = [c for c in columns.needed() if c not in header]
         if missing:
             raise TranscriptError(file, f"missing column(s) {', '.join(missing)}; found {reader.fieldnames}", 1)
         groups: dict[str, list[CsvRow]] = {}
         ended = reader.line_num
-        for row in reader:
-            groups.setdefault(row[columns.conversation_id], []).append(
-                (ended + 1, row, _row_problem(row, header, columns))
-            )
-            ended = reader.line_num
+        try:
+            for row in reader:
+                groups.setdefault(row[columns.conversation_id], []).append(
+                    (ended + 1, row, _row_problem(row, header, columns))
+                )
+                ended = reader.line_num
+        except csv.Error as exc:  # a NUL byte, a value longer than csv's field limit (128 KB)
+            raise TranscriptError(file, f"not CSV: {exc}", ended + 1) from exc
     return groups
 
 
@@ -281,67 +289,19 @@ def read_csv(file: Path, columns: CsvColumns) -> Iterator[tuple[int, Callable[[]
         yield (bad[0] if bad else rows[0][0]), parse
 
 
-def _load_json_list(file: Path) -> list[Any]:
+def _load_json(file: Path) -> Any:
+    """A whole-file JSON document; TranscriptError when it is not JSON or nests too deep."""
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        return json_value(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+    except TooDeep as exc:
+        raise TranscriptError(file, str(exc)) from exc
+
+
+def load_json_list(file: Path) -> list[Any]:
+    """A whole-file JSON list of dialogues; TranscriptError for anything else."""
+    data = _load_json(file)
     if not isinstance(data, list):
         raise TranscriptError(file, "expected a JSON list of dialogues")
     return data
-
-
-def read_taskmaster4(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
-    for number, dialogue in enumerate(_load_json_list(file), start=1):
-
-        def parse(d: Any = dialogue, number: int = number) -> Transcript:
-            builder = TurnBuilder()
-            for utterance in d["utterances"]:
-                speaker = role_of(utterance["speaker"], f"utterance {utterance.get('index')}")
-                if speaker == "customer":
-                    builder.customer(utterance["text"])
-                else:
-                    builder.agent(utterance["text"])
-                # API calls annotated on a user turn are what the agent did before its next reply.
-                for annotation in utterance.get("annotations", []):
-                    if annotation["name"] == "api_call":
-                        builder.call(annotation["value"], {}, annotation["context"].replace("api_call", "call"))
-                    elif annotation["name"] == "request":
-                        call_id = annotation["context"].replace("api_call", "call")
-                        builder.set_arguments(call_id, _arguments(annotation["value"]))
-                    elif annotation["name"] == "response":
-                        builder.result(
-                            annotation["context"].replace("api_response", "call"), _maybe_json(annotation["value"])
-                        )
-            metadata = {
-                "vertical": d.get("vertical"),
-                "scenario": d.get("scenario"),
-                "instructions": d.get("instructions"),
-            }
-            return finish_transcript(str(d["conversation_id"]), builder, metadata, f"{file}:dialogue {number}")
-
-        yield number, parse
-
-
-def read_abcd(file: Path) -> Iterator[tuple[int, Callable[[], Transcript]]]:
-    for number, dialogue in enumerate(_load_json_list(file), start=1):
-
-        def parse(d: Any = dialogue, number: int = number) -> Transcript:
-            builder = TurnBuilder()
-            for speaker, text in d["original"]:
-                if speaker == "action":  # the agent's system actions, logged as text
-                    builder.call("action", {}, None, str(text))
-                elif role_of(speaker, "original") == "customer":
-                    builder.customer(text)
-                else:
-                    builder.agent(text)
-            scenario = d.get("scenario", {})
-            # The customer's own details label what to redact (replaced by placeholders on import).
-            metadata = {
-                "flow": scenario.get("flow"),
-                "subflow": scenario.get("subflow"),
-                "customer": scenario.get("personal", {}),
-            }
-            return finish_transcript(str(d["convo_id"]), builder, metadata, f"{file}:dialogue {number}")
-
-        yield number, parse

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from sparring.input_limits import TooDeep, json_value
 from sparring.transcripts.formats import SKIPPED_ROLES, TranscriptError, finish_transcript, messages_to_turns, role_of
 from sparring.transcripts.model import Transcript
 
@@ -63,23 +64,34 @@ def load_documents(file: Path) -> list[tuple[int | None, Any]]:
     that is not JSON comes back as a ValueError in place of its document)."""
     text = file.read_text(encoding="utf-8")
     try:
-        return [(None, json.loads(text))]
-    except json.JSONDecodeError as exc:
-        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        return [(None, json_value(text))]
+    except ValueError as exc:  # not one JSON document, or one nested too deep
+        lines = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
         if len(lines) < 2 or not _is_json(lines[0][1]):
-            raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+            if isinstance(exc, json.JSONDecodeError):
+                raise TranscriptError(file, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+            raise TranscriptError(file, str(exc)) from exc
     return [(n, _json_or_error(line)) for n, line in lines]
 
 
 def _is_json(text: str) -> bool:
-    return not isinstance(_json_or_error(text), ValueError)
+    """Whether `text` is JSON (a value nested too deep counts: the line is told apart, the others read)."""
+    try:
+        json_value(text)
+    except json.JSONDecodeError:
+        return False
+    except TooDeep:
+        return True
+    return True
 
 
 def _json_or_error(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json_value(text)
     except json.JSONDecodeError as exc:
         return ValueError(f"invalid JSON: {exc.msg} (column {exc.colno}); the spans on this line are left out")
+    except TooDeep as exc:
+        return ValueError(f"{exc}; the spans on this line are left out")
 
 
 def bad_entry(line: int | None, reason: str) -> Entry:
@@ -209,8 +221,8 @@ def maybe_json(value: Any) -> Any:
     """A JSON-encoded attribute decoded; anything else as it is."""
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
-            return json.loads(value)
-        except json.JSONDecodeError:
+            return json_value(value)
+        except ValueError:  # not JSON, or nested too deep: kept as the text it is
             return value
     return value
 

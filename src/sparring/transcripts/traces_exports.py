@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sparring.transcripts.fields import items, obj
 from sparring.transcripts.traces import (
     Entry,
     ModelCall,
@@ -99,14 +100,17 @@ def read_langsmith(file: Path, session_attribute: str | None = None) -> Iterator
             document = document["runs"]
         for item in document if isinstance(document, list) else [document]:
             if isinstance(item, dict) and item.get("run_type"):
-                runs += _flatten(line, item, None)
+                try:
+                    runs += _flatten(line, item, None)
+                except ValueError as exc:
+                    yield bad_entry(line, str(exc))
             else:
                 reason = str(item) if isinstance(item, ValueError) else "not a LangSmith run (no run_type)"
                 yield bad_entry(line, reason)
     names = (session_attribute,) if session_attribute else THREAD_KEYS
     threads: dict[str, str] = {}
     for (_line, run), trace in runs:
-        metadata = {**(run.get("metadata") or {}), **((run.get("extra") or {}).get("metadata") or {})}
+        metadata = {**_object(run.get("metadata")), **_object(_object(run.get("extra")).get("metadata"))}
         value = next((metadata[n] for n in names if metadata.get(n)), None)
         if value is not None:
             threads.setdefault(trace, str(value))
@@ -119,7 +123,7 @@ def read_langsmith(file: Path, session_attribute: str | None = None) -> Iterator
 
 def _flatten(line: int | None, run: dict[str, Any], trace: str | None) -> list[tuple[Item, str]]:
     trace = str(run.get("trace_id") or trace or run.get("id"))
-    children = [c for c in run.get("child_runs") or [] if isinstance(c, dict)]
+    children = [c for c in items(run.get("child_runs"), f"run {run.get('id')}: child_runs") if isinstance(c, dict)]
     return [((line, run), trace)] + [r for child in children for r in _flatten(line, child, trace)]
 
 
@@ -127,13 +131,22 @@ def _add_run(group: TraceGroup, run: dict[str, Any]) -> None:
     rid, kind = str(run.get("id")), run.get("run_type")
     group.parents[rid] = run.get("parent_run_id")
     start, where = str(run.get("start_time") or ""), f"run {rid}"
+    run_inputs = obj(maybe_json(run.get("inputs")), f"{where}: inputs")
+    obj(obj(run.get("extra"), f"{where}: extra").get("metadata"), f"{where}: extra.metadata")  # read to group runs
+    obj(run.get("metadata"), f"{where}: metadata")
     if kind == "llm":
-        inputs = messages_of((run.get("inputs") or {}).get("messages"), f"{where}: inputs.messages", "user")
+        inputs = messages_of(run_inputs.get("messages"), f"{where}: inputs.messages", "user")
         outputs = reply_of(run.get("outputs"), f"{where}: outputs")
         group.calls.append(ModelCall(rid, run.get("parent_run_id"), start, inputs, outputs))
     elif kind == "tool":
-        output = unwrap_langchain(maybe_json((run.get("outputs") or {}).get("output")))
+        output = unwrap_langchain(maybe_json(obj(maybe_json(run.get("outputs")), f"{where}: outputs").get("output")))
         answer = output if isinstance(output, dict) and output.get("type") == "tool" else {}
-        call_id = answer.get("tool_call_id") or (run.get("inputs") or {}).get("tool_call_id")
+        call_id = answer.get("tool_call_id") or run_inputs.get("tool_call_id")
         result = maybe_json(answer["content"]) if answer else output
         group.tools.append(ToolRun(str(run.get("name") or ""), call_id, start, result, run.get("error")))
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """Metadata read to group runs into threads: a value that is not an object groups nothing (and is told as an
+    error of the run's conversation, when it is read: `_add_run`)."""
+    return value if isinstance(value, dict) else {}

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sparring.transcripts.fields import items, obj, text_value
 from sparring.transcripts.traces import (
     Entry,
     Message,
@@ -54,15 +55,16 @@ def any_value(value: Any) -> Any:
     if "intValue" in value:
         return int(value["intValue"])
     if "arrayValue" in value:
-        return [any_value(v) for v in (value["arrayValue"] or {}).get("values") or []]
+        return [any_value(v) for v in items(obj(value["arrayValue"], "arrayValue").get("values"), "arrayValue.values")]
     if "kvlistValue" in value:
-        return attributes((value["kvlistValue"] or {}).get("values"))
+        return attributes(obj(value["kvlistValue"], "kvlistValue").get("values"))
     return None
 
 
 def attributes(raw: Any) -> dict[str, Any]:
-    """OTLP attributes ([{key, value}]) as a dict."""
-    return {a["key"]: any_value(a.get("value")) for a in raw or [] if isinstance(a, dict) and "key" in a}
+    """OTLP attributes ([{key, value}]) as a dict; a ValueError for a list that is not one (keys are text)."""
+    found = [a for a in items(raw, "attributes") if isinstance(a, dict) and "key" in a]
+    return {text_value(a["key"], "attributes[].key"): any_value(a.get("value")) for a in found}
 
 
 def read_otel(file: Path, session_attribute: str | None = None) -> Iterator[Entry]:
@@ -74,16 +76,21 @@ def read_otel(file: Path, session_attribute: str | None = None) -> Iterator[Entr
         elif not isinstance(document, dict) or not isinstance(document.get("resourceSpans"), list):
             yield bad_entry(line, "no resourceSpans list: not an OTLP JSON trace export")
         else:
-            spans += _spans(line, document)
+            try:
+                spans += _spans(line, document)
+            except ValueError as exc:
+                yield bad_entry(line, str(exc))
     yield from group_entries(file, _groups(file, spans, session_attribute), "otel", "span", _add_span)
 
 
 def _spans(line: int | None, document: dict[str, Any]) -> list[Span]:
     found = []
-    for resource_spans in document["resourceSpans"]:
-        resource = attributes(((resource_spans or {}).get("resource") or {}).get("attributes"))
-        for scope in (resource_spans or {}).get("scopeSpans") or []:
-            found += [(line, s, resource) for s in (scope or {}).get("spans") or [] if isinstance(s, dict)]
+    for n, raw in enumerate(document["resourceSpans"]):
+        resource_spans = obj(raw, f"resourceSpans[{n}]")
+        resource = attributes(obj(resource_spans.get("resource"), f"resourceSpans[{n}].resource").get("attributes"))
+        for m, scope in enumerate(items(resource_spans.get("scopeSpans"), f"resourceSpans[{n}].scopeSpans")):
+            spans = items(obj(scope, f"resourceSpans[{n}].scopeSpans[{m}]").get("spans"), "scopeSpans[].spans")
+            found += [(line, s, resource) for s in spans if isinstance(s, dict)]
     return found
 
 
@@ -91,9 +98,11 @@ def _groups(file: Path, spans: list[Span], session_attribute: str | None) -> dic
     names = (session_attribute,) if session_attribute else SESSION_ATTRIBUTES
     sessions: dict[str, str] = {}
     for _line, span, resource in spans:
-        value = next(
-            (v for n in names for v in (attributes(span.get("attributes")).get(n), resource.get(n)) if v), None
-        )
+        try:
+            own = attributes(span.get("attributes"))
+        except ValueError:  # told when the span's conversation is read
+            own = {}
+        value = next((v for n in names for v in (own.get(n), resource.get(n)) if v), None)
         if value is not None:
             sessions.setdefault(str(span.get("traceId")), str(value))
     check_session_found(file, session_attribute, not spans or bool(sessions), "span")
@@ -111,7 +120,9 @@ def _add_span(group: TraceGroup, span: dict[str, Any]) -> None:
     if attrs.get("gen_ai.operation.name") == "execute_tool" or "gen_ai.tool.call.result" in attrs:
         group.tools.append(_tool_run(attrs, span, start))
         return
-    events = sorted((e for e in span.get("events") or [] if isinstance(e, dict)), key=_event_time)
+    events = sorted(
+        (e for e in items(span.get("events"), f"span {span_id}: events") if isinstance(e, dict)), key=_event_time
+    )
     call = _model_call(f"span {span_id}", attrs, events)
     if call is not None:
         group.calls.append(ModelCall(span_id, parent, start, *call))
@@ -161,7 +172,7 @@ def _parts_messages(raw: Any, where: str) -> list[Message]:
 
 
 def _from_parts(item: dict[str, Any], where: str) -> list[Message]:
-    parts = [p for p in item.get("parts") or [] if isinstance(p, dict)]
+    parts = [p for p in items(item.get("parts"), f"{where}: parts") if isinstance(p, dict)]
     answers = [p for p in parts if p.get("type") == "tool_call_response"]
     if answers:
         return [m for p in answers if (m := chat_message("tool", p.get("response"), where, None, p.get("id")))]
