@@ -13,7 +13,7 @@ Prints, per population × labels × figure, the share of 95% intervals that cove
 the mean width; then, for the labelling design, the mean width of the fail-recall and κ intervals when 25%,
 50% or 75% of the labels are judged fails. Exits 1 when a coverage target is missed.
 
-    python bench/calibration_coverage.py [--simulations 400]
+    python bench/calibration_coverage.py [--simulations 1000]
 """
 
 from __future__ import annotations
@@ -156,5 +156,5 @@ def main(simulations: int) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--simulations", type=int, default=400)
+    parser.add_argument("--simulations", type=int, default=1000)
     sys.exit(main(parser.parse_args().simulations))
