@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sparring import Conversation, EndReason, Outcome, Store, Verdict
+from sparring import Conversation, EndReason, Store, Verdict
 from sparring.analysis.hypothesis import sign_flip_test
 from sparring.analysis.noise import replayed, variance_split
 from sparring.analysis.power import CostPerConversation, plan
