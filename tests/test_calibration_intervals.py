@@ -10,7 +10,7 @@ from statsmodels.stats.proportion import proportion_confint
 from typer.testing import CliRunner
 
 from sparring import Store
-from sparring.calibration import Item, estimates, labelled_judge_model, stratum_shares
+from sparring.calibration import Item, calibration_warnings, estimates, labelled_judge_model, stratum_shares
 from sparring.calibration.agreement import MIN_ITEMS
 from sparring.cli import app
 from sparring.data_model import Conversation, CustomerTurn, Label, ModelSettings, Outcome, Run, Verdict
@@ -118,3 +118,14 @@ def test_calibrate_measures_the_judge_of_the_labelled_run_by_default(example_sui
     assert result.exit_code == 0, result.output
     assert "judge openai:judge-b (the labelled run's judge)" in result.output
     assert asked == {"judge-b"}, "not the suite's judge"
+
+
+def test_a_run_warning_says_when_kappa_was_withheld(tmp_path):
+    store, _db = store_judged_by(tmp_path, "openai:judge-b")
+    withheld = {"kappa": {"value": None, "withheld": "too few labels: need ≥ 10 labelled conversations"}}
+    store.save_calibration(EVAL, "h", "openai:judge-b", {"metrics": withheld})
+    [warning] = calibration_warnings(store, "run-1", 0.6)
+    assert warning == (
+        f"{EVAL}: judge prompt h with openai:judge-b has population κ withheld: too few labels: need ≥ 10 labelled "
+        "conversations"
+    )

@@ -230,11 +230,10 @@ def calibration_warnings(store: Store, run_id: str, min_kappa: float) -> list[st
             continue
         kappa = matching[-1].metric("kappa")
         if kappa is None or kappa < min_kappa:
+            withheld = matching[-1].report.get("metrics", {}).get("kappa", {}).get("withheld")
             shown = "undefined" if kappa is None else f"{kappa:.2f}"
-            warnings.append(
-                f"{evaluation_id}: judge prompt {prompt_hash} with {judge_model} has population κ {shown} "
-                f"< {min_kappa} against human labels"
-            )
+            verdict = f"κ withheld: {withheld}" if withheld else f"κ {shown} < {min_kappa} against human labels"
+            warnings.append(f"{evaluation_id}: judge prompt {prompt_hash} with {judge_model} has population {verdict}")
     if uncalibrated:
         warnings.insert(0, f"no calibration against human labels for {', '.join(uncalibrated)}; see sparring calibrate")
     return warnings
