@@ -40,6 +40,8 @@ def only_json_object(text: str) -> dict[str, Any]:
     body = text.strip()
     fenced = _FENCE.match(body)
     body = fenced.group("body").strip() if fenced else body
+    if "{" not in body:
+        raise NotOneObject("no JSON object in the answer")
     if not body.startswith("{"):
         raise NotOneObject("the answer must be only a JSON object; it starts with other text")
     try:
