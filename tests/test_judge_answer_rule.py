@@ -111,7 +111,8 @@ def test_fuzz_an_object_is_accepted_only_with_exactly_the_schemas_keys(data):
     outcome = _outcome(json.dumps(data))
     if outcome is not None:
         assert set(data) == {"reasoning", "verdict"}
-        assert data["verdict"].strip().lower() == outcome.value
+        word = data["verdict"].strip().lower()
+        assert outcome.value == ("not_applicable" if word == "n/a" else word)
 
 
 @FUZZ

@@ -43,7 +43,13 @@ class VerdictAnswer(BaseModel):
 
 VERDICT_SCHEMA = answer_schema(VerdictAnswer)
 VERDICT_BUDGET = token_budget(VERDICT_SCHEMA)
-_VERDICT_WORDS = {"pass": Outcome.PASS, "fail": Outcome.FAIL, "not_applicable": Outcome.NOT_APPLICABLE}
+_VERDICT_WORDS = {
+    "pass": Outcome.PASS,
+    "fail": Outcome.FAIL,
+    "not_applicable": Outcome.NOT_APPLICABLE,
+    "not applicable": Outcome.NOT_APPLICABLE,  # spellings of n/a a model without the grammar writes: never a pass
+    "n/a": Outcome.NOT_APPLICABLE,
+}
 _ANSWER_KEYS = set(VERDICT_SCHEMA["properties"])  # exactly the schema's keys: reasoning and verdict
 
 
@@ -54,8 +60,8 @@ class JudgeParseError(ValueError):
 def parse_judge_answer(text: str) -> tuple[Outcome, str]:
     """Read a judge's answer. The verdict is the judge's own answer object only: the answer must be exactly one
     JSON object (a code fence around it allowed), with exactly the schema's keys, each once, a reasoning with at
-    least one word, and a verdict "pass", "fail" or "not_applicable". Anything else — prose around the object (a
-    refusal that echoes the answer format), a second object (a verdict quoted before or after its own), a
+    least one word, and a verdict "pass", "fail" or "not_applicable" ("n/a" too). Anything else — prose around the
+    object (a refusal that echoes the answer format), a second object (a verdict quoted before or after its own), a
     duplicate key, an alias key, an answer cut short — is unusable: retried, then an error, never a pass."""
     try:
         data = only_json_object(text)
