@@ -2,14 +2,17 @@
 pass 90%, labelled with the `sparring label` design and calibrated through a real SQLite store; the corrected rate
 and its interval sit on the truth, the raw rate does not, and a `corrected: true` gate decides on it."""
 
+import json
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 from statsmodels.stats.proportion import proportion_confint
+from typer.testing import CliRunner
 
-from sparring import ScriptedModel, Store
+from scripted_world import world_reply
+from sparring import ModelPool, RoleOverrides, RunOptions, ScriptedModel, Store, run_suite
 from sparring.analysis.corrected import (
     CorrectedPassRate,
     corrected_gate_outcome,
@@ -20,9 +23,11 @@ from sparring.analysis.corrected import (
 from sparring.analysis.gate import check_gates
 from sparring.analysis.report import EvaluationSummary
 from sparring.calibration import calibrate, sample_for_labelling
+from sparring.cli import app
 from sparring.data_model import Conversation, CustomerTurn, Label, ModelSettings, Outcome, Run, TokenUsage, Verdict
 from sparring.evaluations import EvaluationSpec, Judge
 from sparring.models import MeteredModel
+from sparring.suite import load_suite
 from sparring.suite.config import GateConfig
 
 SPEC = EvaluationSpec(id="tone", kind="judge", description="tone", criterion="The agent is polite.")
@@ -151,3 +156,39 @@ def test_a_corrected_gate_is_inconclusive_when_the_interval_straddles_the_thresh
     assert corrected_gate_outcome(rate, (low + high) / 2)[0] == "inconclusive"
     assert corrected_gate_outcome(rate, low - 0.01)[0] == "pass"
     assert corrected_gate_outcome(rate, high + 0.01)[0] == "fail"
+
+
+async def test_sparring_gate_reads_the_corrected_rate_of_the_stored_run(suite_copy, tmp_path):
+    """The real path: a suite gate with `corrected: true`, a run of the example suite in a SQLite file, `sparring
+    gate --json` before and after a calibration of the judge version that judged it."""
+    suite_yaml = suite_copy / "suite.yaml"
+    gate = "  - evaluation: professional_tone\n    min_pass_rate: 0.5\n    corrected: true\n"
+    suite_yaml.write_text(suite_yaml.read_text() + gate)
+    suite = load_suite(suite_copy)
+    db = tmp_path / "gate.db"
+    store = Store.open(str(db))
+    pool = ModelPool()
+    pool.add(ScriptedModel(world_reply, "scripted:world"))
+    options = RunOptions(
+        label="v1", evaluation_ids=["professional_tone"], cache=False, models=RoleOverrides(model="scripted:world")
+    )
+    run = (await run_suite(suite, store, options, pool)).run
+    runner = CliRunner()
+
+    def corrected_gate() -> dict:
+        result = runner.invoke(app, ["gate", str(suite_copy), "v1", "--json", "--db", str(db)])
+        return next(r for r in json.loads(result.stdout)["results"] if "judge-error-corrected" in r["gate"])
+
+    before = corrected_gate()
+    assert not before["passed"] and "no calibration of the judge version" in before["detail"]
+    labels = [
+        Label(conversation_id=c.id, evaluation_id="professional_tone", label="pass", labeller="ann")
+        for c in store.conversations(run.id)
+    ]
+    store.save_labels(labels)
+    spec = next(e for e in suite.evaluations if e.id == "professional_tone")
+    world = MeteredModel(ScriptedModel(world_reply, "scripted:world"), TokenUsage())
+    report = await calibrate(spec, suite.policy, store, world, split="all")
+    store.save_calibration(spec.id, report.prompt_hash, report.judge_model, report.model_dump(mode="json"))
+    after = corrected_gate()
+    assert not after["passed"] and "too few labels: need ≥ 10 judged pass and ≥ 10 judged fail" in after["detail"]
