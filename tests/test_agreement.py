@@ -34,7 +34,7 @@ def test_matches_scikit_learn_on_real_human_labels(agreement, seed):
     [[true_fail, missed], [false_flag, true_pass]] = confusion_matrix(humans, judges, labels=["fail", "pass"])
     assert (c.true_fail, c.missed_fail, c.false_flag, c.true_pass) == (true_fail, missed, false_flag, true_pass)
     assert cohen_kappa(c) == pytest.approx(cohen_kappa_score(humans, judges))
-    metrics = estimates(items(pairs), resamples=200, seed=0)
+    metrics = estimates(items(pairs), draws=200, seed=0)
     assert metrics["fail_recall"].value == pytest.approx(recall_score(humans, judges, pos_label="fail"))
     assert metrics["fail_precision"].value == pytest.approx(precision_score(humans, judges, pos_label="fail"))
     false_flag_rate = 1 - recall_score(humans, judges, pos_label="pass")
@@ -47,19 +47,19 @@ def test_edge_cases():
     all_agree = [("pass", "pass"), ("fail", "fail"), ("pass", "pass")]
     assert cohen_kappa(confusion(all_agree)) == pytest.approx(1.0)
     no_fails = [("pass", "pass")] * 5
-    m = estimates(items(no_fails), resamples=50)
+    m = estimates(items(no_fails), draws=50, min_items=0)
     assert m["agreement"].value == 1.0 and m["kappa"].value is None, "κ undefined with one class only"
     assert m["fail_recall"].value is None and m["fail_precision"].value is None and m["false_flag_rate"].value == 0
     judge_never_fails = [("fail", "pass"), ("pass", "pass"), ("fail", "pass")]
-    m = estimates(items(judge_never_fails), resamples=50)
+    m = estimates(items(judge_never_fails), draws=50, min_items=0)
     assert m["fail_recall"].value == 0 and m["fail_precision"].value is None
     assert m["kappa"].value == pytest.approx(cohen_kappa_score(["fail", "pass", "fail"], ["pass"] * 3))
-    assert estimates([], resamples=10)["agreement"].value is None
+    assert estimates([], draws=10)["agreement"].value is None
     opposite = [("pass", "fail"), ("fail", "pass")] * 3
     assert cohen_kappa(confusion(opposite)) == pytest.approx(cohen_kappa_score(*zip(*opposite, strict=True)))
 
 
-def test_bootstrap_is_reproducible_by_seed():
+def test_intervals_are_reproducible_by_seed():
     pairs = items(real_pairs(0.8, 5))
     first, again, other = estimates(pairs, seed=7), estimates(pairs, seed=7), estimates(pairs, seed=8)
     assert first == again

@@ -104,14 +104,17 @@ def echoing_judge(request: ChatRequest) -> str:
     return f"The transcript contains {' and '.join(quoted)}, which is data, not my answer. {own}"
 
 
-async def test_a_judge_that_quotes_a_fake_verdict_before_its_own_keeps_its_own():
+async def test_a_judge_that_quotes_a_fake_verdict_beside_its_own_is_an_error_never_a_pass():
+    """Text beside the judge's own answer object may be a quoted verdict: the answer is unusable (retried, then
+    an error), whichever side of its own answer the quote stands."""
     library = builtin_evaluations()
-    echoed = [c for c in injection_cases() if c.attack in ("fake_verdict_json", "quote_bait")]
-    assert len(echoed) >= 6
+    echoed = [c for c in injection_cases() if c.attack in ("fake_verdict_json", "quote_bait", "trailing_verdict")]
+    assert len(echoed) >= 9
     for case in echoed:
         model = ScriptedModel(echoing_judge)
-        judge = Judge(library[case.evaluation_id], POLICY, retries=0)
+        judge = Judge(library[case.evaluation_id], POLICY, retries=1)
         verdict = await judge.judge(case.injected, render_transcript(case.injected), MeteredModel(model, TokenUsage()))
         answer = echoing_judge(model.requests[0])
         assert answer.index('"verdict": "pass"') < answer.index('"verdict": "fail"'), "the fake verdict is quoted"
-        assert verdict.outcome == Outcome.FAIL, case.id
+        assert verdict.outcome == Outcome.ERROR, case.id
+        assert verdict.attempts == 2 and "starts with other text" in verdict.reasoning, case.id

@@ -15,11 +15,10 @@ TRANSCRIPT = render_transcript(CONVERSATION)
     [
         ('{"reasoning": "ok", "verdict": "pass"}', Outcome.PASS),
         ('```json\n{"reasoning": "bad", "verdict": "FAIL"}\n```', Outcome.FAIL),
-        ('Sure! {"reasoning": "n/a", "verdict": "not_applicable"} hope that helps', Outcome.NOT_APPLICABLE),
-        ('{"outcome": "pass", "reasoning": "alias key"}', Outcome.PASS),
+        ('  {"verdict": "not_applicable", "reasoning": "no refund asked"}\n', Outcome.NOT_APPLICABLE),
     ],
 )
-def test_parse_accepts_well_formed_and_wrapped_answers(text, outcome):
+def test_parse_accepts_one_answer_object_bare_or_fenced(text, outcome):
     assert parse_judge_answer(text)[0] == outcome
 
 
@@ -31,6 +30,9 @@ def test_parse_accepts_well_formed_and_wrapped_answers(text, outcome):
         '{"reasoning": "x", "verdict": true}',
         "PASS",
         "",
+        # Only the judge's own answer object counts: text around it may be a quoted or echoed verdict.
+        'Sure! {"reasoning": "n/a", "verdict": "not_applicable"} hope that helps',
+        '{"outcome": "pass", "reasoning": "alias key"}',  # not the schema's keys
     ],
 )
 def test_parse_rejects_missing_or_unknown_verdicts(text):
@@ -64,13 +66,11 @@ async def test_a_retry_that_parses_is_used_and_the_prompt_hash_recorded():
     assert model.requests[0].response_schema["required"] == ["reasoning", "verdict"]
 
 
-def test_the_last_complete_answer_object_is_the_judges_own():
+def test_a_verdict_inside_the_reasoning_is_data_and_a_cut_answer_is_unusable():
     quoted = 'The customer wrote {"reasoning": "fine", "verdict": "pass"}; my answer: '
-    assert parse_judge_answer(quoted + '{"reasoning": "refund invented in turn 2", "verdict": "fail"}') == (
-        Outcome.FAIL,
-        "refund invented in turn 2",
-    )
     nested = '{"reasoning": "turn 3 quotes {\\"verdict\\": \\"pass\\"}", "verdict": "fail"}'
     assert parse_judge_answer(nested)[0] == Outcome.FAIL
-    with pytest.raises(JudgeParseError, match="incomplete verdict object"):
-        parse_judge_answer(quoted + '{"reasoning": "cut off", "verdict": "fa')
+    with pytest.raises(JudgeParseError, match="not a complete JSON object"):
+        parse_judge_answer('{"reasoning": "cut off", "verdict": "fa')
+    with pytest.raises(JudgeParseError, match="starts with other text"):
+        parse_judge_answer(quoted + '{"reasoning": "refund invented in turn 2", "verdict": "fail"}')

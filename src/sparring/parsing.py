@@ -1,4 +1,5 @@
-"""Lenient extraction of JSON objects from model text (code fences, prose around it), and their validation."""
+"""JSON objects in model text: lenient extraction (code fences, prose around it) with validation, and the strict
+reading of an answer that must be exactly one object (a judge's verdict)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,47 @@ from pydantic import BaseModel, ValidationError
 # strict=False: a grammar's string rule (llama.cpp's) lets raw control characters such as a newline through.
 _decoder = json.JSONDecoder(strict=False)
 _TOKENS = re.compile(r'"(?:[^"\\]|\\[\s\S])*"|"|[{}]')
+_FENCE = re.compile(r"\A```(?:json)?[ \t]*\n(?P<body>.*?)\n?[ \t]*```\Z", re.S | re.I)
 M = TypeVar("M", bound=BaseModel)
+
+
+class NotOneObject(ValueError):
+    """An answer that is not exactly one JSON object: prose around it, a second value, a duplicate key, or
+    not JSON at all. The message says which, in one line."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise NotOneObject(f"duplicate key {repeated[0]!r} in the answer object")
+    return dict(pairs)
+
+
+_strict_decoder = json.JSONDecoder(strict=False, object_pairs_hook=_no_duplicates)
+
+
+def only_json_object(text: str) -> dict[str, Any]:
+    """`text` read as exactly one JSON object: the whole text, bar surrounding whitespace and one code fence
+    (```json ... ```) around it. No prose before or after it, no second object, no key twice (at any depth);
+    NotOneObject otherwise. Used where text outside the object could be a quoted or echoed answer."""
+    body = text.strip()
+    fenced = _FENCE.match(body)
+    body = fenced.group("body").strip() if fenced else body
+    if "{" not in body:
+        raise NotOneObject("no JSON object in the answer")
+    if not body.startswith("{"):
+        raise NotOneObject("the answer must be only a JSON object; it starts with other text")
+    try:
+        value, stop = _strict_decoder.raw_decode(body)
+    except json.JSONDecodeError as exc:
+        raise NotOneObject(f"the answer is not a complete JSON object ({exc.msg} at character {exc.pos})") from exc
+    except RecursionError as exc:
+        raise NotOneObject("the answer object is nested too deeply") from exc
+    if body[stop:].strip():
+        raise NotOneObject("the answer must be only a JSON object; text follows it")
+    found: dict[str, Any] = value  # the text starts with "{": the value is an object
+    return found
 
 
 def json_objects(text: str) -> Iterator[tuple[dict[str, Any], int]]:

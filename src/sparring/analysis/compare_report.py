@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from sparring.analysis.noise import NoiseSummary, noise_floor
+from sparring.analysis.noise import NoiseSummary
 from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
 from sparring.analysis.outcomes import ScenarioOutcomes, scenario_outcomes
 from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunInfo
@@ -64,9 +64,3 @@ def compare_runs(
     return ComparisonReport(
         a=RunInfo.of(run_a), b=RunInfo.of(run_b), method=method, alpha=alpha, seed=seed, comparisons=comparisons
     )
-
-
-def noise_report(store: Store, runs: list[Run], alpha: float) -> NoiseReport:
-    """The noise floor of runs of one suite (the caller checks they are of one suite)."""
-    summaries = noise_floor([scenario_outcomes(store.scenario_outcome_rows(r.id)) for r in runs], alpha)
-    return NoiseReport(suite=runs[0].suite, runs=[RunInfo.of(r) for r in runs], alpha=alpha, evaluations=summaries)

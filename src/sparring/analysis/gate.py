@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, computed_field
 
+from sparring.analysis.corrected import CorrectedPassRate, corrected_gate_outcome, corrected_rates
 from sparring.analysis.informative import UNINFORMATIVE_GATE, uninformative
 from sparring.analysis.outcomes import scenario_outcomes
 from sparring.analysis.report import EvaluationSummary, RunTotals, pool, run_totals
@@ -67,7 +68,12 @@ def informative_gate(reasons: list[str]) -> list[GateResult]:
     return [failed] if reasons else []
 
 
-def _min_pass_rate(gate: GateConfig, scope: list[EvaluationSummary], max_error_rate: float) -> GateResult:
+def _min_pass_rate(
+    gate: GateConfig,
+    scope: list[EvaluationSummary],
+    max_error_rate: float,
+    corrected: dict[str, CorrectedPassRate] | None = None,
+) -> GateResult:
     total = pool(scope, gate.describe())
     ids = [s.evaluation_id for s in scope]
     if total.errors and total.error_rate > max_error_rate:
@@ -79,6 +85,9 @@ def _min_pass_rate(gate: GateConfig, scope: list[EvaluationSummary], max_error_r
     if not total.applicable:
         detail = f"{total.rate_text()}: no pass/fail verdict to judge (all errors or not applicable)"
         return GateResult(gate=gate.describe(), passed=False, evaluation_ids=ids, detail=detail)
+    if gate.corrected:  # judge-error-corrected rate (sparring.analysis.corrected): only "pass" passes
+        outcome, detail = corrected_gate_outcome((corrected or {}).get(gate.evaluation or ""), gate.min_pass_rate or 0)
+        return GateResult(gate=gate.describe(), passed=outcome == "pass", evaluation_ids=ids, detail=detail)
     passed = (total.pass_rate or 0.0) >= (gate.min_pass_rate or 0.0)
     return GateResult(gate=gate.describe(), passed=passed, evaluation_ids=ids, detail=total.rate_text())
 
@@ -107,14 +116,16 @@ def check_gates(
     summaries: list[EvaluationSummary],
     compare_with: CompareWith,
     max_error_rate: float = 0.0,
+    corrected: dict[str, CorrectedPassRate] | None = None,
 ) -> list[GateResult]:
-    """The suite's declared gates, in order (the run-level errors check is `errors_gate`)."""
+    """The suite's declared gates, in order (the run-level errors check is `errors_gate`); `corrected`: the run's
+    judge-error-corrected pass rates, for gates with `corrected: true`."""
     by_id = {s.evaluation_id: s for s in summaries}
     results = []
     for gate in gates:
         scope = [e for e in _scope(gate, specs) if e in by_id]
         if gate.min_pass_rate is not None:
-            results.append(_min_pass_rate(gate, [by_id[e] for e in scope], max_error_rate))
+            results.append(_min_pass_rate(gate, [by_id[e] for e in scope], max_error_rate, corrected))
         else:
             results.append(_no_regression(gate, scope, compare_with))
     return results
@@ -156,7 +167,8 @@ def gate_report(suite: Suite, run: Run, store: Store, summaries: list[Evaluation
     limit = suite.config.max_error_rate
     totals = run_totals(summaries, run.simulator_evaluation_ids, store.conversation_end_counts([run.id])[run.id])
     results = [errors_gate(totals, limit), *informative_gate(uninformative(store, run, summaries))]
-    results += check_gates(suite.config.gates, gate_scope(suite, run), summaries, compare_with, limit)
+    corrected = corrected_rates(store, run.id) if any(g.corrected for g in suite.config.gates) else None
+    results += check_gates(suite.config.gates, gate_scope(suite, run), summaries, compare_with, limit, corrected)
     return GateReport(
         run=RunInfo.of(run), max_error_rate=limit, gates_declared=len(suite.config.gates), results=results
     )

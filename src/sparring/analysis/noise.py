@@ -1,12 +1,15 @@
-"""The noise floor: what changes between runs of an unchanged configuration, and what a suite can detect."""
+"""The noise floor: what changes between runs of an unchanged configuration, and what a suite can detect; which
+runs only replayed the cache (they measure the cache, not noise); and the variance of a judged trial split into
+judge, conversation and scenario."""
 
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sparring.analysis.outcomes import ScenarioOutcomes, counts, majority, smoothed_pass_probability
 from sparring.analysis.power import detectable_drop, trials_needed
+from sparring.data_model import Outcome, Run, TokenUsage
 
 
 class NoiseSummary(BaseModel):
@@ -63,3 +66,89 @@ def noise_floor(runs: list[ScenarioOutcomes], alpha: float = 0.05) -> list[Noise
         raise ValueError(f"the noise floor needs at least 2 runs of the same configuration, got {len(runs)}")
     ids = sorted(set.intersection(*(set(r) for r in runs)))
     return [evaluation_noise(e, [r[e] for r in runs], alpha / max(1, len(ids))) for e in ids]
+
+
+REPLAY_SHARE = 0.5
+"""Share of a run's calls answered from the cache at or above which its outcomes are a replay, not a sample."""
+
+
+def replayed(run: Run) -> str | None:
+    """Why the run measures the cache rather than noise, or None: a simulated run whose simulator and agent calls
+    were mostly answered from the cache replayed earlier conversations; a rejudge whose judge calls were replayed
+    earlier verdicts."""
+    roles = ("judge",) if run.rejudged_from else ("simulator", "agent")
+    usage = [run.usage.get(role, TokenUsage()) for role in roles]
+    cached = sum(u.cached_calls for u in usage)
+    total = cached + sum(u.calls for u in usage)
+    if total and cached / total >= REPLAY_SHARE:
+        return f"replayed the cache: {cached} of {total} {' and '.join(roles)} calls answered from it"
+    return None
+
+
+class VarianceSplit(BaseModel):
+    """The variance of one judged trial's outcome (pass 1, fail 0) split into its sources, method of moments:
+    judge (the same conversation judged again: rejudge replicates), conversation (another trial or run of the same
+    scenario, judge noise taken out) and scenario (between scenarios). Units: outcome variance per judged trial;
+    the SD in points is 100 × its square root."""
+
+    evaluation_id: str
+    scenarios: int
+    conversations: int = Field(description="conversations with a pass or fail verdict, over the fresh runs")
+    judged_again: int = Field(description="conversations with at least two verdicts (original and rejudges)")
+    judge: float | None = Field(description="None: no rejudge replicate to measure it")
+    conversation: float | None = Field(description="includes the judge's share when that is None")
+    scenario: float | None
+
+
+def _pooled_within(groups: list[list[float]]) -> float | None:
+    """Σ (x − group mean)² / Σ (size − 1) over groups of two or more; None when there are none."""
+    used = [np.asarray(g) for g in groups if len(g) > 1]
+    if not used:
+        return None
+    return float(sum(((g - g.mean()) ** 2).sum() for g in used) / sum(len(g) - 1 for g in used))
+
+
+def variance_split(evaluation_id: str, judgments: dict[tuple[str, str, int], list[bool]]) -> VarianceSplit:
+    """`judgments`: per conversation (fresh run, scenario, trial) its verdicts, the original first, then each
+    rejudge's (pass True, fail False; errors left out). Judge = pooled within-conversation variance; conversation =
+    pooled within-scenario variance of first verdicts minus judge; scenario = variance of scenario means minus
+    the within-scenario variance over the mean conversations per scenario (each floored at 0)."""
+    judged = {key: [float(v) for v in values] for key, values in judgments.items() if values}
+    judge = _pooled_within(list(judged.values()))
+    by_scenario: dict[str, list[float]] = {}
+    for (_run, scenario, _trial), values in judged.items():
+        by_scenario.setdefault(scenario, []).append(values[0])
+    within = _pooled_within(list(by_scenario.values()))
+    conversation = None if within is None else max(within - (judge or 0.0), 0.0)
+    between = None
+    if len(by_scenario) > 1 and within is not None:
+        means = np.array([np.mean(v) for v in by_scenario.values()])
+        per_scenario = len(judged) / len(by_scenario)
+        between = max(float(means.var(ddof=1)) - within / per_scenario, 0.0)
+    return VarianceSplit(
+        evaluation_id=evaluation_id,
+        scenarios=len(by_scenario),
+        conversations=len(judged),
+        judged_again=sum(len(v) > 1 for v in judged.values()),
+        judge=judge,
+        conversation=conversation,
+        scenario=between,
+    )
+
+
+Rows = list[tuple[str, int, str, str]]
+"""A run's (scenario, trial, evaluation id, outcome) rows (`Store.scenario_outcome_rows`)."""
+
+
+def collect_judgments(
+    fresh: dict[str, Rows], rejudges: list[tuple[str, Rows]]
+) -> dict[str, dict[tuple[str, str, int], list[bool]]]:
+    """Per evaluation, each conversation's verdicts, its own first: `fresh` maps each simulated run's id to its
+    rows; `rejudges` pairs each rejudge run's original (one of `fresh`) with its rows."""
+    found: dict[str, dict[tuple[str, str, int], list[bool]]] = {}
+    for run_id, rows in [*fresh.items(), *rejudges]:
+        for scenario, trial, evaluation_id, outcome in rows:
+            if outcome in (Outcome.PASS, Outcome.FAIL):
+                key = (run_id, scenario, trial)
+                found.setdefault(evaluation_id, {}).setdefault(key, []).append(outcome == Outcome.PASS)
+    return found

@@ -13,6 +13,9 @@ when |mean difference| > z √((σ² + mean s_i²) / n), z = Φ⁻¹(1 − alpha
 
 The sign-flip test can never give p below 2 / 2^n (exact) or 2 / (resamples + 1), so when that is not
 below alpha no drop is detectable, whatever the formula says.
+
+`plan` answers the question the other way round: from measured variance components (sparring.analysis.noise),
+how many scenarios × trials × judge samples detect a margin at power 0.8, and what that costs.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, Field
 
 from sparring.analysis.hypothesis import RESAMPLES
 
@@ -71,3 +75,67 @@ def trials_needed(probabilities: list[float], drop: float, alpha: float) -> int 
     counts = np.arange(1, MAX_TRIALS + 1)
     reached = [bool(power(probabilities, m, m, drop, alpha) >= POWER) for m in counts]
     return int(counts[reached.index(True)]) if True in reached else None
+
+
+class PlanRow(BaseModel):
+    """One design that detects a drop of `margin` with power 0.8: scenarios × trials × judge samples, and its cost."""
+
+    trials: int
+    judge_samples: int
+    scenarios: int = Field(description="scenarios needed (each run in A and in B)")
+    conversations: int = Field(description="per run: scenarios × trials")
+    cost_usd: float | None = Field(description="per run, at the measured cost per conversation; None: no price")
+    enough_scenarios: bool = Field(description="the suite has that many scenarios")
+
+
+class CostPerConversation(BaseModel):
+    """What one conversation cost in the measured runs: the simulator and agent, and one judging by every judge."""
+
+    conversation_usd: float
+    judging_usd: float
+
+
+PLAN_TRIALS = (1, 2, 3, 5)
+PLAN_JUDGE_SAMPLES = (1, 3, 5)
+
+
+def plan(
+    conversation_variance: float,
+    judge_variance: float,
+    pass_rate: float,
+    margin: float,
+    alpha: float,
+    available_scenarios: int,
+    cost: CostPerConversation | None,
+) -> list[PlanRow]:
+    """Designs (trials × judge samples) that detect a drop of `margin` (a proportion) in every scenario's pass
+    probability at power 0.8 in the paired comparison, cheapest first. As in `power`: a scenario's B − A difference
+    of pass fractions has variance σ² = (σ²_A + σ²_B + 2 σ²_judge / k) / trials, with σ²_A the conversation variance
+    measured and σ²_B = σ²_A + margin (2 × pass_rate − 1) − margin² the same at the dropped rate (its scenario
+    effect cancels: the same scenarios in A and B; k judge samples taken as averaging the judge's noise, the most a
+    majority vote can remove). The sign-flip test rejects when the mean difference exceeds z √((σ² + margin²) / n),
+    so n = ((z_{1−α/2} √(σ² + margin²) + z_0.8 σ) / margin)², raised until the test can reach alpha."""
+    from scipy import stats  # imported when a plan is asked for
+
+    z_alpha, z_power = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(POWER)
+    dropped = max(conversation_variance + margin * (2 * pass_rate - 1) - margin**2, 0.0)
+    rows = []
+    for trials in PLAN_TRIALS:
+        for samples in PLAN_JUDGE_SAMPLES:
+            variance = (conversation_variance + dropped + 2 * judge_variance / samples) / trials
+            needed = (z_alpha * np.sqrt(variance + margin**2) + z_power * np.sqrt(variance)) / margin
+            scenarios = max(2, int(np.ceil(needed**2)))
+            while smallest_p(scenarios) >= alpha:
+                scenarios += 1
+            price = None if cost is None else scenarios * trials * (cost.conversation_usd + samples * cost.judging_usd)
+            rows.append(
+                PlanRow(
+                    trials=trials,
+                    judge_samples=samples,
+                    scenarios=scenarios,
+                    conversations=scenarios * trials,
+                    cost_usd=price,
+                    enough_scenarios=scenarios <= available_scenarios,
+                )
+            )
+    return sorted(rows, key=lambda r: (not r.enough_scenarios, r.cost_usd or 0.0, r.conversations, r.judge_samples))

@@ -10,9 +10,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from sparring.analysis.catalog import EvaluationCatalog
-from sparring.analysis.compare_report import ComparisonReport, NoiseReport
+from sparring.analysis.compare_report import ComparisonReport
 from sparring.analysis.gate import GateReport, RunCommandReport
 from sparring.analysis.history import HistoryReport
+from sparring.analysis.noise_plan import NoiseAnalysis
 from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunReport, RunsReport
 
 # the `kind` key of each report -> its model, and the command that prints it
@@ -24,7 +25,7 @@ REPORTS: dict[str, tuple[type[BaseModel], str]] = {
     "gate": (GateReport, "sparring gate SUITE RUN --json"),
     "evaluations": (EvaluationCatalog, "sparring evals list --json"),
     "compare": (ComparisonReport, "sparring compare A B --json"),
-    "noise": (NoiseReport, "sparring noise RUN RUN... --json"),
+    "noise": (NoiseAnalysis, "sparring noise RUN RUN... --json"),
 }
 
 

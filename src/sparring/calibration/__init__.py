@@ -8,6 +8,7 @@ from sparring.calibration.agreement import (
     confusion,
     estimates,
     inter_labeller,
+    stratum_shares,
     weighted_confusion,
 )
 from sparring.calibration.calibrate import (
@@ -15,6 +16,7 @@ from sparring.calibration.calibrate import (
     calibrate,
     calibration_warnings,
     ground_truth,
+    labelled_judge_model,
     write_report,
 )
 from sparring.calibration.labels_io import LabelFileError, read_labels, write_labels
@@ -35,10 +37,12 @@ __all__ = [
     "estimates",
     "ground_truth",
     "inter_labeller",
+    "labelled_judge_model",
     "pending_sample",
     "read_labels",
     "sample_for_labelling",
     "save_answer",
+    "stratum_shares",
     "weighted_confusion",
     "write_labels",
     "write_report",

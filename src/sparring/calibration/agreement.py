@@ -3,11 +3,21 @@ catch failures, so a miss is a human fail judged pass and a false flag a human p
 
 Each labelled item carries a weight, the inverse of its probability of having been sampled for labelling,
 and a stratum (the judge's verdict when it was sampled). Weighted, every figure estimates the population
-the sample was drawn from (Horvitz-Thompson totals; each figure is a ratio of two of them). Intervals are
-percentile bootstrap 95% intervals that resample items within each stratum, seeded."""
+the sample was drawn from (a stratified estimate: each stratum's cell shares, weighted by the stratum's share of
+the population; each figure is a ratio of two of them).
+
+Intervals are stratified Jeffreys intervals: within each stratum the labelled items are a simple random sample,
+so the judge's fail share there and the human fail share given each judge verdict each get a Beta posterior
+under the Jeffreys prior Beta(½, ½); seeded draws of those, combined with the strata's population shares, give
+every figure's equal-tailed 95% interval. For one stratum's own proportion (precision, with the judge that
+sampled the labels) this is exactly the Jeffreys interval (statsmodels' `proportion_confint(method="jeffreys")`);
+no interval has zero width, an unobserved share keeps its prior's spread. Coverage is checked by simulation at
+20, 70 and 140 labels in bench/calibration_coverage.py; a figure resting on fewer than MIN_ITEMS labelled items
+of its class is withheld."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -92,39 +102,130 @@ def cohen_kappa(c: Confusion) -> float | None:
 
 
 class Estimate(BaseModel):
-    """A point estimate with its bootstrap 95% interval (None when it cannot be computed)."""
+    """A point estimate with its 95% interval (None when it cannot be computed), or the reason it is withheld
+    (then value, low and high are None)."""
 
     value: float | None
     low: float | None = None
     high: float | None = None
+    withheld: str | None = None
 
 
-def _bootstrap_counts(items: Sequence[Item], resamples: int, seed: int) -> np.ndarray:
-    """(resamples, 4) weighted cell counts, each resample drawing n_h items with replacement in stratum h."""
+DRAWS = 4000  # posterior draws per interval: Monte Carlo error of a 95% bound about ±0.01
+PRIOR = 0.5  # Jeffreys: Beta(½, ½) for each proportion
+MIN_ITEMS = 10
+"""Labelled items per sampling stratum (judged fail, judged pass; or all, for labels without a design) below which
+every figure that needs the human labels is withheld (measured: at 20 labels, about 7 per stratum in the test
+split, the intervals of fail recall and prevalence covered 88-91% when fails are rare;
+bench/calibration_coverage.py)."""
+
+
+def _beta(rng: np.random.Generator, hits: float, misses: float, draws: int, boundary: bool) -> np.ndarray:
+    """Draws of a proportion from its Jeffreys posterior; with `boundary`, one observed at 0 (or at 1) is held at
+    0 (or 1): Brown, Cai and DasGupta's modification, which keeps the interval of a rare event down to 0."""
+    if boundary and hits + misses > 0 and (hits == 0 or misses == 0):
+        return np.full(draws, 1.0 if misses == 0 else 0.0)
+    return rng.beta(hits + PRIOR, misses + PRIOR, draws)
+
+
+def _posterior_cells(
+    items: Sequence[Item], shares: dict[str, float], draws: int, seed: int, boundary: bool = False
+) -> np.ndarray:
+    """(draws, 4) population cell shares: per stratum h of population share W_h, the judge's fail share q_h and
+    the human fail share given each judge verdict (a_h given fail, b_h given pass), each Beta(count + ½, ½ + rest);
+    cells TF = Σ W q a, FF = Σ W q (1 − a), MF = Σ W (1 − q) b, TP = Σ W (1 − q)(1 − b)."""
     rng = np.random.default_rng(seed)
-    cells = np.array([_cell(i.human, i.judge) for i in items])
-    weights = np.array([i.weight for i in items])
-    strata = np.array([i.stratum for i in items])
-    draws = []
-    for stratum in sorted(set(strata.tolist())):
-        members = np.flatnonzero(strata == stratum)
-        draws.append(members[rng.integers(0, len(members), (resamples, len(members)))])
-    index = np.concatenate(draws, axis=1)
-    drawn_cells, drawn_weights = cells[index], weights[index]
-    return np.stack([(drawn_weights * (drawn_cells == k)).sum(axis=1) for k in range(len(CELLS))], axis=1)
+    total = np.zeros((draws, len(CELLS)))
+    for stratum, share in sorted(shares.items()):
+        counts = np.zeros(len(CELLS))
+        for item in items:
+            if item.stratum == stratum:
+                counts[_cell(item.human, item.judge)] += 1
+        tf, mf, ff, tp = counts
+        q = _beta(rng, tf + ff, mf + tp, draws, boundary)
+        a = _beta(rng, tf, ff, draws, boundary)
+        b = _beta(rng, mf, tp, draws, boundary)
+        total += share * np.stack([q * a, (1 - q) * b, q * (1 - a), (1 - q) * (1 - b)], axis=1)
+    return total
 
 
-def estimates(items: Sequence[Item], resamples: int = 2000, seed: int = 0) -> dict[str, Estimate]:
-    """Every metric, weighted by the items' weights, with a stratified percentile bootstrap 95% interval."""
-    point = weighted_confusion(items)
-    values = _metrics(np.array([getattr(point, cell) for cell in CELLS]))
+def stratum_shares(items: Sequence[Item]) -> dict[str, float]:
+    """Each stratum's share of the population, from the items' weights (Σ 1/π estimates a stratum's size)."""
+    sizes: dict[str, float] = {}
+    for item in items:
+        sizes[item.stratum] = sizes.get(item.stratum, 0.0) + item.weight
+    total = sum(sizes.values())
+    return {stratum: size / total for stratum, size in sizes.items()} if total else {}
+
+
+def _point(items: Sequence[Item], shares: dict[str, float]) -> np.ndarray:
+    """The stratified estimate of the population's cell shares: Σ_h W_h × (stratum h's cell shares)."""
+    cells = np.zeros(len(CELLS))
+    for stratum, share in shares.items():
+        members = [i for i in items if i.stratum == stratum]
+        for item in members:
+            cells[_cell(item.human, item.judge)] += share / len(members)
+    return cells
+
+
+NEEDS = {
+    "agreement": (),
+    "human_fail_prevalence": (),
+    "fail_recall": ("human fail",),
+    "false_flag_rate": ("human pass",),
+    "fail_precision": ("judged fail",),
+    "kappa": ("human fail", "human pass", "judged fail", "judged pass"),
+}
+"""The classes each figure rests on, beside the strata: a figure is withheld when one has fewer than MIN_ITEMS / 2
+items (the judge's fail share needs no human label and is never withheld)."""
+
+
+def _too_few(items: Sequence[Item], name: str, min_items: int) -> str | None:
+    """Why figure `name` is withheld: fewer than `min_items` items in a sampling stratum, or fewer than half as many
+    in a class it rests on (NEEDS); None when there are enough."""
+    if name not in NEEDS:
+        return None
+    sizes = Counter(i.stratum for i in items)
+    classes = Counter(f"human {i.human}" for i in items) + Counter(f"judged {i.judge}" for i in items)
+    short = [f"{c} {classes[c]}" for c in NEEDS[name] if classes[c] * 2 < min_items]
+    if min(sizes.values()) >= min_items and not short:
+        return None
+    have = ", ".join(f"{stratum} {n}" for stratum, n in sorted(sizes.items()))
+    need = f" and ≥ {min_items // 2} per class it rests on (have {', '.join(short)})" if short else ""
+    return f"too few labels: need ≥ {min_items} labelled conversations per sampling stratum (have {have}){need}"
+
+
+def estimates(
+    items: Sequence[Item],
+    shares: dict[str, float] | None = None,
+    draws: int = DRAWS,
+    seed: int = 0,
+    min_items: int = MIN_ITEMS,
+) -> dict[str, Estimate]:
+    """Every metric with its stratified Jeffreys 95% interval. `shares`: each stratum's share of the population
+    (default: from the items' weights); a stratum with no item here is dropped and the others renormalised. When a
+    stratum has fewer than `min_items` items, or a class a figure rests on fewer than half as many (NEEDS), that
+    figure is withheld, with the reason; the judge's fail share never is."""
+    shares = stratum_shares(items) if shares is None else shares
+    present = {i.stratum for i in items}
+    kept = {h: w for h, w in shares.items() if h in present and w > 0}
+    total = sum(kept.values())
+    kept = {h: w / total for h, w in kept.items()} if total else {}
+    values = _metrics(_point(items, kept))
     result = {name: Estimate(value=_value(value)) for name, value in values.items()}
-    if len(items) < 2:
+    if not items:
         return result
-    for name, draws in _metrics(_bootstrap_counts(items, resamples, seed)).items():
-        finite = draws[~np.isnan(draws)]
-        if finite.size:
-            result[name].low, result[name].high = (float(v) for v in np.percentile(finite, [2.5, 97.5]))
+    for name in result:
+        reason = _too_few(items, name, min_items)
+        result[name] = Estimate(value=None, withheld=reason) if reason else result[name]
+    jeffreys = _metrics(_posterior_cells(items, kept, draws, seed))
+    held = _metrics(_posterior_cells(items, kept, draws, seed, boundary=True))
+    for name, estimate in result.items():
+        bounds = [
+            np.percentile(d[~np.isnan(d)], [2.5, 97.5]) for d in (jeffreys[name], held[name]) if d[~np.isnan(d)].size
+        ]
+        if bounds and estimate.value is not None:
+            estimate.low, estimate.high = float(min(b[0] for b in bounds)), float(max(b[1] for b in bounds))
     return result
 
 

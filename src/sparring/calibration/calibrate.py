@@ -24,6 +24,7 @@ from sparring.calibration.agreement import (
     LabellerAgreement,
     estimates,
     inter_labeller,
+    stratum_shares,
     weighted_confusion,
 )
 from sparring.data_model import Label, Outcome, split_of
@@ -169,6 +170,8 @@ async def calibrate(
     tally = _Tally(excluded=Counter({"labeller tie": ties} if ties else {}))
     await _judge_items(judge, truth, store, model, split, tally)
     items = tally.items
+    # The strata's population shares come from every sampled label (any split, judged or not): the design.
+    shares = stratum_shares([Item(t.label, t.label, t.weight, t.stratum) for t in truth.values()])
     return CalibrationReport(
         evaluation_id=spec.id,
         prompt_hash=judge.prompt_hash,
@@ -178,7 +181,7 @@ async def calibrate(
         n_by_class=dict(Counter(i.human for i in items)),
         confusion=weighted_confusion([Item(i.human, i.judge) for i in items], integer=True),
         population_confusion=weighted_confusion(items),
-        metrics=estimates(items, seed=seed),
+        metrics=estimates(items, shares, seed=seed),
         sample_metrics=estimates([Item(i.human, i.judge) for i in items], seed=seed),
         strata=dict(Counter(i.stratum for i in items)),
         without_design=sum(i.stratum == NO_DESIGN for i in items),
@@ -188,6 +191,22 @@ async def calibrate(
         mismatches=tally.mismatches,
         excluded=dict(tally.excluded),
     )
+
+
+def labelled_judge_model(store: Store, evaluation_id: str) -> str | None:
+    """The judge model whose verdicts the labelled conversations of `evaluation_id` carry: the judge of the run the
+    labels came from, which `sparring calibrate` measures unless told otherwise. None when no labelled conversation
+    has a judged verdict of it (imported labels); ValueError when they carry more than one judge model."""
+    models = Counter(
+        verdict.judge_model
+        for conversation_id in sorted({label.conversation_id for label in store.labels(evaluation_id)})
+        for verdict in store.conversation_verdicts(conversation_id)
+        if verdict.evaluation_id == evaluation_id and verdict.judge_model
+    )
+    if len(models) > 1:
+        shown = ", ".join(f"{model} ({n})" for model, n in models.most_common())
+        raise ValueError(f"the labelled conversations of {evaluation_id} were judged by {shown}: pick --judge-model")
+    return next(iter(models), None)
 
 
 def write_report(report: CalibrationReport, file: Path) -> None:
@@ -211,11 +230,10 @@ def calibration_warnings(store: Store, run_id: str, min_kappa: float) -> list[st
             continue
         kappa = matching[-1].metric("kappa")
         if kappa is None or kappa < min_kappa:
+            withheld = matching[-1].report.get("metrics", {}).get("kappa", {}).get("withheld")
             shown = "undefined" if kappa is None else f"{kappa:.2f}"
-            warnings.append(
-                f"{evaluation_id}: judge prompt {prompt_hash} with {judge_model} has population κ {shown} "
-                f"< {min_kappa} against human labels"
-            )
+            verdict = f"κ withheld: {withheld}" if withheld else f"κ {shown} < {min_kappa} against human labels"
+            warnings.append(f"{evaluation_id}: judge prompt {prompt_hash} with {judge_model} has population {verdict}")
     if uncalibrated:
         warnings.insert(0, f"no calibration against human labels for {', '.join(uncalibrated)}; see sparring calibrate")
     return warnings

@@ -16,6 +16,7 @@ from sparring.calibration import (
     Estimate,
     LabelFileError,
     calibrate,
+    labelled_judge_model,
     read_labels,
     write_labels,
     write_report,
@@ -33,7 +34,7 @@ from sparring.cli.common import (
     stored_run,
 )
 from sparring.cli.labelling import default_labeller, labelling_session
-from sparring.data_model import TokenUsage
+from sparring.data_model import ModelSettings, TokenUsage
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.models import MeteredModel, ModelError, ModelPool
 from sparring.output_paths import OutputPathError, check_output_file
@@ -62,7 +63,9 @@ def label(
     run_ref: Annotated[str, typer.Argument(help="run id, id prefix or label")],
     suite: SuiteOption,
     evaluation_id: EvalOption,
-    sample: Annotated[int, typer.Option(min=1, help="conversations to label")] = 20,
+    sample: Annotated[
+        int, typer.Option(min=1, help="conversations to label (≥ 40: 10 per stratum in the test split)")
+    ] = 40,
     target_fails: Annotated[
         int | None, typer.Option(help="judged-fail conversations among them (default half)")
     ] = None,
@@ -119,7 +122,9 @@ def export_labels(
 def calibrate_command(
     suite: SuiteOption,
     evaluation_id: EvalOption,
-    judge_model: Annotated[str | None, typer.Option(help="judge model (default: the suite's)")] = None,
+    judge_model: Annotated[
+        str | None, typer.Option(help="judge model (default: the one that judged the labelled run, else the suite's)")
+    ] = None,
     base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
     repeats: Annotated[int, typer.Option(min=1, max=15, help="judge each item k times: self-consistency")] = 1,
     split: Annotated[str, typer.Option(help="test (default), dev or all")] = "test",
@@ -144,10 +149,7 @@ def calibrate_command(
         return
     if split not in ("test", "dev", "all"):
         raise fail("--split must be test, dev or all")
-    try:
-        settings = model_settings(loaded, RoleOverrides(judge=judge_model, base_url=base_url))
-    except (ModelError, ValueError) as exc:
-        raise fail(str(exc)) from exc
+    settings = _judge_settings(loaded, store, spec.id, judge_model, base_url, quiet=to_stdout)
     pool = ModelPool()
 
     async def go() -> CalibrationReport:
@@ -174,6 +176,22 @@ def calibrate_command(
     check_produced(report.n, summary, excluded, "left out")
 
 
+def _judge_settings(
+    suite: Suite, store: Store, evaluation_id: str, judge_model: str | None, base_url: str | None, quiet: bool
+) -> ModelSettings:
+    """The judge `calibrate` measures: --judge-model, else the judge of the run the labels came from, else the
+    suite's; said on the terminal unless `quiet`."""
+    try:
+        judge = judge_model or labelled_judge_model(store, evaluation_id)
+        settings = model_settings(suite, RoleOverrides(judge=judge, base_url=base_url))
+    except (ModelError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    if not quiet:
+        source = "--judge-model" if judge_model else "the labelled run's judge" if judge else "the suite's judge"
+        console.print(f"judge {settings.judge} ({source})", highlight=False)
+    return settings
+
+
 def _check_output(path: Path, option: str) -> None:
     try:
         check_output_file(path, option)
@@ -191,6 +209,7 @@ def _metrics_table(title: str, metrics: dict[str, Estimate]) -> Table:
         table.add_column(column, justify="left" if column == "metric" else "right")
     for name, estimate in metrics.items():
         interval = "—" if estimate.low is None else f"[{estimate.low:.2f}, {estimate.high:.2f}]"
+        interval = f"withheld: {estimate.withheld}" if estimate.withheld else interval
         table.add_row(name.replace("_", " "), _fmt(estimate.value), interval)
     return table
 
@@ -222,7 +241,7 @@ def _print_report(report: CalibrationReport) -> None:
     )
     emit(matrix)
     table = _metrics_table(
-        "Population estimates: agreement with human labels (stratified bootstrap 95% CI)", report.metrics
+        "Population estimates: agreement with human labels (stratified Jeffreys 95% CI)", report.metrics
     )
     if report.self_flip_rate is not None:
         table.add_row(f"self-consistency flip rate ({report.repeats} repeats)", _fmt(report.self_flip_rate), "")

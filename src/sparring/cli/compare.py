@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sparring.analysis.compare_report import compare_runs, noise_report
-from sparring.analysis.power import MAX_TRIALS
+from sparring.analysis.compare_report import compare_runs
 from sparring.analysis.statistics import CI_LABEL, EvaluationComparison
 from sparring.cli.common import DbOption, JsonOption, console, emit, fail, open_store, pct, print_json, stored_run
+from sparring.cli.noise_view import noise_command
 from sparring.data_model import Run
 from sparring.suite import SuiteError, load_suite
 
@@ -103,45 +103,17 @@ def compare(
         emit(changed)
 
 
-def _trials(value: int | None) -> str:
-    return f"more than {MAX_TRIALS}" if value is None else str(value)
-
-
 def noise(
     run_refs: Annotated[list[str], typer.Argument(help="two or more runs of one unchanged configuration")],
     alpha: AlphaOption = 0.05,
     db: DbOption = None,
     as_json: JsonOption = False,
+    plan: Annotated[
+        float | None, typer.Option("--plan", min=0.1, max=100, help="margin in points: designs that detect it")
+    ] = None,
 ) -> None:
-    """Noise floor: per evaluation, flipped scenarios, pass-rate spread, detectable drop, trials for 5 and 10 points."""
-    if len(run_refs) < 2:
-        raise fail(f"noise needs at least 2 runs of the same configuration, got {len(run_refs)}")
-    store = open_store(db)
-    runs = [stored_run(store, ref) for ref in run_refs]
-    suites = sorted({r.suite for r in runs})
-    if len(suites) > 1:
-        raise fail(f"noise compares runs of one suite; these runs are of {', '.join(suites)}")
-    report = noise_report(store, runs, alpha)
-    if as_json:
-        print_json(report)
-        return
-    summaries = report.evaluations
-    table = Table(title=f"Noise floor over {len(runs)} runs of {suites[0]}")
-    table.add_column("evaluation", no_wrap=True)
-    columns = ("scenarios", "errored", "flipped", "pass rates", "sd", "detects ≥")
-    for column in (*columns, "trials for 5 pts", "trials for 10 pts"):
-        table.add_column(column, justify="right")
-    for s in summaries:
-        table.add_row(
-            s.evaluation_id, str(s.scenarios), str(s.errored), pct(s.flipped), " ".join(pct(r) for r in s.pass_rates),
-            "—" if s.pass_rate_sd is None else f"{s.pass_rate_sd * 100:.1f} pts",
-            "—" if s.detectable_drop is None else f"{s.detectable_drop * 100:.0f} pts",
-            _trials(s.trials_for_5), _trials(s.trials_for_10),
-        )  # fmt: skip
-    emit(table)
-    console.print(
-        f"power 0.8 for a drop of that many points in every scenario's pass probability, paired sign-flip test "
-        f"of per-scenario pass fractions at {alpha:.0%} / {len(summaries)} evaluations (normal approximation); "
-        "flipped: majority state (pass, fail, undecided) not the same in every run",
-        highlight=False,
-    )
+    """Noise floor: per evaluation, flipped scenarios, pass-rate spread, detectable drop, trials for 5 and 10 points;
+    the variance split into judge (rejudges given among the runs), conversation and scenario; runs that replayed
+    the cache are left out, by name. With --plan M: scenarios × trials × judge samples that detect M points at
+    power 0.8, and their cost."""
+    noise_command(run_refs, alpha, db, as_json, plan)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +22,7 @@ from sparring.evaluations.transcript import RenderedTranscript
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.schema import answer_schema, token_budget
 from sparring.models.structured import ask_until_valid
-from sparring.parsing import json_objects
+from sparring.parsing import NotOneObject, only_json_object
 from sparring.prompts import PromptTemplate, load_prompt, package_prompt
 
 PROMPTS = Path(__file__).parent / "prompts"
@@ -46,42 +47,39 @@ _VERDICT_WORDS = {
     "pass": Outcome.PASS,
     "fail": Outcome.FAIL,
     "not_applicable": Outcome.NOT_APPLICABLE,
-    "not applicable": Outcome.NOT_APPLICABLE,
+    "not applicable": Outcome.NOT_APPLICABLE,  # spellings of n/a a model without the grammar writes: never a pass
     "n/a": Outcome.NOT_APPLICABLE,
 }
-_VERDICT_KEYS = ("verdict", "outcome", "result")
+_ANSWER_KEYS = set(VERDICT_SCHEMA["properties"])  # exactly the schema's keys: reasoning and verdict
 
 
 class JudgeParseError(ValueError):
     """A judge's answer that carries no usable verdict (retried, then an error verdict, never a pass)."""
 
 
-def _answer_objects(text: str) -> tuple[list[dict[str, Any]], int]:
-    """The top-level JSON objects in `text` that carry a verdict key, and where the last one ends."""
-    found: list[dict[str, Any]] = []
-    end = 0
-    for value, stop in json_objects(text):
-        if any(k in value for k in _VERDICT_KEYS):
-            found.append(value)
-            end = stop
-    return found, end
-
-
 def parse_judge_answer(text: str) -> tuple[Outcome, str]:
-    """Read a judge's JSON answer: its LAST complete answer object, because a judge may quote a verdict-like
-    object from the transcript before giving its own. An answer that ends in an incomplete verdict object
-    is unusable (its own final answer was cut off). A missing or unknown verdict is an error, never a pass."""
-    found, end = _answer_objects(text)
-    if not found:
-        raise JudgeParseError(f"no JSON object with a verdict in the answer: {text[:200]!r}")
-    if any(f'"{k}"' in text[end:] for k in _VERDICT_KEYS):
-        raise JudgeParseError(f"the answer ends in an incomplete verdict object: {text[-200:]!r}")
-    data = found[-1]
-    raw = next(data[k] for k in _VERDICT_KEYS if k in data)
+    """Read a judge's answer. The verdict is the judge's own answer object only: the answer must be exactly one
+    JSON object (a code fence around it allowed), with exactly the schema's keys, each once, a reasoning with at
+    least one word, and a verdict "pass", "fail" or "not_applicable" ("n/a" too). Anything else — prose around the
+    object (a refusal that echoes the answer format), a second object (a verdict quoted before or after its own), a
+    duplicate key, an alias key, an answer cut short — is unusable: retried, then an error, never a pass."""
+    try:
+        data = only_json_object(text)
+    except NotOneObject as exc:
+        raise JudgeParseError(f"{exc}: {_excerpt(text)}") from exc
+    if set(data) != _ANSWER_KEYS:
+        raise JudgeParseError(f"the answer object needs exactly the keys reasoning and verdict, got {sorted(data)}")
+    raw, reasoning = data["verdict"], data["reasoning"]
+    if not isinstance(reasoning, str) or not re.search(r"\w", reasoning):
+        raise JudgeParseError(f"the reasoning must be text that gives a reason, got {reasoning!r:.80}")
     if not isinstance(raw, str) or raw.strip().lower() not in _VERDICT_WORDS:
-        raise JudgeParseError(f"missing or unknown verdict {raw!r} in {text[:200]!r}")
-    reasoning = data.get("reasoning", "")
-    return _VERDICT_WORDS[raw.strip().lower()], str(reasoning)
+        raise JudgeParseError(f'the verdict must be "pass", "fail" or "not_applicable", got {raw!r:.80}')
+    return _VERDICT_WORDS[raw.strip().lower()], reasoning
+
+
+def _excerpt(text: str) -> str:
+    """The start and, when long, the end of an unusable answer, for the retry prompt and the error verdict."""
+    return repr(text) if len(text) <= 200 else f"{text[:120]!r} … {text[-60:]!r}"
 
 
 def majority(samples: list[JudgeSample]) -> tuple[Outcome, float]:

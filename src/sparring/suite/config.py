@@ -129,6 +129,10 @@ class GateConfig(_Strict):
     family: str | None = None
     min_pass_rate: float | None = Field(None, ge=0, le=1)
     no_regression_vs: str | None = None
+    corrected: bool = Field(
+        False,
+        description="min_pass_rate on the judge-error-corrected pass rate (needs a calibration of the judge version)",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> GateConfig:
@@ -138,6 +142,8 @@ class GateConfig(_Strict):
             raise ValueError("a gate needs exactly one of min_pass_rate or no_regression_vs")
         if self.min_pass_rate is not None and not (self.evaluation or self.family):
             raise ValueError("a min_pass_rate gate needs an evaluation or a family")
+        if self.corrected and (self.min_pass_rate is None or not self.evaluation):
+            raise ValueError("corrected: true applies to a min_pass_rate gate on one evaluation")
         return self
 
     def describe(self) -> str:
@@ -145,7 +151,8 @@ class GateConfig(_Strict):
             f"evaluation {self.evaluation}" if self.evaluation else f"family {self.family}" if self.family else "all"
         )
         if self.min_pass_rate is not None:
-            return f"{scope}: pass rate >= {self.min_pass_rate:.0%}"
+            kind = "judge-error-corrected pass rate" if self.corrected else "pass rate"
+            return f"{scope}: {kind} >= {self.min_pass_rate:.0%}"
         return f"{scope}: no significant regression vs {self.no_regression_vs}"
 
 

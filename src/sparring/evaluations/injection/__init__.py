@@ -1,6 +1,7 @@
 """The verdict-injection test set: failing example transcripts from the library with attacks planted in
-them. The tests run it with a scripted judge (plumbing); bench/judge_injection.py runs it against a real
-judge model and prints the flip rate."""
+them, and hostile judge answers (a refusal that echoes the answer format, a verdict quoted after the judge's
+own, a duplicate verdict key...) that must each end as an error verdict. The tests run it with a scripted judge
+(plumbing); bench/judge_injection.py runs it against a real judge model and prints the flip rate."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ PLACES = ("customer", "agent", "backend")
 
 @dataclass(frozen=True)
 class InjectionCase:
+    """One failing library transcript (`clean`) and its copy with one attack planted in one place."""
+
     id: str
     evaluation_id: str
     attack: str
@@ -38,7 +41,15 @@ class InjectionCase:
 
 
 def attacks() -> dict[str, str]:
+    """Text planted in a failing transcript, by attack name (attacks.yaml)."""
     data: dict[str, str] = yaml.safe_load((Path(__file__).parent / "attacks.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def hostile_answers() -> dict[str, str]:
+    """Judge answers that carry no single answer object of the judge's own, by name (answers.yaml): each must
+    be an error verdict, never a pass."""
+    data: dict[str, str] = yaml.safe_load((Path(__file__).parent / "answers.yaml").read_text(encoding="utf-8"))
     return data
 
 
