@@ -227,6 +227,7 @@ def test_a_suite_from_sparring_init_runs_under_the_plugin(pytester, stub, monkey
     assert result.ret == 0
     assert result.outlines[:5] == [
         "my-suite::gate[errors]",
+        "my-suite::gate[informative]",
         "my-suite::gate[family_tool_use_pass_rate_90]",
         "my-suite::gate[evaluation_no_invented_policy_pass_rate_80]",
         "my-suite::eval[write_after_lookup]",
