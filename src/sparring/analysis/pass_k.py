@@ -4,7 +4,8 @@ and `--json`), JUnit and the pytest plugin show, computed once here.
 A scenario with c passes among n trials (an errored trial counts in n, never in c) contributes the unbiased
 C(c, k) / C(n, k); pass^k is the mean over the scenarios with at least k trials. The scenarios are the units:
 their values lie in [0, 1], so their mean has at most the variance of a proportion over that many scenarios, and
-Wilson's score interval on the scenario count is conservative (`bench/ship_decision.py` measures its coverage)."""
+the Clopper-Pearson interval on the scenario count (as for pass rates, `pass_rate_interval`) is conservative
+(`bench/ship_decision.py` measures its coverage)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 
 from sparring.analysis.outcomes import counts, scenario_outcomes
-from sparring.analysis.pass_rate_interval import wilson
+from sparring.analysis.pass_rate_interval import clopper_pearson
 from sparring.analysis.trials import TrialSummary, pass_hat_k, trial_summary
 
 
@@ -43,7 +44,7 @@ def pass_hat_k_interval(per_scenario: dict[str, list[bool | None]], k: int) -> P
     if not values:
         return None
     estimate = sum(values) / len(values)
-    low, high = wilson(estimate, len(values))
+    low, high = clopper_pearson(estimate, len(values))
     return PassHatK(k=k, estimate=estimate, low=low, high=high, scenarios=len(values))
 
 

@@ -1,4 +1,4 @@
-"""A pass rate's 95% interval when trials of one scenario are not independent: Wilson's score interval on the
+"""A pass rate's 95% interval when trials of one scenario are not independent: the Clopper-Pearson interval on the
 effective number of verdicts, the design effect estimated from the scenarios (clusters).
 
 With y_s passes out of n_s verdicts in scenario s (S scenarios, N = Σ n_s verdicts), the estimate is
@@ -10,23 +10,25 @@ the variance the scenarios themselves show, whatever the correlation of their tr
 verdicts is n_eff = p̂(1 − p̂) / V (N divided by the design effect), kept between S and N: never more than the
 verdicts (design effect ≥ 1, trials do not repel), never fewer than the scenarios (with equal trials a scenario's
 pass fraction has at most a Bernoulli variance). When p̂ is 0 or 1, V is 0 and n_eff = S: every trial of a
-scenario is taken to repeat the first. Wilson's interval at n_eff follows; it is statsmodels'
-`proportion_confint(method="wilson")` when n_eff is a whole number (one trial per scenario: n_eff = N).
-`bench/ship_decision.py` measures its coverage at 24 and 50 scenarios × 1 and 3 trials."""
+scenario is taken to repeat the first. The Clopper-Pearson ("exact") interval at n_eff follows, with p̂ · n_eff
+passes: the Beta(x, n − x + 1) and Beta(x + 1, n − x) quantiles, defined for fractional counts; it is statsmodels'
+`proportion_confint(method="beta")` when n_eff is a whole number (one trial per scenario: n_eff = N). Wilson's
+interval was tried first: its coverage fell to 92.7% at 50 scenarios × 1 trial and 92.8% at 24 × 3 (p ≈ 0.9);
+Clopper-Pearson is conservative there. `bench/ship_decision.py` measures the coverage at 24 and 50 scenarios × 1
+and 3 trials."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-Z_95 = 1.959963984540054
-"""Φ⁻¹(0.975): the two-sided 95% normal quantile."""
+LEVEL = 0.95
+"""Two-sided confidence level of the interval."""
 
 
 class RateInterval(BaseModel):
-    """A pass rate over scenarios' verdicts with its 95% interval (design-effect Wilson)."""
+    """A pass rate over scenarios' verdicts with its 95% interval (design-effect Clopper-Pearson)."""
 
     estimate: float = Field(description="passes / verdicts counted")
     low: float
@@ -36,11 +38,14 @@ class RateInterval(BaseModel):
     effective_n: float = Field(description="verdicts divided by the design effect")
 
 
-def wilson(estimate: float, n: float, z: float = Z_95) -> tuple[float, float]:
-    """Wilson's score interval for a proportion `estimate` observed on `n` (possibly fractional) trials."""
-    centre = (estimate + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(estimate * (1 - estimate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+def clopper_pearson(estimate: float, n: float) -> tuple[float, float]:
+    """The 95% Clopper-Pearson interval of a proportion `estimate` observed on `n` (possibly fractional) trials."""
+    from scipy import stats  # imported when an interval is asked for: reports that only count stay fast
+
+    passes, tail = estimate * n, (1 - LEVEL) / 2
+    low = float(stats.beta.ppf(tail, passes, n - passes + 1)) if passes > 0 else 0.0
+    high = float(stats.beta.ppf(1 - tail, passes + 1, n - passes)) if passes < n else 1.0
+    return low, high
 
 
 def clustered_interval(per_scenario: Sequence[tuple[int, int]]) -> RateInterval | None:
@@ -56,7 +61,7 @@ def clustered_interval(per_scenario: Sequence[tuple[int, int]]) -> RateInterval 
     binomial = estimate * (1 - estimate)
     effective = float(scenarios) if binomial == 0 or variance == 0 else binomial / variance
     effective = min(float(verdicts), max(float(scenarios), effective))
-    low, high = wilson(estimate, effective)
+    low, high = clopper_pearson(estimate, effective)
     return RateInterval(
         estimate=estimate, low=low, high=high, scenarios=scenarios, verdicts=verdicts, effective_n=effective
     )

@@ -18,7 +18,7 @@ def trials_table(store: Store, run: Run) -> Table:
     an errored trial counts in n and never as a pass."""
     table = Table(
         title=f"Repeated trials (k = {run.trials})",
-        caption="pass^k: estimate [95% interval over scenarios, Wilson on the scenario count]",
+        caption="pass^k: estimate [95% interval over scenarios, Clopper-Pearson on the scenario count]",
     )
     table.add_column("evaluation", no_wrap=True)
     ks = range(1, run.trials + 1)
