@@ -19,7 +19,7 @@ from sparring.store.tables import RunRow
 if TYPE_CHECKING:
     from sparring.store import Store
 
-JSON_SCHEMA_VERSION = 1  # bumped when a field of a report is renamed, removed or changes meaning
+JSON_SCHEMA_VERSION = 2  # bumped when a field of a report is renamed, removed or changes meaning
 
 
 class RunInfo(BaseModel):
