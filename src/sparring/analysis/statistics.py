@@ -171,11 +171,16 @@ def _lists(pairs: ScenarioPairs, fractions: dict[str, tuple[float, float]]) -> d
     return {
         "regressions": [s for s, (x, y) in fractions.items() if y < x],
         "fixes": [s for s, (x, y) in fractions.items() if y > x],
-        "undecided": [s for s, p in judged.items() if UNDECIDED in (majority_code(p.a), majority_code(p.b))],
+        "undecided": [s for s, p in judged.items() if UNDECIDED in (_tie(p.a), _tie(p.b))],
         "errored": [s for s, p in pairs.items() if p.a[2] or p.b[2]],
         "applicability_regressions": [s for s, p in judged.items() if p.na_a and not sum(p.a) and p.b[1] > 0],
         "coverage_lost": [s for s, p in pairs.items() if p.a[0] + p.a[1] and not sum(p.b) and p.na_b],
     }
+
+
+def _tie(tally: Tally) -> int | None:
+    """The majority code of a run's judged trials of a scenario; None when it has none (n/a throughout)."""
+    return majority_code(tally) if tally[0] + tally[1] else None
 
 
 def _shown(pairs: ScenarioPairs, scenarios: list[str]) -> dict[str, str]:

@@ -62,7 +62,8 @@ def _scenario_table(results: list[EvaluationComparison], run_b: Run) -> Table:
         table.add_column(column, no_wrap=column != "transcript in B")
     for c in results:
         undecided = [s for s in c.undecided if s not in c.regressions and s not in c.fixes]
-        groups = (("regression", c.regressions), ("fix", c.fixes), ("undecided (tie)", undecided))
+        regressions = [s for s in c.regressions if s not in c.applicability_regressions]
+        groups = (("regression", regressions), ("fix", c.fixes), ("undecided (tie)", undecided))
         applicability = (("n/a → fail", c.applicability_regressions), ("coverage lost (→ n/a)", c.coverage_lost))
         for kind, scenarios in (*groups, *applicability, ("errored", c.errored)):
             for scenario in scenarios:
