@@ -25,6 +25,7 @@ README = ROOT / "README.md"
 BENCHES: dict[str, list[str]] = {
     "runner": ["bench/runner.py"],
     "multiplicity": ["bench/multiplicity.py"],
+    "ship_decision": ["bench/ship_decision.py"],
     "report_scale": ["bench/report_scale.py"],
     "cli_startup": ["bench/cli_startup.py"],
     "viewer": ["bench/viewer.py"],

@@ -66,7 +66,11 @@ async def test_a_chatbot_crashing_on_9_of_10_fails_gate_and_junit(example_suite,
     assert all(cases[e].find("error") is not None for e in EVALS), "every evaluation: errored verdicts above budget"
     [run_case] = [c for name, c in cases.items() if name and name.startswith("errors")]
     assert run_case.find("error") is not None and run_case.get("classname") == "sparring.food-delivery.run"
-    assert suite_element.get("errors") == str(len(EVALS) + 1) and suite_element.get("tests") == str(len(EVALS) + 1)
+    gates = [c for c in cases.values() if c.get("classname") == "sparring.food-delivery.gate"]
+    assert len(gates) == len(example_suite.config.gates) and all(g.find("error") is not None for g in gates)
+    # every evaluation, the run-level errors check and both family gates (errored verdicts above the budget)
+    assert suite_element.get("errors") == str(len(EVALS) + 1 + len(gates))
+    assert suite_element.get("tests") == str(len(EVALS) + 2 + len(gates)), "+ errors and informative checks"
 
 
 async def test_max_error_rate_tolerates_what_the_suite_allows(suite_copy, tmp_path):

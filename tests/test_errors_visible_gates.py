@@ -1,4 +1,5 @@
-"""Gates on their own: errors budget per scope, Holm across a regression gate's evaluations (vs statsmodels)."""
+"""Gates on their own: errors budget per scope, Holm across a regression gate's evaluations (vs statsmodels): a
+regression gate fails on the Holm-adjusted one-sided p of "B − A ≥ −margin" (`p_drop`)."""
 
 import pytest
 from statsmodels.stats.multitest import multipletests
@@ -14,8 +15,12 @@ SPECS = [EvaluationSpec(id=i, kind="check", description=i, family="policy", func
 
 
 def comparison(evaluation_id: str, difference: float, p_value: float) -> EvaluationComparison:
-    """A comparison as compare_outcomes would give it; its own verdict uses the raw p-value."""
+    """A comparison as compare_outcomes would give it: for a drop, `p_value` is its one-sided p of a change ≥ −margin
+    (p_drop); an improvement has p_drop 1 and a small one-sided p of a change ≤ −margin."""
     return EvaluationComparison(
+        p_drop=p_value if difference < 0 else 1.0,
+        p_noninferior=0.001 if difference > 0 else 0.5,
+        lower_bound=difference - 0.01 if difference > 0 else -0.3,
         evaluation_id=evaluation_id,
         shared_scenarios=50,
         pass_rate_a=0.8,
@@ -34,21 +39,23 @@ def test_regression_gate_controls_the_family_wise_error_with_holm():
     p_values = [0.01, 0.02, 0.03, 0.04]
     comparisons = [comparison(i, -0.1, p) for i, p in zip(IDS, p_values, strict=True)]
     summaries = [EvaluationSummary(evaluation_id=i) for i in IDS]
-    [result] = check_gates([GateConfig(no_regression_vs="base")], SPECS, summaries, lambda _: comparisons)
+    [result] = check_gates([GateConfig(no_regression_vs="base")], SPECS, summaries, lambda *_: comparisons)
     rejected, adjusted, _, _ = multipletests(p_values, alpha=ALPHA, method="holm")
     assert result.evaluation_ids == [i for i, r in zip(IDS, rejected, strict=True) if r] == ["a"]
-    assert f"adjusted p={adjusted[0]:.3f}" in result.detail and "Holm-adjusted across 4 evaluations" in result.detail
-    assert not result.passed
+    assert f"is {adjusted[0]:.3f} Holm-adjusted across 4 evaluations" in result.detail
+    assert result.outcome == "fail" and not result.passed
 
 
 def test_an_improvement_is_never_a_regression_and_scope_limits_the_family():
     comparisons = [comparison("a", +0.3, 0.0001), comparison("b", -0.2, 0.02), comparison("c", -0.2, 0.9)]
     gate = GateConfig(evaluation="b", no_regression_vs="base")
     summaries = [EvaluationSummary(evaluation_id=i) for i in IDS]
-    [result] = check_gates([gate], SPECS, summaries, lambda _: comparisons)
-    assert not result.passed and result.evaluation_ids == ["b"] and "across 1 evaluations" in result.detail
-    [overall] = check_gates([GateConfig(no_regression_vs="base")], SPECS, summaries, lambda _: comparisons[:1])
-    assert overall.passed and "no significant regression vs base (Holm-adjusted across 1 evaluations)" in overall.detail
+    [result] = check_gates([gate], SPECS, summaries, lambda *_: comparisons)
+    assert result.outcome == "fail" and result.evaluation_ids == ["b"] and "across 1 evaluations" in result.detail
+    [overall] = check_gates([GateConfig(no_regression_vs="base")], SPECS, summaries, lambda *_: comparisons[:1])
+    assert overall.passed and "no regression beyond 5 points vs base (Holm-adjusted across 1 evaluations" in (
+        overall.detail
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,8 +64,9 @@ def test_an_improvement_is_never_a_regression_and_scope_limits_the_family():
 )
 def test_min_pass_rate_gate_fails_when_errors_in_scope_exceed_the_budget(errors, max_error_rate, passed):
     summaries = [EvaluationSummary(evaluation_id="a", passed=9, failed=1, errors=errors)]
-    gate = GateConfig(family="policy", min_pass_rate=0.5)
-    [result] = check_gates([gate], SPECS, summaries, lambda _: [], max_error_rate)
+    trials = {f"s{i}": [i < 9] for i in range(10)} | {f"e{i}": [None] for i in range(errors)}
+    gate = GateConfig(family="policy", min_pass_rate=0.4)  # 9 of 11 (errors as fails): 95% lower bound 48%
+    [result] = check_gates([gate], SPECS, summaries, lambda *_: [], max_error_rate, {"a": trials})
     assert result.passed is passed and result.errored is (not passed)
     assert f"90% (9/10) · {errors} errored" in result.detail
 

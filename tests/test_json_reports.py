@@ -57,7 +57,9 @@ def test_report_runs_history_gate_and_evals_list_json_are_valid(stored, example_
     assert history["iterations"] == ["json"]
     gated = runner.invoke(app, ["gate", str(example_suite.root), "json", "--db", str(db), "--json"])
     gate = valid(gated.stdout, "gate")
-    assert gated.exit_code == (0 if gate["passed"] else 1) and gate["results"][0]["gate"].startswith("errors")
+    exit_codes = {"pass": 0, "fail": 1, "inconclusive": 3}
+    assert gated.exit_code == exit_codes[gate["outcome"]] and gate["results"][0]["gate"].startswith("errors")
+    assert gate["passed"] is (gate["outcome"] == "pass") and all(r["reason"] or r["passed"] for r in gate["results"])
     catalog = valid(
         runner.invoke(app, ["evals", "list", "--suite", str(example_suite.root), "--json"]).stdout, "evaluations"
     )

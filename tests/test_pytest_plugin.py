@@ -66,18 +66,18 @@ def test_gates_and_evaluations_are_items_with_the_library_verdicts(pytester, exa
     store = Store.open(str(db))
     [run] = store.list_runs(5)
     ids, summaries, gates = gate_results(example_suite, run, store)
-    assert len(got) == len(gates) + len(ids) == 1 + len(example_suite.config.gates) + len(example_suite.evaluations)
+    assert len(got) == len(gates) + len(ids) == 2 + len(example_suite.config.gates) + len(example_suite.evaluations)
     gate_cases = [name for name in got if name.startswith("gate[")]
-    assert gate_cases[0] == "gate[errors]"
+    assert gate_cases[:2] == ["gate[errors]", "gate[informative]"]
     for name, gate in zip(gate_cases, gates, strict=True):
         assert (got[name] is None) == gate.passed, name
-        assert gate.passed or got[name] == f"{gate.gate}: {gate.detail}"
+        assert gate.passed or got[name] == f"{gate.gate}: {gate.reason} ({gate.detail})"
     by_id = {s.evaluation_id: s for s in summaries}
     failed_gates = [g for g in gates if not g.passed]
     assert failed_gates, "the stub's judge fails a share of conversations: some gate should fail with 3 scenarios"
     for evaluation_id in ids:
         summary, message = by_id[evaluation_id], got[f"eval[{evaluation_id}]"]
-        charged = any(evaluation_id in g.evaluation_ids for g in failed_gates) and (summary.failed or summary.errors)
+        charged = any(evaluation_id in g.evaluation_ids for g in failed_gates) or summary.errors
         assert (message is not None) == bool(charged), evaluation_id
         if message:
             assert message.startswith(f"{evaluation_id}: pass rate {summary.rate_text()} (run {run.id})")
@@ -95,16 +95,12 @@ def test_a_failing_judge_lists_the_failing_conversations_with_its_reasoning(pyte
         result = pytester.runpytest(
             *sparring_args(example_suite, server, pytester.path / "f.db", "-k", "hallucination or invented_policy")
         )
-    result.assert_outcomes(failed=2)
+    # the family gate's failure is reported once, on the gate: the evaluation's own item passes (as in JUnit)
+    result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines(
         [
             "*gate[[]family_hallucination_pass_rate_95[]]*",
-            "family hallucination: pass rate >= 95%: *",
-            "no_invented_policy: pass rate 0% (0/3) · 0 errored (run *)",
-            "gate failed: family hallucination: *",
-            "3 conversations failed or errored:",
-            "  fail  *:0  judged a failure on purpose",
-            "  see one with: sparring show *",
+            "family hallucination: pass rate >= 95%: fail: the 95% upper bound *% is below 95% (0% (0/12) · 0 errored*",
         ]
     )
 
@@ -114,7 +110,7 @@ def test_k_selects_items_and_only_their_evaluations_are_judged(pytester, example
     db = pytester.path / "k.db"
     args = sparring_args(example_suite, stub, db, "-k", "eval and professional_tone", "--sparring-label", "nightly")
     result = pytester.runpytest(*args)
-    result.assert_outcomes(passed=1, deselected=len(example_suite.evaluations) + len(example_suite.config.gates))
+    result.assert_outcomes(passed=1, deselected=1 + len(example_suite.evaluations) + len(example_suite.config.gates))
     run = Store.open(str(db)).get_run("nightly")
     assert run.evaluation_ids == ["professional_tone"] and len(run.scenario_ids) == 3
 
@@ -123,7 +119,7 @@ def test_marker_selects_the_suite_items_only(pytester, example_suite, stub, monk
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     pytester.makepyfile(test_other="def test_unrelated():\n    pass\n")
     result = pytester.runpytest(*sparring_args(example_suite, stub, pytester.path / "m.db", "-m", "not sparring"))
-    result.assert_outcomes(passed=1, deselected=1 + len(example_suite.config.gates) + len(example_suite.evaluations))
+    result.assert_outcomes(passed=1, deselected=2 + len(example_suite.config.gates) + len(example_suite.evaluations))
 
 
 def test_the_fixture_gives_a_test_file_the_same_single_run(pytester, example_suite, stub, monkeypatch):
@@ -185,12 +181,12 @@ def test_an_unreachable_model_fails_every_item_with_the_reason_once(pytester, ex
         url = server.base_url  # closed when the block ends: nothing listens there any more
     args = sparring_args(example_suite, type("Dead", (), {"base_url": url})(), pytester.path / "d.db", "-k", "gate")
     result = pytester.runpytest(*args)
-    result.assert_outcomes(failed=1 + len(example_suite.config.gates))
+    result.assert_outcomes(failed=2 + len(example_suite.config.gates))
     # once per item (the short summary repeats it in full when pytest sees CI=true: leave those lines out)
     reasons = [
         line for line in result.stdout.lines if "sparring run failed: " in line and not line.startswith("FAILED")
     ]
-    assert len(reasons) == 1 + len(example_suite.config.gates)
+    assert len(reasons) == 2 + len(example_suite.config.gates)
     assert "127.0.0.1" in result.stdout.str() and "Traceback" not in result.stdout.str()
     assert load_suite(example_suite.root)  # the suite itself was fine
 
@@ -207,11 +203,11 @@ def test_errored_verdicts_above_the_limit_fail_the_evaluation_and_say_so(pyteste
     with StubServer(unreadable_judge) as server:
         args = sparring_args(example_suite, server, pytester.path / "e.db", "-k", "eval and professional_tone")
         result = pytester.runpytest(*args)
-    result.assert_outcomes(failed=1, deselected=len(example_suite.evaluations) + len(example_suite.config.gates))
+    result.assert_outcomes(failed=1, deselected=1 + len(example_suite.evaluations) + len(example_suite.config.gates))
     result.stdout.fnmatch_lines(
         [
             "professional_tone: pass rate — (0/0) · 3 errored (run *)",
-            "100% of its verdicts errored, above max_error_rate 0%",
+            "3 of 3 verdicts errored (100%), above max_error_rate 0%",
             "3 conversations failed or errored:",
             "  error  *:0  *",
         ]
@@ -229,12 +225,13 @@ def test_a_suite_from_sparring_init_runs_under_the_plugin(pytester, stub, monkey
     args = [*QUIET, "--sparring", "my-suite", "--sparring-model", "openai:stub", "--sparring-base-url", stub.base_url]
     result = pytester.runpytest(*args, "--sparring-db", "runs.db", "--collect-only", "-q")
     assert result.ret == 0
-    assert result.outlines[:4] == [
+    assert result.outlines[:5] == [
         "my-suite::gate[errors]",
+        "my-suite::gate[informative]",
         "my-suite::gate[family_tool_use_pass_rate_90]",
         "my-suite::gate[evaluation_no_invented_policy_pass_rate_80]",
         "my-suite::eval[write_after_lookup]",
     ]
     result = pytester.runpytest(*args, "--sparring-db", "runs.db")
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 1 + 2 + len(suite.evaluations)
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 2 + 2 + len(suite.evaluations)

@@ -44,7 +44,7 @@ def test_a_run_without_gate_or_junit_loads_neither_and_leaves_no_wal(example_sui
         assert (tmp_path / "s.db").exists() and not (tmp_path / "s.db-wal").exists()
 
         done, loaded = sparring_run(example_suite.root, tmp_path / "s.db", server.base_url, "--gate")
-        assert done.returncode in (0, 1), done.stderr
+        assert done.returncode in (0, 1, 3), done.stderr  # 3: a gate is inconclusive
         assert "Gates" in done.stdout and "sparring.analysis.gate" in loaded
 
         done, loaded = sparring_run(

@@ -144,22 +144,26 @@ def test_verdict_direction_ci_and_lists_always_agree_on_random_data(seed):
     assert not set(c.regressions) & set(c.fixes)
 
 
-def test_ties_stay_in_the_test_and_errored_scenarios_are_left_out_and_listed():
+def test_ties_stay_in_the_test_and_a_errored_trials_are_left_out_of_its_fraction_and_listed():
+    """An errored trial of A is left out of A's fraction (the scenario stays in the test, on its judged trial)."""
     a = {"e": {"tie": [True, False], "err": [True, None], "ok": [True, True], "bad": [False, False]}}
     b = {"e": {"tie": [True, True], "err": [True, True], "ok": [True, True], "bad": [True, True]}}
     [result] = compare_outcomes(a, b)
     assert result.undecided == ["tie"] and result.errored == ["err"]
-    assert result.shared_scenarios == 3 and result.fixes == ["bad", "tie"] and result.regressions == []
+    assert result.shared_scenarios == 4 and result.fixes == ["bad", "tie"] and result.regressions == []
     assert result.shown["tie"] == "1/2 undecided → 2/2 pass"
     assert result.shown["err"] == "1/1 errored · 1 errored → 2/2 pass"
 
 
-def test_an_errored_trial_never_makes_either_run_look_better():
-    """A scenario that fails in A and errors in B is left out, not counted as a fix or a regression."""
+def test_an_errored_trial_never_makes_b_look_better():
+    """B's errored trials count as fails (worst case for B): a scenario that fails in A and errors in B is no fix;
+    one that passes in A and errors on one of two trials in B fell from 2/2 to 1/2. A had a verdict on both, so
+    neither is left out."""
     a = {"e": {"s": [False, False], "t": [True, True]}}
     b = {"e": {"s": [None, None], "t": [True, None]}}
     [result] = compare_outcomes(a, b)
-    assert result.verdict == "not comparable" and result.errored == ["s", "t"] and result.fixes == []
+    assert result.errored == ["s", "t"] and result.fixes == [] and result.regressions == ["t"]
+    assert result.difference == pytest.approx(-0.25) and result.outcome != "pass"
 
 
 def test_verdicts_use_benjamini_hochberg_across_the_evaluations():

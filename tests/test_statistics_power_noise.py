@@ -100,7 +100,8 @@ def test_compare_and_noise_commands_on_a_real_sqlite_file(tmp_path):
     compared = runner.invoke(app, ["compare", "a", "b", "--db", db])
     assert compared.exit_code == 0, compared.output
     assert "verdict: BH-adjusted across 1 evaluations, FDR 5%" in compared.output
-    assert "errored (left out)" in compared.output and "regression" in compared.output
+    assert "│ errored " in compared.output and "regression" in compared.output  # A's errored trial: listed
+    assert "outcome (margin 5 points)" in compared.output and "inconclusive: the 95% lower bound" in compared.output
     assert "3/3 pass → 0/3 fail" in compared.output and "sign-flip permutation test" in compared.output
     assert "this comparison can detect changes of ≥ that many points" in compared.output
     noise = runner.invoke(app, ["noise", "a", "b", "--db", db])

@@ -27,7 +27,7 @@ Units: conversations with a pass or fail verdict (errors and not-applicable left
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -167,7 +167,9 @@ def corrected_rates(store: Store, run_id: str) -> dict[str, CorrectedPassRate]:
     return found
 
 
-def corrected_gate_outcome(rate: CorrectedPassRate | None, threshold: float) -> tuple[str, str]:
+def corrected_gate_outcome(
+    rate: CorrectedPassRate | None, threshold: float
+) -> tuple[Literal["pass", "fail", "inconclusive"], str]:
     """A `min_pass_rate` gate with `corrected: true`: ("pass" | "fail" | "inconclusive", detail). Pass when the
     corrected rate's 95% lower bound reaches the threshold, fail when its upper bound is below it, otherwise
     inconclusive; with no corrected rate (no calibration of this judge version, or too few labels) inconclusive."""

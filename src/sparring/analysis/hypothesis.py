@@ -1,5 +1,5 @@
-"""The tests behind comparisons: paired sign-flip permutation test and the CI that inverts it, unpaired
-bootstrap, Fisher's exact test, multiplicity adjustments."""
+"""The tests behind comparisons: paired sign-flip permutation test, the CI and one-sided bounds that invert it,
+the non-inferiority tests at a margin, Fisher's exact test, multiplicity adjustments."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ RESAMPLES = 9999
 """Resamples of the permutation test and of the unpaired bootstrap."""
 TOLERANCE = 1e-9
 """Null sums within this of the observed sum count as equal to it (sums of fractions differ in rounding)."""
-CONFIDENCE = 0.95
-"""Confidence level of the paired CI: it holds the shifts the permutation test does not reject at 5%."""
+ALPHA = 0.05
+"""Level of the paired CI (95%: the shifts the two-sided test does not reject at 5%) and of the one-sided
+non-inferiority bound (the shifts the one-sided test does not reject at 5%). p-values are compared with this
+same float (p < ALPHA), so an interval and a verdict built on one test can never disagree."""
 
 
 class SignFlipResult(NamedTuple):
@@ -23,6 +25,17 @@ class SignFlipResult(NamedTuple):
     p_value: float
     ci_low: float
     ci_high: float
+
+
+class MarginTest(NamedTuple):
+    """One list's paired test against a margin m, all from the same sign patterns: `lower_bound` is the
+    one-sided 95% lower bound of the mean difference (every shift the one-sided test does not reject at 5%
+    lies above it), `p_noninferior` the one-sided p of "mean ≤ −m" (below 0.05 exactly when the lower bound is
+    above −m), `p_drop` the one-sided p of "mean ≥ −m" (small when the mean is significantly below −m)."""
+
+    lower_bound: float
+    p_noninferior: float
+    p_drop: float
 
 
 _BYTE_SIGNS: NDArray[np.float64] = 1 - 2 * np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(float)
@@ -66,31 +79,77 @@ def _thresholds(
     return upper, lower
 
 
-def _p_of_count(count: NDArray[np.int64], patterns: int, exact: bool) -> NDArray[np.float64]:
-    """scipy's two-sided permutation p from the smaller tail's count: twice that tail, a randomized test
-    counting the observed arrangement once ((count + 1) / (resamples + 1)), capped at 1."""
+def _one_sided(count: NDArray[np.int64], patterns: int, exact: bool) -> NDArray[np.float64]:
+    """scipy's one-sided permutation p from a tail's count: a randomized test counts the observed arrangement
+    once ((count + 1) / (resamples + 1)); an exact one counts it among the 2^n patterns already."""
     adjustment = 0 if exact else 1
-    return np.minimum(1.0, 2 * (count + adjustment) / (patterns + adjustment))
+    return np.minimum(1.0, (count + adjustment) / (patterns + adjustment))
+
+
+def _p_of_count(count: NDArray[np.int64], patterns: int, exact: bool) -> NDArray[np.float64]:
+    """scipy's two-sided permutation p from the smaller tail's count: twice the one-sided p, capped at 1."""
+    return np.minimum(1.0, 2 * _one_sided(count, patterns, exact))
+
+
+def _needed(p_of: NDArray[np.float64]) -> int:
+    """The smallest tail count whose p (`p_of[count]`) is not below ALPHA; 0 when even none rejects."""
+    return int(np.argmax(p_of >= ALPHA)) if (p_of >= ALPHA).any() else len(p_of)
+
+
+def _kth_smallest(values: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    """Per column, the k-th smallest value (−inf for k = 0: no shift is rejected)."""
+    if k == 0:
+        return np.full(values.shape[1], -np.inf)
+    return np.partition(values, k - 1, axis=0)[k - 1]
 
 
 def _tested_group(
-    differences: list[NDArray[np.float64]], signs: NDArray[np.float64], exact: bool
-) -> list[SignFlipResult]:
-    """p at δ = 0 and the 95% CI (every δ whose test gives p ≥ 0.05) of each list, on one sign pattern set.
+    differences: list[NDArray[np.float64]], signs: NDArray[np.float64], exact: bool, margin: float
+) -> list[tuple[SignFlipResult, MarginTest]]:
+    """p at δ = 0, the 95% CI (every δ whose two-sided test gives p ≥ 0.05), the one-sided 95% lower bound and
+    the one-sided tests at δ = −margin, of each list, on one sign pattern set.
 
-    The upper-tail count only grows with δ and the lower-tail count only shrinks, so the accepted shifts are
-    an interval: from the K-th smallest upper threshold to the K-th largest lower one, K the smallest tail
-    count with p ≥ 0.05. Clipped to [−1, 1], the range of a difference of pass fractions."""
+    The upper-tail count (patterns whose null sum ≥ the observed one) only grows with δ and the lower-tail count
+    only shrinks, so the accepted shifts are an interval: from the K-th smallest upper threshold to the K-th
+    largest lower one, K the smallest tail count whose p is not below 0.05. Clipped to [−1, 1], the range of a
+    difference of pass fractions."""
     upper, lower = _thresholds(signs, *_padded(differences))
     patterns = len(signs)
-    p_values = _p_of_count(np.minimum((upper <= 0).sum(axis=0), (lower >= 0).sum(axis=0)), patterns, exact)
-    needed = int(np.argmax(_p_of_count(np.arange(patterns + 1), patterns, exact) >= 1 - CONFIDENCE))
-    if needed == 0:
-        return [SignFlipResult(float(p), -1.0, 1.0) for p in p_values]
-    low = np.partition(upper, needed - 1, axis=0)[needed - 1]
-    high = np.partition(lower, patterns - needed, axis=0)[patterns - needed]
-    low, high = np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
-    return [SignFlipResult(float(p), float(a), float(b)) for p, a, b in zip(p_values, low, high, strict=True)]
+    up, low = (upper <= 0).sum(axis=0), (lower >= 0).sum(axis=0)
+    p_values = _p_of_count(np.minimum(up, low), patterns, exact)
+    counts = np.arange(patterns + 1)
+    two_sided, one_sided = _needed(_p_of_count(counts, patterns, exact)), _needed(_one_sided(counts, patterns, exact))
+    ci_low = np.clip(_kth_smallest(upper, two_sided), -1.0, 1.0)
+    ci_high = np.clip(-_kth_smallest(-lower, two_sided), -1.0, 1.0)
+    bound = np.clip(_kth_smallest(upper, one_sided), -1.0, 1.0)
+    p_noninferior = _one_sided((upper <= -margin).sum(axis=0), patterns, exact)
+    p_drop = _one_sided((lower >= -margin).sum(axis=0), patterns, exact)
+    return [
+        (SignFlipResult(float(p), float(a), float(b)), MarginTest(float(lb), float(ni), float(dr)))
+        for p, a, b, lb, ni, dr in zip(p_values, ci_low, ci_high, bound, p_noninferior, p_drop, strict=True)
+    ]
+
+
+def paired_tests(
+    differences: list[list[float]], margin: float = 0.0, seed: int = 0, resamples: int = RESAMPLES
+) -> list[tuple[SignFlipResult, MarginTest]]:
+    """`sign_flip_test` of each list of paired differences (B − A) and, on the same sign patterns, its test
+    against a margin (a proportion: 0.05 is 5 points): the one-sided 95% lower bound and the one-sided p of
+    "mean ≤ −margin" and of "mean ≥ −margin". A list of n equal differences has its lower bound at that value once
+    2^n ≥ 20 (n ≥ 5): with fewer, no shift is rejected and the bound is −1."""
+    arrays = [np.asarray(d, dtype=float) for d in differences]
+    untested = (SignFlipResult(1.0, -1.0, 1.0), MarginTest(-1.0, 1.0, 1.0))
+    results: list[tuple[SignFlipResult, MarginTest]] = [untested] * len(arrays)
+    sizes = [len(d) if 2 ** len(d) <= resamples else -1 for d in arrays]
+    for size in sorted(set(sizes)):
+        rows = [i for i, s in enumerate(sizes) if s == size]
+        width = size if size >= 0 else max(len(arrays[i]) for i in rows)
+        if width == 0:
+            continue
+        signs, exact = _sign_patterns(width, seed, resamples)
+        for i, result in zip(rows, _tested_group([arrays[i] for i in rows], signs, exact, margin), strict=True):
+            results[i] = result
+    return results
 
 
 def sign_flip_test(differences: list[list[float]], seed: int = 0, resamples: int = RESAMPLES) -> list[SignFlipResult]:
@@ -101,19 +160,11 @@ def sign_flip_test(differences: list[list[float]], seed: int = 0, resamples: int
     difference as statistic: under the null each pair's two values are exchangeable, i.e. each difference's
     sign is equally likely flipped; exact (all 2^n patterns of the n differences) when 2^n ≤ resamples,
     otherwise `resamples` seeded random patterns. The CI is every shift δ that the same test, on the same
-    patterns, does not reject at 5% for the differences d − δ: it excludes 0 exactly when p < 0.05. Lists
-    of one exact size, and all resampled lists (zero-padded, masked), are tested in one matrix product each:
-    scipy takes 0.5-2.5 s for 25 evaluations × 50 scenarios, this a few milliseconds."""
-    arrays = [np.asarray(d, dtype=float) for d in differences]
-    results: list[SignFlipResult] = [SignFlipResult(1.0, -1.0, 1.0)] * len(arrays)
-    sizes = [len(d) if 2 ** len(d) <= resamples else -1 for d in arrays]
-    for size in sorted(set(sizes)):
-        rows = [i for i, s in enumerate(sizes) if s == size]
-        width = size if size >= 0 else max(len(arrays[i]) for i in rows)
-        signs, exact = _sign_patterns(width, seed, resamples)
-        for i, result in zip(rows, _tested_group([arrays[i] for i in rows], signs, exact), strict=True):
-            results[i] = result
-    return results
+    patterns, does not reject at 5% for the differences d − δ: it excludes 0 exactly when p < 0.05 (one float,
+    ALPHA, on both sides). Lists of one exact size, and all resampled lists (zero-padded, masked), are tested
+    in one matrix product each: scipy takes 0.5-2.5 s for 25 evaluations × 50 scenarios, this a few
+    milliseconds."""
+    return [test for test, _ in paired_tests(differences, 0.0, seed, resamples)]
 
 
 def fisher_p(passes_a: int, fails_a: int, passes_b: int, fails_b: int) -> float:

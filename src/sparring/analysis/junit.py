@@ -1,26 +1,23 @@
-"""JUnit XML for CI systems: one test case per evaluation, failing when a gate covering it fails and in error
-when its errored verdicts exceed the suite's `max_error_rate`; run-level gates (the errors check) are cases too."""
+"""JUnit XML for CI systems, rendered from a `RunDecision` (the same one `sparring gate` and the pytest plugin
+render): one test case per gate (the run-level errors and informative checks, then the suite's gates; a failed or
+inconclusive gate is a `<failure>` with its reason, an over-budget one an `<error>`), then one per evaluation
+(`<error>` when its errored verdicts exceed `max_error_rate`, `<failure>` when a gate charged it; a family gate's
+failure is reported once, on the gate). Properties name the run, the real agent and the decision."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from sparring.analysis.decision import RunDecision, agent_name
 from sparring.analysis.gate import GateResult
+from sparring.analysis.pass_k import TrialFigures
 from sparring.analysis.report import EvaluationSummary
-from sparring.data_model import Run
-from sparring.evaluations import EvaluationSpec
 
 
-def junit_xml(
-    run: Run,
-    specs: list[EvaluationSpec],
-    summaries: list[EvaluationSummary],
-    gates: list[GateResult],
-    max_error_rate: float = 0.0,
-) -> str:
-    """The document: properties of the run, one case per evaluation, one per run-level gate."""
-    families = {s.id: s.family for s in specs}
+def junit_xml(decision: RunDecision) -> str:
+    """The document: properties of the run, one case per gate, one per evaluation."""
+    run = decision.run
     duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     suites = ET.Element("testsuites", name=f"sparring {run.suite}")
     suite = ET.SubElement(
@@ -35,13 +32,25 @@ def junit_xml(
     for name, value in (
         ("run", run.id),
         ("label", run.label),
-        ("agent", run.settings.agent),
+        ("agent", agent_name(run.settings)),
+        ("agent_model", run.settings.agent),
         ("judge", run.settings.judge),
         ("simulator", run.settings.simulator),
+        ("outcome", decision.report.outcome),
     ):
         ET.SubElement(properties, "property", name=name, value=value)
-    cases = [_evaluation_case(suite, run, families, s, gates, max_error_rate) for s in summaries]
-    cases += [_run_case(suite, run, g) for g in gates if not g.evaluation_ids]
+    cases = [_gate_case(suite, run.suite, g) for g in decision.report.results]
+    trials = {t.evaluation_id: t for t in decision.trials}
+    families = {s.id: s.family for s in decision.specs}
+    for summary in decision.summaries:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            name=summary.evaluation_id,
+            classname=f"sparring.{run.suite}.{families.get(summary.evaluation_id, 'general')}",
+            time="0",
+        )
+        cases.append(_evaluation_case(case, decision, summary, trials.get(summary.evaluation_id)))
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(cases.count("failure")))
     suite.set("errors", str(cases.count("error")))
@@ -51,54 +60,37 @@ def junit_xml(
 
 
 def _evaluation_case(
-    suite: ET.Element,
-    run: Run,
-    families: dict[str, str],
-    summary: EvaluationSummary,
-    gates: list[GateResult],
-    max_error_rate: float,
+    case: ET.Element, decision: RunDecision, summary: EvaluationSummary, trials: TrialFigures | None
 ) -> str:
     """One evaluation's case; returns its state: "error", "failure" or "pass"."""
-    family = families.get(summary.evaluation_id, "general")
-    classname = f"sparring.{run.suite}.{family}"
-    case = ET.SubElement(suite, "testcase", name=summary.evaluation_id, classname=classname, time="0")
-    failed = [g for g in gates if summary.evaluation_id in g.evaluation_ids and not g.passed]
-    gate_text = "\n".join(f"{g.gate}: {g.detail}" for g in failed)
-    state = "pass"
-    if summary.errors and summary.error_rate > max_error_rate:
-        state = "error"
-        message = (
-            f"{summary.errors} of {summary.applicable + summary.errors} verdicts errored "
-            f"({summary.error_rate:.0%}), above max_error_rate {max_error_rate:.0%}"
-        )
-        ET.SubElement(case, "error", message=message, type="errored-verdicts").text = gate_text or message
-    elif failed:
-        state = "failure"
-        ET.SubElement(case, "failure", message="; ".join(g.gate for g in failed), type="gate").text = gate_text
-    ET.SubElement(
-        case, "system-out"
-    ).text = f"pass rate {summary.rate_text()} (units: conversations); {summary.not_applicable} not applicable"
-    return state
+    state = decision.state(summary.evaluation_id)
+    if state.state != "pass":
+        kind = "errored-verdicts" if state.state == "error" else "gate"
+        ET.SubElement(case, state.state, message=state.messages[0], type=kind).text = "\n".join(state.messages)
+    lines = [f"pass rate {summary.rate_text()} (units: conversations); {summary.not_applicable} not applicable"]
+    if trials is not None and trials.trials > 1:
+        lines += [
+            f"pass^{p.k} {p.estimate:.0%} (95% interval {p.low:.0%}–{p.high:.0%} over {p.scenarios} scenarios)"
+            for p in trials.pass_hat_k_intervals
+        ]
+        lines.append(f"flaky scenarios: {', '.join(trials.flaky) or 'none'}")
+    ET.SubElement(case, "system-out").text = "\n".join(lines)
+    return state.state
 
 
-def _run_case(suite: ET.Element, run: Run, gate: GateResult) -> str:
-    """A run-level gate's case (the errors check, a gate with nothing in scope); returns its state."""
-    case = ET.SubElement(suite, "testcase", name=gate.gate, classname=f"sparring.{run.suite}.run", time="0")
+def _gate_case(suite: ET.Element, suite_name: str, gate: GateResult) -> str:
+    """A gate's case (run-level checks in `.run`, the suite's gates in `.gate`); returns its state."""
+    where = "gate" if gate.scope else "run"
+    case = ET.SubElement(suite, "testcase", name=gate.gate, classname=f"sparring.{suite_name}.{where}", time="0")
     state = "pass" if gate.passed else "error" if gate.errored else "failure"
     if state != "pass":
-        ET.SubElement(case, state, message=gate.detail, type="gate").text = f"{gate.gate}: {gate.detail}"
-    ET.SubElement(case, "system-out").text = gate.detail
+        message = gate.reason or gate.detail
+        ET.SubElement(case, state, message=message, type="gate").text = f"{gate.gate}: {gate.detail}"
+    ET.SubElement(case, "system-out").text = f"{gate.outcome}: {gate.detail}"
     return state
 
 
-def write_junit(
-    path: Path,
-    run: Run,
-    specs: list[EvaluationSpec],
-    summaries: list[EvaluationSummary],
-    gates: list[GateResult],
-    max_error_rate: float = 0.0,
-) -> None:
+def write_junit(path: Path, decision: RunDecision) -> None:
     """Writes `junit_xml` to `path` (its folder is created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(junit_xml(run, specs, summaries, gates, max_error_rate) + "\n", encoding="utf-8")
+    path.write_text(junit_xml(decision) + "\n", encoding="utf-8")

@@ -16,6 +16,8 @@ from sparring.data_model import Outcome
 
 # evaluation id -> scenario id -> its trials: True = pass, False = fail, None = error (not-applicable left out)
 ScenarioOutcomes = dict[str, dict[str, list[bool | None]]]
+# evaluation id -> scenario id -> how many of its trials the evaluation did not apply to (n/a verdicts)
+NotApplicable = dict[str, dict[str, int]]
 
 PASS, FAIL, UNDECIDED, ERRORED = 1, 0, -1, -2
 """Codes of a scenario's majority outcome (see majority_code)."""
@@ -30,6 +32,16 @@ def scenario_outcomes(rows: Iterable[tuple[str, int, str, str]]) -> ScenarioOutc
     for scenario_id, _trial, evaluation_id, outcome in rows:
         if outcome in (Outcome.PASS, Outcome.FAIL, Outcome.ERROR):
             grouped[evaluation_id][scenario_id].append(None if outcome == Outcome.ERROR else outcome == Outcome.PASS)
+    return {e: dict(s) for e, s in grouped.items()}
+
+
+def not_applicable_trials(rows: Iterable[tuple[str, int, str, str]]) -> NotApplicable:
+    """The n/a verdicts `scenario_outcomes` leaves out, counted per evaluation and scenario: a comparison needs
+    them to see an evaluation start or stop applying (n/a → fail, pass → n/a)."""
+    grouped: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for scenario_id, _trial, evaluation_id, outcome in rows:
+        if outcome == Outcome.NOT_APPLICABLE:
+            grouped[evaluation_id][scenario_id] += 1
     return {e: dict(s) for e, s in grouped.items()}
 
 
@@ -75,8 +87,12 @@ def pass_fraction(tally: Tally) -> float | None:
     return passes / (passes + fails) if passes + fails else None
 
 
-def describe(tally: Tally) -> str:
-    """A scenario's trials for display: '2/3 pass' (passes / judged trials, majority state), errors named."""
+def describe(tally: Tally, not_applicable: int = 0) -> str:
+    """A scenario's trials for display: '2/3 pass' (passes / judged trials, majority state), errors and n/a
+    trials named; 'n/a' when the evaluation applied to none of them."""
     passes, fails, errors = tally
+    if not passes + fails + errors:
+        return "n/a" if not_applicable else "—"
     shown = f"{passes}/{passes + fails} {STATES[majority_code(tally)]}"
-    return f"{shown} · {errors} errored" if errors else shown
+    shown = f"{shown} · {errors} errored" if errors else shown
+    return f"{shown} · {not_applicable} n/a" if not_applicable else shown

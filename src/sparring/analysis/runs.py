@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from sparring.analysis.informative import uninformative
+from sparring.analysis.pass_k import TrialFigures, trial_figures
 from sparring.analysis.report import EvaluationSummary, RunTotals, run_summaries, run_totals, summaries_from_counts
 from sparring.data_model import ModelSettings, Run, TokenUsage
 from sparring.store.tables import RunRow
@@ -18,7 +19,7 @@ from sparring.store.tables import RunRow
 if TYPE_CHECKING:
     from sparring.store import Store
 
-JSON_SCHEMA_VERSION = 1  # bumped when a field of a report is renamed, removed or changes meaning
+JSON_SCHEMA_VERSION = 2  # bumped when a field of a report is renamed, removed or changes meaning
 
 
 class RunInfo(BaseModel):
@@ -81,6 +82,9 @@ class RunReport(BaseModel):
     simulator_evaluations: list[EvaluationSummary] = Field(description="the simulated customer's own checks")
     totals: RunTotals
     flagged_conversations: int = Field(description="conversations with a fail or error verdict")
+    trials: list[TrialFigures] = Field(
+        default=[], description="per evaluation, when the run has repeated trials: pass^k with its 95% interval, flaky"
+    )
     usage: dict[str, TokenUsage]
     cost_usd: dict[str, float]
 
@@ -125,6 +129,7 @@ def run_report(
         totals=run_totals(summaries, simulator, store.conversation_end_counts([run.id])[run.id]),
         flagged_conversations=store.flagged_conversations(run.id, limit=0)[1] if flagged is None else flagged,
         uninformative=uninformative(store, run, summaries),
+        trials=trial_figures(store.scenario_outcome_rows(run.id)) if run.trials > 1 else [],
         usage=run.usage,
         cost_usd=run.cost_usd,
     )

@@ -1,54 +1,67 @@
 """Paired comparison of two runs, one analysis per evaluation, on scenarios.
 
-Each scenario's value in a run is its pass fraction over its trials (see outcomes.py). On the scenarios
-judged in both runs with no errored trial in either, the difference (mean of per-scenario B − A fractions),
-the sign-flip permutation p of that mean, the 95% CI that inverts the same test (it excludes 0 exactly when
-p < 0.05), and the regression (fraction fell) and fix (fraction rose) lists all come from the same
-per-scenario differences, so a negative difference always has at least one regression. Verdicts use
-Benjamini-Hochberg q-values across the evaluations compared (false discovery rate alpha); the CI is per
-evaluation, unadjusted.
+Each scenario's value in a run is its pass fraction over its trials, with two rules that keep thin or one-sided
+evidence from helping B: an errored trial of B counts as a fail (A's errored trials are left out of A's fraction;
+a scenario with no A verdict but errors is left out and listed), and a not-applicable trial counts as "nothing
+flagged" (a pass) in both runs, so an evaluation that starts applying and failing (n/a → fail) is a regression.
+Every scenario judged in both runs enters the test, unchanged ones included (scenarios n/a in every trial of both
+runs are not applicable and left out). The difference, the sign-flip permutation p, the 95% CI and the one-sided
+bound that invert the same test, and the regression and fix lists all come from the same per-scenario
+differences. Descriptive verdicts (improved / regressed) use Benjamini-Hochberg q-values; the decision
+(pass / fail / inconclusive against a margin) is `sparring.analysis.non_inferiority.decide`.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import math
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, Field
 
 from sparring.analysis.hypothesis import (
+    ALPHA,
     benjamini_hochberg,
     holm,
+    paired_tests,
     sign_flip_test,
 )
 from sparring.analysis.outcomes import (
     UNDECIDED,
+    NotApplicable,
     ScenarioOutcomes,
     Tally,
     counts,
     describe,
     majority_code,
-    pass_fraction,
     scenario_outcomes,
     smoothed_pass_probability,
 )
 from sparring.analysis.power import detectable_drop
 from sparring.analysis.trials import TrialSummary, trial_summary
+from sparring.suite.config import DEFAULT_MARGIN_POINTS
 
 __all__ = [
+    "DEFAULT_MARGIN",
     "EvaluationComparison",
     "ScenarioOutcomes",
     "TrialSummary",
     "adjust_and_decide",
     "benjamini_hochberg",
     "compare_outcomes",
+    "decide",
     "holm",
     "scenario_outcomes",
     "sign_flip_test",
     "trial_summary",
 ]
 
+DEFAULT_MARGIN = DEFAULT_MARGIN_POINTS / 100
+"""The non-inferiority margin when a gate or `compare` names none, as a proportion (5 points: 0.05)."""
 PAIRED_METHOD = (
-    "paired on scenarios judged in both runs with no errored trial: per-scenario pass fraction over its "
-    "trials, mean difference B − A, two-sided sign-flip permutation test (9,999 resamples, exact when "
-    "2^scenarios ≤ 9,999), 95% CI by inverting the same test"
+    "paired on scenarios judged in both runs, every one (unchanged ones included): per-scenario pass fraction over its "
+    "trials, errored trials of B counted as fails, n/a trials as nothing flagged; mean difference B − A, two-sided "
+    "sign-flip permutation test (9,999 resamples, exact when 2^scenarios ≤ 9,999), 95% CI and one-sided 95% lower "
+    "bound by inverting the same test"
 )
 """How a paired comparison is made, in the words `compare` and the viewer print."""
 CI_LABEL = "95% CI (unadjusted; inverts the permutation test)"
@@ -57,11 +70,13 @@ CI_LABEL = "95% CI (unadjusted; inverts the permutation test)"
 
 class EvaluationComparison(BaseModel):
     """One evaluation, run A against run B. p_value is the raw two-sided p of its one test; q_value the
-    Benjamini-Hochberg q across the evaluations compared together; difference is B minus A."""
+    Benjamini-Hochberg q across the evaluations compared together; difference is B minus A. `outcome` is the
+    decision against the margin (pass / fail / inconclusive, None when the evaluation applied in neither run),
+    `reason` says why in one sentence."""
 
     evaluation_id: str
     method: str = "paired"  # paired: sign-flip permutation test on scenarios | unpaired: Fisher's exact test
-    shared_scenarios: int  # paired: judged in both runs, no errored trial; unpaired: decided in A plus in B
+    shared_scenarios: int  # paired: in the test (judged in both runs); unpaired: decided in A plus in B
     pass_rate_a: float | None  # paired: mean per-scenario pass fraction over those scenarios
     pass_rate_b: float | None
     difference: float | None
@@ -74,11 +89,22 @@ class EvaluationComparison(BaseModel):
     regressions: list[str]  # scenarios whose pass fraction fell from A to B
     fixes: list[str]  # scenarios whose pass fraction rose
     undecided: list[str] = []  # in the test, but a tie of passes and fails (no majority) in A or B
-    errored: list[str] = []  # an errored trial in A or B: left out of the test
+    errored: list[str] = []  # an errored trial in A or B (B's count as fails; no A verdict: left out)
+    applicability_regressions: list[str] = Field(default=[], description="n/a in every trial of A, a fail in B")
+    coverage_lost: list[str] = Field(default=[], description="a pass or fail in A, n/a in every trial of B")
     shown: dict[str, str] = {}  # scenario -> its trials in A → B, e.g. "3/3 pass → 1/3 fail"
+    trials: int = Field(0, description="most trials of a scenario in B")
+    margin: float | None = Field(None, description="non-inferiority margin (a proportion: 0.05 is 5 points)")
+    lower_bound: float | None = Field(None, description="one-sided 95% lower bound of B − A (unadjusted)")
+    p_noninferior: float | None = Field(None, description="one-sided p of B − A ≤ −margin")
+    p_drop: float | None = Field(None, description="one-sided p of B − A ≥ −margin (raw)")
+    p_drop_adjusted: float | None = Field(None, description="p_drop Holm-adjusted across the evaluations decided")
+    outcome: Literal["pass", "fail", "inconclusive"] | None = None
+    reason: str = ""
+    scenarios_needed: int | None = Field(None, description="scenarios that would show a drop < margin (power 0.8)")
 
 
-def _not_comparable(evaluation_id: str, errored: list[str], shown: dict[str, str]) -> EvaluationComparison:
+def _not_comparable(evaluation_id: str, pairs: ScenarioPairs, lists: dict[str, list[str]]) -> EvaluationComparison:
     return EvaluationComparison(
         evaluation_id=evaluation_id,
         shared_scenarios=0,
@@ -91,43 +117,83 @@ def _not_comparable(evaluation_id: str, errored: list[str], shown: dict[str, str
         verdict="not comparable",
         regressions=[],
         fixes=[],
-        errored=errored,
-        shown=shown,
+        errored=lists["errored"],
+        coverage_lost=lists["coverage_lost"],
+        shown=_shown(pairs, lists["errored"] + lists["coverage_lost"]),
     )
 
 
-ScenarioPairs = dict[str, tuple[Tally, Tally]]
-"""Scenario -> its trial tallies in A and in B, for the scenarios both runs judged (sorted)."""
+class ScenarioPair(NamedTuple):
+    """One scenario's trials in A and in B: (passes, fails, errors) and n/a trials of each."""
+
+    a: Tally
+    b: Tally
+    na_a: int = 0
+    na_b: int = 0
+
+    def values(self) -> tuple[float, float] | None:
+        """(A's, B's) value in the test: B's errors count as fails, n/a trials as passes in both runs; None when
+        the scenario is left out (A has no pass, fail or n/a trial, or the evaluation applied in neither run)."""
+        (pa, fa, ea), (pb, fb, eb) = self.a, self.b
+        if not pa + fa + ea + pb + fb + eb or not pa + fa + self.na_a:
+            return None
+        return (pa + self.na_a) / (pa + fa + self.na_a), (pb + self.na_b) / (pb + fb + eb + self.na_b)
 
 
-def scenario_pairs(left: dict[str, list[bool | None]], right: dict[str, list[bool | None]]) -> ScenarioPairs:
-    """The tallies of every scenario present in both runs."""
-    return {s: (counts(left[s]), counts(right[s])) for s in sorted(set(left) & set(right))}
+ScenarioPairs = dict[str, ScenarioPair]
+"""Scenario -> its trials in A and in B, for the scenarios both runs have (sorted)."""
 
 
-def _fraction(tally: Tally) -> float | None:
-    """A scenario's pass fraction, None when it has an errored trial or no judged one."""
-    return None if tally[2] else pass_fraction(tally)
+def scenario_pairs(
+    left: dict[str, list[bool | None]],
+    right: dict[str, list[bool | None]],
+    na_left: dict[str, int] | None = None,
+    na_right: dict[str, int] | None = None,
+) -> ScenarioPairs:
+    """The trials of every scenario present in both runs (judged, errored or n/a)."""
+    na_left, na_right = na_left or {}, na_right or {}
+    shared = (set(left) | set(na_left)) & (set(right) | set(na_right))
+    return {
+        s: ScenarioPair(counts(left.get(s, [])), counts(right.get(s, [])), na_left.get(s, 0), na_right.get(s, 0))
+        for s in sorted(shared)
+    }
 
 
 def judged_fractions(pairs: ScenarioPairs) -> dict[str, tuple[float, float]]:
-    """Scenario -> (A's, B's) pass fraction, for the scenarios judged in both runs with no errored trial."""
-    fractions = {s: (_fraction(x), _fraction(y)) for s, (x, y) in pairs.items()}
-    return {s: (x, y) for s, (x, y) in fractions.items() if x is not None and y is not None}
+    """Scenario -> (A's, B's) value in the test, for the scenarios the test includes."""
+    values = {s: pair.values() for s, pair in pairs.items()}
+    return {s: v for s, v in values.items() if v is not None}
+
+
+def _lists(pairs: ScenarioPairs, fractions: dict[str, tuple[float, float]]) -> dict[str, list[str]]:
+    """The scenarios each list of a comparison names."""
+    judged = {s: p for s, p in pairs.items() if s in fractions}
+    return {
+        "regressions": [s for s, (x, y) in fractions.items() if y < x],
+        "fixes": [s for s, (x, y) in fractions.items() if y > x],
+        "undecided": [s for s, p in judged.items() if UNDECIDED in (_tie(p.a), _tie(p.b))],
+        "errored": [s for s, p in pairs.items() if p.a[2] or p.b[2]],
+        "applicability_regressions": [s for s, p in judged.items() if p.na_a and not sum(p.a) and p.b[1] > 0],
+        "coverage_lost": [s for s, p in pairs.items() if p.a[0] + p.a[1] and not sum(p.b) and p.na_b],
+    }
+
+
+def _tie(tally: Tally) -> int | None:
+    """The majority code of a run's judged trials of a scenario; None when it has none (n/a throughout)."""
+    return majority_code(tally) if tally[0] + tally[1] else None
+
+
+def _shown(pairs: ScenarioPairs, scenarios: list[str]) -> dict[str, str]:
+    return {s: f"{describe(pairs[s].a, pairs[s].na_a)} → {describe(pairs[s].b, pairs[s].na_b)}" for s in scenarios}
 
 
 def paired_comparison(evaluation_id: str, pairs: ScenarioPairs) -> EvaluationComparison:
-    """The descriptive part of an evaluation's paired analysis; CI, p-value and verdict are added by
+    """The descriptive part of an evaluation's paired analysis; CI, p-values, bound and verdict are added by
     `compare_outcomes`, which tests every evaluation in one batch."""
     fractions = judged_fractions(pairs)
-    errored = [s for s, (x, y) in pairs.items() if x[2] or y[2]]
-    undecided = [s for s in fractions if UNDECIDED in (majority_code(pairs[s][0]), majority_code(pairs[s][1]))]
-    regressions = [s for s, (x, y) in fractions.items() if y < x]
-    fixes = [s for s, (x, y) in fractions.items() if y > x]
-    listed = [*regressions, *fixes, *undecided, *errored]
-    shown = {s: f"{describe(pairs[s][0])} → {describe(pairs[s][1])}" for s in listed}
+    lists = _lists(pairs, fractions)
     if not fractions:
-        return _not_comparable(evaluation_id, errored, shown)
+        return _not_comparable(evaluation_id, pairs, lists)
     a = [x for x, _ in fractions.values()]
     b = [y for _, y in fractions.values()]
     return EvaluationComparison(
@@ -140,23 +206,24 @@ def paired_comparison(evaluation_id: str, pairs: ScenarioPairs) -> EvaluationCom
         ci_high=None,
         p_value=None,
         verdict="no detectable change",
-        regressions=regressions,
-        fixes=fixes,
-        undecided=undecided,
-        errored=errored,
-        shown=shown,
+        shown=_shown(pairs, list(dict.fromkeys(s for names in lists.values() for s in names))),
+        trials=max(sum(p.b) + p.na_b for p in pairs.values()),
+        **lists,
     )
 
 
 def _tested(
-    comparisons: list[EvaluationComparison], pairs: list[ScenarioPairs], seed: int
+    comparisons: list[EvaluationComparison], pairs: list[ScenarioPairs], seed: int, margin: float
 ) -> list[EvaluationComparison]:
-    """Every comparable evaluation with its permutation p and the CI inverting it, all evaluations in one batch."""
+    """Every comparable evaluation with its permutation p, the CI and bound inverting it and its tests at the
+    margin, all evaluations in one batch."""
     rows = [i for i, c in enumerate(comparisons) if c.difference is not None]
     differences = [[y - x for x, y in judged_fractions(pairs[i]).values()] for i in rows]
     tested = list(comparisons)
-    for i, result in zip(rows, sign_flip_test(differences, seed), strict=True):
-        tested[i] = comparisons[i].model_copy(update=result._asdict())
+    for i, d, (test, at_margin) in zip(rows, differences, paired_tests(differences, margin, seed), strict=True):
+        needed = scenarios_needed(d, margin)
+        update = {**test._asdict(), **at_margin._asdict(), "margin": margin, "scenarios_needed": needed}
+        tested[i] = comparisons[i].model_copy(update=update)
     return tested
 
 
@@ -181,7 +248,7 @@ def with_detectable_drop(comparison: EvaluationComparison, pairs: ScenarioPairs,
     scenarios at their trial counts, per-trial pass probabilities pooled over both runs' trials."""
     if comparison.method != "paired" or comparison.p_value is None:
         return comparison
-    judged = [(x, y) for x, y in pairs.values() if not x[2] and not y[2]]
+    judged = [(p.a, p.b) for p in pairs.values() if not p.a[2] and not p.b[2] and p.a[0] + p.a[1] and p.b[0] + p.b[1]]
     probabilities = [smoothed_pass_probability([x, y]) for x, y in judged]
     trials_a, trials_b = [sum(x) for x, _ in judged], [sum(y) for _, y in judged]
     drop = detectable_drop(probabilities, trials_a, trials_b, alpha)
@@ -189,15 +256,97 @@ def with_detectable_drop(comparison: EvaluationComparison, pairs: ScenarioPairs,
 
 
 def compare_outcomes(
-    a: ScenarioOutcomes, b: ScenarioOutcomes, alpha: float = 0.05, seed: int = 0, power: bool = False
+    a: ScenarioOutcomes,
+    b: ScenarioOutcomes,
+    alpha: float = 0.05,
+    seed: int = 0,
+    power: bool = False,
+    margin: float = DEFAULT_MARGIN,
+    not_applicable: tuple[NotApplicable, NotApplicable] = ({}, {}),
+    max_lost: float = 0.0,
 ) -> list[EvaluationComparison]:
-    """Per evaluation, the paired analysis on the scenarios judged in both runs, BH-adjusted verdicts at
-    false discovery rate alpha; with power, the detectable drop at the family threshold alpha / evaluations."""
-    ids = sorted(set(a) | set(b))
-    pairs = [scenario_pairs(a.get(e, {}), b.get(e, {})) for e in ids]
+    """Per evaluation, the paired analysis on every scenario judged in both runs, BH-adjusted verdicts at
+    false discovery rate alpha, and the decision against `margin` (`decide`, family-wise at alpha across the
+    evaluations compared; `max_lost`: the share of scenarios that may lose coverage and still pass). With
+    power, the detectable drop at the family threshold alpha / evaluations. `not_applicable`: each run's n/a
+    trials (`not_applicable_trials`), without which applicability changes are not seen."""
+    na_a, na_b = not_applicable
+    ids = sorted(set(a) | set(b) | set(na_a) | set(na_b))
+    pairs = [scenario_pairs(a.get(e, {}), b.get(e, {}), na_a.get(e), na_b.get(e)) for e in ids]
     comparisons = [paired_comparison(e, p) for e, p in zip(ids, pairs, strict=True)]
-    results = adjust_and_decide(_tested(comparisons, pairs, seed), alpha)
+    results = decide(adjust_and_decide(_tested(comparisons, pairs, seed, margin), alpha), margin, alpha, max_lost)
     if not power:
         return results
     family = max(1, sum(c.p_value is not None for c in results))
     return [with_detectable_drop(c, p, alpha / family) for c, p in zip(results, pairs, strict=True)]
+
+
+def scenarios_needed(differences: list[float], margin: float) -> int | None:
+    """Scenarios (at the same trials) that would put the one-sided 95% lower bound above −margin with power 0.8
+    when nothing changed: n = ((z₀.₉₅ + z₀.₈) · sd / margin)², sd the per-scenario differences' standard
+    deviation (ddof 1), at least 5 (below that the sign-flip test rejects nothing). Normal approximation."""
+    if margin <= 0 or not differences:
+        return None
+    mean = sum(differences) / len(differences)
+    sd = math.sqrt(sum((d - mean) ** 2 for d in differences) / max(1, len(differences) - 1))
+    return max(5, math.ceil(((1.645 + 0.842) * sd / margin) ** 2))
+
+
+def _pts(value: float) -> str:
+    return f"{value * 100:+.1f}".replace("-", "−")
+
+
+def _reason(c: EvaluationComparison, margin: float, family: int, lost_share: float, max_lost: float) -> str:
+    """Why `c` got its outcome, in one sentence."""
+    m = f"{margin * 100:g}"
+    if c.outcome == "fail":
+        return (
+            f"fail: B − A is significantly below −{m} points ({_pts(c.difference or 0)} points; one-sided p of a "
+            f"change ≥ −{m} is {c.p_drop_adjusted:.3f} Holm-adjusted across {family} evaluations, below 0.05)"
+        )
+    if c.outcome == "pass":
+        return f"pass: the 95% lower bound of B − A, {_pts(c.lower_bound or 0)} points, is above −{m}"
+    if c.p_value is None:
+        return "inconclusive: no scenario was judged in both runs (every one errored in A or lost its verdict in B)"
+    if lost_share > max_lost:
+        return (
+            f"inconclusive: {len(c.coverage_lost)} of {c.shared_scenarios} scenarios judged in A are n/a in every "
+            f"trial of B (coverage lost), more than {max_lost:.0%}"
+        )
+    return (
+        f"inconclusive: the 95% lower bound of B − A is {_pts(c.lower_bound or 0)} points, not above −{m}; this "
+        f"suite can show a drop smaller than {m} points only with ≈ {c.scenarios_needed} scenarios × {c.trials} "
+        f"trials"
+    )
+
+
+def decide(
+    comparisons: list[EvaluationComparison], margin: float, alpha: float = 0.05, max_lost: float = 0.0
+) -> list[EvaluationComparison]:
+    """Each evaluation's outcome against the non-inferiority margin.
+
+    fail: B − A is significantly below −margin: the one-sided p of "B − A ≥ −margin", Holm-adjusted across the
+    evaluations decided together, is below alpha (family-wise error of a false fail ≤ alpha).
+    pass: the one-sided 95% lower bound of B − A is above −margin (its one-sided p of "B − A ≤ −margin" below 0.05)
+    and at most `max_lost` of its scenarios lost coverage. Unadjusted: a family is green only when every
+    evaluation passes, an intersection-union test whose chance of a false green is at most 5% as it is.
+    inconclusive: neither, or no scenario in the test. None: the evaluation applied in neither run."""
+    tested = [c for c in comparisons if c.p_drop is not None]
+    adjusted = dict(zip((id(c) for c in tested), holm([c.p_drop or 1.0 for c in tested]), strict=True))
+    decided = []
+    for c in comparisons:
+        if c.p_drop is None and not (c.errored or c.coverage_lost):
+            decided.append(c.model_copy(update={"margin": margin}))
+            continue
+        lost_share = len(c.coverage_lost) / max(1, c.shared_scenarios)
+        p_adjusted = adjusted.get(id(c))
+        outcome: Literal["pass", "fail", "inconclusive"] = "inconclusive"
+        if p_adjusted is not None and p_adjusted < alpha:
+            outcome = "fail"
+        elif c.p_noninferior is not None and c.p_noninferior < ALPHA and lost_share <= max_lost:
+            outcome = "pass"
+        needed = c.scenarios_needed if outcome == "inconclusive" else None
+        update = {"margin": margin, "p_drop_adjusted": p_adjusted, "outcome": outcome, "scenarios_needed": needed}
+        done = c.model_copy(update=update)
+        decided.append(done.model_copy(update={"reason": _reason(done, margin, len(tested), lost_share, max_lost)}))
+    return decided

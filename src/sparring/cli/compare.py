@@ -14,6 +14,7 @@ from sparring.cli.common import DbOption, JsonOption, console, emit, fail, open_
 from sparring.cli.noise_view import noise_command
 from sparring.data_model import Run
 from sparring.suite import SuiteError, load_suite
+from sparring.suite.config import DEFAULT_MARGIN_POINTS
 
 AlphaOption = Annotated[float, typer.Option(min=0.0001, max=0.5, help="false discovery rate / significance level")]
 
@@ -32,30 +33,39 @@ def _comparison_table(title: str, results: list[EvaluationComparison]) -> Table:
     table = Table(title=title)
     table.add_column("evaluation", no_wrap=True)
     ci_label = CI_LABEL if any(c.method == "paired" for c in results) else "95% CI (none when unpaired)"
-    for column in ("n", "A", "B", "Δ pts", ci_label, "p", "q (BH)", "verdict", "detects ≥", "undecided", "errored"):
-        table.add_column(column, justify="left" if column == "verdict" else "right")
+    columns = ("n", "A", "B", "Δ pts", ci_label, "p", "q (BH)", "verdict", "lower bound", "outcome", "detects ≥")
+    for column in (*columns, "undecided", "errored"):
+        table.add_column(column, justify="left" if column in ("verdict", "outcome") else "right")
     colour = {"improved": "green", "regressed": "red"}
+    outcome_colour = {"pass": "green", "fail": "red", "inconclusive": "yellow"}
     for c in results:
         ci = "—" if c.ci_low is None else f"[{_points(c.ci_low)}, {_points(c.ci_high)}]"
         detects = _detects(c)
         verdict = f"[{colour[c.verdict]}]{c.verdict}[/]" if c.verdict in colour else c.verdict
         p_value = "—" if c.p_value is None else f"{c.p_value:.3f}"
         q_value = "—" if c.q_value is None else f"{c.q_value:.3f}"
+        outcome = f"[{outcome_colour[c.outcome]}]{c.outcome}[/]" if c.outcome else "n/a"
         table.add_row(
             c.evaluation_id, str(c.shared_scenarios), pct(c.pass_rate_a), pct(c.pass_rate_b),
-            _points(c.difference), ci, p_value, q_value, verdict, detects, str(len(c.undecided)), str(len(c.errored)),
+            _points(c.difference), ci, p_value, q_value, verdict, _points(c.lower_bound), outcome, detects,
+            str(len(c.undecided)), str(len(c.errored)),
         )  # fmt: skip
     return table
 
 
 def _scenario_table(results: list[EvaluationComparison], run_b: Run) -> Table:
-    table = Table(title="Scenarios: pass fraction fell (regression) or rose (fix), ties, errored (left out)")
+    table = Table(
+        title="Scenarios: pass fraction fell (regression) or rose (fix), ties, applicability changes, errored "
+        "(B's errors count as fails)"
+    )
     for column in ("change", "evaluation", "scenario", "A → B (passes/judged, majority)", "transcript in B"):
         table.add_column(column, no_wrap=column != "transcript in B")
     for c in results:
         undecided = [s for s in c.undecided if s not in c.regressions and s not in c.fixes]
-        groups = (("regression", c.regressions), ("fix", c.fixes), ("undecided (tie)", undecided))
-        for kind, scenarios in (*groups, ("errored (left out)", c.errored)):
+        regressions = [s for s in c.regressions if s not in c.applicability_regressions]
+        groups = (("regression", regressions), ("fix", c.fixes), ("undecided (tie)", undecided))
+        applicability = (("n/a → fail", c.applicability_regressions), ("coverage lost (→ n/a)", c.coverage_lost))
+        for kind, scenarios in (*groups, *applicability, ("errored", c.errored)):
             for scenario in scenarios:
                 shown = c.shown.get(scenario, "")
                 table.add_row(kind, c.evaluation_id, scenario, shown, f"sparring show {run_b.id}:{scenario}:0")
@@ -72,10 +82,14 @@ def compare(
     suite: Annotated[
         Path | None, typer.Option(help="suite folder: pairs a simulated run with an imported one via scenario sources")
     ] = None,
+    margin: Annotated[
+        float, typer.Option(min=0, max=100, help="non-inferiority margin in points: a drop up to this is accepted")
+    ] = DEFAULT_MARGIN_POINTS,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Per evaluation: pass rates, difference with 95% CI, raw p and BH q, verdict, the smallest detectable drop."""
+    """Per evaluation: pass rates, difference with 95% CI, raw p and BH q, verdict, the decision against the margin
+    (pass / fail / inconclusive, with its reason), the smallest detectable drop."""
     try:
         scenarios = load_suite(suite).scenarios if suite else []
     except SuiteError as exc:
@@ -83,7 +97,7 @@ def compare(
     sources = {s.id: s.source for s in scenarios if s.source != "hand-written"}
     store = open_store(db)
     run_a, run_b = stored_run(store, baseline), stored_run(store, candidate)
-    report = compare_runs(store, run_a, run_b, sources, alpha, run_b.seed if seed is None else seed)
+    report = compare_runs(store, run_a, run_b, sources, alpha, run_b.seed if seed is None else seed, margin / 100)
     if as_json:
         print_json(report)
         return
@@ -91,6 +105,10 @@ def compare(
     emit(_comparison_table(f"{run_a.label} ({run_a.id}) → {run_b.label} ({run_b.id})", results))
     tested = sum(c.p_value is not None for c in results)
     console.print(f"{how}.\nverdict: BH-adjusted across {tested} evaluations, FDR {alpha:.0%}", highlight=False)
+    console.print(_decision_rule(margin, alpha, tested), highlight=False)
+    for c in results:
+        if c.outcome in ("fail", "inconclusive"):
+            console.print(f"{c.evaluation_id}: {c.reason}", highlight=False, markup=False)
     if any(c.method == "paired" and c.p_value is not None for c in results):
         console.print(
             "detects ≥: this comparison can detect changes of ≥ that many points (a drop in every scenario's "
@@ -101,6 +119,14 @@ def compare(
     changed = _scenario_table(results, run_b)
     if changed.row_count:
         emit(changed)
+
+
+def _decision_rule(margin: float, alpha: float, tested: int) -> str:
+    return (
+        f"outcome (margin {margin:g} points): pass when the one-sided 95% lower bound of B − A is above −{margin:g}; "
+        f"fail when B − A is significantly below −{margin:g} (one-sided, Holm across {tested} evaluations at "
+        f"{alpha:.0%}); otherwise inconclusive"
+    )
 
 
 def noise(

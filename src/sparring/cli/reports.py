@@ -104,39 +104,51 @@ def print_run(
     return report
 
 
+GATE_STYLES = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "inconclusive": "[yellow]INCONCLUSIVE[/]"}
+EXIT_FAILED, EXIT_INCONCLUSIVE = 1, 3
+"""`sparring gate` and `run --gate`: 1 when a gate failed, 3 when none failed but one could not decide."""
+
+
 def print_gates(report: GateReport) -> None:
-    """The gates table and, when the suite declares none, a note that the errors check still applies."""
-    table = Table(title="Gates", caption="pass rates: units are conversations (pooled verdicts for a family)")
-    for column in ("gate", "result", "detail"):
+    """The gates table (outcome, figures, reason) and, when the suite declares none, a note that the run-level
+    checks still apply."""
+    table = Table(
+        title="Gates",
+        caption="pass rates: units are verdicts, intervals clustered by scenario; regressions: paired on scenarios",
+    )
+    for column in ("gate", "outcome", "detail", "reason"):
         table.add_column(column)
     for r in report.results:
-        table.add_row(escape(r.gate), "[green]pass[/]" if r.passed else "[red]FAIL[/]", escape(r.detail))
+        table.add_row(escape(r.gate), GATE_STYLES[r.outcome], escape(r.detail), escape(r.reason))
     emit(table)
     if not report.gates_declared:
         console.print("no gates declared in the suite (the run-level errors check always applies)")
 
 
 def run_gates(suite: Suite, run: Run, store: Store, junit: Path | None, as_json: bool = False) -> GateReport:
-    """The run-level errors check and the suite's gates on a run, written as JUnit when `junit` is given."""
-    from sparring.analysis.gate import gate_report, gate_scope
+    """The run's decision (`sparring.analysis.decision.run_decision`), written as JUnit when `junit` is given."""
+    from sparring.analysis.decision import run_decision
     from sparring.analysis.junit import write_junit
-    from sparring.analysis.report import run_summaries
 
-    specs = gate_scope(suite, run)
-    summaries = run_summaries(store, run, [e.id for e in specs])
-    report = gate_report(suite, run, store, summaries)
+    decision = run_decision(suite, run, store)
     if junit:
-        write_junit(junit, run, specs, summaries, report.results, report.max_error_rate)
+        write_junit(junit, decision)
         (err if as_json else console).print(f"JUnit XML written to {junit}")
-    return report
+    return decision.report
 
 
 def exit_if_failed(report: GateReport) -> None:
-    """Exit 1, naming how many gates failed, when one is not met."""
-    failed = [r for r in report.results if not r.passed]
-    if failed:
-        err.print(f"[bold red]gate failed:[/] {len(failed)} of {len(report.results)} gates not met", highlight=False)
-        raise typer.Exit(1)
+    """Exit 1 when a gate failed, 3 when none failed but one was inconclusive (not green either), naming them."""
+    if report.outcome == "pass":
+        return
+    missed = [r for r in report.results if r.outcome == report.outcome]
+    word = "failed" if report.outcome == "fail" else "inconclusive"
+    err.print(
+        f"[bold red]gate {word}:[/] {len(missed)} of {len(report.results)} gates {word} "
+        f"({escape('; '.join(r.gate for r in missed))})",
+        highlight=False,
+    )
+    raise typer.Exit(EXIT_FAILED if report.outcome == "fail" else EXIT_INCONCLUSIVE)
 
 
 def report(
@@ -273,7 +285,7 @@ def gate_command(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check a stored run against the suite's gates; exit 1 when one is not met."""
+    """Check a stored run against the suite's gates: exit 1 when one fails, 3 when one is inconclusive."""
     from sparring.suite import SuiteError, load_suite
 
     try:

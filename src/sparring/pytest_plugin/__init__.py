@@ -35,6 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(flag, dest=f"sparring_{dest}", help=text)
     group.addoption("--sparring-scenarios", dest="sparring_scenarios", type=int, help="sample this many scenarios")
     group.addoption("--sparring-seed", dest="sparring_seed", type=int, default=0, help="seed for sampling and models")
+    group.addoption("--sparring-trials", dest="sparring_trials", type=int, default=1, help="trials per scenario")
     parser.addini("sparring_suite", "suite folder for the sparring_run fixture (--sparring wins)", type="paths")
 
 
@@ -56,8 +57,10 @@ class SparringSession:
         if not suite:
             return None
         fields = {dest: option(f"sparring_{dest}") for _, dest, _ in OPTIONS}
-        scenarios, seed = option("sparring_scenarios"), option("sparring_seed")
-        return RunRequest(Path(suite), scenarios=scenarios, seed=seed, evaluation_ids=self.evaluation_ids, **fields)
+        scenarios, seed, trials = option("sparring_scenarios"), option("sparring_seed"), option("sparring_trials")
+        return RunRequest(
+            Path(suite), scenarios=scenarios, seed=seed, trials=trials, evaluation_ids=self.evaluation_ids, **fields
+        )
 
     def outcome(self) -> SuiteOutcome:
         """The run's outcome, running it on the first call; a failure is kept and raised to every caller."""
@@ -89,6 +92,9 @@ def pytest_configure(config: pytest.Config) -> None:
     scenarios = config.getoption("sparring_scenarios")
     if scenarios is not None and scenarios < 1:
         raise pytest.UsageError(f"--sparring-scenarios {scenarios}: give at least 1")
+    trials = config.getoption("sparring_trials")
+    if trials < 1:
+        raise pytest.UsageError(f"--sparring-trials {trials}: give at least 1")
     config.stash[SESSION] = SparringSession(config)
     config.addinivalue_line("markers", "sparring: a Sparring gate or evaluation item (pytest --sparring SUITE)")
 
@@ -108,7 +114,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         suite = load(request)
     except SparringRunError as exc:
         raise pytest.UsageError(f"--sparring: {exc}") from None
-    gates = ["errors"] + [g.describe() for g in suite.config.gates]
+    gates = ["errors", "informative"] + [g.describe() for g in suite.config.gates]
     collector = SuiteCollector.from_parent(
         session,
         name=f"sparring[{suite.config.name}]",
@@ -149,16 +155,25 @@ def sparring_run(pytestconfig: pytest.Config) -> SuiteOutcome:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """Every judged evaluation's pass rate (passing items show none of their own), and where the run is stored."""
+    """Every judged evaluation's pass rate (passing items show none of their own), pass^k with its interval when
+    the run has repeated trials, the decision, and where the run is stored."""
     state = config.stash.get(SESSION, None)
     result = state.finished if state else None
-    if result is not None:
-        run = result.run
-        terminalreporter.write_sep("-", "sparring pass rates (units: conversations)")
-        width = max(map(len, result.summaries), default=0)
-        for evaluation_id, summary in result.summaries.items():
-            terminalreporter.write_line(f"{evaluation_id:<{width}}  {summary.rate_text()}")
-        terminalreporter.write_line(
-            f"sparring: run {run.id} (label {run.label}) stored in {result.store_url}; see it with: "
-            f"sparring report {run.id}"
+    if result is None:
+        return
+    run = result.run
+    terminalreporter.write_sep("-", "sparring pass rates (units: conversations)")
+    width = max(map(len, result.summaries), default=0)
+    for evaluation_id, summary in result.summaries.items():
+        terminalreporter.write_line(f"{evaluation_id:<{width}}  {summary.rate_text()}")
+    for figures in result.decision.trials if run.trials > 1 else []:
+        shown = ", ".join(
+            f"pass^{p.k} {p.estimate:.0%} [{p.low:.0%}, {p.high:.0%}]" for p in figures.pass_hat_k_intervals
         )
+        flaky = ", ".join(figures.flaky) or "none"
+        terminalreporter.write_line(f"{figures.evaluation_id:<{width}}  {shown}; flaky: {flaky}")
+    terminalreporter.write_line(f"sparring decision: {result.decision.report.outcome}")
+    terminalreporter.write_line(
+        f"sparring: run {run.id} (label {run.label}) stored in {result.store_url}; see it with: "
+        f"sparring report {run.id}"
+    )

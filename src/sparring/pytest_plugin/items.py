@@ -61,16 +61,17 @@ class SparringItem(pytest.Item):
 
 
 class GateItem(SparringItem):
-    """One gate: its index in the run's gate results (0 is the run-level errors check)."""
+    """One gate: its index in the run's gate results (0 is the run-level errors check, 1 the informative one)."""
 
     def __init__(self, *, index: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.index = index
 
     def problem(self, outcome: SuiteOutcome) -> str | None:
-        """The gate's description and detail when it failed."""
+        """The gate's outcome, description and detail when it failed or was inconclusive."""
         gate = outcome.gates[self.index]
-        return None if gate.passed else f"{gate.gate}: {gate.detail}"
+        self.user_properties.append(("outcome", gate.outcome))
+        return None if gate.passed else f"{gate.gate}: {gate.reason or gate.outcome} ({gate.detail})"
 
 
 class EvaluationItem(SparringItem):

@@ -1,6 +1,7 @@
 """The run behind the pytest items: the suite run once per session through the library (run_suite), its
-gates checked (gate_report, as `sparring gate` does) and each evaluation's state and failure message derived from
-the stored verdicts. Nothing here prints: the plugin renders."""
+decision taken by `sparring.analysis.decision.run_decision` (the one `sparring gate` and JUnit render) and each
+evaluation's failure message built from that decision and the stored verdicts. Nothing here prints: the plugin
+renders."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 
 from sparring.agents import AgentLoadError
 from sparring.analysis import EvaluationSummary
-from sparring.analysis.gate import GateResult, gate_report, gate_scope
-from sparring.analysis.report import run_summaries
+from sparring.analysis.decision import RunDecision, run_decision
+from sparring.analysis.gate import GateResult
 from sparring.data_model import Outcome, Run, Verdict
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions, run_suite
@@ -38,6 +39,7 @@ class RunRequest:
     agent: str | None = None
     scenarios: int | None = None
     seed: int = 0
+    trials: int = 1
     db: str | None = None
     label: str | None = None
     evaluation_ids: list[str] = field(default_factory=list)  # empty: all the suite's evaluations
@@ -45,7 +47,8 @@ class RunRequest:
 
 @dataclass
 class SuiteOutcome:
-    """A finished run as the tests see it: per-evaluation summaries, gate results, flagged verdicts."""
+    """A finished run as the tests see it: per-evaluation summaries, gate results, flagged verdicts, and the
+    decision they come from."""
 
     run: Run
     store_url: str
@@ -53,6 +56,7 @@ class SuiteOutcome:
     gates: list[GateResult]
     flagged: dict[str, list[Verdict]]  # evaluation id -> its fail and error verdicts
     max_error_rate: float
+    decision: RunDecision
 
     def pass_rate(self, evaluation_id: str) -> float | None:
         """pass / (pass + fail) of an evaluation (errors and not-applicable left out); None if it never applied."""
@@ -64,23 +68,16 @@ class SuiteOutcome:
 
     def evaluation_problem(self, evaluation_id: str) -> str | None:
         """Why an evaluation's item fails, with its pass rate, errors and failing conversations; None when it
-        passes. It fails when its errored verdicts exceed max_error_rate, or when a gate covering it failed
-        and it has a fail or error verdict of its own (a family gate missed because of another evaluation
-        fails that gate's item and that evaluation's, not every evaluation of the family)."""
+        passes. Its state is the decision's (`RunDecision.state`, as JUnit's): it fails when its errored verdicts
+        exceed max_error_rate or when a gate charged it (a family pass-rate gate's failure is the gate item's
+        alone)."""
         summary = self.summaries.get(evaluation_id)
         if summary is None:
             return f"{evaluation_id}: not judged in run {self.run.id}"
-        errored = bool(summary.errors) and summary.error_rate > self.max_error_rate
-        charged = summary.failed > 0 or summary.errors > 0
-        failed_gates = [g for g in self.gates if evaluation_id in g.evaluation_ids and not g.passed and charged]
-        if not errored and not failed_gates:
+        state = self.decision.state(evaluation_id)
+        if state.state == "pass":
             return None
-        lines = [f"{evaluation_id}: pass rate {summary.rate_text()} (run {self.run.id})"]
-        if errored:
-            lines.append(
-                f"{summary.error_rate:.0%} of its verdicts errored, above max_error_rate {self.max_error_rate:.0%}"
-            )
-        lines += [f"gate failed: {g.gate}: {g.detail}" for g in failed_gates]
+        lines = [f"{evaluation_id}: pass rate {summary.rate_text()} (run {self.run.id})", *state.messages]
         return "\n".join(lines + self._flagged_lines(evaluation_id))
 
     def _flagged_lines(self, evaluation_id: str) -> list[str]:
@@ -113,6 +110,7 @@ def run_once(suite: Suite, request: RunRequest) -> SuiteOutcome:
         scenarios=request.scenarios,
         evaluation_ids=request.evaluation_ids,
         seed=request.seed,
+        trials=request.trials,
         models=overrides,
     )
     try:
@@ -124,8 +122,8 @@ def run_once(suite: Suite, request: RunRequest) -> SuiteOutcome:
 
 
 def outcome_of(suite: Suite, run: Run, store: Store) -> SuiteOutcome:
-    """A stored run's summaries, gate results and flagged verdicts."""
-    specs, summaries, gates = gate_results(suite, run, store)
+    """A stored run's decision (summaries, gate results) and flagged verdicts."""
+    decision = run_decision(suite, run, store)
     flagged: dict[str, list[Verdict]] = defaultdict(list)
     for verdict in store.verdicts(run.id):
         if verdict.outcome in (Outcome.FAIL, Outcome.ERROR):
@@ -133,16 +131,16 @@ def outcome_of(suite: Suite, run: Run, store: Store) -> SuiteOutcome:
     return SuiteOutcome(
         run=run,
         store_url=str(store.url),
-        summaries={s.evaluation_id: s for s in summaries},
-        gates=gates,
+        summaries={s.evaluation_id: s for s in decision.summaries},
+        gates=decision.report.results,
         flagged=dict(flagged),
         max_error_rate=suite.config.max_error_rate,
+        decision=decision,
     )
 
 
 def gate_results(suite: Suite, run: Run, store: Store) -> tuple[list[str], list[EvaluationSummary], list[GateResult]]:
     """The run's evaluations, their summaries, and the run-level checks (errors, informative figures) followed by
-    the suite's gates: the same `gate_report` that `sparring gate` renders."""
-    specs = gate_scope(suite, run)
-    summaries = run_summaries(store, run, [e.id for e in specs])
-    return [e.id for e in specs], summaries, gate_report(suite, run, store, summaries).results
+    the suite's gates: the same `run_decision` that `sparring gate` renders."""
+    decision = run_decision(suite, run, store)
+    return [e.id for e in decision.specs], decision.summaries, decision.report.results

@@ -121,9 +121,14 @@ class SimulationConfig(_Strict):
     )
 
 
+DEFAULT_MARGIN_POINTS = 5.0
+"""A no_regression_vs gate's margin (and `compare`'s) when none is named: a drop of up to 5 points is accepted."""
+
+
 class GateConfig(_Strict):
-    """An exit criterion: a minimum pass rate for an evaluation or a family, or no significant
-    regression against a baseline run (by label), optionally limited to an evaluation or family."""
+    """An exit criterion: a minimum pass rate for an evaluation or a family, or no regression beyond a margin
+    against a baseline run (by label), optionally limited to an evaluation or family. Each gate answers pass,
+    fail or inconclusive (docs/statistics.md)."""
 
     evaluation: str | None = None
     family: str | None = None
@@ -132,6 +137,14 @@ class GateConfig(_Strict):
     corrected: bool = Field(
         False,
         description="min_pass_rate on the judge-error-corrected pass rate (needs a calibration of the judge version)",
+    )
+    margin: float | None = Field(
+        None, ge=0, le=100, description="no_regression_vs: the drop in points of pass rate still accepted (default 5)"
+    )
+    decide_on: Literal["bound", "estimate"] = Field(
+        "bound",
+        description="min_pass_rate: decide on the 95% interval (pass when its lower bound reaches the threshold, "
+        "fail when its upper bound is below, otherwise inconclusive) or, explicitly, on the point estimate",
     )
 
     @model_validator(mode="after")
@@ -144,16 +157,23 @@ class GateConfig(_Strict):
             raise ValueError("a min_pass_rate gate needs an evaluation or a family")
         if self.corrected and (self.min_pass_rate is None or not self.evaluation):
             raise ValueError("corrected: true applies to a min_pass_rate gate on one evaluation")
+        if self.margin is not None and self.no_regression_vs is None:
+            raise ValueError("margin belongs to a no_regression_vs gate")
+        if self.decide_on != "bound" and self.min_pass_rate is None:
+            raise ValueError("decide_on belongs to a min_pass_rate gate")
         return self
 
     def describe(self) -> str:
+        """The gate in words: its scope and its criterion (the name JUnit and the pytest items use)."""
         scope = (
             f"evaluation {self.evaluation}" if self.evaluation else f"family {self.family}" if self.family else "all"
         )
         if self.min_pass_rate is not None:
+            estimate = " (point estimate)" if self.decide_on == "estimate" else ""
             kind = "judge-error-corrected pass rate" if self.corrected else "pass rate"
-            return f"{scope}: {kind} >= {self.min_pass_rate:.0%}"
-        return f"{scope}: no significant regression vs {self.no_regression_vs}"
+            return f"{scope}: {kind} >= {self.min_pass_rate:.0%}{estimate}"
+        margin = DEFAULT_MARGIN_POINTS if self.margin is None else self.margin
+        return f"{scope}: no regression beyond {margin:g} points vs {self.no_regression_vs}"
 
 
 class CalibrationConfig(_Strict):
