@@ -107,14 +107,18 @@ async def test_a_corrected_gate_does_not_pass_what_only_the_judges_error_lifts(c
     store, run = calibrated
     corrected = corrected_rates(store, run.id)
     summary = EvaluationSummary(evaluation_id=SPEC.id, passed=368, failed=32)
-    raw = GateConfig(evaluation=SPEC.id, min_pass_rate=0.91)
+    outcomes = {SPEC.id: {f"s{i}": [i >= 32] for i in range(400)}}  # the same 368 of 400, one trial a scenario
+    raw = GateConfig(evaluation=SPEC.id, min_pass_rate=0.91, decide_on="estimate")  # the judge's raw 92% says pass
     fixed = GateConfig(evaluation=SPEC.id, min_pass_rate=0.91, corrected=True)
     low = GateConfig(evaluation=SPEC.id, min_pass_rate=0.5, corrected=True)
-    results = check_gates([raw, fixed, low], [SPEC], [summary], lambda _: [], 0.0, corrected)
+    results = check_gates(
+        [raw, fixed, low], [SPEC], [summary], lambda *_: [], 0.0, outcomes=outcomes, corrected=corrected
+    )
     assert [r.passed for r in results] == [True, False, True]
+    assert results[1].outcome in ("fail", "inconclusive") and results[2].outcome == "pass"
     assert "corrected pass rate" in results[1].detail and "judge-error-corrected" in results[1].gate
-    no_calibration = check_gates([fixed], [SPEC], [summary], lambda _: [], 0.0, {})
-    assert not no_calibration[0].passed and "no calibration" in no_calibration[0].detail
+    no_calibration = check_gates([fixed], [SPEC], [summary], lambda *_: [], 0.0, outcomes=outcomes, corrected={})
+    assert no_calibration[0].outcome == "inconclusive" and "no calibration" in no_calibration[0].detail
 
 
 def test_the_corrected_option_needs_one_evaluation_and_a_min_pass_rate():
