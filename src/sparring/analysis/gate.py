@@ -40,6 +40,12 @@ class GateResult(BaseModel):
     evaluation_ids: list[str]  # the evaluations this result is about (for a failure: the ones that failed it)
     errored: bool = False  # failed because too many outcomes are unknown (errors), not because the chatbot failed
 
+    @property
+    def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
+        """ "pass" or "fail" (derived from `passed`; a placeholder for the viewer until gates report
+        "inconclusive" themselves)."""
+        return "pass" if self.passed else "fail"
+
 
 def _scope(gate: GateConfig, specs: list[EvaluationSpec]) -> list[str]:
     if gate.evaluation:

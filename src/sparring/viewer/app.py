@@ -1,14 +1,17 @@
 """`sparring view`: a local web app over the store. Server-rendered Jinja2 pages (autoescaped, no
 JavaScript at all, so a strict Content-Security-Policy holds), database-side counting and pagination
-so pages stay fast on large databases. Read-mostly: the only write is a human label, guarded by a host
-allow-list, a same-origin check and a signed form token (viewer/security.py)."""
+so pages stay fast on large databases. Read-mostly: the writes are a human label and deleting a run, guarded by
+a host allow-list, a same-origin check and a signed form token (viewer/security.py). Ids are data: a suite or
+scenario id holding `/` (or any character) is reached through its percent-encoded path. Given the suites
+(`--suite`), the run page leads with their gates and conversations show their scenario's brief."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -16,14 +19,19 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from sparring.analysis.drilldown import Filters, SortKey
 from sparring.analysis.history import history
 from sparring.analysis.runs import list_runs
 from sparring.data_model import Label
 from sparring.discovery import load_stored_report
 from sparring.store import NotFound, Store
+from sparring.store.deletion import delete_run
 from sparring.viewer import pages
 from sparring.viewer.pages import PAGE_SIZE
 from sparring.viewer.security import TOKEN_FIELD, Guard
+
+if TYPE_CHECKING:
+    from sparring.suite import Suite
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -35,8 +43,15 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[str] = ()) -> FastAPI:
-    """The viewer over `store`, answering to the local names, the bound `host` and `allowed_hosts`."""
+def create_app(
+    store: Store,
+    host: str = "127.0.0.1",
+    allowed_hosts: Iterable[str] = (),
+    suites: Mapping[str, Suite] | None = None,
+) -> FastAPI:
+    """The viewer over `store`, answering to the local names, the bound `host` and `allowed_hosts`; `suites` (by
+    name) give the gates and scenario briefs of their runs."""
+    known = dict(suites or {})
     guard = Guard(host, allowed_hosts)
     app = FastAPI(
         title="Sparring",
@@ -66,24 +81,48 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
             raise HTTPException(404, str(exc)) from exc
 
     @app.get("/", response_class=HTMLResponse)
-    def runs(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
-        listed = list_runs(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    def runs(
+        request: Request, page: Annotated[int, Query(ge=1)] = 1, suite: str = "", label: str = "", deleted: str = ""
+    ) -> HTMLResponse:
+        listed = list_runs(store, limit=PAGE_SIZE, suite=suite, label=label, offset=(page - 1) * PAGE_SIZE)
         count = pages.pages(listed.total, PAGE_SIZE)
-        return render(request, "runs.html", listed=listed, page=page, pages=count, total=listed.total)
+        shown = {"suite": suite, "label": label, "deleted": deleted}
+        return render(request, "runs.html", listed=listed, page=page, pages=count, total=listed.total, **shown)
 
     @app.get("/runs/{run_ref}", response_class=HTMLResponse)
-    def run(request: Request, run_ref: str, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+    def run(
+        request: Request,
+        run_ref: str,
+        page: Annotated[int, Query(ge=1)] = 1,
+        evaluation: str = "",
+        outcome: str = "fail_or_error",
+        tag: str = "",
+        q: Annotated[str, Query(max_length=200)] = "",
+        sort: SortKey = "flagged",
+        desc: bool = True,
+    ) -> HTMLResponse:
         stored = run_or_404(run_ref)
         others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
-        return render(request, "run.html", **pages.run_page(store, stored, others, page))
+        filters = Filters(evaluation=evaluation, outcome=outcome, tag=tag, text=q.strip(), sort=sort, descending=desc)
+        context = pages.run_page(store, stored, others, page, filters=filters, suite=known.get(stored.suite))
+        return render(request, "run.html", **context)
 
-    @app.get("/conversations/{conversation_id}", response_class=HTMLResponse)
-    def conversation(request: Request, conversation_id: str, saved: str = "") -> HTMLResponse:
+    @app.post("/runs/{run_ref}/delete")
+    def delete(run_ref: str, confirm: Annotated[str, Form()] = "") -> RedirectResponse:
+        stored = run_or_404(run_ref)
+        if confirm != stored.id:
+            raise HTTPException(422, f"type the run id {stored.id!r} to confirm deleting it")
+        delete_run(store, stored.id)
+        return RedirectResponse(f"/?deleted={quote(stored.label)}", status_code=303)
+
+    @app.get("/conversations/{conversation_id:path}", response_class=HTMLResponse)
+    def conversation(request: Request, conversation_id: str, saved: str = "", show: str = "") -> HTMLResponse:
         try:
-            context = pages.conversation_page(store, conversation_id)
+            found = store.conversation(conversation_id)
+            context = pages.conversation_page(store, found.id, known.get(run_or_404(found.run_id).suite))
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
-        return render(request, "conversation.html", **context, saved=saved)
+        return render(request, "conversation.html", **context, saved=saved, show=show)
 
     @app.post("/labels")
     def add_label(
@@ -111,19 +150,23 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
         except ValidationError as exc:
             raise HTTPException(422, exc.errors()[0]["msg"]) from exc
         store.save_labels([record])
-        return RedirectResponse(f"/conversations/{found.id}?saved={evaluation_id}", status_code=303)
+        target = f"/conversations/{quote(found.id)}?saved={quote(evaluation_id, safe='')}"
+        return RedirectResponse(target, status_code=303)
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare(request: Request, a: str, b: str) -> HTMLResponse:
         return render(request, "compare.html", **pages.compare_page(store, run_or_404(a), run_or_404(b)))
 
-    @app.get("/history/{suite}", response_class=HTMLResponse)
-    def suite_history(request: Request, suite: str) -> HTMLResponse:
-        return render(request, "history.html", **pages.history_page(store, suite))
+    @app.get("/compare/scenario", response_class=HTMLResponse)
+    def compare_scenario(
+        request: Request, a: str, b: str, scenario: str, trial: Annotated[int, Query(ge=0)] = 0
+    ) -> HTMLResponse:
+        context = pages.scenario_compare_page(store, run_or_404(a), run_or_404(b), scenario, trial)
+        return render(request, "compare_scenario.html", **context)
 
     charts: dict[str, tuple[str, bytes]] = {}  # suite -> (what it shows, SVG): drawn again only when runs change
 
-    @app.get("/history/{suite}/chart.svg")
+    @app.get("/history/{suite:path}/chart.svg")  # before the page's route: a suite name may hold '/'
     def suite_chart(suite: str) -> Response:
         histories = history(store, suite)
         if not histories:
@@ -132,6 +175,10 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
         if suite not in charts or charts[suite][0] != shown:
             charts[suite] = (shown, pages.history_chart(histories, suite))
         return Response(charts[suite][1], media_type="image/svg+xml")
+
+    @app.get("/history/{suite:path}", response_class=HTMLResponse)
+    def suite_history(request: Request, suite: str, label: str = "", agent: str = "") -> HTMLResponse:
+        return render(request, "history.html", **pages.history_page(store, suite, label.strip(), agent))
 
     @app.get("/runs/{run_ref}/discover", response_class=HTMLResponse)
     def discovered(request: Request, run_ref: str) -> HTMLResponse:

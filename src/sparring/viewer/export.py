@@ -3,7 +3,8 @@
 (compare.html), the suite's history (history.html, its chart history.svg) and the stylesheet. Rendered with the
 viewer's own templates and page contexts (viewer/pages.py) with `static` set, which leaves the labelling forms
 out and says so; the viewer's absolute links are then rewritten into relative file links, and links to pages
-that are not exported become plain text. No JavaScript, no server: the folder opens from the file system."""
+that are not exported become plain text. No JavaScript, no server: the folder opens from the file system. Given
+the run's suite, the run page leads with the gates' verdict and its reasons, as in the viewer."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ import hashlib
 import html
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from sparring.data_model import Run
 from sparring.store import NotFound, Store
 from sparring.viewer import pages
+
+if TYPE_CHECKING:
+    from sparring.suite import Suite
 
 INDEX = "index.html"
 COMPARE = "compare.html"
@@ -40,8 +45,8 @@ class StaticSite:
     """The exported files of one run, rendered in memory (path relative to the export -> content), so that
     nothing is written unless every page rendered."""
 
-    def __init__(self, store: Store, run: Run, base: Run | None) -> None:
-        self.store, self.run, self.base = store, run, base
+    def __init__(self, store: Store, run: Run, base: Run | None, suite: Suite | None = None) -> None:
+        self.store, self.run, self.base, self.suite = store, run, base, suite
         self.env = pages.environment()
         self.env.globals.update(static=True, nav=self.nav())
         self.links: dict[str, str] = {
@@ -66,13 +71,14 @@ class StaticSite:
         and the history chart (when the suite has completed runs)."""
         total = self.store.flagged_conversations(self.run.id, 1, 0)[1]
         others = [self.base] if self.base else []
-        rendered = {INDEX: self.render("run.html", pages.run_page(self.store, self.run, others, 1, max(total, 1)))}
+        context = pages.run_page(self.store, self.run, others, 1, max(total, 1), suite=self.suite)
+        rendered = {INDEX: self.render("run.html", context)}
         if self.base:
             rendered[COMPARE] = self.render("compare.html", pages.compare_page(self.store, self.base, self.run))
         suite_history = pages.history_page(self.store, self.run.suite)
         rendered[HISTORY] = self.render("history.html", suite_history)
         for conversation_id in sorted({i for page in rendered.values() for i in CONVERSATION_LINK.findall(page)}):
-            rendered.update(self.conversation(html.unescape(conversation_id)))
+            rendered.update(self.conversation(unquote(html.unescape(conversation_id))))
         files = {name: self.relink(page, "../" * name.count("/")).encode() for name, page in rendered.items()}
         files[STYLE] = pages.STYLESHEET.read_bytes()
         if suite_history["report"].evaluations:
@@ -87,7 +93,7 @@ class StaticSite:
         """A conversation's page by its file, linked from now on; none when the store lacks it (a comparison
         names trial 0 of a scenario, which a run may not have)."""
         try:
-            context = pages.conversation_page(self.store, conversation_id)
+            context = pages.conversation_page(self.store, conversation_id, self.suite)
         except NotFound:
             return {}
         name = conversation_file(conversation_id)
@@ -96,7 +102,7 @@ class StaticSite:
 
     def target(self, path: str) -> str | None:
         """The exported file (relative to the export) a viewer link leads to, None when it is not exported."""
-        return self.links.get(html.unescape(path))
+        return self.links.get(unquote(html.unescape(path)))
 
     def relink(self, page: str, root: str) -> str:
         """The page with every viewer link made relative (`root` leads back to the export's folder); a link to a
@@ -112,9 +118,10 @@ class StaticSite:
         return ATTRIBUTE.sub(relative, page)
 
 
-def export_site(store: Store, run: Run, out: Path, base: Run | None = None) -> list[Path]:
-    """Write the static report of `run` (compared with `base` when given) into `out`; the files written."""
-    files = StaticSite(store, run, base).build()
+def export_site(store: Store, run: Run, out: Path, base: Run | None = None, suite: Suite | None = None) -> list[Path]:
+    """Write the static report of `run` (compared with `base` when given; with its `suite`'s gates and scenario
+    briefs when given) into `out`; the files written."""
+    files = StaticSite(store, run, base, suite).build()
     written = []
     for name, content in sorted(files.items()):
         path = out / name
