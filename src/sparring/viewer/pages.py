@@ -39,8 +39,8 @@ def percent(value: float | None) -> str:
 
 def spark_points(values: list[float | None]) -> list[tuple[float, float, float | None]]:
     """(x, y, value) pixel positions of a small chart's points: x spread evenly, y from 0 (bottom) to 100%."""
-    step = (SPARK_W - 20) / max(1, len(values) - 1)
-    return [(10 + i * step, SPARK_H - 8 - (v or 0.0) * (SPARK_H - 16), v) for i, v in enumerate(values)]
+    step = (SPARK_W - 44) / max(1, len(values) - 1)  # 36 px left for the axis labels, 8 px right
+    return [(36 + i * step, SPARK_H - 8 - (v or 0.0) * (SPARK_H - 16), v) for i, v in enumerate(values)]
 
 
 def url_with(query: Any, **changes: Any) -> str:
