@@ -62,7 +62,9 @@ def store_run(
                     AgentTurn(
                         content=said,
                         tool_calls=[
-                            ToolCallRecord(id="t1", name="issue_refund", arguments={"order_id": "O-1"}, result={"ok": 1})
+                            ToolCallRecord(
+                                id="t1", name="issue_refund", arguments={"order_id": "O-1"}, result={"ok": 1}
+                            )
                         ],
                     ),
                 ],
