@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 OTHER_RUNS = 20  # runs listed under "the same scenario in other runs", newest first
 
 
+def conversation_run(store: Store, conversation_id: str) -> str:
+    """The id of the run a stored conversation belongs to (the store's NotFound when there is none)."""
+    with store.engine.connect() as connection:
+        found = connection.scalar(select(ConversationRow.run_id).where(ConversationRow.id == conversation_id))
+    if found is None:
+        raise NotFound(f"no conversation {conversation_id!r}")
+    return str(found)
+
+
 class ScenarioElsewhere(BaseModel):
     """The same scenario and trial in another run."""
 

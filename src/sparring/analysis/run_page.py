@@ -33,9 +33,10 @@ class ErrorCause(BaseModel):
     example: str
 
 
-class RunPage(BaseModel):
-    """The run page: decision first (`gates`, or `gates_missing` saying why there are none), then the report,
-    repeated trials, errors by cause, and one page of the drill-down."""
+class RunOverview(BaseModel):
+    """Everything the run page shows above its drill-down (the same for every filter and page of it): the
+    decision (`gates`, or `gates_missing` saying why there are none), the report, repeated trials, errors by cause,
+    and the filters' choices."""
 
     report: RunReport
     gates: GateReport | None
@@ -43,7 +44,6 @@ class RunPage(BaseModel):
     trials: list[TrialSummary] = Field(description="per evaluation, when the run has more than one trial")
     errors_by_cause: list[ErrorCause]
     conversations: int = Field(description="stored conversations of the run (errored ones included)")
-    drilldown: Drilldown
     evaluation_ids: list[str] = Field(description="every evaluation of the run: the filter's choices")
     tags: list[str] = Field(description="the tags of the run's scenarios (known with the suite): the filter's choices")
 
@@ -55,6 +55,13 @@ class RunPage(BaseModel):
             return "unknown"
         outcomes = {r.outcome for r in self.gates.results}
         return next((o for o in ("fail", "inconclusive") if o in outcomes), "pass")
+
+
+class RunPage(BaseModel):
+    """The run page: its overview and one page of the drill-down."""
+
+    overview: RunOverview
+    drilldown: Drilldown
 
 
 def errors_by_cause(store: Store, run: Run) -> tuple[int, list[ErrorCause]]:
@@ -83,23 +90,37 @@ def run_gates(store: Store, run: Run, suite: Suite | None) -> tuple[GateReport |
         return None, f"gates not evaluated: {exc}"
 
 
-def run_page(
-    store: Store, run: Run, filters: Filters, suite: Suite | None = None, limit: int = 50, offset: int = 0
-) -> RunPage:
-    """Everything the run page shows, for one page of the drill-down."""
-    scenarios = {s.id: s for s in suite.scenarios} if suite else {}
+def run_overview(store: Store, run: Run, suite: Suite | None = None) -> RunOverview:
+    """The run page's overview (see `RunOverview`)."""
+    scenarios = suite.scenarios if suite else []
     gates, missing = run_gates(store, run, suite)
     total, causes = errors_by_cause(store, run)
     report = run_report(store, run)
     shown = [*report.evaluations, *report.simulator_evaluations]
-    return RunPage(
+    return RunOverview(
         report=report,
         gates=gates,
         gates_missing=missing,
         trials=trial_summaries(store, run),
         errors_by_cause=causes,
         conversations=total,
-        drilldown=drilldown(store, run.id, filters, scenarios, limit, offset),
         evaluation_ids=[s.evaluation_id for s in shown],
-        tags=sorted({t for s in scenarios.values() if s.id in set(run.scenario_ids) for t in s.tags}),
+        tags=sorted({t for s in scenarios if s.id in set(run.scenario_ids) for t in s.tags}),
+    )
+
+
+def run_page(
+    store: Store,
+    run: Run,
+    filters: Filters,
+    suite: Suite | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    overview: RunOverview | None = None,
+) -> RunPage:
+    """Everything the run page shows, for one page of the drill-down (`overview` when already computed)."""
+    scenarios = {s.id: s for s in suite.scenarios} if suite else {}
+    return RunPage(
+        overview=overview or run_overview(store, run, suite),
+        drilldown=drilldown(store, run.id, filters, scenarios, limit, offset),
     )

@@ -7,7 +7,7 @@ scenario id holding `/` (or any character) is reached through its percent-encode
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,15 +18,20 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sparring.analysis.conversation_page import conversation_run
 from sparring.analysis.drilldown import Filters, SortKey
 from sparring.analysis.history import history
+from sparring.analysis.run_page import run_overview
 from sparring.analysis.runs import list_runs
-from sparring.data_model import Label
+from sparring.data_model import Label, Run
 from sparring.discovery import load_stored_report
 from sparring.store import NotFound, Store
 from sparring.store.deletion import delete_run
 from sparring.viewer import pages
+from sparring.viewer.cache import PageCache
 from sparring.viewer.pages import PAGE_SIZE
 from sparring.viewer.security import TOKEN_FIELD, Guard
 
@@ -41,6 +46,31 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",  # own forms send their Origin; other sites get no Referer
 }
+
+
+class Guarded:
+    """Pure ASGI middleware (no per-request task or stream, unlike `@app.middleware`): refuses a foreign host or
+    a cross-site write before any route runs, and adds the security headers to every response."""
+
+    def __init__(self, app: ASGIApp, guard: Guard) -> None:
+        self.app, self.guard = app, guard
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.headers]
+            await send(message)
+
+        refusal = self.guard.refusal(scope["method"], Headers(scope=scope))
+        if refusal:
+            await PlainTextResponse(refusal[1], refusal[0])(scope, receive, secured)
+        else:
+            await self.app(scope, receive, secured)
 
 
 def create_app(
@@ -64,15 +94,17 @@ def create_app(
     templates.env.globals.update(csrf_token=guard.new_token, token_field=TOKEN_FIELD)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def guarded(request: Request, call_next: Any) -> Response:
-        refusal = guard.refusal(request.method, request.headers)
-        response: Response = PlainTextResponse(refusal[1], refusal[0]) if refusal else await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
+    app.add_middleware(Guarded, guard=guard)
 
     def render(request: Request, name: str, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context)
+
+    cache = app.state.page_cache = PageCache(store)
+
+    def kept(request: Request, runs: list[Run], name: str, context: Callable[[], dict[str, Any]]) -> HTMLResponse:
+        """The page `name` with `context()`, rendered once per store version when its runs are completed."""
+        key = (request.url.path, request.url.query)
+        return HTMLResponse(cache.page(key, runs, lambda: bytes(render(request, name, **context()).body)))
 
     def run_or_404(ref: str) -> Any:
         try:
@@ -102,10 +134,16 @@ def create_app(
         desc: bool = True,
     ) -> HTMLResponse:
         stored = run_or_404(run_ref)
-        others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
         filters = Filters(evaluation=evaluation, outcome=outcome, tag=tag, text=q.strip(), sort=sort, descending=desc)
-        context = pages.run_page(store, stored, others, page, filters=filters, suite=known.get(stored.suite))
-        return render(request, "run.html", **context)
+
+        suite = known.get(stored.suite)
+
+        def context() -> dict[str, Any]:
+            others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
+            overview = cache.page(("overview", stored.id), [stored], lambda: run_overview(store, stored, suite))
+            return pages.run_page(store, stored, others, page, filters=filters, suite=suite, overview=overview)
+
+        return kept(request, [stored], "run.html", context)
 
     @app.post("/runs/{run_ref}/delete")
     def delete(run_ref: str, confirm: Annotated[str, Form()] = "") -> RedirectResponse:
@@ -118,11 +156,18 @@ def create_app(
     @app.get("/conversations/{conversation_id:path}", response_class=HTMLResponse)
     def conversation(request: Request, conversation_id: str, saved: str = "", show: str = "") -> HTMLResponse:
         try:
-            found = store.conversation(conversation_id)
-            context = pages.conversation_page(store, found.id, known.get(run_or_404(found.run_id).suite))
+            stored = run_or_404(conversation_run(store, conversation_id))
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
-        return render(request, "conversation.html", **context, saved=saved, show=show)
+
+        def context() -> dict[str, Any]:
+            try:
+                shown = pages.conversation_page(store, conversation_id, known.get(stored.suite))
+            except NotFound as exc:
+                raise HTTPException(404, str(exc)) from exc
+            return {**shown, "saved": saved, "show": show}
+
+        return kept(request, [stored], "conversation.html", context)
 
     @app.post("/labels")
     def add_label(
@@ -155,30 +200,34 @@ def create_app(
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare(request: Request, a: str, b: str) -> HTMLResponse:
-        return render(request, "compare.html", **pages.compare_page(store, run_or_404(a), run_or_404(b)))
+        run_a, run_b = run_or_404(a), run_or_404(b)
+        return kept(request, [run_a, run_b], "compare.html", lambda: pages.compare_page(store, run_a, run_b))
 
     @app.get("/compare/scenario", response_class=HTMLResponse)
     def compare_scenario(
         request: Request, a: str, b: str, scenario: str, trial: Annotated[int, Query(ge=0)] = 0
     ) -> HTMLResponse:
-        context = pages.scenario_compare_page(store, run_or_404(a), run_or_404(b), scenario, trial)
-        return render(request, "compare_scenario.html", **context)
+        run_a, run_b = run_or_404(a), run_or_404(b)
 
-    charts: dict[str, tuple[str, bytes]] = {}  # suite -> (what it shows, SVG): drawn again only when runs change
+        def context() -> dict[str, Any]:
+            return pages.scenario_compare_page(store, run_a, run_b, scenario, trial)
+
+        return kept(request, [run_a, run_b], "compare_scenario.html", context)
 
     @app.get("/history/{suite:path}/chart.svg")  # before the page's route: a suite name may hold '/'
     def suite_chart(suite: str) -> Response:
         histories = history(store, suite)
         if not histories:
             raise HTTPException(404, f"no completed runs of {suite!r}")
-        shown = "".join(h.model_dump_json() for h in histories)
-        if suite not in charts or charts[suite][0] != shown:
-            charts[suite] = (shown, pages.history_chart(histories, suite))
-        return Response(charts[suite][1], media_type="image/svg+xml")
+        chart = cache.page(("chart", suite), [], lambda: pages.history_chart(histories, suite))
+        return Response(chart, media_type="image/svg+xml")
 
     @app.get("/history/{suite:path}", response_class=HTMLResponse)
     def suite_history(request: Request, suite: str, label: str = "", agent: str = "") -> HTMLResponse:
-        return render(request, "history.html", **pages.history_page(store, suite, label.strip(), agent))
+        def context() -> dict[str, Any]:
+            return pages.history_page(store, suite, label.strip(), agent)
+
+        return kept(request, [], "history.html", context)  # completed runs only: kept until the store changes
 
     @app.get("/runs/{run_ref}/discover", response_class=HTMLResponse)
     def discovered(request: Request, run_ref: str) -> HTMLResponse:

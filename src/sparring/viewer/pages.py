@@ -17,6 +17,7 @@ from sparring.analysis.conversation_page import by_effect, same_scenario_elsewhe
 from sparring.analysis.drilldown import OUTCOMES, SORT_KEYS, Filters
 from sparring.analysis.history import EvaluationHistory, history_agents, history_report, plot_history
 from sparring.analysis.informative import uninformative_line
+from sparring.analysis.run_page import RunOverview
 from sparring.analysis.run_page import run_page as run_page_data
 from sparring.analysis.statistics import PAIRED_METHOD
 from sparring.data_model import AgentTurn, Run
@@ -73,16 +74,18 @@ def run_page(
     per_page: int = PAGE_SIZE,
     filters: Filters | None = None,
     suite: Suite | None = None,
+    overview: RunOverview | None = None,
 ) -> dict[str, Any]:
     """run.html: the decision (gates), the report (led by why its figures are not informative, when they are
     not), trials, errors by cause, one page of the drill-down, links to compare with `others`."""
     filters = filters or Filters()
-    data = run_page_data(store, run, filters, suite, per_page, (page - 1) * per_page)
+    data = run_page_data(store, run, filters, suite, per_page, (page - 1) * per_page, overview)
     return {
         "run": run,
-        "data": data,
-        "report": data.report,
-        "uninformative": uninformative_line(data.report.uninformative),
+        "data": data.overview,
+        "drilldown": data.drilldown,
+        "report": data.overview.report,
+        "uninformative": uninformative_line(data.overview.report.uninformative),
         "filters": filters,
         "outcomes": OUTCOMES,
         "sort_keys": SORT_KEYS,
