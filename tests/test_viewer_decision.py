@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -194,5 +195,10 @@ def test_the_static_export_carries_the_gate_verdict(world, tmp_path):
     shown = text((out / "index.html").read_text())
     assert "Decision: ✘ FAIL" in shown and "family policy: pass rate >= 90% ✘ FAIL" in shown
     assert "62% (5/8)" in shown, "the failed gate's reason"
-    wrong = runner.invoke(app, [*args[:3], str(tmp_path / "other"), *args[4:6], "--suite", "tests/fixtures"])
-    assert wrong.exit_code == 2 and "Traceback" not in wrong.output
+    other = tmp_path / "other-suite"
+    shutil.copytree("examples/food-delivery", other)
+    (other / "suite.yaml").write_text((other / "suite.yaml").read_text().replace("name: food-delivery", "name: x"))
+    wrong = runner.invoke(app, [*args[:3], str(tmp_path / "elsewhere"), *args[4:6], "--suite", str(other)])
+    assert wrong.exit_code == 2, wrong.output
+    assert "is suite 'x', not the run's suite 'food-delivery'" in " ".join(wrong.output.split())
+    assert not (tmp_path / "elsewhere").exists()
