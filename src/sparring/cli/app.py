@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "runs",
         "runs_app",
         "List stored runs: the chatbot's pass rate with errors beside it, the simulator's own checks apart "
-        "(`runs delete RUN` deletes one).",
+        "(`sparring runs delete RUN` deletes one).",
     ),
     "show": (
         "reports",
