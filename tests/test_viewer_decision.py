@@ -202,3 +202,8 @@ def test_the_static_export_carries_the_gate_verdict(world, tmp_path):
     assert wrong.exit_code == 2, wrong.output
     assert "is suite 'x', not the run's suite 'food-delivery'" in " ".join(wrong.output.split())
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_view_names_a_suite_that_does_not_load_in_one_line(tmp_path):
+    refused = runner.invoke(app, ["view", "--suite", str(tmp_path / "nope"), "--db", str(tmp_path / "v.db")])
+    assert refused.exit_code == 2 and "no suite.yaml here" in refused.output and "Traceback" not in refused.output
