@@ -44,7 +44,7 @@ def same_scenario_elsewhere(
 ) -> list[ScenarioElsewhere]:
     """The conversations of the same scenario (and trial) in other runs, newest run first."""
     query = (
-        select(ConversationRow.id, RunRow.id, RunRow.label, RunRow.data)
+        select(ConversationRow.id, RunRow.id, RunRow.label, RunRow.data["settings"])  # not the whole run document
         .join(RunRow, RunRow.id == ConversationRow.run_id)
         .where(
             ConversationRow.scenario_id == conversation.scenario_id,
@@ -57,8 +57,8 @@ def same_scenario_elsewhere(
     with store.engine.connect() as connection:
         rows = list(connection.execute(query))
     return [
-        ScenarioElsewhere(conversation_id=c, run_id=r, label=label, agent=agent_name(data.get("settings", {})))
-        for c, r, label, data in rows
+        ScenarioElsewhere(conversation_id=c, run_id=r, label=label, agent=agent_name(settings or {}))
+        for c, r, label, settings in rows
     ]
 
 
