@@ -51,7 +51,7 @@ def test_run_page_leads_with_the_gates_outcomes_and_reasons(world, example_suite
     for result in expected.results:
         assert f"{result.gate} {'✔ pass' if result.passed else '✘ FAIL'}" in shown
         assert result.detail in shown
-    assert 'class="decision fail"' in page
+    assert 'class="decision decision-fail"' in page
     without = text(TestClient(create_app(store), base_url=LOCAL).get("/runs/cand").text)
     assert "gates not evaluated" in without and "--suite DIR" in without
 
