@@ -207,3 +207,18 @@ def test_the_static_export_carries_the_gate_verdict(world, tmp_path):
 def test_view_names_a_suite_that_does_not_load_in_one_line(tmp_path):
     refused = runner.invoke(app, ["view", "--suite", str(tmp_path / "nope"), "--db", str(tmp_path / "v.db")])
     assert refused.exit_code == 2 and "no suite.yaml here" in refused.output and "Traceback" not in refused.output
+
+
+def test_the_static_comparison_links_each_regression_to_its_scenario_side_by_side(world, tmp_path):
+    _store, _client, _base, _run, db = world
+    out = tmp_path / "report"
+    exported = runner.invoke(app, ["export-html", "cand", "--out", str(out), "--db", str(db), "--compare", "base"])
+    assert exported.exit_code == 0, exported.output
+    compare = (out / "compare.html").read_text()
+    pairs = sorted((out / "scenarios").iterdir())
+    assert [p.name.rsplit("-", 1)[0] for p in pairs] == ["fraud-repeat-refunds", "high-value-party-order-late"]
+    for pair in pairs:
+        assert f'href="scenarios/{pair.name}"' in compare
+        assert "Backend end state" in text(pair.read_text()), "turns, verdicts and end states side by side"
+        assert 'href="../index.html"' in pair.read_text() and 'href="/' not in pair.read_text()
+    assert "outcome changed for refund_only_when_eligible" in text(pairs[0].read_text()), "trial 0: pass → fail"

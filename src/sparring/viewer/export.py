@@ -1,6 +1,6 @@
 """`sparring export-html`: the viewer's pages of one run as static files, for CI artifacts. The run page
 (index.html), the conversations it and the comparison link to (conversations/), the comparison with a base run
-(compare.html), the suite's history (history.html, its chart history.svg) and the stylesheet. Rendered with the
+(compare.html) and each of its regressed or fixed scenarios side by side in both runs (scenarios/), the suite's history (history.html, its chart history.svg) and the stylesheet. Rendered with the
 viewer's own templates and page contexts (viewer/pages.py) with `static` set, which leaves the labelling forms
 out and says so; the viewer's absolute links are then rewritten into relative file links, and links to pages
 that are not exported become plain text. No JavaScript, no server: the folder opens from the file system. Given
@@ -28,17 +28,23 @@ HISTORY = "history.html"
 CHART = "history.svg"
 STYLE = "style.css"
 CONVERSATIONS = "conversations"
+SCENARIOS = "scenarios"
 ANCHOR = re.compile(r'<a href="(/[^"]*)">(.*?)</a>', re.DOTALL)
 ATTRIBUTE = re.compile(r'(href|src)="(/[^"]*)"')
 CONVERSATION_LINK = re.compile(r'href="/conversations/([^"]+)"')
 
 
+def safe_name(folder: str, name: str) -> str:
+    """A file in `folder` for an id: a name safe on every file system and in a relative URL (ids hold ':', '/'
+    or anything), made unique by a short hash of the id."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:80]
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{folder}/{slug}-{digest}.html"
+
+
 def conversation_file(conversation_id: str) -> str:
-    """The file of a conversation, relative to the export: a name safe on every file system and in a relative
-    URL (ids hold ':'), made unique by a short hash of the id."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", conversation_id)[:80]
-    digest = hashlib.sha256(conversation_id.encode()).hexdigest()[:8]
-    return f"{CONVERSATIONS}/{slug}-{digest}.html"
+    """The file of a conversation, relative to the export."""
+    return safe_name(CONVERSATIONS, conversation_id)
 
 
 class StaticSite:
@@ -74,7 +80,11 @@ class StaticSite:
         context = pages.run_page(self.store, self.run, others, 1, max(total, 1), suite=self.suite)
         rendered = {INDEX: self.render("run.html", context)}
         if self.base:
-            rendered[COMPARE] = self.render("compare.html", pages.compare_page(self.store, self.base, self.run))
+            comparison = pages.compare_page(self.store, self.base, self.run)
+            rendered[COMPARE] = self.render("compare.html", comparison)
+            changed = {s for c in comparison["comparisons"] for s in (*c.regressions, *c.fixes)}
+            for scenario_id in sorted(changed):
+                rendered.update(self.side_by_side(self.base, scenario_id))
         suite_history = pages.history_page(self.store, self.run.suite)
         rendered[HISTORY] = self.render("history.html", suite_history)
         for conversation_id in sorted({i for page in rendered.values() for i in CONVERSATION_LINK.findall(page)}):
@@ -84,6 +94,13 @@ class StaticSite:
         if suite_history["report"].evaluations:
             files[CHART] = pages.history_chart(suite_history["report"].evaluations, self.run.suite)
         return files
+
+    def side_by_side(self, base: Run, scenario_id: str) -> dict[str, str]:
+        """A scenario's trial 0 in the base run beside this run, by its file, linked from now on."""
+        name = safe_name(SCENARIOS, scenario_id)
+        self.links[f"/compare/scenario?a={base.id}&b={self.run.id}&scenario={scenario_id}"] = name
+        context = pages.scenario_compare_page(self.store, base, self.run, scenario_id, 0)
+        return {name: self.render("compare_scenario.html", context)}
 
     def render(self, template: str, context: dict[str, Any]) -> str:
         """One page, rendered with the viewer's template."""
