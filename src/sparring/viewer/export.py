@@ -1,10 +1,11 @@
 """`sparring export-html`: the viewer's pages of one run as static files, for CI artifacts. The run page
 (index.html), the conversations it and the comparison link to (conversations/), the comparison with a base run
-(compare.html) and each of its regressed or fixed scenarios side by side in both runs (scenarios/), the suite's history (history.html, its chart history.svg) and the stylesheet. Rendered with the
-viewer's own templates and page contexts (viewer/pages.py) with `static` set, which leaves the labelling forms
-out and says so; the viewer's absolute links are then rewritten into relative file links, and links to pages
-that are not exported become plain text. No JavaScript, no server: the folder opens from the file system. Given
-the run's suite, the run page leads with the gates' verdict and its reasons, as in the viewer."""
+(compare.html) and each of its regressed or fixed scenarios side by side in both runs (scenarios/), the suite's
+history (history.html, its chart history.svg) and the stylesheet. Rendered with the viewer's own templates and
+page contexts (viewer/pages.py) with `static` set, which leaves the labelling forms out and says so; the viewer's
+absolute links are then rewritten into relative file links, and links to pages that are not exported become
+plain text. No JavaScript, no server: the folder opens from the file system. Given the run's suite, the run page
+leads with the gates' verdict and its reasons, as in the viewer."""
 
 from __future__ import annotations
 
