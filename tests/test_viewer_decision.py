@@ -91,6 +91,8 @@ def test_drilldown_filters_by_evaluation_outcome_tag_and_text(world):
     by_reason = client.get("/runs/cand", params={"q": "not eligible"}).text
     assert len(rows(by_reason)) == 3, "found in the reasoning"
     assert rows(client.get("/runs/cand", params={"q": "no such words"}).text) == []
+    assert client.get("/runs/cand", params={"outcome": "bogus"}).status_code == 422
+    assert client.get("/runs/cand", params={"sort": "bogus"}).status_code == 422
 
 
 def test_drilldown_sorts_by_a_column_both_ways(world):

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 SortKey = Literal["flagged", "scenario", "conversation"]
 SORT_KEYS: tuple[SortKey, ...] = ("flagged", "scenario", "conversation")
-OUTCOMES = ("fail", "error", "fail_or_error", "pass", "not_applicable", "any")
+OutcomeFilter = Literal["fail_or_error", "fail", "error", "pass", "not_applicable", "any"]
+OUTCOMES: tuple[OutcomeFilter, ...] = ("fail_or_error", "fail", "error", "pass", "not_applicable", "any")
 FLAGGED = (Outcome.FAIL.value, Outcome.ERROR.value)
 
 
@@ -31,7 +32,7 @@ class Filters(BaseModel):
     contains `text` (case-insensitive); sorted by `sort`, descending when `descending`."""
 
     evaluation: str = ""
-    outcome: str = "fail_or_error"
+    outcome: OutcomeFilter = "fail_or_error"
     tag: str = ""
     text: str = Field("", max_length=200)
     sort: SortKey = "flagged"
@@ -39,7 +40,7 @@ class Filters(BaseModel):
 
     def outcomes(self) -> tuple[str, ...]:
         """The verdict outcomes the filter keeps."""
-        if self.outcome == "fail_or_error" or self.outcome not in OUTCOMES:
+        if self.outcome == "fail_or_error":
             return FLAGGED
         if self.outcome == "any":
             return tuple(o.value for o in Outcome)

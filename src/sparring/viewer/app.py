@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sparring.analysis.conversation_page import conversation_run
-from sparring.analysis.drilldown import Filters, SortKey
+from sparring.analysis.drilldown import Filters, OutcomeFilter, SortKey
 from sparring.analysis.history import history
 from sparring.analysis.run_page import run_overview
 from sparring.analysis.runs import list_runs
@@ -127,7 +127,7 @@ def create_app(
         run_ref: str,
         page: Annotated[int, Query(ge=1)] = 1,
         evaluation: str = "",
-        outcome: str = "fail_or_error",
+        outcome: OutcomeFilter = "fail_or_error",
         tag: str = "",
         q: Annotated[str, Query(max_length=200)] = "",
         sort: SortKey = "flagged",
