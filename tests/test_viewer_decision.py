@@ -6,6 +6,7 @@ conversation's brief, end-state diff and other runs; history filters; deleting a
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 
@@ -130,6 +131,7 @@ def test_conversation_page_has_the_brief_the_diff_and_other_runs(world, example_
 
 def test_history_filters_by_agent_and_label(world):
     _store, client, *_ = world
+    assert "1 runs matching" in text(client.get("/", params={"agent": "openai:old-bot"}).text)
     both = text(client.get("/history/food-delivery").text)
     assert "refund_only_when_eligible · last 62%" in both
     old = text(client.get("/history/food-delivery", params={"agent": "openai:old-bot"}).text)
@@ -141,6 +143,8 @@ def test_runs_lists_the_agent_and_deletes_a_run_from_the_cli(world):
     store, _client, _base, _run, db = world
     listed = runner.invoke(app, ["runs", "--db", str(db)], env={"COLUMNS": "250"})
     assert listed.exit_code == 0 and "openai:old-bot" in listed.output and "openai:bot" in listed.output
+    old = runner.invoke(app, ["runs", "--db", str(db), "--agent", "openai:old-bot", "--json"])
+    assert [r["run"]["id"] for r in json.loads(old.stdout)["runs"]] == ["base"]
     refused = runner.invoke(app, ["runs", "delete", "base", "--db", str(db)], input="n\n")
     assert refused.exit_code == 1 and store.get_run("base")
     deleted = runner.invoke(app, ["runs", "delete", "base", "--yes", "--db", str(db)])

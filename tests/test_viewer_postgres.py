@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from services import fresh_database
 from sparring import Store
+from sparring.analysis.runs import list_runs
 from sparring.store.deletion import delete_run
 from sparring.viewer import create_app
 from viewer_pages_world import SCENARIOS, SEARCHABLE, store_run
@@ -27,6 +28,7 @@ def test_the_viewer_reads_and_deletes_on_postgresql(postgres_url, example_suite)
     assert "Decision: ✘ FAIL" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
     conversation = client.get("/conversations/cand:fraud-repeat-refunds:0").text
     assert "(base, agent openai:old-bot)" in conversation
+    assert [r.run.id for r in list_runs(store, agent="openai:old-bot").runs] == ["base"]
     assert delete_run(store, "base") == 8
     assert [r.id for r in store.list_runs()] == ["cand"]
     assert "No other run has this scenario" in client.get("/conversations/cand:fraud-repeat-refunds:0").text

@@ -188,9 +188,10 @@ def runs(
     suite: Annotated[str | None, typer.Option(help="only runs of this suite (its name)")] = None,
     label: Annotated[str | None, typer.Option(help="only runs with this label")] = None,
     as_json: JsonOption = False,
+    agent: str | None = None,
 ) -> None:
     """List stored runs: the chatbot's pass rate with errors beside it, the simulator's own checks apart."""
-    listed = list_runs(open_store(db), limit, suite=suite, label=label)
+    listed = list_runs(open_store(db), limit, suite=suite, label=label, agent=agent)
     if as_json:
         print_json(listed)
     else:

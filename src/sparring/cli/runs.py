@@ -19,12 +19,13 @@ def runs_list(
     limit: Annotated[int, typer.Option(min=1, help="how many, newest first")] = 20,
     suite: Annotated[str | None, typer.Option(help="only runs of this suite (its name)")] = None,
     label: Annotated[str | None, typer.Option(help="only runs with this label")] = None,
+    agent: Annotated[str | None, typer.Option(help="only runs of this agent (HTTP/Python target, else model)")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List stored runs: the chatbot's pass rate with errors beside it, the simulator's own checks apart
     (`sparring runs delete RUN` deletes one)."""
     if ctx.invoked_subcommand is None:
-        runs(db, limit, suite, label, as_json)
+        runs(db, limit, suite, label, as_json, agent)
 
 
 @runs_app.command("delete")

@@ -114,11 +114,17 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse)
     def runs(
-        request: Request, page: Annotated[int, Query(ge=1)] = 1, suite: str = "", label: str = "", deleted: str = ""
+        request: Request,
+        page: Annotated[int, Query(ge=1)] = 1,
+        suite: str = "",
+        label: str = "",
+        agent: str = "",
+        deleted: str = "",
     ) -> HTMLResponse:
-        listed = list_runs(store, limit=PAGE_SIZE, suite=suite, label=label, offset=(page - 1) * PAGE_SIZE)
+        offset = (page - 1) * PAGE_SIZE
+        listed = list_runs(store, limit=PAGE_SIZE, suite=suite, label=label, agent=agent, offset=offset)
         count = pages.pages(listed.total, PAGE_SIZE)
-        shown = {"suite": suite, "label": label, "deleted": deleted}
+        shown = {"suite": suite, "label": label, "agent": agent, "deleted": deleted}
         return render(request, "runs.html", listed=listed, page=page, pages=count, total=listed.total, **shown)
 
     @app.get("/runs/{run_ref}", response_class=HTMLResponse)
