@@ -26,6 +26,15 @@ runner = CliRunner()
 LOCAL = "http://127.0.0.1"
 
 
+MARKS = {"pass": "✔ pass", "fail": "✘ FAIL", "inconclusive": "? inconclusive"}
+
+
+def expected_gates(store, suite, run):
+    """What `sparring gate` says of the run: the page must say the same."""
+    specs = gate_scope(suite, run)
+    return gate_report(suite, run, store, run_summaries(store, run, [e.id for e in specs]))
+
+
 def text(page: str) -> str:
     """The page's text, tags removed, whitespace collapsed."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
@@ -45,12 +54,11 @@ def test_run_page_leads_with_the_gates_outcomes_and_reasons(world, example_suite
     store, client, _base, run, _db = world
     page = client.get("/runs/cand").text
     shown = text(page)
-    specs = gate_scope(example_suite, run)
-    expected = gate_report(example_suite, run, store, run_summaries(store, run, [e.id for e in specs]))
-    assert not expected.passed
+    expected = expected_gates(store, example_suite, run)
+    assert expected.outcome == "fail", "an errored conversation fails the errors check"
     assert "Decision: ✘ FAIL" in shown and shown.index("Decision") < shown.index("Pass rate per evaluation")
     for result in expected.results:
-        assert f"{result.gate} {'✔ pass' if result.passed else '✘ FAIL'}" in shown
+        assert f"{result.gate} {MARKS[result.outcome]}" in shown
         assert result.detail in shown
     assert 'class="decision decision-fail"' in page
     without = text(TestClient(create_app(store), base_url=LOCAL).get("/runs/cand").text)
@@ -192,15 +200,17 @@ def test_ids_holding_a_slash_reach_their_pages_and_files(tmp_path):
     assert f'href="conversations/{conversation.name}"' in (out / "index.html").read_text()
 
 
-def test_the_static_export_carries_the_gate_verdict(world, tmp_path):
-    _store, _client, _base, _run, db = world
+def test_the_static_export_carries_the_gate_verdict(world, tmp_path, example_suite):
+    store, _client, _base, run, db = world
     out = tmp_path / "report"
     args = ["export-html", "cand", "--out", str(out), "--db", str(db), "--suite", "examples/food-delivery"]
     exported = runner.invoke(app, args)
     assert exported.exit_code == 0, exported.output
     shown = text((out / "index.html").read_text())
-    assert "Decision: ✘ FAIL" in shown and "family policy: pass rate >= 90% ✘ FAIL" in shown
-    assert "62% (5/8)" in shown, "the failed gate's reason"
+    expected = {r.gate: r for r in expected_gates(store, example_suite, run).results}
+    policy = expected["family policy: pass rate >= 90%"]
+    assert "Decision: ✘ FAIL" in shown and f"family policy: pass rate >= 90% {MARKS[policy.outcome]}" in shown
+    assert "62% (5/8)" in shown and policy.detail in shown, "the gate's figures and reason"
     other = tmp_path / "other-suite"
     shutil.copytree("examples/food-delivery", other)
     (other / "suite.yaml").write_text((other / "suite.yaml").read_text().replace("name: food-delivery", "name: x"))
