@@ -15,11 +15,9 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-# domain name -> (module of its database model, the model's class name)
-SUPPORTED = {
-    "airline": ("tau2.domains.airline.data_model", "FlightDB"),
-    "retail": ("tau2.domains.retail.data_model", "RetailDB"),
-}
+from sparring.importers.tau2_tools import TOOLKITS, database_model, toolkit_class
+
+SUPPORTED = tuple(TOOLKITS)
 DOMAIN_FILES = ("tasks.json", "policy.md", "db.json")
 
 
@@ -51,8 +49,10 @@ class Tau2Domain:
 
     def fresh_environment(self) -> Any:
         """A τ² `Environment` of this domain on a pristine copy of its database."""
-        environment_module = import_module(f"tau2.domains.{self.name}.environment")
-        return environment_module.get_environment(db=pickle.loads(_pristine_db(self.name, str(self.db_file))))
+        from tau2.environment.environment import Environment
+
+        database = pickle.loads(_pristine_db(self.name, str(self.db_file)))
+        return Environment(domain_name=self.name, policy=self.policy, tools=_toolkit(self.name)(database))
 
 
 def require_tau2() -> None:
@@ -65,12 +65,15 @@ def require_tau2() -> None:
 
 
 @cache
+def _toolkit(name: str) -> type:
+    return toolkit_class(name)
+
+
+@cache
 def _pristine_db(name: str, db_file: str) -> bytes:
     """The database loaded once per process, pickled: unpickling a fresh copy is faster than loading it again."""
-    module, class_name = SUPPORTED[name]
-    model = getattr(import_module(module), class_name)
     try:
-        return pickle.dumps(model.load(db_file))
+        return pickle.dumps(database_model(name).load(db_file))
     except ValueError as exc:  # pydantic's ValidationError and JSON errors are ValueErrors
         first = str(exc).strip().splitlines()
         raise Tau2ImportError(f"{db_file}: not a τ² {name} database: {' '.join(first[:3])}") from exc
