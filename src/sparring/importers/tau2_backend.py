@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,8 @@ class Tau2Backend:
             self.environment.set_state(state.initialization_data, state.initialization_actions, [])
 
     def specs(self) -> list[ToolSpec]:
-        """The domain's tools as a model is offered them (τ²'s OpenAI schemas)."""
-        return [_spec(tool.openai_schema) for tool in self.environment.get_tools()]
+        """The domain's tools as a model is offered them (τ²'s OpenAI schemas, built once per domain)."""
+        return list(_specs(self.domain))
 
     def execute(self, call: ToolCall) -> ToolCallRecord:
         """Run one call as τ² runs it; a τ² error ("Error: ...") is the record's `error`, never an exception."""
@@ -78,8 +79,9 @@ class Tau2BackendFactory:
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> Tau2BackendFactory:
-        """The factory of a τ² domain data folder (an imported suite's `tau2/<domain>`)."""
-        return cls(load_domain(Path(folder)))
+        """The factory of a τ² domain data folder (an imported suite's `tau2/<domain>`); the suite's backend and
+        its reward check share the domain, loaded once per process."""
+        return cls(_domain_at(str(Path(folder).resolve())))
 
     def task(self, scenario_id: str) -> Any:
         """The τ² task a scenario was imported from (KeyError naming it when it was not)."""
@@ -101,6 +103,17 @@ class Tau2BackendFactory:
     def __call__(self, scenario: Scenario, clock: datetime) -> Tau2Backend:
         """A fresh τ² environment for one conversation of `scenario` (τ² has no clock: `clock` is unused)."""
         return Tau2Backend(self.domain, self.task(scenario.id))
+
+
+@cache
+def _domain_at(folder: str) -> Tau2Domain:
+    return load_domain(Path(folder))
+
+
+@cache
+def _specs(domain: Tau2Domain) -> tuple[ToolSpec, ...]:
+    """τ² builds its tool schemas anew (docstrings parsed, pydantic models made) on every call: once is enough."""
+    return tuple(_spec(tool.openai_schema) for tool in domain.fresh_environment().get_tools())
 
 
 def _spec(schema: dict[str, Any]) -> ToolSpec:

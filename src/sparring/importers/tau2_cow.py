@@ -64,7 +64,8 @@ def cow_copy(pristine: BaseModel) -> BaseModel:
 
 def cow_view(db: BaseModel, pristine: BaseModel, pristine_view: dict[str, Any]) -> dict[str, Any]:
     """`db.model_dump(mode="json")`, sharing the unchanged records' dumps with `pristine_view` (a database that is
-    no `cow_copy` of `pristine`, replaced by τ²'s initial state, is dumped whole)."""
+    no `cow_copy` of `pristine`, replaced by τ²'s initial state, is dumped whole); `pristine_view` itself while
+    nothing changed."""
     view: dict[str, Any] = {}
     for name, value in db.__dict__.items():
         if not isinstance(value, CowRecords):
@@ -79,7 +80,8 @@ def cow_view(db: BaseModel, pristine: BaseModel, pristine_view: dict[str, Any]) 
             record = dict.__getitem__(value, key)
             records[key] = record.model_dump(mode="json") if isinstance(record, BaseModel) else record
         view[name] = records
-    return view
+    unchanged = view.keys() == pristine_view.keys() and all(view[k] is pristine_view[k] for k in view)
+    return pristine_view if unchanged else view
 
 
 def untouched(db: BaseModel, pristine: BaseModel) -> bool:
