@@ -17,7 +17,6 @@ from typing import Any
 TOOLKITS = {
     "airline": ("tau2.domains.airline.data_model", "FlightDB", "tau2.domains.airline.tools", "AirlineTools"),
     "retail": ("tau2.domains.retail.data_model", "RetailDB", "tau2.domains.retail.tools", "RetailTools"),
-    "mock": ("tau2.domains.mock.data_model", "MockDB", "tau2.domains.mock.tools", "MockTools"),
 }
 
 
