@@ -27,7 +27,7 @@ RSS_TARGET_MB = 400.0
 RSS_SIZE = 100
 
 
-def child(suite_dir: str, conversations: int, base_url: str) -> dict[str, float]:
+def child(suite_dir: str, conversations: int, base_url: str, concurrency: int = 8) -> dict[str, float]:
     """One run of `conversations` conversations (the suite's first tasks, as many trials as needed)."""
     from sparring import ModelPool, RoleOverrides, RunOptions, Store, load_suite, run_suite
 
@@ -35,7 +35,7 @@ def child(suite_dir: str, conversations: int, base_url: str) -> dict[str, float]
     ids = [s.id for s in suite.scenarios][:conversations]
     trials = -(-conversations // len(ids))
     options = RunOptions(
-        scenario_ids=ids, trials=trials, models=RoleOverrides(model="openai:stub", base_url=base_url), concurrency=8
+        scenario_ids=ids, trials=trials, models=RoleOverrides(model="openai:stub", base_url=base_url), concurrency=concurrency
     )
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(f"{folder}/runs.db")
