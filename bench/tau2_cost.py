@@ -34,9 +34,8 @@ def child(suite_dir: str, conversations: int, base_url: str, concurrency: int = 
     suite = load_suite(suite_dir)
     ids = [s.id for s in suite.scenarios][:conversations]
     trials = -(-conversations // len(ids))
-    options = RunOptions(
-        scenario_ids=ids, trials=trials, models=RoleOverrides(model="openai:stub", base_url=base_url), concurrency=concurrency
-    )
+    models = RoleOverrides(model="openai:stub", base_url=base_url)
+    options = RunOptions(scenario_ids=ids, trials=trials, models=models, concurrency=concurrency)
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(f"{folder}/runs.db")
         start = time.process_time()

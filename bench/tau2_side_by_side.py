@@ -222,7 +222,8 @@ def main() -> int:
                 per_hour = len(tasks) / ours["wall_s"] * 3600
                 best_ours = max(best_ours, per_hour)
                 print(
-                    f"B Sparring (run_suite, concurrency {args.sparring_concurrency}): {per_hour:8.0f} conversations/hour, "
+                    f"B Sparring (run_suite, concurrency {args.sparring_concurrency}): "
+                    f"{per_hour:8.0f} conversations/hour, "
                     f"{ours['cpu_s'] / max(calls, 1) * 1000:6.1f} ms CPU per model call ({calls} calls), "
                     f"peak RSS {ours['peak_mb']:.0f} MB"
                 )
