@@ -27,12 +27,13 @@ RSS_TARGET_MB = 400.0
 RSS_SIZE = 100
 
 
-def child(suite_dir: str, conversations: int, base_url: str, concurrency: int = 8) -> dict[str, float]:
-    """One run of `conversations` conversations (the suite's first tasks, as many trials as needed)."""
+def child(suite_dir: str, conversations: int, base_url: str, concurrency: int = 8, tasks: int = 0) -> dict[str, float]:
+    """One run of `conversations` conversations: the suite's first `tasks` tasks (as many as there are
+    conversations when 0), as many trials as needed."""
     from sparring import ModelPool, RoleOverrides, RunOptions, Store, load_suite, run_suite
 
     suite = load_suite(suite_dir)
-    ids = [s.id for s in suite.scenarios][:conversations]
+    ids = [s.id for s in suite.scenarios][: tasks or conversations]
     trials = -(-conversations // len(ids))
     models = RoleOverrides(model="openai:stub", base_url=base_url)
     options = RunOptions(scenario_ids=ids, trials=trials, models=models, concurrency=concurrency)

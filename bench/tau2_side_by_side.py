@@ -4,7 +4,7 @@ ratio, target >= 50x), CPU per model call and peak RSS of each runner's process 
 its CPU is no runner's), and the reward agreement on τ²'s trajectories: Sparring's `tau2_reward` of each
 conversation τ² ran against the reward τ² stored for it. Exits 1 on a miss.
 
-    python bench/tau2_side_by_side.py                          # retail, 20 tasks, 2 rounds
+    python bench/tau2_side_by_side.py                          # retail, 20 tasks x 4 trials, 2 rounds
     python bench/tau2_side_by_side.py --tasks 40 --tau2-concurrency 4 16 --sparring-concurrency 64
 
 The stub plays each system as its requests show it: for τ² (`tau2 run`, its LLM agent and user simulator over
@@ -84,20 +84,22 @@ class SideBySideStub:
         return {"content": "Done. " + " ".join(task.evaluation_criteria.communicate_info or [])}
 
 
-def run_tau2(domain: str, task_ids: list[str], concurrency: int, base_url: str, out: Path) -> dict[str, float]:
+def run_tau2(
+    domain: str, task_ids: list[str], trials: int, concurrency: int, base_url: str, out: Path
+) -> dict[str, float]:
     """`tau2 run` on the tasks: wall seconds, CPU seconds and peak RSS (MB) of its process."""
     llm_args = json.dumps({"api_base": base_url, "api_key": "stub", "temperature": 0.0})
     command = ["tau2", "run", "--domain", domain, "--agent-llm", "openai/stub", "--agent-llm-args", llm_args]
     command += ["--user-llm", "openai/stub", "--user-llm-args", llm_args, "--max-concurrency", str(concurrency)]
     command += ["--task-ids", *task_ids, "--results-dir", str(out.parent), "--save-to", out.stem]
-    command += ["--log-level", "ERROR", "--max-steps", "60"]
+    command += ["--num-trials", str(trials), "--log-level", "ERROR", "--max-steps", "60"]
     env = os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "OPENAI_API_KEY": "stub"}
     return _timed(command, env)
 
 
-def run_sparring(suite_dir: Path, conversations: int, base_url: str, concurrency: int) -> dict[str, float]:
-    """A Sparring run of the imported suite's first `conversations` tasks, in its own process."""
-    command = [sys.executable, __file__, "--sparring-child", str(suite_dir), str(conversations), base_url]
+def run_sparring(suite_dir: Path, tasks: int, trials: int, base_url: str, concurrency: int) -> dict[str, float]:
+    """A Sparring run of the imported suite's first `tasks` tasks, `trials` each, in its own process."""
+    command = [sys.executable, __file__, "--sparring-child", str(suite_dir), str(tasks), str(trials), base_url]
     command.append(str(concurrency))
     return _timed(command, dict(os.environ))
 
@@ -180,14 +182,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--domain", default="retail")
     parser.add_argument("--tasks", type=int, default=20)
+    parser.add_argument("--trials", type=int, default=4, help="conversations per task, on both sides")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tau2-concurrency", type=int, nargs="+", default=[16])
     parser.add_argument("--sparring-concurrency", type=int, default=32)
-    parser.add_argument("--sparring-child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--sparring-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sparring_child:
-        suite_dir, conversations, base_url, concurrency = args.sparring_child
-        print(json.dumps(sparring_child(suite_dir, int(conversations), base_url, int(concurrency))))
+        suite_dir, tasks, trials, base_url, concurrency = args.sparring_child
+        figures = sparring_child(suite_dir, int(tasks) * int(trials), base_url, int(concurrency), int(tasks))
+        print(json.dumps(figures))
         return 0
     from sparring import load_suite
     from sparring.importers.tau2_domain import load_domain
@@ -196,6 +200,7 @@ def main() -> int:
     print(machine())
     domain = load_domain(args.domain)
     tasks = [t for t in domain.tasks if t.evaluation_criteria is not None][: args.tasks]
+    conversations = len(tasks) * args.trials
     with tempfile.TemporaryDirectory() as folder:
         suite_dir = write_suite(domain, Path(folder) / "suite")
         stub = SideBySideStub(tasks, SuiteWorld.from_suite(load_suite(suite_dir)))
@@ -206,9 +211,10 @@ def main() -> int:
                 for concurrency in args.tau2_concurrency:
                     calls = len(server.requests)
                     out = Path(folder) / f"tau2-{round_index}-{concurrency}.json"
-                    theirs = run_tau2(domain.name, [t.id for t in tasks], concurrency, server.base_url, out)
+                    ids = [t.id for t in tasks]
+                    theirs = run_tau2(domain.name, ids, args.trials, concurrency, server.base_url, out)
                     calls = len(server.requests) - calls
-                    per_hour = len(tasks) / theirs["wall_s"] * 3600
+                    per_hour = conversations / theirs["wall_s"] * 3600
                     best_tau2 = max(best_tau2, per_hour)
                     print(
                         f"A τ² (tau2 run, concurrency {concurrency}): {per_hour:8.0f} conversations/hour, "
@@ -217,9 +223,9 @@ def main() -> int:
                     )
                     agreement.append(reward_agreement(out, domain))
                 calls = len(server.requests)
-                ours = run_sparring(suite_dir, len(tasks), server.base_url, args.sparring_concurrency)
+                ours = run_sparring(suite_dir, len(tasks), args.trials, server.base_url, args.sparring_concurrency)
                 calls = len(server.requests) - calls
-                per_hour = len(tasks) / ours["wall_s"] * 3600
+                per_hour = conversations / ours["wall_s"] * 3600
                 best_ours = max(best_ours, per_hour)
                 print(
                     f"B Sparring (run_suite, concurrency {args.sparring_concurrency}): "
