@@ -4,7 +4,7 @@ ratio, target >= 50x), CPU per model call and peak RSS of each runner's process 
 its CPU is no runner's), and the reward agreement on τ²'s trajectories: Sparring's `tau2_reward` of each
 conversation τ² ran against the reward τ² stored for it. Exits 1 on a miss.
 
-    python bench/tau2_side_by_side.py                          # retail, 20 tasks x 4 trials, 2 rounds
+    python bench/tau2_side_by_side.py                          # retail, 50 tasks x 4 trials, 2 rounds
     python bench/tau2_side_by_side.py --tasks 40 --tau2-concurrency 4 16 --sparring-concurrency 64
 
 The stub plays each system as its requests show it: for τ² (`tau2 run`, its LLM agent and user simulator over
@@ -181,11 +181,11 @@ def main() -> int:
     """Import the domain, serve the stub, run A B A B, print the figures against the target."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--domain", default="retail")
-    parser.add_argument("--tasks", type=int, default=20)
+    parser.add_argument("--tasks", type=int, default=50)
     parser.add_argument("--trials", type=int, default=4, help="conversations per task, on both sides")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tau2-concurrency", type=int, nargs="+", default=[16])
-    parser.add_argument("--sparring-concurrency", type=int, default=32)
+    parser.add_argument("--sparring-concurrency", type=int, default=200)
     parser.add_argument("--sparring-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sparring_child:
