@@ -52,7 +52,7 @@ async def evaluate_transcripts(
             suite.evaluator(evaluations),
             recorded={conversation_id(run.id, t.id, 0): t.to_conversation(run.id) for t in transcripts},
         )
-        return await execute_run(context, store, plan_run(run, scenarios, store, None), options, observer)
+        return await execute_run(context, store, plan_run(run, scenarios, evaluations, store, None), options, observer)
     finally:
         if own_pool:
             await pool.aclose()
