@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sparring.analysis.noise import NoiseSummary, noise_floor
     from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
-    from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize, summary_table
+    from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize
     from sparring.analysis.statistics import (
         EvaluationComparison,
         TrialSummary,
@@ -19,11 +19,12 @@ if TYPE_CHECKING:
         scenario_outcomes,
         trial_summary,
     )
+    from sparring.analysis.trials import run_trials
 
 _HOMES = {
     "sparring.analysis.noise": ("NoiseSummary", "noise_floor"),
     "sparring.analysis.online": ("compare_unpaired", "pair_through_sources", "shares_scenarios"),
-    "sparring.analysis.report": ("EvaluationSummary", "summaries_from_counts", "summarize", "summary_table"),
+    "sparring.analysis.report": ("EvaluationSummary", "summaries_from_counts", "summarize"),
     "sparring.analysis.statistics": (
         "EvaluationComparison",
         "TrialSummary",
@@ -31,6 +32,7 @@ _HOMES = {
         "scenario_outcomes",
         "trial_summary",
     ),
+    "sparring.analysis.trials": ("run_trials",),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -43,11 +45,11 @@ __all__ = [
     "compare_unpaired",
     "noise_floor",
     "pair_through_sources",
+    "run_trials",
     "scenario_outcomes",
     "shares_scenarios",
     "summaries_from_counts",
     "summarize",
-    "summary_table",
     "trial_summary",
 ]
 

@@ -1,13 +1,19 @@
-"""Repeated trials: pass^k and pass@k per evaluation, with their unbiased estimators over n trials."""
+"""Repeated trials: pass^k and pass@k per evaluation, with their unbiased estimators over n trials (units:
+scenarios, each over its trials; an errored trial counts in n and never as a pass)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from math import comb
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from sparring.analysis.outcomes import counts
+from sparring.analysis.outcomes import counts, scenario_outcomes
+from sparring.data_model import Run
+
+if TYPE_CHECKING:
+    from sparring.store import Store
 
 
 def pass_hat_k(passes: int, trials: int, k: int) -> float:
@@ -59,3 +65,11 @@ def trial_summary(evaluation_id: str, per_scenario: dict[str, list[bool | None]]
         pass_at_k=[_mean_over_scenarios(pairs, k, pass_at_k) for k in range(1, most + 1)],
         flaky=sorted(s for s, t in per_scenario.items() if len(set(t)) > 1),
     )
+
+
+def run_trials(store: Store, run: Run) -> list[TrialSummary]:
+    """Every evaluation of a stored run over its repeated trials (see `trial_summary`), by evaluation id."""
+    per_evaluation = scenario_outcomes(store.scenario_outcome_rows(run.id))
+    return [
+        trial_summary(evaluation_id, per_scenario) for evaluation_id, per_scenario in sorted(per_evaluation.items())
+    ]

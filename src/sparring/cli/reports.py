@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sparring.analysis.informative import uninformative_line
-from sparring.analysis.report import UNITS_CAPTION, summary_table, totals_text
+from sparring.analysis.report import UNITS_CAPTION, totals_text
 from sparring.analysis.runs import RunReport, RunsReport, conversation_id, list_runs, run_report
 from sparring.cli.common import (
     DbOption,
@@ -28,6 +28,7 @@ from sparring.cli.common import (
     stored_run,
     usage_line,
 )
+from sparring.cli.tables import summary_table
 from sparring.data_model import CustomerTurn
 
 if TYPE_CHECKING:

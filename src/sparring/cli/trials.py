@@ -1,29 +1,27 @@
-"""The repeated-trials table a run's report shows when each scenario ran more than once."""
+"""The repeated-trials table a run's report shows when each scenario ran more than once. Rendering only: the
+figures come from `sparring.analysis.trials`."""
 
 from __future__ import annotations
 
 from rich.table import Table
 
-from sparring.analysis import scenario_outcomes, trial_summary
+from sparring.analysis import run_trials
 from sparring.cli.common import pct
 from sparring.data_model import Run
 from sparring.store import Store
 
 
 def trials_table(store: Store, run: Run) -> Table:
-    """Per evaluation: mean pass rate, errored trials, pass^k and pass@k for k = 1..trials, flaky scenarios.
-
-    pass^k and pass@k are the unbiased estimators over each scenario's n trials, averaged over scenarios;
-    an errored trial counts in n and never as a pass."""
+    """Per evaluation: mean pass rate, errored trials, pass^k and pass@k for k = 1..trials, flaky scenarios
+    (see `sparring.analysis.trials`)."""
     table = Table(title=f"Repeated trials (k = {run.trials})")
     table.add_column("evaluation", no_wrap=True)
     ks = range(1, run.trials + 1)
     columns = ["mean pass rate", "errored", *(f"pass^{k}" for k in ks), f"pass@{run.trials}", "flaky scenarios"]
     for column in columns:
         table.add_column(column)
-    for evaluation_id, per_scenario in sorted(scenario_outcomes(store.scenario_outcome_rows(run.id)).items()):
-        t = trial_summary(evaluation_id, per_scenario)
+    for t in run_trials(store, run):
         hat = [pct(t.pass_hat_k[k - 1]) if k <= len(t.pass_hat_k) else "—" for k in ks]
         at = pct(t.pass_at_k[run.trials - 1]) if run.trials <= len(t.pass_at_k) else "—"
-        table.add_row(evaluation_id, pct(t.pass_rate), str(t.errored_trials), *hat, at, ", ".join(t.flaky) or "—")
+        table.add_row(t.evaluation_id, pct(t.pass_rate), str(t.errored_trials), *hat, at, ", ".join(t.flaky) or "—")
     return table
