@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sparring.analysis.judge_calibration import calibration_warnings
     from sparring.analysis.noise import NoiseSummary, noise_floor
     from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
     from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from sparring.analysis.trials import run_trials
 
 _HOMES = {
+    "sparring.analysis.judge_calibration": ("calibration_warnings",),
     "sparring.analysis.noise": ("NoiseSummary", "noise_floor"),
     "sparring.analysis.online": ("compare_unpaired", "pair_through_sources", "shares_scenarios"),
     "sparring.analysis.report": ("EvaluationSummary", "summaries_from_counts", "summarize"),
@@ -41,6 +43,7 @@ __all__ = [
     "EvaluationSummary",
     "NoiseSummary",
     "TrialSummary",
+    "calibration_warnings",
     "compare_outcomes",
     "compare_unpaired",
     "noise_floor",

@@ -91,7 +91,7 @@ def print_run(
     style = "red" if totals.chatbot.errors or totals.errored_conversations else "bold"
     console.print(f"[{style}]{escape(totals_text(totals))}[/]", highlight=False)
     if min_kappa is not None:
-        from sparring.calibration import calibration_warnings
+        from sparring.analysis import calibration_warnings
 
         for warning in calibration_warnings(store, run.id, min_kappa):
             console.print(f"[yellow]judge calibration:[/] {escape(warning)}", highlight=False)
