@@ -14,8 +14,18 @@ from typing import Any
 
 def lazy_exports(package: str, init_file: str) -> tuple[list[str], Callable[[str], Any], Callable[[], list[str]]]:
     """The package's `__all__`, module `__getattr__` and `__dir__`, read from the `if TYPE_CHECKING:` imports
-    of its `__init__` file (each `from HOME import NAME as NAME`)."""
+    of its `__init__` file (each `from HOME import NAME as NAME`): a package whose names are all lazy."""
     homes = type_checking_imports(Path(init_file).read_text(encoding="utf-8"))
+    return sorted(homes), *_lazy_attributes(package, homes)
+
+
+def lazy_attributes(package: str, init_file: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The module `__getattr__` and `__dir__` of a package that imports some names eagerly (listed with the
+    lazy ones in its own `__all__`) and the others, its `TYPE_CHECKING` re-exports, on first use."""
+    return _lazy_attributes(package, type_checking_imports(Path(init_file).read_text(encoding="utf-8")))
+
+
+def _lazy_attributes(package: str, homes: dict[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     namespace = sys.modules[package].__dict__
 
     def __getattr__(name: str) -> Any:
@@ -29,7 +39,7 @@ def lazy_exports(package: str, init_file: str) -> tuple[list[str], Callable[[str
     def __dir__() -> list[str]:
         return sorted(set(namespace) | set(homes))
 
-    return sorted(homes), __getattr__, __dir__
+    return __getattr__, __dir__
 
 
 TYPE_CHECKING_BLOCK = re.compile(r"^if TYPE_CHECKING:.*\n((?:[ \t]+.*\n|\n)*)", re.MULTILINE)

@@ -4,6 +4,9 @@ budgets, leases). The library entry points `sparring run` calls: `check_models` 
 `estimate_run` (`--dry-run`), `run_suite` (plan, execute, record); `rejudge_run` judges a stored run again
 without simulating it."""
 
+from typing import TYPE_CHECKING
+
+from sparring.exports import lazy_attributes
 from sparring.runner.context import CustomerFactory, RunContext, build_context, simulated_customer
 from sparring.runner.conversation import simulate
 from sparring.runner.estimate import RunEstimate, estimate_run
@@ -14,14 +17,8 @@ from sparring.runner.record import RunObserver, RunResult
 from sparring.runner.roles import RoleOverrides, check_models
 from sparring.runner.run import execute_run, run_suite
 
-
-def __getattr__(name: str) -> object:
-    """`rejudge_run` is imported on first use: it brings the transcript importer, which a run does not need."""
-    if name == "rejudge_run":
-        from sparring.runner.rejudge import rejudge_run
-
-        return rejudge_run
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:  # imported on first use: rejudging brings the transcript importer, which a run does not need
+    from sparring.runner.rejudge import rejudge_run as rejudge_run
 
 
 __all__ = [
@@ -48,3 +45,5 @@ __all__ = [
     "simulate",
     "simulated_customer",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, __file__)
