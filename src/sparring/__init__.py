@@ -1,127 +1,61 @@
 """Sparring: test a customer-support chatbot offline against simulated customers, with binary evaluations.
 
-The public API. Data flows: scenarios → conversations → verdicts → reports. Names are imported on first use
-(module `__getattr__`), so `import sparring` and the `sparring` command start fast; every name in `__all__`
-is importable as `from sparring import NAME`.
+The public API. Data flows: scenarios → conversations → verdicts → reports. Its names are listed once, in
+the `TYPE_CHECKING` block below; each is imported from its home module on first use
+(`sparring.exports.lazy_exports`), so `import sparring` and the `sparring` command start fast. Every name in
+`__all__` is importable as `from sparring import NAME`.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sparring.agents import AgentTools, ToolLoopAgent
-    from sparring.analysis import EvaluationSummary, summarize
-    from sparring.backend import Backend, BackendState, ToolError, tool
-    from sparring.data_model import (
-        AgentTurn,
-        Conversation,
-        CustomerAnalysis,
-        CustomerTurn,
-        EndReason,
-        Fact,
-        Message,
-        Outcome,
-        Persona,
-        Run,
-        Scenario,
-        ToolCall,
-        ToolCallRecord,
-        Verdict,
-    )
-    from sparring.evaluations import CheckContext, CheckResult, check, failed, not_applicable, passed
-    from sparring.models import ChatModel, ChatRequest, ChatResponse, ModelPool, ScriptedModel, create_model
-    from sparring.runner import RoleOverrides, RunOptions, RunResult, run_suite
-    from sparring.store import Store
-    from sparring.suite import Suite, SuiteError, load_suite
+from sparring.exports import lazy_exports
+
+if TYPE_CHECKING:  # the public names, listed once (imported from these home modules on first use)
+    from sparring.agents import AgentTools as AgentTools
+    from sparring.agents import ToolLoopAgent as ToolLoopAgent
+    from sparring.analysis import EvaluationSummary as EvaluationSummary
+    from sparring.analysis import summarize as summarize
+    from sparring.backend import Backend as Backend
+    from sparring.backend import BackendState as BackendState
+    from sparring.backend import ToolError as ToolError
+    from sparring.backend import tool as tool
+    from sparring.data_model import AgentTurn as AgentTurn
+    from sparring.data_model import Conversation as Conversation
+    from sparring.data_model import CustomerAnalysis as CustomerAnalysis
+    from sparring.data_model import CustomerTurn as CustomerTurn
+    from sparring.data_model import EndReason as EndReason
+    from sparring.data_model import Fact as Fact
+    from sparring.data_model import Message as Message
+    from sparring.data_model import Outcome as Outcome
+    from sparring.data_model import Persona as Persona
+    from sparring.data_model import Run as Run
+    from sparring.data_model import Scenario as Scenario
+    from sparring.data_model import ToolCall as ToolCall
+    from sparring.data_model import ToolCallRecord as ToolCallRecord
+    from sparring.data_model import Verdict as Verdict
+    from sparring.evaluations import CheckContext as CheckContext
+    from sparring.evaluations import CheckResult as CheckResult
+    from sparring.evaluations import check as check
+    from sparring.evaluations import failed as failed
+    from sparring.evaluations import not_applicable as not_applicable
+    from sparring.evaluations import passed as passed
+    from sparring.models import ChatModel as ChatModel
+    from sparring.models import ChatRequest as ChatRequest
+    from sparring.models import ChatResponse as ChatResponse
+    from sparring.models import ModelPool as ModelPool
+    from sparring.models import ScriptedModel as ScriptedModel
+    from sparring.models import create_model as create_model
+    from sparring.runner import RoleOverrides as RoleOverrides
+    from sparring.runner import RunOptions as RunOptions
+    from sparring.runner import RunResult as RunResult
+    from sparring.runner import run_suite as run_suite
+    from sparring.store import Store as Store
+    from sparring.suite import Suite as Suite
+    from sparring.suite import SuiteError as SuiteError
+    from sparring.suite import load_suite as load_suite
 
 __version__ = "0.1.0"
 
-_HOMES = {
-    "sparring.agents": ("AgentTools", "ToolLoopAgent"),
-    "sparring.analysis": ("EvaluationSummary", "summarize"),
-    "sparring.backend": ("Backend", "BackendState", "ToolError", "tool"),
-    "sparring.data_model": (
-        "AgentTurn",
-        "Conversation",
-        "CustomerAnalysis",
-        "CustomerTurn",
-        "EndReason",
-        "Fact",
-        "Message",
-        "Outcome",
-        "Persona",
-        "Run",
-        "Scenario",
-        "ToolCall",
-        "ToolCallRecord",
-        "Verdict",
-    ),
-    "sparring.evaluations": ("CheckContext", "CheckResult", "check", "failed", "not_applicable", "passed"),
-    "sparring.models": ("ChatModel", "ChatRequest", "ChatResponse", "ModelPool", "ScriptedModel", "create_model"),
-    "sparring.runner": ("RoleOverrides", "RunOptions", "RunResult", "run_suite"),
-    "sparring.store": ("Store",),
-    "sparring.suite": ("Suite", "SuiteError", "load_suite"),
-}
-_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-__all__ = [
-    "AgentTools",
-    "AgentTurn",
-    "Backend",
-    "BackendState",
-    "ChatModel",
-    "ChatRequest",
-    "ChatResponse",
-    "CheckContext",
-    "CheckResult",
-    "Conversation",
-    "CustomerAnalysis",
-    "CustomerTurn",
-    "EndReason",
-    "EvaluationSummary",
-    "Fact",
-    "Message",
-    "ModelPool",
-    "Outcome",
-    "Persona",
-    "RoleOverrides",
-    "Run",
-    "RunOptions",
-    "RunResult",
-    "Scenario",
-    "ScriptedModel",
-    "Store",
-    "Suite",
-    "SuiteError",
-    "ToolCall",
-    "ToolCallRecord",
-    "ToolError",
-    "ToolLoopAgent",
-    "Verdict",
-    "check",
-    "create_model",
-    "failed",
-    "load_suite",
-    "not_applicable",
-    "passed",
-    "run_suite",
-    "summarize",
-    "tool",
-]  # each name imported from its home module (_HOMES) on first use
-
-
-def __getattr__(name: str) -> Any:
-    """Imports a public name from its home module on first use (and keeps it, so the next use is free)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sparring' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names with the module's own, for completion and `help(sparring)`."""
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, __file__)

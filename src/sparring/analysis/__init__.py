@@ -9,9 +9,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sparring.analysis.judge_calibration import calibration_warnings
     from sparring.analysis.noise import NoiseSummary, noise_floor
     from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
-    from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize, summary_table
+    from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize
     from sparring.analysis.statistics import (
         EvaluationComparison,
         TrialSummary,
@@ -21,9 +22,10 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
+    "sparring.analysis.judge_calibration": ("calibration_warnings",),
     "sparring.analysis.noise": ("NoiseSummary", "noise_floor"),
     "sparring.analysis.online": ("compare_unpaired", "pair_through_sources", "shares_scenarios"),
-    "sparring.analysis.report": ("EvaluationSummary", "summaries_from_counts", "summarize", "summary_table"),
+    "sparring.analysis.report": ("EvaluationSummary", "summaries_from_counts", "summarize"),
     "sparring.analysis.statistics": (
         "EvaluationComparison",
         "TrialSummary",
@@ -39,6 +41,7 @@ __all__ = [
     "EvaluationSummary",
     "NoiseSummary",
     "TrialSummary",
+    "calibration_warnings",
     "compare_outcomes",
     "compare_unpaired",
     "noise_floor",
@@ -47,7 +50,6 @@ __all__ = [
     "shares_scenarios",
     "summaries_from_counts",
     "summarize",
-    "summary_table",
     "trial_summary",
 ]
 

@@ -40,6 +40,10 @@ class OnlineComparison(BaseModel):
 
 
 class RealismReport(BaseModel):
+    """Simulated against real customers (units: customer messages and conversations): each side's statistics,
+    vocabulary overlap, a classifier's cross-validated accuracy telling them apart (0.5: indistinguishable), and
+    per-evaluation pass rates offline and online when both were judged."""
+
     simulated: SideStats
     real: SideStats
     vocabulary_jaccard: float
@@ -129,6 +133,8 @@ def online_comparison(
 def realism(
     simulated: list[Conversation], real: list[Conversation], handoff_tools: Iterable[str] = (), seed: int = 0
 ) -> RealismReport:
+    """How realistic the simulated customers are next to the real ones (see `RealismReport`); `seed` fixes which
+    messages the classifier samples and how its folds split them."""
     tools = list(handoff_tools)
     sim_messages, real_messages = _customer_messages(simulated), _customer_messages(real)
     sim_vocab = {w for m in sim_messages for w in _WORDS.findall(m.lower())}

@@ -1,4 +1,5 @@
-"""Repeated trials: pass^k and pass@k per evaluation, with their unbiased estimators over n trials."""
+"""Repeated trials: pass^k and pass@k per evaluation, with their unbiased estimators over n trials (units:
+scenarios, each over its trials; an errored trial counts in n and never as a pass)."""
 
 from __future__ import annotations
 
@@ -59,3 +60,4 @@ def trial_summary(evaluation_id: str, per_scenario: dict[str, list[bool | None]]
         pass_at_k=[_mean_over_scenarios(pairs, k, pass_at_k) for k in range(1, most + 1)],
         flaky=sorted(s for s, t in per_scenario.items() if len(set(t)) > 1),
     )
+

@@ -93,33 +93,45 @@ def _print_report(report: DiscoveryReport) -> None:
     console.print(themes)
 
 
+RunsArg = Annotated[list[str] | None, typer.Argument(help="run ids, id prefixes or labels")]
+TranscriptsOpt = Annotated[
+    Path | None, typer.Option(help="imported transcripts whose metadata says how each conversation went")
+]
+OutcomeFieldOpt = Annotated[str, typer.Option(help="the metadata field with the outcome")]
+SuiteOpt = Annotated[Path | None, typer.Option(help="write drafts into this suite; its policy guides descriptions")]
+AcceptOpt = Annotated[
+    str | None, typer.Option(help="move this draft evaluation into --suite, enable it, judge runs with it, label them")
+]
+RunOpt = Annotated[
+    list[str] | None, typer.Option("--run", help="with --accept: run to judge (default: the theme's runs)")
+]
+SampleOpt = Annotated[int, typer.Option(min=1, help="with --accept: conversations to label")]
+NoLabelOpt = Annotated[bool, typer.Option("--no-label", help="with --accept: judge, but do not label now")]
+ResumeOpt = Annotated[bool, typer.Option("--resume", help="with --accept: finish an interrupted --accept")]
+JudgeModelOpt = Annotated[
+    str | None, typer.Option(help="describing model (default: the first run's judge); with --accept: the new judge's")
+]
+BaseUrlOpt = Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")]
+JsonFileOpt = Annotated[Path | None, typer.Option("--json", help="also write the report as JSON")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="do not reuse cached model answers")]
+SeedOpt = Annotated[int, typer.Option(help="seed of the grouping's sampling")]
+
+
 def discover(
-    runs: Annotated[list[str] | None, typer.Argument(help="run ids, id prefixes or labels")] = None,
-    transcripts: Annotated[
-        Path | None, typer.Option(help="imported transcripts whose metadata says how each conversation went")
-    ] = None,
-    outcome_field: Annotated[str, typer.Option(help="the metadata field with the outcome")] = "outcome",
-    suite: Annotated[
-        Path | None, typer.Option(help="write drafts into this suite; its policy guides descriptions")
-    ] = None,
-    accept: Annotated[
-        str | None,
-        typer.Option(help="move this draft evaluation into --suite, enable it, judge runs with it, label them"),
-    ] = None,
-    run: Annotated[
-        list[str] | None, typer.Option("--run", help="with --accept: run to judge (default: the theme's runs)")
-    ] = None,
-    sample: Annotated[int, typer.Option(min=1, help="with --accept: conversations to label")] = 20,
-    no_label: Annotated[bool, typer.Option("--no-label", help="with --accept: judge, but do not label now")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="with --accept: finish an interrupted --accept")] = False,
-    judge_model: Annotated[
-        str | None,
-        typer.Option(help="describing model (default: the first run's judge); with --accept: the new judge's"),
-    ] = None,
-    base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
-    json_file: Annotated[Path | None, typer.Option("--json", help="also write the report as JSON")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="do not reuse cached model answers")] = False,
-    seed: Annotated[int, typer.Option(help="seed of the grouping's sampling")] = 0,
+    runs: RunsArg = None,
+    transcripts: TranscriptsOpt = None,
+    outcome_field: OutcomeFieldOpt = "outcome",
+    suite: SuiteOpt = None,
+    accept: AcceptOpt = None,
+    run: RunOpt = None,
+    sample: SampleOpt = 20,
+    no_label: NoLabelOpt = False,
+    resume: ResumeOpt = False,
+    judge_model: JudgeModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    json_file: JsonFileOpt = None,
+    no_cache: NoCacheOpt = False,
+    seed: SeedOpt = 0,
     db: DbOption = None,
 ) -> None:
     """Find the failures no evaluation covers: describe every unhappy or failed conversation, group the
@@ -140,8 +152,30 @@ def discover(
     loaded = _suite(suite)
     store = open_store(db)
     source = TranscriptOutcomes(transcripts, outcome_field) if transcripts else None
+    report = _themes(store, runs or [], source, loaded, suite, judge_model, base_url, not no_cache, seed)
+    store_report(store, report)
+    _print_report(report)
+    if json_file:
+        json_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        console.print(f"report written to {json_file}")
+    _check_described(report)
+
+
+def _themes(
+    store: Store,
+    runs: list[str],
+    source: TranscriptOutcomes | None,
+    loaded: Suite | None,
+    suite_path: Path | None,
+    judge_model: str | None,
+    base_url: str | None,
+    cache: bool,
+    seed: int,
+) -> DiscoveryReport:
+    """The runs' (and transcripts') candidates described and grouped into themes, with drafts written into the
+    suite when one is given; a bad input or model is one line."""
     try:
-        stored_runs, groups = gather_candidates(store, runs or [], source)
+        stored_runs, groups = gather_candidates(store, runs, source)
     except DiscoveryInputError as exc:
         raise fail(str(exc)) from exc
     try:
@@ -149,18 +183,13 @@ def discover(
     except ModelError as exc:
         raise fail(str(exc)) from exc
     url = base_url or (stored_runs[0].settings.base_url if stored_runs else None)
-    report = _describe(store, groups, spec, url, loaded.policy if loaded else "", not no_cache, seed)
-    if loaded is not None and suite is not None:
+    report = _describe(store, groups, spec, url, loaded.policy if loaded else "", cache, seed)
+    if loaded is not None and suite_path is not None:
         try:
-            write_drafts(report, suite, loaded.scenarios)
+            write_drafts(report, suite_path, loaded.scenarios)
         except DiscoveryInputError as exc:
             raise fail(str(exc)) from exc
-    store_report(store, report)
-    _print_report(report)
-    if json_file:
-        json_file.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-        console.print(f"report written to {json_file}")
-    _check_described(report)
+    return report
 
 
 def _check_described(report: DiscoveryReport) -> None:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sparring.analysis.informative import uninformative_line
-from sparring.analysis.report import UNITS_CAPTION, summary_table, totals_text
+from sparring.analysis.report import UNITS_CAPTION, totals_text
 from sparring.analysis.runs import RunReport, RunsReport, conversation_id, list_runs, run_report
 from sparring.cli.common import (
     DbOption,
@@ -28,6 +28,7 @@ from sparring.cli.common import (
     stored_run,
     usage_line,
 )
+from sparring.cli.tables import summary_table
 from sparring.data_model import CustomerTurn
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def print_run(
     style = "red" if totals.chatbot.errors or totals.errored_conversations else "bold"
     console.print(f"[{style}]{escape(totals_text(totals))}[/]", highlight=False)
     if min_kappa is not None:
-        from sparring.calibration import calibration_warnings
+        from sparring.analysis import calibration_warnings
 
         for warning in calibration_warnings(store, run.id, min_kappa):
             console.print(f"[yellow]judge calibration:[/] {escape(warning)}", highlight=False)

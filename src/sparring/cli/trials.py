@@ -1,4 +1,5 @@
-"""The repeated-trials table a run's report shows when each scenario ran more than once."""
+"""The repeated-trials table a run's report shows when each scenario ran more than once. Rendering only: the
+figures come from `sparring.analysis.trials`."""
 
 from __future__ import annotations
 

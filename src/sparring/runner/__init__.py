@@ -1,38 +1,49 @@
-"""Orchestration, in layers: plan what to run, build what each conversation needs, execute (locally or on
-Ray), record (commits, totals, budgets, leases). `run_suite` runs a suite; `rejudge_run` judges a stored run
-again without simulating it."""
+"""Orchestration, in layers: plan what to run (and estimate what it could cost), build what each conversation
+needs, execute (an `Executor`: locally or on Ray, under one recording skeleton), record (commits, totals,
+budgets, leases). The library entry points `sparring run` calls: `check_models` (before anything is opened),
+`estimate_run` (`--dry-run`), `run_suite` (plan, execute, record); `rejudge_run` judges a stored run again
+without simulating it."""
 
+from typing import TYPE_CHECKING
+
+from sparring.exports import lazy_attributes
 from sparring.runner.context import CustomerFactory, RunContext, build_context, simulated_customer
 from sparring.runner.conversation import simulate
-from sparring.runner.plan import RunOptions, RunPlan, plan_run, select_scenarios
+from sparring.runner.estimate import RunEstimate, estimate_run
+from sparring.runner.executor import Executor, record_run
+from sparring.runner.local import LocalExecutor
+from sparring.runner.plan import ExecutorKind, RunOptions, RunPlan, plan_run, select_scenarios
 from sparring.runner.record import RunObserver, RunResult
-from sparring.runner.roles import RoleOverrides
+from sparring.runner.roles import RoleOverrides, check_models
 from sparring.runner.run import execute_run, run_suite
 
-
-def __getattr__(name: str) -> object:
-    """`rejudge_run` is imported on first use: it brings the transcript importer, which a run does not need."""
-    if name == "rejudge_run":
-        from sparring.runner.rejudge import rejudge_run
-
-        return rejudge_run
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:  # imported on first use: rejudging brings the transcript importer, which a run does not need
+    from sparring.runner.rejudge import rejudge_run as rejudge_run
 
 
 __all__ = [
     "CustomerFactory",
+    "Executor",
+    "ExecutorKind",
+    "LocalExecutor",
     "RoleOverrides",
     "RunContext",
+    "RunEstimate",
     "RunObserver",
     "RunOptions",
     "RunPlan",
     "RunResult",
     "build_context",
+    "check_models",
+    "estimate_run",
     "execute_run",
     "plan_run",
+    "record_run",
     "rejudge_run",
     "run_suite",
     "select_scenarios",
     "simulate",
     "simulated_customer",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, __file__)

@@ -141,11 +141,17 @@ def configure_pool(pool: ModelPool, options: RunOptions, store: Store) -> ModelP
 
 
 def build_context(
-    suite: Suite, run: Run, pool: ModelPool, make_customer: CustomerFactory = simulated_customer
+    suite: Suite,
+    run: Run,
+    pool: ModelPool,
+    make_customer: CustomerFactory = simulated_customer,
+    evaluations: list[EvaluationSpec] | None = None,
 ) -> RunContext:
-    """Everything a conversation needs, for a local run or a Ray shard; fails early on a bad model."""
+    """Everything a conversation needs, for a local run or a Ray shard; fails early on a bad model. Its
+    `evaluations` are the plan's when given, else the run's own, resolved from the suite."""
     open_models(pool, run.settings)
-    evaluations = select_evaluations(suite, run.evaluation_ids)
+    if evaluations is None:
+        evaluations = select_evaluations(suite, run.evaluation_ids)
     return RunContext(
         suite,
         run,

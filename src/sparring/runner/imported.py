@@ -59,7 +59,7 @@ async def evaluate_transcripts(
         if run.id == fresh_id:
             store.save_run(run)  # the lease row needs its run; a stored one is written under its lease
         async with run_lease(store, run.id, options.lease_timeout_s) as lease:
-            plan = plan_run(run, scenarios, store, None)  # the transcripts not stored yet
+            plan = plan_run(run, scenarios, evaluations, store, None)  # the transcripts not stored yet
             return await execute_run(context, store, plan, replace(options, resume=None), observer, lease)
     finally:
         if own_pool:

@@ -1,19 +1,53 @@
 """The local executor: a plan's conversations run concurrently on this process's event loop, each committed as
-it finishes, within the cost limit. A Ray shard runs the same function on its part of the plan."""
+it finishes, within the cost limit. A Ray shard runs the same `run_conversations` on its part of the plan."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-from sparring.data_model import Run, Scenario, TokenUsage
+from sparring.data_model import CallStats, Run, Scenario, TokenUsage
 from sparring.runner.commit import Budget, GroupCommit
 from sparring.runner.context import RunContext
-from sparring.runner.cost import estimate_conversation, role_cost
-from sparring.runner.plan import judge_answers
-from sparring.runner.record import RunObserver
+from sparring.runner.cost import ROLES, estimate_conversation, role_cost
+from sparring.runner.plan import RunPlan, judge_answers
+from sparring.runner.record import RunObserver, accounted
 from sparring.store import Store
+
+
+@dataclass
+class LocalExecutor:
+    """The `Executor` of this process: the plan's conversations on this event loop, with `context`'s models,
+    at most `concurrency` at a time, within `max_cost_usd` (what the run spent before counted)."""
+
+    context: RunContext
+    concurrency: int
+    max_cost_usd: float | None = None
+
+    async def execute(self, plan: RunPlan, store: Store, observer: RunObserver | None) -> int:
+        """Run the plan's pending conversations here; errored ones tried again carry what they spent."""
+        context = self.context
+        context.earlier_usage = plan.earlier_usage
+        # What the run spent before (a resume); an errored attempt tried again is counted with its new attempt.
+        spent = store.usage_totals(plan.run.id, exclude=plan.again)
+        usage = {role: spent.get(role, TokenUsage()) for role in ROLES}
+        prices = context.suite.config.models.prices
+        return await run_conversations(
+            context,
+            store,
+            plan.pending,
+            usage,
+            self.concurrency,
+            observer,
+            self.max_cost_usd,
+            snapshot=lambda: accounted(plan.run, usage, self.call_stats(), prices),
+        )
+
+    def call_stats(self) -> list[dict[str, CallStats]]:
+        """This process's model-call statistics."""
+        return [self.context.pool.stats]
 
 
 async def run_conversations(

@@ -7,6 +7,7 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sparring.data_model import Run, RunStatus, Scenario, TokenUsage
 from sparring.evaluations import EvaluationSpec
@@ -15,6 +16,13 @@ from sparring.runner.errors import retry_kinds
 from sparring.runner.roles import RoleOverrides, model_settings
 from sparring.store import Store
 from sparring.suite import Suite
+
+
+class ExecutorKind(StrEnum):
+    """Where a run's conversations run: on this process's event loop, or in shards on a Ray cluster."""
+
+    LOCAL = "local"
+    RAY = "ray"
 
 
 @dataclass
@@ -37,7 +45,7 @@ class RunOptions:
     resume: str | None = None  # id or label of an interrupted run to finish
     max_cost_usd: float | None = None  # start no conversation that could take the run past this
     models: RoleOverrides = field(default_factory=RoleOverrides)
-    executor: str = "local"  # local | ray
+    executor: ExecutorKind = ExecutorKind.LOCAL
     ray_address: str | None = None  # ray.init address: None starts a local cluster, "auto", "ray://host:port"
     shards: int | None = None  # Ray: work units (default: the cluster's CPUs)
     retry_errors: str = "model"  # resume: try again errored conversations of these causes (model | all | none)
@@ -47,11 +55,13 @@ class RunOptions:
 
 @dataclass
 class RunPlan:
-    """One run's work: the run row, its pending (scenario, trial) pairs, and the stored (errored) conversation
-    ids among them that are tried again. Both executors take a plan."""
+    """One run's work: the run row, its pending (scenario, trial) pairs, the evaluations that judge them
+    (resolved once, here), and the stored (errored) conversation ids among them that are tried again. Every
+    executor takes a plan."""
 
     run: Run
     pending: list[tuple[Scenario, int]]
+    evaluations: list[EvaluationSpec]
     # errored conversations tried again, with what their failed attempts spent (carried into the new attempt)
     earlier_usage: dict[str, dict[str, TokenUsage]] = field(default_factory=dict)
 
@@ -162,8 +172,14 @@ def pending_work(
     ]
 
 
-def plan_run(run: Run, by_id: dict[str, Scenario], store: Store, retry_errors: str | None) -> RunPlan:
+def plan_run(
+    run: Run,
+    by_id: dict[str, Scenario],
+    evaluations: list[EvaluationSpec],
+    store: Store,
+    retry_errors: str | None,
+) -> RunPlan:
     """The plan of a new run (`retry_errors` None) or a resumed one (errored conversations of the chosen causes
-    tried again)."""
+    tried again), judged by `evaluations`."""
     earlier = store.errored_conversations(run.id, retry_kinds(retry_errors)) if retry_errors else {}
-    return RunPlan(run, pending_work(run, by_id, store, set(earlier)), earlier)
+    return RunPlan(run, pending_work(run, by_id, store, set(earlier)), evaluations, earlier)

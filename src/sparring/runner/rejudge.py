@@ -42,7 +42,8 @@ class Rejudging:
 
     def plan(self) -> RunPlan:
         """Every copied conversation is pending: judged, never simulated."""
-        return RunPlan(self.run, [(self.scenarios[c.scenario_id], c.trial) for c in self.recorded.values()])
+        pending = [(self.scenarios[c.scenario_id], c.trial) for c in self.recorded.values()]
+        return RunPlan(self.run, pending, self.evaluations)
 
 
 async def rejudge_run(

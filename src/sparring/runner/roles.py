@@ -10,7 +10,7 @@ from sparring.agents import Agent, ToolLoopAgent, load_context_strategy, load_py
 from sparring.agents.deployed import deployed_bot
 from sparring.agents.tool_loop import REFERENCE_PROMPT
 from sparring.data_model import ModelSettings, TokenUsage
-from sparring.models import MeteredModel, ModelPool, default_model_spec
+from sparring.models import MeteredModel, ModelPool, check_model_spec, default_model_spec
 from sparring.models.registry import endpoint_key
 from sparring.models.urls import conceal_url, probe_listening, reveal_url
 from sparring.prompts import load_prompt
@@ -60,6 +60,13 @@ def resolve_models(suite: Suite, overrides: RoleOverrides) -> dict[str, str]:
         fallback = default_model_spec()
         chosen = {role: spec or fallback for role, spec in chosen.items()}
     return {role: str(spec) for role, spec in chosen.items()}
+
+
+def check_models(suite: Suite, overrides: RoleOverrides) -> None:
+    """Refuse a model spec that cannot work (unknown provider, missing GGUF) with a ModelError, before anything
+    is opened or written."""
+    for spec in resolve_models(suite, overrides).values():
+        check_model_spec(spec)
 
 
 def agent_kind(suite: Suite, overrides: RoleOverrides) -> tuple[str, str | None]:

@@ -1,25 +1,24 @@
 """The top of the runner: a whole run, planned, built, executed (locally or on Ray) and recorded.
 
-Layers, each importing only those below it: plan (plan.py: what to run) → build (context.py, roles.py: what
-one conversation needs) → execute (local.py, ray_executor.py: both take a `RunPlan` and `build_context`) →
-record (record.py, commit.py, lease.py, errors.py: commits, totals, budgets, leases). This module, imported.py
-and rejudge.py sit on top.
+Layers, each importing only those below it: plan (plan.py: what to run; estimate.py: what it could cost) →
+build (context.py, roles.py: what one conversation needs) → execute (executor.py: the `Executor` protocol and
+`record_run`, the skeleton every executor runs under; local.py, ray_executor.py: the two executors) → record
+(record.py, commit.py, lease.py, errors.py: commits, totals, budgets, leases). This module, imported.py and
+rejudge.py sit on top.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 
-from sparring.data_model import RunStatus, TokenUsage
 from sparring.models import ModelPool
 from sparring.runner.context import CustomerFactory, RunContext, build_context, configure_pool, simulated_customer
-from sparring.runner.cost import ROLES
 from sparring.runner.errors import retry_kinds
+from sparring.runner.executor import Executor, record_run
 from sparring.runner.lease import Lease, run_lease
-from sparring.runner.local import run_conversations
+from sparring.runner.local import LocalExecutor
 from sparring.runner.plan import (
+    ExecutorKind,
     RunOptions,
     RunPlan,
     judge_answers,
@@ -29,7 +28,7 @@ from sparring.runner.plan import (
     select_evaluations,
     select_scenarios,
 )
-from sparring.runner.record import RunObserver, RunResult, accounted, finish_run, run_result
+from sparring.runner.record import RunObserver, RunResult
 from sparring.store import Store
 from sparring.suite import Suite
 
@@ -42,8 +41,6 @@ __all__ = [  # the plan layer's names are re-exported: callers import them from 
     "select_evaluations",
     "select_scenarios",
 ]
-
-EXECUTORS = ("local", "ray")
 
 
 async def run_suite(
@@ -61,8 +58,7 @@ async def run_suite(
     builds each conversation's customer (the LLM simulator by default; a Ray run needs it picklable)."""
     options = options or RunOptions()
     retry_kinds(options.retry_errors)  # a bad choice fails before anything is written
-    if options.executor not in EXECUTORS:
-        raise ValueError(f"unknown executor {options.executor!r}: local or ray")
+    kind = executor_kind(options)
     own_pool = pool is None
     pool = configure_pool(pool or ModelPool(), options, store)
     try:
@@ -71,23 +67,35 @@ async def run_suite(
             if options.resume
             else new_run(suite, options)
         )
-        local = options.executor == "local"
+        evaluations = select_evaluations(suite, run.evaluation_ids)
+        local = kind == ExecutorKind.LOCAL
         # A new run fails on a bad model before anything is written; a resume first takes the run's lease.
-        context = build_context(suite, run, pool, customer) if local and not options.resume else None
+        context = build_context(suite, run, pool, customer, evaluations) if local and not options.resume else None
         if not options.resume:
             store.save_run(run)  # the lease row needs its run
         async with run_lease(store, run.id, options.lease_timeout_s) as lease:
             by_id = {s.id: s for s in suite.scenarios}
-            plan = plan_run(run, by_id, store, options.retry_errors if options.resume else None)
-            if not local:
-                from sparring.runner.ray_executor import run_on_ray
+            plan = plan_run(run, by_id, evaluations, store, options.retry_errors if options.resume else None)
+            executor: Executor
+            if local:
+                context = context or build_context(suite, run, pool, customer, evaluations)
+                executor = LocalExecutor(context, options.concurrency, options.max_cost_usd)
+            else:
+                from sparring.runner.ray_executor import RayExecutor
 
-                return await run_on_ray(suite, store, plan, options, observer, pool_factory, customer)
-            context = context or build_context(suite, run, pool, customer)
-            return await execute_run(context, store, plan, options, observer, lease)
+                executor = RayExecutor.start(suite, options, pool_factory, customer)
+            return await record_run(executor, store, plan, suite.config.models.prices, observer, lease)
     finally:
         if own_pool:
             await pool.aclose()
+
+
+def executor_kind(options: RunOptions) -> ExecutorKind:
+    """The executor the options name; an unknown one is a ValueError, before anything is written."""
+    try:
+        return ExecutorKind(options.executor)
+    except ValueError:
+        raise ValueError(f"unknown executor {options.executor!r}: local or ray") from None
 
 
 async def execute_run(
@@ -98,36 +106,7 @@ async def execute_run(
     observer: RunObserver | None = None,
     lease: Lease | None = None,
 ) -> RunResult:
-    """Run the plan's conversations on this process into the store and record the run's end (a local run,
-    imported transcripts, a rejudged run): spending counted from the store, errored ones tried again."""
-    run = context.run
-    context.earlier_usage = plan.earlier_usage
-    store.save_run(run)
-    if observer:
-        observer.started(run, len(plan.pending))
-    # What the run spent before (a resume); an errored attempt tried again is counted with its new attempt.
-    spent = store.usage_totals(run.id, exclude=plan.again)
-    usage = {role: spent.get(role, TokenUsage()) for role in ROLES}
-    prices = context.suite.config.models.prices
-    clock = time.perf_counter()
-    status, refused = RunStatus.FAILED, 0
-    try:
-        refused = await run_conversations(
-            context,
-            store,
-            plan.pending,
-            usage,
-            options.concurrency,
-            observer,
-            options.max_cost_usd,
-            snapshot=lambda: accounted(run, usage, [context.pool.stats], prices),
-        )
-        status = RunStatus.STOPPED if refused else RunStatus.COMPLETED
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        status = RunStatus.INTERRUPTED
-        raise
-    finally:
-        if lease is None or lease.held:  # a process that lost its lease leaves the run to its new owner
-            run = finish_run(run, store, status, [context.pool.stats], prices)
-    wall = time.perf_counter() - clock
-    return run_result(store, run, run.evaluation_ids, len(plan.pending) - refused, wall)
+    """Run the plan's conversations on this process into the store and record the run's end (imported
+    transcripts, a rejudged run): spending counted from the store, errored ones tried again."""
+    executor = LocalExecutor(context, options.concurrency, options.max_cost_usd)
+    return await record_run(executor, store, plan, context.suite.config.models.prices, observer, lease)

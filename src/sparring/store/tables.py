@@ -56,6 +56,8 @@ class Base(DeclarativeBase):
 
 
 class RunRow(Base):
+    """A run: one row of the runs table."""
+
     __tablename__ = "runs"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     label: Mapped[str] = mapped_column(any_length(200), index=True)
@@ -80,6 +82,8 @@ class ConversationRow(Base):
 
 
 class VerdictRow(Base):
+    """One evaluation's verdict on one conversation: a row of the verdicts table."""
+
     __tablename__ = "verdicts"
     __table_args__ = (
         UniqueConstraint("conversation_id", "evaluation_id"),

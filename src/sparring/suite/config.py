@@ -63,6 +63,9 @@ class JsonApiConfig(_Strict):
 
 
 class AgentConfig(_Strict):
+    """The suite's `agent:` section: the chatbot under test (the reference agent, an http endpoint or Python
+    code), its prompt, tool rounds and context strategy."""
+
     kind: Literal["reference", "http", "python"] = "reference"
     target: str | None = Field(None, description="http: base URL; python: module:attribute")
     endpoint_model: str = Field("chatbot", description="http: the model name sent to the endpoint")
