@@ -60,4 +60,3 @@ def trial_summary(evaluation_id: str, per_scenario: dict[str, list[bool | None]]
         pass_at_k=[_mean_over_scenarios(pairs, k, pass_at_k) for k in range(1, most + 1)],
         flaky=sorted(s for s, t in per_scenario.items() if len(set(t)) > 1),
     )
-
