@@ -144,7 +144,13 @@ class SqliteBackendFactory:
                 f"{table.name}.{record_id}.{unknown[0]}", f"no column {unknown[0]!r} in {table.name}"
             )
         base = table.get(record_id) or {table.key: record_id}
-        return base | resolve_relative_times(row, clock)
+        resolved = {}
+        for column, value in row.items():
+            try:
+                resolved[column] = resolve_relative_times(value, clock)
+            except ValueError as exc:  # a relative time outside the years 1 to 9999
+                raise BackendDataError(f"{table.name}.{record_id}.{column}", str(exc)) from exc
+        return base | resolved
 
     def _check_references(self, view: StateView, layer: Layer) -> None:
         for name, rows in layer.items():

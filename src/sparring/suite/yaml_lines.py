@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sparring.data_model.text import unstorable_character
 from sparring.input_limits import MAX_DEPTH, MAX_YAML_NODES
 from sparring.suite.validation_words import describe, worth_telling
 
@@ -162,6 +163,12 @@ class YamlDocument:
     def error(self, path: Path_, message: str, show_field: bool = True) -> SuiteError:
         """A SuiteError at the line of `path` in this file, naming the field."""
         return SuiteError(self.file, message, self.line_of(path), field_name(path) or None, show_field)
+
+    def unstorable(self, path: Path_, name: str) -> SuiteError | None:
+        """A SuiteError at `path` when `name`, which the store keeps (a suite name, a scenario or evaluation id),
+        holds a character no database can store (NUL, a lone surrogate): refused at load, not by the store mid-run."""
+        problem = unstorable_character(name)
+        return self.error(path, f"{name!r} contains {problem}, which no store can hold") if problem else None
 
     def validation_error(
         self, exc: ValidationError, prefix: Path_ = (), model: type[BaseModel] | None = None
