@@ -11,15 +11,19 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sparring import Conversation, EndReason, Outcome, Store, Verdict
+from sparring import Conversation, EndReason, Outcome, ScriptedModel, Store, Verdict
 from sparring.cli import app
 from sparring.data_model import JudgeSample
+from sparring.data_model.run import TokenUsage
 from sparring.data_model.text import REPLACEMENT
+from sparring.evaluations import EvaluationSpec, Judge, render_transcript
+from sparring.models import MeteredModel
 from sparring.store import NotFound, UnstorableText
 from test_backend_sqlite import SCENARIOS, write_suite
 from test_store_parity import run_named
 
 runner = CliRunner()
+JUDGED = EvaluationSpec(id="no_invented_policy", kind="judge", description="d", criterion="No invented policy.")
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -164,3 +168,18 @@ def test_a_lone_surrogate_in_a_name_is_refused_alike_and_never_found(store_url):
     with pytest.raises(NotFound):
         store.conversation("r1:\udcff:0")
     assert store.labelled_run("\udcff", "food-delivery") is None
+
+
+async def test_a_judge_answer_whose_reasoning_holds_a_nul_escape_is_committed(store_url):
+    # the model's own text holds no NUL: JSON's escape puts one in the reasoning only once the answer is parsed
+    model = ScriptedModel(['{"reasoning": "the bot said \\u0000 then \\ud800", "verdict": "fail"}'])
+    store = Store.open(store_url)
+    run = run_named("fine")
+    store.save_run(run)
+    conversation = Conversation(id="r1:s:0", run_id=run.id, scenario_id="s", end_reason=EndReason.RESOLVED)
+    judge = Judge(JUDGED, "policy", retries=0)
+
+    verdict = await judge.judge(conversation, render_transcript(conversation), MeteredModel(model, TokenUsage()))
+    store.save_conversation(conversation, [verdict])
+
+    assert store.verdicts(run.id)[0].reasoning == f"the bot said {REPLACEMENT} then {REPLACEMENT}"
