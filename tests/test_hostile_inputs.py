@@ -183,3 +183,13 @@ async def test_a_judge_answer_whose_reasoning_holds_a_nul_escape_is_committed(st
     store.save_conversation(conversation, [verdict])
 
     assert store.verdicts(run.id)[0].reasoning == f"the bot said {REPLACEMENT} then {REPLACEMENT}"
+
+
+@pytest.mark.parametrize("content", ["3.5\n", "true\n", "just text\n"])
+def test_an_evaluations_file_that_is_no_judge_nor_list_is_one_line(suite_copy, tmp_path, content):
+    path = suite_copy / "evaluations" / "quickbite.yaml"
+    path.write_text(content)
+
+    code, lines = dry_run(suite_copy, tmp_path)
+
+    assert code == 2 and lines == [f"error: {path}:1: expected a judge (a mapping) or a list of judges"]

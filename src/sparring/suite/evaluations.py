@@ -60,6 +60,8 @@ def _read_policy(base: Path, relative: str, doc: YamlDocument, path: tuple[str |
 def _judges_in(file: Path) -> list[EvaluationSpec]:
     doc = YamlDocument(file)
     data = doc.data
+    if data is not None and not isinstance(data, dict | list):
+        raise doc.error((), "expected a judge (a mapping) or a list of judges")
     items = [(data, ())] if isinstance(data, dict) else [(d, (i,)) for i, d in enumerate(data or [])]
     specs: list[EvaluationSpec] = []
     for item, where in items:
