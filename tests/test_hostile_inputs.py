@@ -193,3 +193,22 @@ def test_an_evaluations_file_that_is_no_judge_nor_list_is_one_line(suite_copy, t
     code, lines = dry_run(suite_copy, tmp_path)
 
     assert code == 2 and lines == [f"error: {path}:1: expected a judge (a mapping) or a list of judges"]
+
+
+@pytest.mark.parametrize(
+    ("value", "told"),
+    [({"a": 1}, "{'a': 1}"), ([1, 2], "[1, 2]"), (2**70, "1180591620717411303424")],
+)
+def test_a_sqlite_override_value_no_column_holds_is_one_line_at_load(tmp_path, value, told):
+    scenario = {**SCENARIOS[0], "backend_overrides": {"orders": {"O-1": {"total": value}}}}
+    suite = write_suite(tmp_path / "suite", scenarios=[scenario])
+
+    code, lines = dry_run(suite, tmp_path)
+
+    # it used to load, and every tool call of the scenario's conversations then failed to bind it
+    line = line_of(suite / "scenarios.yaml", "total:")
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0] == (
+        f"error: {suite / 'scenarios.yaml'}:{line}: scenarios[0].backend_overrides.orders.O-1.total: "
+        f"must be text, a number or null (what a SQLite column holds), not {told}"
+    )
