@@ -212,3 +212,15 @@ def test_a_sqlite_override_value_no_column_holds_is_one_line_at_load(tmp_path, v
         f"error: {suite / 'scenarios.yaml'}:{line}: scenarios[0].backend_overrides.orders.O-1.total: "
         f"must be text, a number or null (what a SQLite column holds), not {told}"
     )
+
+
+@pytest.mark.parametrize("file", ["suite.yaml", "scenarios/late.yaml", "evaluations/quickbite.yaml", "policy.md"])
+def test_invalid_utf8_in_a_suite_file_is_one_line_naming_its_line(suite_copy, tmp_path, file):
+    path = suite_copy / file
+    lines_before = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([*lines_before[:3], b"caf\xff\xfe " + lines_before[3], *lines_before[4:]]))
+
+    code, lines = dry_run(suite_copy, tmp_path)
+
+    # it was a UnicodeDecodeError traceback (found by the 200-mutation run, m076)
+    assert code == 2 and lines == [f"error: {path}:4: not UTF-8 text (invalid start byte)"]

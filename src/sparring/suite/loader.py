@@ -35,7 +35,7 @@ from sparring.suite.config import AgentConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.expected_actions import expected_action_problems
 from sparring.suite.validation_words import unknown_key
-from sparring.suite.yaml_lines import SuiteError, YamlDocument
+from sparring.suite.yaml_lines import SuiteError, YamlDocument, read_text
 
 SUITE_FILE = "suite.yaml"
 _RELATIVE_TIME = re.compile(rb'"(now[^"\\]*)"')  # a JSON string value that may be a relative time
@@ -84,7 +84,7 @@ def _read_text(root: Path, relative: str, owner: YamlDocument, path: tuple[str |
     file = root / relative
     if not file.is_file():
         raise owner.error(path, f"file not found: {file}")
-    return file.read_text(encoding="utf-8")
+    return read_text(file)
 
 
 def _load_module(file: Path, kind: str) -> ModuleType:

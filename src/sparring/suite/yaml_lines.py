@@ -114,6 +114,18 @@ def _walk(root: yaml.Node, file: Path) -> tuple[dict[Path_, int], list[tuple[Pat
     return lines, duplicates
 
 
+def read_text(file: Path) -> str:
+    """A suite file's text; a SuiteError naming the file when it cannot be read, and the line of the first bad byte
+    when it is not UTF-8."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SuiteError(file, f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise SuiteError(file, f"not UTF-8 text ({exc.reason})", line) from exc
+
+
 def field_name(path: Path_) -> str:
     """('scenarios', 0, 'persona') -> 'scenarios[0].persona'."""
     return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
@@ -124,10 +136,7 @@ class YamlDocument:
 
     def __init__(self, file: Path) -> None:
         self.file = file
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SuiteError(file, f"cannot read: {exc.strerror}") from exc
+        text = read_text(file)
         try:
             loader = _Loader(text)
             try:
