@@ -100,3 +100,16 @@ def test_a_rejudge_another_live_process_is_finishing_is_refused_untouched(exampl
     assert result.exit_code == 2, result.output
     assert f"error: run {interrupted.id} is being worked on by other-host:4242 since" in result.output
     assert store.get_run(interrupted.id) == interrupted and store.conversation_count(interrupted.id) == 0
+
+
+def test_a_lone_surrogate_in_a_transcript_id_is_refused_naming_its_line_before_the_store_exists(
+    example_suite, tmp_path
+):
+    file = tmp_path / "surrogate.jsonl"
+    messages = '[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello"}]'
+    file.write_text(f'{{"id": "a", "messages": {messages}}}\n{{"id": "b\\ud800c", "messages": {messages}}}\n')
+    db = tmp_path / "x.db"
+    result = runner.invoke(app, ["eval", str(file), "--suite", str(example_suite.root), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert "surrogate.jsonl:2: transcript id" in result.output and "a lone surrogate (U+D800)" in result.output
+    assert not db.exists(), "nothing written: no failed run row left behind"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,18 @@ class SqliteBackendFactory:
                 f"{table.name}.{record_id}.{unknown[0]}", f"no column {unknown[0]!r} in {table.name}"
             )
         base = table.get(record_id) or {table.key: record_id}
-        return base | resolve_relative_times(row, clock)
+        resolved = {}
+        for column, value in row.items():
+            path = f"{table.name}.{record_id}.{column}"
+            if not _bindable(value):  # checked here: binding it fails only at the conversation's first tool call
+                raise BackendDataError(
+                    path, f"must be text, a number or null (what a SQLite column holds), not {value!r:.60}"
+                )
+            try:
+                resolved[column] = resolve_relative_times(value, clock)
+            except ValueError as exc:  # a relative time outside the years 1 to 9999
+                raise BackendDataError(path, str(exc)) from exc
+        return base | resolved
 
     def _check_references(self, view: StateView, layer: Layer) -> None:
         for name, rows in layer.items():
@@ -217,6 +228,13 @@ class SqliteBackend:
         if self._state is not None:
             self._state.connection.rollback()
             self._state.connection.close()
+
+
+def _bindable(value: Any) -> bool:
+    """Whether sqlite3 can write `value` to a column: null, text, bytes, a float, an integer of 64 bits, a date."""
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return value is None or isinstance(value, str | float | bytes | date)
 
 
 def _key_columns(factory: SqliteBackendFactory, name: str) -> tuple[str, list[str]]:

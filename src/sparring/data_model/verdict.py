@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
+from sparring.data_model.text import ModelText
+
 # Verdicts stored by earlier versions named their check as a model: judge_model="check:<function>".
 LEGACY_CHECK_PREFIX = "check:"
 
@@ -24,7 +26,7 @@ class JudgeSample(BaseModel):
     """One of several answers when an evaluation is judged k times (judge_samples)."""
 
     outcome: Outcome
-    reasoning: str = ""
+    reasoning: ModelText = ""
 
 
 class Verdict(BaseModel):
@@ -34,7 +36,7 @@ class Verdict(BaseModel):
     evaluation_id: str
     conversation_id: str
     outcome: Outcome
-    reasoning: str = ""
+    reasoning: ModelText = Field("", description="why; a character no database can store (NUL) is replaced by U+FFFD")
     judge_model: str | None = Field(None, description="the model that judged; None for a check's verdict")
     prompt_hash: str | None = Field(None, description="the judge prompt's version (see docs/statistics.md)")
     check_name: str | None = Field(None, description="the check function that decided; None for a judge's verdict")

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from sparring.agents import Agent
 from sparring.data_model import Run, RunStatus, Scenario, TokenUsage
+from sparring.data_model.text import unstorable_character
 from sparring.models import ModelPool
 from sparring.runner.context import RunContext, configure_pool
 from sparring.runner.lease import run_lease
@@ -67,12 +68,13 @@ async def evaluate_transcripts(
 
 
 def check_transcript_ids(transcripts: list[Transcript]) -> None:
-    """ValueError naming the file and line of a transcript whose id holds a NUL character (U+0000): no database
-    stores it alike (PostgreSQL cannot), so it is refused before anything is written."""
+    """ValueError naming the file and line of a transcript whose id holds a character no database stores alike
+    (NUL, a lone surrogate: `sparring.data_model.text`), so it is refused before anything is written."""
     for transcript in transcripts:
-        if "\x00" in transcript.id:
+        problem = unstorable_character(transcript.id)
+        if problem:
             shown = transcript.id.replace("\x00", "\\0")
-            raise ValueError(f"{transcript.source}: transcript id {shown!r} contains a NUL character (U+0000)")
+            raise ValueError(f"{transcript.source}: transcript id {shown!r} contains {problem}")
 
 
 def unfinished(run: Run | None) -> Run | None:

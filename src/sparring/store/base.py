@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
 
+from sparring.data_model.text import unstorable_character
 from sparring.output_paths import OutputPathError, check_output_file
 from sparring.store import migrations
 from sparring.store.migrations import SchemaError
@@ -26,19 +27,19 @@ StoreError = SchemaError
 
 
 class UnstorableText(StoreError, ValueError):
-    """A text value with a NUL character (U+0000): PostgreSQL cannot store one and SQLite would, so both refuse
-    it, before anything is written; the message names the table and column."""
+    """A text value with a NUL character (U+0000), which PostgreSQL cannot store and SQLite would, or a lone
+    surrogate, which neither can encode (see `sparring.data_model.text`): both refuse it alike, before anything is
+    written; the message names the table and column."""
 
 
 def check_storable(table: str, row: Mapping[str, Any]) -> None:
-    """Refuse (UnstorableText) a row whose text columns hold a NUL character; JSON documents escape it and are
-    stored as they are."""
+    """Refuse (UnstorableText) a row whose text columns hold an unstorable character; JSON documents escape it and
+    are stored as they are."""
     for column, value in sorted(row.items()):  # the first bad column by name, whatever the row's order
-        if isinstance(value, str) and "\x00" in value:
+        problem = unstorable_character(value) if isinstance(value, str) else None
+        if problem:
             shown = value.replace("\x00", "\\0")
-            raise UnstorableText(
-                f"{table}.{column} {shown!r}: contains a NUL character (U+0000), which the database cannot store"
-            )
+            raise UnstorableText(f"{table}.{column} {shown!r}: contains {problem}, which the database cannot store")
 
 
 def database_url(db: str | None) -> str:

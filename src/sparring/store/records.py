@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict
+from sparring.data_model.text import unstorable_character
 from sparring.store.base import NotFound, StoreBase, check_storable
 from sparring.store.leases import RunLeased, live_lease_error
 from sparring.store.tables import ConversationRow, DiscoveryReportRow, LabelRow, RunLeaseRow, RunRow, VerdictRow
@@ -35,7 +36,7 @@ class RunRecords(StoreBase):
 
     def get_run(self, ref: str) -> Run:
         """A run by id, unique id prefix, or label (the latest run with that label)."""
-        if "\x00" in ref:  # no stored name holds one (see check_storable)
+        if unstorable_character(ref):  # no stored name holds one (see check_storable)
             raise NotFound(f"no run with id or label {ref!r} in {self.url}")
         with self._session() as session:
             row = session.get(RunRow, ref)
@@ -59,7 +60,7 @@ class RunRecords(StoreBase):
             .limit(1)
         )
         with self._session() as session:
-            row = None if "\x00" in label + suite else session.scalars(query).first()
+            row = None if unstorable_character(label + suite) else session.scalars(query).first()
             return Run.model_validate(row.data) if row else None
 
     def list_runs(self, limit: int = 50, suite: str | None = None, offset: int = 0) -> list[Run]:
@@ -210,7 +211,7 @@ class RunRecords(StoreBase):
     def conversation(self, conversation_id: str) -> Conversation:
         """One conversation by its id (`RUN:SCENARIO:TRIAL`); `NotFound` when there is none."""
         with self._session() as session:
-            row = None if "\x00" in conversation_id else session.get(ConversationRow, conversation_id)
+            row = None if unstorable_character(conversation_id) else session.get(ConversationRow, conversation_id)
             if row is None:
                 raise NotFound(f"no conversation {conversation_id!r} in {self.url}")
             return _conversation(row)

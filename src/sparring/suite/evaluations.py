@@ -22,7 +22,7 @@ from sparring.evaluations.library import builtin_checks, builtin_evaluations
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.template_check import TemplateProblem, check_judge_template
 from sparring.suite.config import EvaluationUse
-from sparring.suite.yaml_lines import SuiteError, YamlDocument
+from sparring.suite.yaml_lines import SuiteError, YamlDocument, read_text
 
 EVALUATIONS_FOLDER = "evaluations"
 
@@ -54,12 +54,14 @@ def _read_policy(base: Path, relative: str, doc: YamlDocument, path: tuple[str |
     file = base / relative
     if not file.is_file():
         raise doc.error(path, f"file not found: {file}")
-    return file.read_text(encoding="utf-8")
+    return read_text(file)
 
 
 def _judges_in(file: Path) -> list[EvaluationSpec]:
     doc = YamlDocument(file)
     data = doc.data
+    if data is not None and not isinstance(data, dict | list):
+        raise doc.error((), "expected a judge (a mapping) or a list of judges")
     items = [(data, ())] if isinstance(data, dict) else [(d, (i,)) for i, d in enumerate(data or [])]
     specs: list[EvaluationSpec] = []
     for item, where in items:
@@ -81,6 +83,10 @@ def _judges_in(file: Path) -> list[EvaluationSpec]:
             check_judge_template(spec)
         except TemplateProblem as exc:
             raise SuiteError(exc.file, exc.problem, line=exc.line) from exc
+        except UnicodeDecodeError as exc:  # the template, or a file it extends or includes
+            raise SuiteError(
+                data_out.get("template", file), f"not UTF-8 text, or a file it includes ({exc.reason})"
+            ) from exc
         specs.append(spec)
     return specs
 

@@ -31,11 +31,11 @@ from sparring.data_model import Scenario, ToolSpec
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
 from sparring.evaluations.checks import CheckFunction
 from sparring.input_limits import json_value
-from sparring.suite.config import AgentConfig, BackendConfig, SuiteConfig
+from sparring.suite.config import AgentConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.expected_actions import expected_action_problems
 from sparring.suite.validation_words import unknown_key
-from sparring.suite.yaml_lines import SuiteError, YamlDocument
+from sparring.suite.yaml_lines import SuiteError, YamlDocument, read_text
 
 SUITE_FILE = "suite.yaml"
 _RELATIVE_TIME = re.compile(rb'"(now[^"\\]*)"')  # a JSON string value that may be a relative time
@@ -84,7 +84,7 @@ def _read_text(root: Path, relative: str, owner: YamlDocument, path: tuple[str |
     file = root / relative
     if not file.is_file():
         raise owner.error(path, f"file not found: {file}")
-    return file.read_text(encoding="utf-8")
+    return read_text(file)
 
 
 def _load_module(file: Path, kind: str) -> ModuleType:
@@ -202,7 +202,7 @@ def read_scenario_files(files: list[Path]) -> tuple[list[ScenarioEntry], list[Su
 
 
 def _scenario_problems(
-    entry: ScenarioEntry, factory: _Factory, backend: BackendConfig, clock: datetime
+    root: Path, entry: ScenarioEntry, factory: _Factory, config: SuiteConfig, clock: datetime
 ) -> list[SuiteError]:
     """A scenario's backend overrides must fit the snapshot and references, and every known fact that
     names an id (`backend.fact_ids`) must name a record of the resulting state (checked on a view: no copy).
@@ -213,9 +213,13 @@ def _scenario_problems(
     except BackendDataError as exc:
         field_path = (*path, "backend_overrides", *exc.path.split("."))
         return [doc.error(field_path, str(exc).split(": ", 1)[1])]
+    except Exception as exc:
+        if isinstance(factory, SnapshotBackendFactory | SqliteBackendFactory):
+            raise  # Sparring's own backends: a crash is a bug of Sparring's, shown as one
+        raise _factory_crash(root, config, f"initial_view(scenario {scenario.id!r})", exc) from exc
     return [
         doc.error((*path, "known_facts", index, "value"), problem)
-        for index, problem in missing_fact_ids(scenario.known_facts, state, backend.fact_ids)
+        for index, problem in missing_fact_ids(scenario.known_facts, state, config.backend.fact_ids)
     ]
 
 
@@ -232,7 +236,10 @@ def _load_all_scenarios(
             message = f"duplicate scenario id {scenario.id!r} (also in {ids[scenario.id]})"
             errors.append(scenario_doc.error((*spath, "id"), message))
         ids.setdefault(scenario.id, scenario_doc.file)
-        errors.extend(_scenario_problems(entry, factory, config.backend, clock))
+        unstorable_id = scenario_doc.unstorable((*spath, "id"), scenario.id)
+        if unstorable_id:
+            errors.append(unstorable_id)
+        errors.extend(_scenario_problems(root, entry, factory, config, clock))
         errors.extend(expected_action_problems(scenario, scenario_doc, spath, specs))
     if errors:
         raise SuiteError.several(errors)
@@ -282,6 +289,24 @@ def _check_tool_lists(config: SuiteConfig, doc: YamlDocument, names: set[str], w
                 raise doc.error(("backend", tool_list, index), f"no tool named {name!r} in {where}")
 
 
+def _factory_crash(root: Path, config: SuiteConfig, call: str, exc: Exception) -> SuiteError:
+    """A crash of a suite's own backend factory (kind python: the suite's code) at load: one line naming its file
+    and the exception, instead of a traceback."""
+    file, _, name = str(config.backend.factory).rpartition(":")
+    return SuiteError(root / file, f"backend factory {name}: {call} raised {type(exc).__name__}: {exc}")
+
+
+def _tool_specs(root: Path, factory: _Factory, config: SuiteConfig, tools: dict[str, Tool]) -> list[ToolSpec]:
+    """The tools a model is offered: a python factory lists its own (`specs()`), any other backend has the suite's."""
+    own_specs = getattr(factory, "specs", None)
+    if not callable(own_specs):
+        return [t.spec for t in tools.values()]
+    try:
+        return list(own_specs())
+    except Exception as exc:  # the suite's code, see _scenario_problems
+        raise _factory_crash(root, config, "specs()", exc) from exc
+
+
 def load_suite(path: str | Path) -> Suite:
     """Load and check a suite folder (or its suite.yaml): every problem is a SuiteError naming file and line."""
     root = Path(path)
@@ -294,6 +319,9 @@ def load_suite(path: str | Path) -> Suite:
     if not isinstance(doc.data, dict):
         raise SuiteError(config_file, "the suite must be a YAML mapping")
     config = doc.validate(SuiteConfig, doc.data)
+    unstorable_name = doc.unstorable(("name",), config.name)
+    if unstorable_name:
+        raise unstorable_name
 
     policy = _read_text(root, config.policy, doc, ("policy",))
     snapshot: dict[str, Any] = {}
@@ -332,11 +360,9 @@ def load_suite(path: str | Path) -> Suite:
     elif config.backend.kind == "python":
         factory = _python_factory(root, config, doc)
     _check_fact_ids(config, factory.base if isinstance(factory, SqliteBackendFactory) else snapshot, doc)
-    own_specs = getattr(factory, "specs", None)  # a python factory lists its own tools
-    specs = own_specs() if callable(own_specs) else [t.spec for t in tools.values()]
-    _check_tool_lists(
-        config, doc, {s.name for s in specs}, "the backend's tools" if callable(own_specs) else tools_file.name
-    )
+    specs = _tool_specs(root, factory, config, tools)
+    own = callable(getattr(factory, "specs", None))  # a python factory lists its own tools
+    _check_tool_lists(config, doc, {s.name for s in specs}, "the backend's tools" if own else tools_file.name)
     scenarios = _load_all_scenarios(root, config, doc, factory, specs)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 

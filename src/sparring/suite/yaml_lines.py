@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sparring.data_model.text import unstorable_character
 from sparring.input_limits import MAX_DEPTH, MAX_YAML_NODES
 from sparring.suite.validation_words import describe, worth_telling
 
@@ -113,6 +114,18 @@ def _walk(root: yaml.Node, file: Path) -> tuple[dict[Path_, int], list[tuple[Pat
     return lines, duplicates
 
 
+def read_text(file: Path) -> str:
+    """A suite file's text; a SuiteError naming the file when it cannot be read, and the line of the first bad byte
+    when it is not UTF-8."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SuiteError(file, f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise SuiteError(file, f"not UTF-8 text ({exc.reason})", line) from exc
+
+
 def field_name(path: Path_) -> str:
     """('scenarios', 0, 'persona') -> 'scenarios[0].persona'."""
     return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
@@ -123,10 +136,7 @@ class YamlDocument:
 
     def __init__(self, file: Path) -> None:
         self.file = file
-        try:
-            text = file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SuiteError(file, f"cannot read: {exc.strerror}") from exc
+        text = read_text(file)
         try:
             loader = _Loader(text)
             try:
@@ -162,6 +172,12 @@ class YamlDocument:
     def error(self, path: Path_, message: str, show_field: bool = True) -> SuiteError:
         """A SuiteError at the line of `path` in this file, naming the field."""
         return SuiteError(self.file, message, self.line_of(path), field_name(path) or None, show_field)
+
+    def unstorable(self, path: Path_, name: str) -> SuiteError | None:
+        """A SuiteError at `path` when `name`, which the store keeps (a suite name, a scenario or evaluation id),
+        holds a character no database can store (NUL, a lone surrogate): refused at load, not by the store mid-run."""
+        problem = unstorable_character(name)
+        return self.error(path, f"{name!r} contains {problem}, which no store can hold") if problem else None
 
     def validation_error(
         self, exc: ValidationError, prefix: Path_ = (), model: type[BaseModel] | None = None
