@@ -1,5 +1,6 @@
 """Judge calibration against human labels (verdicts → calibration): label, measure agreement, iterate."""
 
+from sparring.analysis.judge_calibration import calibration_warnings
 from sparring.calibration.agreement import (
     Confusion,
     Estimate,
@@ -14,7 +15,6 @@ from sparring.calibration.agreement import (
 from sparring.calibration.calibrate import (
     CalibrationReport,
     calibrate,
-    calibration_warnings,
     ground_truth,
     labelled_judge_model,
     write_report,

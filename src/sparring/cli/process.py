@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 # Young objects collected this many allocations apart during a run (Python's default: 700).
 RUN_GEN0_THRESHOLD = 10_000
-# What the report after a run imports when it needs it (sparring.cli.reports: the calibration warnings bring
-# numpy, the trials table), and with --gate, --junit or --json the gate and JUnit code.
-REPORT_MODULES = ("sparring.calibration", "sparring.cli.trials")
+# What the report after a run imports when it needs it (sparring.cli.reports: the calibration warnings, the
+# trials table), and with --gate, --junit or --json the gate and JUnit code.
+REPORT_MODULES = ("sparring.analysis.judge_calibration", "sparring.cli.trials")
 GATE_MODULES = ("sparring.analysis.gate", "sparring.analysis.junit")
 PRELOAD_DELAY_S = 1.0  # the first requests are out by then; the event loop then mostly waits on the network
 

@@ -182,7 +182,7 @@ def run(
     store = open_store(db)
     result = run_with_progress(loaded, store, options, as_json, gates_wanted=gate or junit is not None)
     if as_json:
-        report = run_report(store, result.run, result.summaries)
+        report = run_report(store, result.run, result.summaries, min_kappa=loaded.config.calibration.min_kappa)
     else:
         report = print_run(result.run, result.summaries, store, loaded.config.calibration.min_kappa)
     too_many_errors = result.errors.too_many(loaded.config.max_error_rate)
