@@ -131,10 +131,24 @@ def _cli_json(*args: str) -> dict:
     return json.loads(done.stdout)
 
 
+def where_the_time_goes(usage: dict[str, dict[str, int]], seconds: float) -> str:
+    """The demo's model work per role (calls, prompt tokens sent, completion tokens) and the share of its tokens that
+    are prompt (sent: a prefix the KV cache reuses is not read again): it says whether a cut must shrink prompts
+    or answers."""
+    roles = ", ".join(
+        f"{role} {u['calls']} calls, {u['prompt_tokens']} prompt + {u['completion_tokens']} completion tokens"
+        for role, u in sorted(usage.items())
+    )
+    prompt = sum(u["prompt_tokens"] for u in usage.values())
+    total = prompt + sum(u["completion_tokens"] for u in usage.values())
+    return f"demo model work in {seconds:.0f}s: {roles}; prompt tokens sent: {prompt / max(total, 1):.0%} of all tokens"
+
+
 def demo() -> tuple[float, int, int]:
     """The README's demo command as a newcomer runs it (a fresh database, so nothing comes from the cache): its wall
     time, and how many of its simulated openings passed `sim_opened_on_topic` of how many it decided (units:
-    conversations whose first customer message the simulator wrote; a scenario's given opening is not counted)."""
+    conversations whose first customer message the simulator wrote; a scenario's given opening is not counted).
+    Prints where the time goes (`where_the_time_goes`)."""
     readme = (ROOT / "README.md").read_text().split("```bash\n")[1].split("\n```")[0]
     command = readme.split("&& ")[-1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,6 +158,7 @@ def demo() -> tuple[float, int, int]:
         seconds = time.perf_counter() - start
         run_id = _cli_json("runs", "--db", db)["runs"][0]["run"]["id"]
         report = _cli_json("report", run_id, "--db", db)
+    print(where_the_time_goes(report["usage"], seconds))
     opening = next(s for s in report["simulator_evaluations"] if s["evaluation_id"] == "sim_opened_on_topic")
     return seconds, opening["passed"], opening["passed"] + opening["failed"] + opening["errors"]
 

@@ -102,8 +102,11 @@ def test_static_pages_in_a_real_browser_show_the_reports_figures(exported):
 
         page.get_by_role("link", name="baseline → candidate").click()
         assert page.get_by_text("regressed").first.is_visible() or page.get_by_text("no detectable change").first
-        page.locator("td a").first.click()
+        page.locator("td a").first.click()  # a changed scenario: side by side in both runs, then its conversation
+        assert page.get_by_role("heading", name=re.compile("^Scenario .*: baseline → candidate")).is_visible()
+        page.locator("th a", has_text="open").last.click()
         assert page.get_by_role("heading", name=re.compile("^Conversation ")).is_visible()
+        page.go_back()
         page.go_back()
         page.locator("header").get_by_role("link", name="History").click()
         assert page.get_by_role("heading", name=re.compile("^History of ")).is_visible()

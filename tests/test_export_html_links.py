@@ -34,7 +34,10 @@ def test_a_link_to_a_conversation_the_run_lacks_is_kept_as_text(tmp_path):
     store = store_without_trial_zero(str(tmp_path / "runs.db"))
     files = StaticSite(store, store.get_run("b"), store.get_run("a")).build()
     compare = files["compare.html"].decode()
-    assert "b:x:0" not in compare and "<td>x (" in compare, "the regression of x is listed, not linked"
+    assert "b:x:0" not in compare, "the regression of x is not linked to a conversation b lacks"
+    [pair] = [name for name in files if name.startswith("scenarios/x-")]
+    assert f'<a href="{pair}">x</a> (' in compare, "but to x side by side, where b's trial 0 is said to be missing"
+    assert "b (no such conversation)" in files[pair].decode()
     assert conversation_file("b:x:1") in files and conversation_file("b:x:0") not in files
     written = export_site(store, store.get_run("b"), tmp_path / "site")
     assert "compare.html" not in {p.name for p in written}, "no comparison without a base"

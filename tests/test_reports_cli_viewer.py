@@ -43,7 +43,7 @@ def db(tmp_path):
 
 def cells(html: str, evaluation_id: str) -> list[str]:
     """The text of each cell in the viewer's table row of one evaluation."""
-    row = re.search(rf"<tr><td>{evaluation_id}</td>(.*?)</tr>", html, re.S)
+    row = re.search(rf"<tr><td>(?:<a [^>]*>)?{evaluation_id}(?:</a>)?</td>(.*?)</tr>", html, re.S)
     assert row, f"no row for {evaluation_id}"
     return [
         " ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import shutil
@@ -92,7 +93,7 @@ def test_the_generated_backend_and_reward_check_judge_a_conversation(retail_suit
         assert isinstance(backend, Backend)
         conversation = _conversation(backend, calls, end)
         ctx = CheckContext(conversation, scenario, policy="", initial_state={}, now=datetime.now(UTC))
-        outcomes.append(check(ctx).outcome.value)
+        outcomes.append(asyncio.run(check(ctx)).outcome.value)  # the check is async (it may ask a judge)
     assert outcomes == ["pass", "fail", "fail"]
 
 

@@ -98,13 +98,16 @@ def test_browse_label_and_escape_in_a_real_browser(served):
         page.goto(f"{base}/conversations/{normal.id}")
         assert page.locator(".tool", has_text="tool call lookup_order").first.is_visible()
         verdict = page.locator("#eval-professional_tone")
-        assert verdict.locator("span.pass", has_text="pass").is_visible()
+        assert verdict.get_by_text("verdict hidden until you label").is_visible(), "the label form comes first"
+        assert verdict.locator("span.state").count() == 0, "the judge's verdict is not on the page before labelling"
         verdict.get_by_label("fail").check()
         verdict.get_by_placeholder("note").fill("too curt <b>really</b>")
         verdict.get_by_placeholder("your name").fill("rita")
         verdict.get_by_role("button", name="save label").click()
-        assert page.get_by_text("Label saved for professional_tone.").is_visible()
-        assert page.get_by_text("human label by rita: fail — too curt <b>really</b>").is_visible()
+        assert page.get_by_text("Label saved for professional_tone").is_visible()
+        verdict = page.locator("#eval-professional_tone")
+        assert verdict.locator("span.pass", has_text="pass").first.is_visible(), "shown once the label is saved"
+        assert verdict.get_by_text("human label by rita: ✘ FAIL — too curt <b>really</b>").is_visible()
 
         token = {"csrf_token": TOKEN.findall(page.content())[0]}
         refused = page.request.post(

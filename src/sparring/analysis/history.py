@@ -9,8 +9,11 @@ from pydantic import BaseModel, Field
 
 from sparring.analysis.report import summaries_from_counts
 from sparring.analysis.runs import JSON_SCHEMA_VERSION
-from sparring.data_model import RunStatus
+from sparring.data_model import Run, RunStatus
 from sparring.store import Store
+
+LINE_STYLES = ("-", "--", ":", "-.")
+MARKERS = ("o", "s", "^", "D", "P", "X", "*")
 
 
 class HistoryPoint(BaseModel):
@@ -30,11 +33,33 @@ class EvaluationHistory(BaseModel):
     points: list[HistoryPoint]
 
 
-def history(
-    store: Store, suite: str, evaluation_ids: list[str] | None = None, limit: int = 100
-) -> list[EvaluationHistory]:
-    """Completed runs of `suite`, oldest first."""
+def agent_of(run: Run) -> str:
+    """The chatbot a run tested, as its settings name it: the HTTP/Python target, else the model."""
+    return run.settings.agent_target or run.settings.agent
+
+
+def completed_runs(store: Store, suite: str, limit: int = 100, label: str = "", agent: str = "") -> list[Run]:
+    """The suite's completed runs among its `limit` newest, oldest first; only those whose label contains
+    `label` and whose agent is `agent`, when given."""
     runs = [r for r in reversed(store.list_runs(limit=limit, suite=suite)) if r.status == RunStatus.COMPLETED]
+    return [r for r in runs if label in r.label and (not agent or agent_of(r) == agent)]
+
+
+def history_agents(store: Store, suite: str, limit: int = 100) -> list[str]:
+    """The agents the suite's completed runs tested (a filter's choices)."""
+    return sorted({agent_of(r) for r in completed_runs(store, suite, limit)})
+
+
+def history(
+    store: Store,
+    suite: str,
+    evaluation_ids: list[str] | None = None,
+    limit: int = 100,
+    label: str = "",
+    agent: str = "",
+) -> list[EvaluationHistory]:
+    """Completed runs of `suite`, oldest first (filtered as `completed_runs` does)."""
+    runs = completed_runs(store, suite, limit, label, agent)
     counts = store.verdict_counts([r.id for r in runs])
     rates: dict[str, list[tuple[str, str, float | None, int]]] = {}
     for run in runs:
@@ -72,9 +97,11 @@ def iteration_labels(histories: list[EvaluationHistory]) -> list[str]:
     return list(labels)
 
 
-def history_report(store: Store, suite: str, evaluation_ids: list[str] | None = None) -> HistoryReport:
+def history_report(
+    store: Store, suite: str, evaluation_ids: list[str] | None = None, label: str = "", agent: str = ""
+) -> HistoryReport:
     """The suite's history with its iterations listed once, for a table or `--json`."""
-    histories = history(store, suite, evaluation_ids)
+    histories = history(store, suite, evaluation_ids, label=label, agent=agent)
     return HistoryReport(suite=suite, iterations=iteration_labels(histories), evaluations=histories)
 
 
@@ -91,10 +118,12 @@ def plot_history(
     histories = [h for h in histories if any(p.pass_rate is not None for p in h.points)]
     labels = iteration_labels(histories)
     figure, axes = plt.subplots(figsize=(max(6.0, 0.9 * len(labels) + 3) + 3.5, 4.8))
-    for h in histories:
+    colours = matplotlib.colormaps["tab20"](range(20))
+    for i, h in enumerate(histories):  # distinct colours (20), then line styles and markers set them apart
         xs = [labels.index(p.label) for p in h.points if p.pass_rate is not None]
         ys = [p.pass_rate for p in h.points if p.pass_rate is not None]
-        axes.plot(xs, ys, marker="o", label=h.evaluation_id)
+        style = {"color": colours[i % 20], "linestyle": LINE_STYLES[i // 20 % 4], "marker": MARKERS[i % len(MARKERS)]}
+        axes.plot(xs, ys, label=h.evaluation_id, **style)
         dip_x = [labels.index(p.label) for p in h.points if p.dip]
         dip_y = [p.pass_rate or 0.0 for p in h.points if p.dip]
         if dip_x:

@@ -95,11 +95,19 @@ class RunReport(BaseModel):
 
 
 def list_runs(
-    store: Store, limit: int = 20, suite: str | None = None, label: str | None = None, offset: int = 0
+    store: Store,
+    limit: int = 20,
+    suite: str | None = None,
+    label: str | None = None,
+    offset: int = 0,
+    agent: str | None = None,
 ) -> RunsReport:
-    """Runs newest first (filtered by suite and label), each with its headline counted by the database."""
+    """Runs newest first (filtered by suite, label and agent: the HTTP/Python target, else the model), each with
+    its headline counted by the database."""
     query = select(RunRow.data)
-    for column, value in ((RunRow.suite, suite), (RunRow.label, label)):
+    settings = RunRow.data["settings"]
+    tested = func.coalesce(settings["agent_target"].as_string(), settings["agent"].as_string())
+    for column, value in ((RunRow.suite, suite), (RunRow.label, label), (tested, agent)):
         if value:
             query = query.where(column == value)
     with store.engine.connect() as connection:

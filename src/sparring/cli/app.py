@@ -17,9 +17,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("running", "run", "Simulate conversations, judge them, store everything, print pass rates."),
     "report": ("reports", "report", "Print a stored run's pass rates again."),
     "runs": (
-        "reports",
         "runs",
-        "List stored runs: the chatbot's pass rate with errors beside it, the simulator's own checks apart.",
+        "runs_app",
+        "List stored runs: the chatbot's pass rate with errors beside it, the simulator's own checks apart "
+        "(`sparring runs delete RUN` deletes one).",
     ),
     "show": (
         "reports",

@@ -188,7 +188,8 @@ def report(
 def runs_table(listed: RunsReport) -> Table:
     """One row per run: ids and labels whole (they are typed back), conversations, the headline rates."""
     table = Table(title=f"Runs ({len(listed.runs)} of {listed.total})", caption=RUNS_CAPTION)
-    for column in ("id", "label", "suite", "status", "started", "conversations", "chatbot pass rate", "simulator"):
+    columns = ("id", "label", "suite", "agent", "status", "started", "conversations", "chatbot pass rate", "simulator")
+    for column in columns:
         table.add_column(column, no_wrap=column in ("id", "label"))
     for item in listed.runs:
         totals, errored = item.totals, item.totals.errored_conversations
@@ -197,6 +198,7 @@ def runs_table(listed: RunsReport) -> Table:
             item.run.id,
             escape(item.run.label),
             escape(item.run.suite),
+            escape(item.run.settings.agent_target or item.run.settings.agent),
             item.run.status,
             f"{item.run.started_at:%Y-%m-%d %H:%M}",
             f"{totals.conversations} · {errored} errored" if errored else str(totals.conversations),
@@ -212,9 +214,10 @@ def runs(
     suite: Annotated[str | None, typer.Option(help="only runs of this suite (its name)")] = None,
     label: Annotated[str | None, typer.Option(help="only runs with this label")] = None,
     as_json: JsonOption = False,
+    agent: str | None = None,
 ) -> None:
     """List stored runs: the chatbot's pass rate with errors beside it, the simulator's own checks apart."""
-    listed = list_runs(open_store(db), limit, suite=suite, label=label)
+    listed = list_runs(open_store(db), limit, suite=suite, label=label, agent=agent)
     if as_json:
         print_json(listed)
     else:

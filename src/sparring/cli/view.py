@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sparring.cli.common import DbOption, err, fail, open_store
+
+if TYPE_CHECKING:
+    from sparring.suite import Suite
 
 LOCAL = "127.0.0.1"
 ANY_ADDRESS = ("0.0.0.0", "::")
@@ -24,6 +28,13 @@ def view(
             "127.0.0.1, localhost, [::1] and --host are always allowed",
         ),
     ] = None,
+    suite: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--suite",
+            help="a suite folder (repeatable): its runs' pages show the gates' decision and scenario briefs",
+        ),
+    ] = None,
 ) -> None:
     """Browse runs, conversations, comparisons and history, and label conversations, in a local web app."""
     import uvicorn
@@ -35,6 +46,7 @@ def view(
         allowed = [checked_host_name(name) for name in allow_host or []]
     except ValueError as exc:
         raise fail(str(exc)) from exc
+    suites = load_suites(suite or [])
     store = open_store(db)
     if host != LOCAL:
         err.print(
@@ -49,4 +61,17 @@ def view(
             highlight=False,
         )
     print(f"Sparring viewer on http://{host}:{port}/ over {store.url} (Ctrl-C to stop)")
-    uvicorn.run(create_app(store, host=host, allowed_hosts=allowed), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(store, host=host, allowed_hosts=allowed, suites=suites), host=host, port=port, log_level="warning"
+    )
+
+
+def load_suites(folders: list[Path]) -> dict[str, Suite]:
+    """The suites in `folders` by name, or one clear error line and exit 2."""
+    from sparring.suite import SuiteError, load_suite
+
+    try:
+        loaded = [load_suite(folder) for folder in folders]
+    except SuiteError as exc:
+        raise fail(str(exc)) from exc
+    return {s.config.name: s for s in loaded}

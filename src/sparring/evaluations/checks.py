@@ -13,7 +13,7 @@ The function name is the evaluation id and the docstring's first line its descri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, overload
@@ -21,6 +21,7 @@ from typing import Any, overload
 from sparring.backend import Backend, BackendFactory, BackendState, SnapshotBackend, Tool, ToolError, WritableState
 from sparring.backend.overlay import added_records, end_state
 from sparring.data_model import Conversation, Outcome, Scenario, ToolCall
+from sparring.models.base import MeteredModel
 
 
 class NoBackendState(Exception):
@@ -31,9 +32,11 @@ class NoBackendState(Exception):
 class CheckContext:
     """What a `@check` function reads: the conversation, its scenario, the policy, the mock backend before and
     after (`initial_state`, `final_state`, `new_records`, `tool`, `fresh_backend`), the backend clock, the suite's
-    tool lists and the check's `params`. `backend` is the suite's backend factory (any Backend: snapshot, SQLite,
-    τ²); a context built by hand without one gets a snapshot backend over `initial_state` with `tools`. An
-    imported (real) transcript has no backend state: reading it makes the check not applicable."""
+    tool lists and the check's `params`. An `async` check may ask `judge_model` (the suite's judge; None outside
+    a run), as τ²'s reward does for its NL assertions; a plain check never calls a model. `backend` is the suite's
+    backend factory (any Backend: snapshot, SQLite, τ²); a context built by hand without one gets a snapshot
+    backend over `initial_state` with `tools`. An imported (real) transcript has no backend state: reading it makes
+    the check not applicable."""
 
     conversation: Conversation
     scenario: Scenario
@@ -46,6 +49,7 @@ class CheckContext:
     params: dict[str, Any] = field(default_factory=dict)
     has_backend_state: bool = True
     backend: BackendFactory | None = None
+    judge_model: MeteredModel | None = None
 
     def _require_state(self) -> None:
         if not self.has_backend_state:
@@ -114,7 +118,7 @@ def not_applicable(reasoning: str = "") -> CheckResult:
     return CheckResult(Outcome.NOT_APPLICABLE, reasoning)
 
 
-CheckFunction = Callable[[CheckContext], CheckResult]
+CheckFunction = Callable[[CheckContext], CheckResult] | Callable[[CheckContext], Awaitable[CheckResult]]
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ def check(
 
     def mark(f: CheckFunction) -> CheckFunction:
         summary = description or (f.__doc__ or "").strip().split("\n")[0]
-        f.__sparring_check__ = CheckInfo(family, summary, tuple(applies_to or ()), params)  # type: ignore[attr-defined]
+        f.__sparring_check__ = CheckInfo(family, summary, tuple(applies_to or ()), params)  # type: ignore[union-attr]
         return f
 
     return mark(function) if function is not None else mark

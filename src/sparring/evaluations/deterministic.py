@@ -4,6 +4,7 @@ on the conversation and the mock backend's state."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 from pathlib import Path
 
 from sparring.data_model import Conversation, Outcome, Verdict
@@ -40,7 +41,8 @@ class Check(SpecBacked):
         )
 
     async def evaluate(self, conversation: Conversation, context: EvaluationContext) -> Verdict:
-        """Run the function in a thread (a check may be slow, the event loop must not wait on it)."""
+        """Run the function in a thread (a check may be slow, the event loop must not wait on it); an `async`
+        check runs on the event loop and puts its own slow parts in threads."""
         check_context = CheckContext(
             conversation,
             context.scenario,
@@ -53,15 +55,30 @@ class Check(SpecBacked):
             self.spec.params,
             has_backend_state=context.has_backend_state,
             backend=self.facts.backend,
+            judge_model=context.judge_model,
         )
-        result = await asyncio.to_thread(self._run, check_context)
+        if inspect.iscoroutinefunction(self.function):
+            result = await self._run_async(check_context)
+        else:
+            result = await asyncio.to_thread(self._run, check_context)
         return self.verdict(conversation, result.outcome, result.reasoning)
+
+    async def _run_async(self, context: CheckContext) -> CheckResult:
+        try:
+            answer = self.function(context)
+            result = await answer if inspect.isawaitable(answer) else answer
+        except NoBackendState as exc:
+            return CheckResult(Outcome.NOT_APPLICABLE, str(exc))
+        return self._checked(result)
 
     def _run(self, context: CheckContext) -> CheckResult:
         try:
             result = self.function(context)
         except NoBackendState as exc:
             return CheckResult(Outcome.NOT_APPLICABLE, str(exc))
+        return self._checked(result)
+
+    def _checked(self, result: object) -> CheckResult:
         if not isinstance(result, CheckResult):
             raise TypeError(f"check {self.spec.function} returned {type(result).__name__}, not CheckResult")
         return result

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sparring.backend import BackendDataError, StateView
 from sparring.backend.snapshot import canonical_digest
 from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
+from sparring.importers.tau2_cow import cow_view, untouched
 from sparring.importers.tau2_domain import Tau2Domain, load_domain
 
 
@@ -31,8 +33,8 @@ class Tau2Backend:
             self.environment.set_state(state.initialization_data, state.initialization_actions, [])
 
     def specs(self) -> list[ToolSpec]:
-        """The domain's tools as a model is offered them (τ²'s OpenAI schemas)."""
-        return [_spec(tool.openai_schema) for tool in self.environment.get_tools()]
+        """The domain's tools as a model is offered them (τ²'s OpenAI schemas, built once per domain)."""
+        return list(_specs(self.domain))
 
     def execute(self, call: ToolCall) -> ToolCallRecord:
         """Run one call as τ² runs it; a τ² error ("Error: ...") is the record's `error`, never an exception."""
@@ -48,14 +50,19 @@ class Tau2Backend:
         return record
 
     def view(self) -> dict[str, Any]:
-        """The database as plain data."""
-        return self.environment.tools.db.model_dump(mode="json")
+        """The database as plain data (`model_dump(mode="json")`), sharing unchanged records with the pristine
+        database's view."""
+        return cow_view(self.environment.tools.db, self.domain.pristine_db(), self.domain.pristine_view())
 
     def digest(self, ignore: Iterable[str] = ()) -> str:
-        """τ²'s hash of the database (what its DB check compares); with `ignore`, Sparring's digest of `view()`
-        without those field paths."""
+        """τ²'s hash of the database (computed once per process while no tool has touched it); with `ignore`,
+        Sparring's digest of `view()` without those field paths."""
         paths = list(ignore)
-        return canonical_digest(self.view(), frozenset(paths)) if paths else str(self.environment.get_db_hash())
+        if paths:
+            return canonical_digest(self.view(), frozenset(paths))
+        if untouched(self.environment.tools.db, self.domain.pristine_db()):
+            return self.domain.pristine_digest()
+        return str(self.environment.get_db_hash())
 
 
 def scenario_id(domain: str, task_id: str) -> str:
@@ -69,12 +76,12 @@ class Tau2BackendFactory:
     def __init__(self, domain: Tau2Domain) -> None:
         self.domain = domain
         self.tasks = {scenario_id(domain.name, task.id): task for task in domain.tasks}
-        self._pristine: StateView | None = None
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> Tau2BackendFactory:
-        """The factory of a τ² domain data folder (an imported suite's `tau2/<domain>`)."""
-        return cls(load_domain(Path(folder)))
+        """The factory of a τ² domain data folder (an imported suite's `tau2/<domain>`); the suite's backend and
+        its reward check share the domain, loaded once per process."""
+        return cls(_domain_at(str(Path(folder).resolve())))
 
     def task(self, scenario_id: str) -> Any:
         """The τ² task a scenario was imported from (KeyError naming it when it was not)."""
@@ -88,19 +95,25 @@ class Tau2BackendFactory:
 
     def initial_view(self, scenario: Scenario, clock: datetime) -> StateView:
         """The database a conversation of `scenario` starts on, for load-time checks (facts naming records); the
-        untouched database is taken once. τ² tasks set their data through `initial_state`, never overrides."""
+        copy-on-write view is cheap. τ² tasks set their data through `initial_state`, never overrides."""
         if scenario.backend_overrides:
             raise BackendDataError("backend_overrides", "a τ² suite sets its data in the task's initial_state")
-        task = self.task(scenario.id)
-        if task.initial_state is not None:
-            return Tau2Backend(self.domain, task).view()
-        if self._pristine is None:
-            self._pristine = Tau2Backend(self.domain).view()
-        return self._pristine
+        return Tau2Backend(self.domain, self.task(scenario.id)).view()
 
     def __call__(self, scenario: Scenario, clock: datetime) -> Tau2Backend:
         """A fresh τ² environment for one conversation of `scenario` (τ² has no clock: `clock` is unused)."""
         return Tau2Backend(self.domain, self.task(scenario.id))
+
+
+@cache
+def _domain_at(folder: str) -> Tau2Domain:
+    return load_domain(Path(folder))
+
+
+@cache
+def _specs(domain: Tau2Domain) -> tuple[ToolSpec, ...]:
+    """τ² builds its tool schemas anew (docstrings parsed, pydantic models made) on every call: once is enough."""
+    return tuple(_spec(tool.openai_schema) for tool in domain.fresh_environment().get_tools())
 
 
 def _spec(schema: dict[str, Any]) -> ToolSpec:

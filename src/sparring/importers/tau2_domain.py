@@ -7,7 +7,6 @@ A domain folder holds `tasks.json`, `policy.md` and `db.json`; its name (the fol
 from __future__ import annotations
 
 import json
-import pickle
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,11 +14,10 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-# domain name -> (module of its database model, the model's class name)
-SUPPORTED = {
-    "airline": ("tau2.domains.airline.data_model", "FlightDB"),
-    "retail": ("tau2.domains.retail.data_model", "RetailDB"),
-}
+from sparring.importers.tau2_cow import cow_copy
+from sparring.importers.tau2_tools import TOOLKITS, database_model, toolkit_class
+
+SUPPORTED = tuple(TOOLKITS)
 DOMAIN_FILES = ("tasks.json", "policy.md", "db.json")
 
 
@@ -50,9 +48,23 @@ class Tau2Domain:
         return self.folder / "db.json"
 
     def fresh_environment(self) -> Any:
-        """A τ² `Environment` of this domain on a pristine copy of its database."""
-        environment_module = import_module(f"tau2.domains.{self.name}.environment")
-        return environment_module.get_environment(db=pickle.loads(_pristine_db(self.name, str(self.db_file))))
+        """A τ² `Environment` of this domain on a copy-on-write copy of its pristine database (`tau2_cow`)."""
+        from tau2.environment.environment import Environment
+
+        database = cow_copy(self.pristine_db())
+        return Environment(domain_name=self.name, policy=self.policy, tools=_toolkit(self.name)(database))
+
+    def pristine_db(self) -> Any:
+        """The domain's database as loaded once per process (read-only: environments get copy-on-write copies)."""
+        return _pristine_db(self.name, str(self.db_file))
+
+    def pristine_view(self) -> dict[str, Any]:
+        """The pristine database as plain data, dumped once per process."""
+        return _pristine_view(self.name, str(self.db_file))
+
+    def pristine_digest(self) -> str:
+        """τ²'s hash of the pristine database, computed once per process."""
+        return _pristine_digest(self.name, str(self.db_file))
 
 
 def require_tau2() -> None:
@@ -65,15 +77,28 @@ def require_tau2() -> None:
 
 
 @cache
-def _pristine_db(name: str, db_file: str) -> bytes:
-    """The database loaded once per process, pickled: unpickling a fresh copy is faster than loading it again."""
-    module, class_name = SUPPORTED[name]
-    model = getattr(import_module(module), class_name)
+def _toolkit(name: str) -> type:
+    return toolkit_class(name)
+
+
+@cache
+def _pristine_db(name: str, db_file: str) -> Any:
+    """The database loaded once per process."""
     try:
-        return pickle.dumps(model.load(db_file))
+        return database_model(name).load(db_file)
     except ValueError as exc:  # pydantic's ValidationError and JSON errors are ValueErrors
         first = str(exc).strip().splitlines()
         raise Tau2ImportError(f"{db_file}: not a τ² {name} database: {' '.join(first[:3])}") from exc
+
+
+@cache
+def _pristine_view(name: str, db_file: str) -> dict[str, Any]:
+    return dict(_pristine_db(name, db_file).model_dump(mode="json"))
+
+
+@cache
+def _pristine_digest(name: str, db_file: str) -> str:
+    return str(_pristine_db(name, db_file).get_hash())
 
 
 def installed_folder(name: str) -> Path:

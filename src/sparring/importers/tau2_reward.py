@@ -4,8 +4,9 @@ As τ²'s evaluator does it: DB = the database after replaying the conversation'
 has the same hash as after replaying the task's gold actions (1 or 0); ENV_ASSERTION = every env assertion holds on
 the replayed environment; ACTION = every gold action matches some call (same tool, equal values on the action's
 `compare_args`, or on all the call's arguments when it names none); COMMUNICATE = every `communicate_info` string
-occurs, case-insensitive, in an agent message with its commas removed. The reward multiplies the components named in
-the task's `reward_basis` (τ²'s default: DB and COMMUNICATE). NL_ASSERTION needs a judge and is not computed here.
+occurs, case-insensitive, in an agent message with its commas removed; NL_ASSERTION = every natural-language
+assertion is met, as a judge found (`tau2_nl`: the caller passes the assertions the judge found unmet). The reward
+multiplies the components named in the task's `reward_basis` (τ²'s default: DB and COMMUNICATE).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sparring.importers.tau2_backend import Tau2Backend
 from sparring.importers.tau2_domain import Tau2Domain
 
 DETERMINISTIC = ("DB", "ENV_ASSERTION", "ACTION", "COMMUNICATE")
+JUDGED = "NL_ASSERTION"
 
 
 @dataclass
@@ -45,19 +47,21 @@ def _replayed(domain: Tau2Domain, task: Any, calls: Sequence[ToolCall | ToolCall
 
 
 @cache
-def _gold_digest(domain: Tau2Domain, task_id: str) -> str:
+def _gold_view(domain: Tau2Domain, task_id: str) -> dict[str, Any]:
     task = next(task for task in domain.tasks if task.id == task_id)
     actions = task.evaluation_criteria.actions or []
     gold = [ToolCall(id=a.action_id, name=a.name, arguments=a.arguments) for a in actions]
-    return _replayed(domain, task, gold).digest()
+    return _replayed(domain, task, gold).view()
 
 
 def _same_database(domain: Tau2Domain, task: Any, replayed: Tau2Backend) -> bool:
-    """τ² counts the DB as matching when a task lists neither actions nor env assertions."""
+    """τ² counts the DB as matching when a task lists neither actions nor env assertions; else it compares the
+    hashes of the two databases, here their plain-data views (equal views, equal hashes; the views share their
+    unchanged records, so the comparison reads only what either replay changed)."""
     criteria = task.evaluation_criteria
     if criteria.actions is None and criteria.env_assertions is None:
         return True
-    return replayed.digest() == _gold_digest(domain, task.id)
+    return replayed.view() == _gold_view(domain, task.id)
 
 
 def action_matches(action: Any, call: ToolCallRecord) -> bool:
@@ -94,17 +98,30 @@ def _components(
     return components, missing
 
 
+def needs_judge(task: Any) -> bool:
+    """Whether the task's reward basis includes NL_ASSERTION (decided by a judge model)."""
+    return task.evaluation_criteria is not None and JUDGED in basis_of(task)
+
+
 def tau2_reward(
-    domain: Tau2Domain, task: Any, calls: Sequence[ToolCallRecord], agent_texts: Sequence[str]
+    domain: Tau2Domain,
+    task: Any,
+    calls: Sequence[ToolCallRecord],
+    agent_texts: Sequence[str],
+    unmet_assertions: Sequence[str] | None = None,
 ) -> Tau2Reward:
-    """τ²'s reward for one finished conversation; a task without evaluation criteria earns 1.0 (as in τ²)."""
+    """τ²'s reward for one finished conversation; a task without evaluation criteria earns 1.0 (as in τ²).
+    `unmet_assertions` is the judge's finding on the task's NL assertions (None: not judged, which a reward basis
+    with NL_ASSERTION does not allow)."""
     if task.evaluation_criteria is None:
         return Tau2Reward(1.0, [], {})
     basis = basis_of(task)
-    unsupported = [kind for kind in basis if kind not in DETERMINISTIC]
-    if unsupported:
-        raise ValueError(f"task {task.id!r}: reward basis {', '.join(unsupported)} needs a judge")
+    if JUDGED in basis and unmet_assertions is None:
+        raise ValueError(f"task {task.id!r}: reward basis {JUDGED} needs a judge's finding on its NL assertions")
     components, missing = _components(domain, task, calls, agent_texts)
+    if unmet_assertions is not None:
+        components[JUDGED] = float(not unmet_assertions)
+        missing += [f"{JUDGED}: {assertion!r}" for assertion in unmet_assertions]
     reward = 1.0
     for kind in basis:
         reward *= components[kind]

@@ -93,15 +93,29 @@ def scenario_of(domain: str, task: Any) -> dict[str, Any]:
     return data
 
 
+HANDOFF_TOOLS = ("transfer_to_human_agents",)  # τ²'s hand-off tool (a GENERIC tool in every domain that has one)
+
+
+def backend_config(domain: Tau2Domain) -> dict[str, Any]:
+    """The python backend, its hand-off tool and its write tools (τ²'s WRITE tools)."""
+    handoff = [name for name in domain.tool_names if name in HANDOFF_TOOLS]
+    writes = [name for name in domain.tool_names if domain.tool_types[name] == "write"]
+    return {"kind": "python", "factory": "backend.py:factory", "handoff_tools": handoff, "action_tools": writes}
+
+
 def suite_config(domain: Tau2Domain) -> dict[str, Any]:
-    """suite.yaml: the policy, the scenarios, τ²'s reward and the built-in check of the scenarios' actions."""
+    """suite.yaml: the policy, the scenarios, τ²'s reward and the built-in check of the scenarios' actions (which
+    counts refused calls, as τ²'s action check does: its gold includes calls τ² refuses on purpose)."""
     return {
         "name": f"tau2-{domain.name}",
         "description": f"τ²-bench's {domain.name} domain ({len(domain.tasks)} tasks), from `sparring import tau2`",
         "policy": f"tau2/{domain.name}/policy.md",
-        "backend": {"kind": "python", "factory": "backend.py:factory"},
+        "backend": backend_config(domain),
         "scenarios": "scenarios",
-        "evaluations": [{"use": "tau2_reward"}, {"use": "expected_actions_taken"}],
+        "evaluations": [
+            {"use": "tau2_reward"},
+            {"use": "expected_actions_taken", "params": {"count_failed_calls": True}},
+        ],
     }
 
 

@@ -273,6 +273,15 @@ def _python_factory(root: Path, config: SuiteConfig, doc: YamlDocument) -> _Chec
     return factory
 
 
+def _check_tool_lists(config: SuiteConfig, doc: YamlDocument, names: set[str], where: str) -> None:
+    """Every tool the hand-off and write lists name is one of the backend's tools (tools.py, or the tools a
+    python factory lists)."""
+    for tool_list in ("handoff_tools", "action_tools"):
+        for index, name in enumerate(getattr(config.backend, tool_list)):
+            if name not in names:
+                raise doc.error(("backend", tool_list, index), f"no tool named {name!r} in {where}")
+
+
 def load_suite(path: str | Path) -> Suite:
     """Load and check a suite folder (or its suite.yaml): every problem is a SuiteError naming file and line."""
     root = Path(path)
@@ -306,11 +315,6 @@ def load_suite(path: str | Path) -> Suite:
         tools = collect_tools(vars(_load_module(tools_file, "tools")))
         if config.backend.tools and not tools:
             raise SuiteError(tools_file, "no @tool functions found")
-    for tool_list in ("handoff_tools", "action_tools"):
-        for index, name in enumerate(getattr(config.backend, tool_list)):
-            if name not in tools:
-                raise doc.error(("backend", tool_list, index), f"no tool named {name!r} in {tools_file.name}")
-
     catalog = discover(root, _load_module)
     evaluations = enable(config.evaluations, catalog, root, doc, config.simulation.judge_samples)
     seen = {e.id for e in evaluations}
@@ -330,6 +334,9 @@ def load_suite(path: str | Path) -> Suite:
     _check_fact_ids(config, factory.base if isinstance(factory, SqliteBackendFactory) else snapshot, doc)
     own_specs = getattr(factory, "specs", None)  # a python factory lists its own tools
     specs = own_specs() if callable(own_specs) else [t.spec for t in tools.values()]
+    _check_tool_lists(
+        config, doc, {s.name for s in specs}, "the backend's tools" if callable(own_specs) else tools_file.name
+    )
     scenarios = _load_all_scenarios(root, config, doc, factory, specs)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 

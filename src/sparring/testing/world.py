@@ -2,9 +2,11 @@
 
 It reads Sparring's own request shapes: a structured `customer_analysis` answer declares the issue
 resolved after `turns` agent replies; a `verdict` answer fails a fixed share of transcripts
-(chosen by a hash, so it is deterministic); a request with tools calls the first tool once, then
-replies in text; anything else is a customer message. `SuiteWorld` (suite_world.py) keeps the first
-two and plays the agent and customer from a suite's own scenarios and tools.
+(chosen by a hash, so it is deterministic); a `failure_description` (discover) quotes the conversation's
+last agent turn; any other structured request gets a value valid under its JSON schema (structured.py);
+a request with tools calls the first tool once, then replies in text; anything else is a customer message.
+`SuiteWorld` (suite_world.py) keeps the structured answers and plays the agent and customer from a suite's own
+scenarios and tools.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+
+from sparring.testing.structured import description_answer, schema_instance, transcript_hints
 
 TURNS = 2
 FAIL_SHARE = 0.2
@@ -21,6 +25,13 @@ AGENT_FOLLOW_UP = "Thanks for waiting. I have checked your order and here is wha
 def _schema_name(body: dict[str, Any]) -> str | None:
     response_format = body.get("response_format") or {}
     return (response_format.get("json_schema") or {}).get("name")
+
+
+def _schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema a structured request's answer must satisfy; None for a free-text request."""
+    response_format = body.get("response_format") or {}
+    schema = (response_format.get("json_schema") or {}).get("schema")
+    return schema if isinstance(schema, dict) else None
 
 
 def _placeholder_arguments(tool: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +50,8 @@ def tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 def structured_answer(body: dict[str, Any]) -> dict[str, Any] | None:
-    """The answer to a `customer_analysis` or `verdict` request; None for any other request."""
+    """The answer to a structured request (`customer_analysis`, `verdict`, `failure_description`, or any other with
+    a JSON schema); None for a free-text request."""
     messages = body.get("messages", [])
     schema = _schema_name(body)
     if schema == "customer_analysis":
@@ -58,7 +70,15 @@ def structured_answer(body: dict[str, Any]) -> dict[str, Any] | None:
         digest = hashlib.sha256(str(messages[-1].get("content")).encode()).digest()
         verdict = "fail" if digest[0] < 256 * FAIL_SHARE else "pass"
         return {"content": json.dumps({"reasoning": "stub judgement", "verdict": verdict})}
-    return None
+    prompt = "\n".join(str(m.get("content") or "") for m in messages)
+    if schema == "failure_description":
+        described = description_answer(prompt)
+        if described is not None:
+            return {"content": json.dumps(described)}
+    json_schema = _schema(body)
+    if json_schema is None:
+        return None
+    return {"content": json.dumps(schema_instance(json_schema, transcript_hints(prompt)))}
 
 
 def world_responder(body: dict[str, Any]) -> dict[str, Any]:

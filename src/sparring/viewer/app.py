@@ -1,29 +1,41 @@
 """`sparring view`: a local web app over the store. Server-rendered Jinja2 pages (autoescaped, no
 JavaScript at all, so a strict Content-Security-Policy holds), database-side counting and pagination
-so pages stay fast on large databases. Read-mostly: the only write is a human label, guarded by a host
-allow-list, a same-origin check and a signed form token (viewer/security.py)."""
+so pages stay fast on large databases. Read-mostly: the writes are a human label and deleting a run, guarded by
+a host allow-list, a same-origin check and a signed form token (viewer/security.py). Ids are data: a suite or
+scenario id holding `/` (or any character) is reached through its percent-encoded path. Given the suites
+(`--suite`), the run page leads with their gates and conversations show their scenario's brief."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sparring.analysis.conversation_page import conversation_run
+from sparring.analysis.drilldown import Filters, OutcomeFilter, SortKey
 from sparring.analysis.history import history
+from sparring.analysis.run_page import run_overview
 from sparring.analysis.runs import list_runs
-from sparring.data_model import Label
+from sparring.data_model import Label, Run
 from sparring.discovery import load_stored_report
-from sparring.store import NotFound, Store
+from sparring.store import NotFound, RunLeased, Store
 from sparring.viewer import pages
+from sparring.viewer.cache import PageCache
 from sparring.viewer.pages import PAGE_SIZE
 from sparring.viewer.security import TOKEN_FIELD, Guard
+
+if TYPE_CHECKING:
+    from sparring.suite import Suite
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -35,8 +47,40 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[str] = ()) -> FastAPI:
-    """The viewer over `store`, answering to the local names, the bound `host` and `allowed_hosts`."""
+class Guarded:
+    """Pure ASGI middleware (no per-request task or stream, unlike `@app.middleware`): refuses a foreign host or
+    a cross-site write before any route runs, and adds the security headers to every response."""
+
+    def __init__(self, app: ASGIApp, guard: Guard) -> None:
+        self.app, self.guard = app, guard
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.headers]
+            await send(message)
+
+        refusal = self.guard.refusal(scope["method"], Headers(scope=scope))
+        if refusal:
+            await PlainTextResponse(refusal[1], refusal[0])(scope, receive, secured)
+        else:
+            await self.app(scope, receive, secured)
+
+
+def create_app(
+    store: Store,
+    host: str = "127.0.0.1",
+    allowed_hosts: Iterable[str] = (),
+    suites: Mapping[str, Suite] | None = None,
+) -> FastAPI:
+    """The viewer over `store`, answering to the local names, the bound `host` and `allowed_hosts`; `suites` (by
+    name) give the gates and scenario briefs of their runs."""
+    known = dict(suites or {})
     guard = Guard(host, allowed_hosts)
     app = FastAPI(
         title="Sparring",
@@ -49,15 +93,17 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
     templates.env.globals.update(csrf_token=guard.new_token, token_field=TOKEN_FIELD)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def guarded(request: Request, call_next: Any) -> Response:
-        refusal = guard.refusal(request.method, request.headers)
-        response: Response = PlainTextResponse(refusal[1], refusal[0]) if refusal else await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
+    app.add_middleware(Guarded, guard=guard)
 
     def render(request: Request, name: str, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context)
+
+    cache = app.state.page_cache = PageCache(store)
+
+    def kept(request: Request, runs: list[Run], name: str, context: Callable[[], dict[str, Any]]) -> HTMLResponse:
+        """The page `name` with `context()`, rendered once per store version when its runs are completed."""
+        key = (request.url.path, request.url.query)
+        return HTMLResponse(cache.page(key, runs, lambda: bytes(render(request, name, **context()).body)))
 
     def run_or_404(ref: str) -> Any:
         try:
@@ -66,24 +112,70 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
             raise HTTPException(404, str(exc)) from exc
 
     @app.get("/", response_class=HTMLResponse)
-    def runs(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
-        listed = list_runs(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    def runs(
+        request: Request,
+        page: Annotated[int, Query(ge=1)] = 1,
+        suite: str = "",
+        label: str = "",
+        agent: str = "",
+        deleted: str = "",
+    ) -> HTMLResponse:
+        offset = (page - 1) * PAGE_SIZE
+        listed = list_runs(store, limit=PAGE_SIZE, suite=suite, label=label, agent=agent, offset=offset)
         count = pages.pages(listed.total, PAGE_SIZE)
-        return render(request, "runs.html", listed=listed, page=page, pages=count, total=listed.total)
+        shown = {"suite": suite, "label": label, "agent": agent, "deleted": deleted}
+        return render(request, "runs.html", listed=listed, page=page, pages=count, total=listed.total, **shown)
 
     @app.get("/runs/{run_ref}", response_class=HTMLResponse)
-    def run(request: Request, run_ref: str, page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+    def run(
+        request: Request,
+        run_ref: str,
+        page: Annotated[int, Query(ge=1)] = 1,
+        evaluation: str = "",
+        outcome: OutcomeFilter = "fail_or_error",
+        tag: str = "",
+        q: Annotated[str, Query(max_length=200)] = "",
+        sort: SortKey = "flagged",
+        desc: bool = True,
+    ) -> HTMLResponse:
         stored = run_or_404(run_ref)
-        others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
-        return render(request, "run.html", **pages.run_page(store, stored, others, page))
+        filters = Filters(evaluation=evaluation, outcome=outcome, tag=tag, text=q.strip(), sort=sort, descending=desc)
 
-    @app.get("/conversations/{conversation_id}", response_class=HTMLResponse)
-    def conversation(request: Request, conversation_id: str, saved: str = "") -> HTMLResponse:
+        suite = known.get(stored.suite)
+
+        def context() -> dict[str, Any]:
+            others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
+            overview = cache.page(("overview", stored.id), [stored], lambda: run_overview(store, stored, suite))
+            return pages.run_page(store, stored, others, page, filters=filters, suite=suite, overview=overview)
+
+        return kept(request, [stored], "run.html", context)
+
+    @app.post("/runs/{run_ref}/delete")
+    def delete(run_ref: str, confirm: Annotated[str, Form()] = "") -> RedirectResponse:
+        stored = run_or_404(run_ref)
+        if confirm != stored.id:
+            raise HTTPException(422, f"type the run id {stored.id!r} to confirm deleting it")
         try:
-            context = pages.conversation_page(store, conversation_id)
+            store.delete_run(stored.id)
+        except RunLeased as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return RedirectResponse(f"/?deleted={quote(stored.label)}", status_code=303)
+
+    @app.get("/conversations/{conversation_id:path}", response_class=HTMLResponse)
+    def conversation(request: Request, conversation_id: str, saved: str = "", show: str = "") -> HTMLResponse:
+        try:
+            stored = run_or_404(conversation_run(store, conversation_id))
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from exc
-        return render(request, "conversation.html", **context, saved=saved)
+
+        def context() -> dict[str, Any]:
+            try:
+                shown = pages.conversation_page(store, conversation_id, known.get(stored.suite))
+            except NotFound as exc:
+                raise HTTPException(404, str(exc)) from exc
+            return {**shown, "saved": saved, "show": show}
+
+        return kept(request, [stored], "conversation.html", context)
 
     @app.post("/labels")
     def add_label(
@@ -111,27 +203,39 @@ def create_app(store: Store, host: str = "127.0.0.1", allowed_hosts: Iterable[st
         except ValidationError as exc:
             raise HTTPException(422, exc.errors()[0]["msg"]) from exc
         store.save_labels([record])
-        return RedirectResponse(f"/conversations/{found.id}?saved={evaluation_id}", status_code=303)
+        target = f"/conversations/{quote(found.id)}?saved={quote(evaluation_id, safe='')}"
+        return RedirectResponse(target, status_code=303)
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare(request: Request, a: str, b: str) -> HTMLResponse:
-        return render(request, "compare.html", **pages.compare_page(store, run_or_404(a), run_or_404(b)))
+        run_a, run_b = run_or_404(a), run_or_404(b)
+        return kept(request, [run_a, run_b], "compare.html", lambda: pages.compare_page(store, run_a, run_b))
 
-    @app.get("/history/{suite}", response_class=HTMLResponse)
-    def suite_history(request: Request, suite: str) -> HTMLResponse:
-        return render(request, "history.html", **pages.history_page(store, suite))
+    @app.get("/compare/scenario", response_class=HTMLResponse)
+    def compare_scenario(
+        request: Request, a: str, b: str, scenario: str, trial: Annotated[int, Query(ge=0)] = 0
+    ) -> HTMLResponse:
+        run_a, run_b = run_or_404(a), run_or_404(b)
 
-    charts: dict[str, tuple[str, bytes]] = {}  # suite -> (what it shows, SVG): drawn again only when runs change
+        def context() -> dict[str, Any]:
+            return pages.scenario_compare_page(store, run_a, run_b, scenario, trial)
 
-    @app.get("/history/{suite}/chart.svg")
+        return kept(request, [run_a, run_b], "compare_scenario.html", context)
+
+    @app.get("/history/{suite:path}/chart.svg")  # before the page's route: a suite name may hold '/'
     def suite_chart(suite: str) -> Response:
         histories = history(store, suite)
         if not histories:
             raise HTTPException(404, f"no completed runs of {suite!r}")
-        shown = "".join(h.model_dump_json() for h in histories)
-        if suite not in charts or charts[suite][0] != shown:
-            charts[suite] = (shown, pages.history_chart(histories, suite))
-        return Response(charts[suite][1], media_type="image/svg+xml")
+        chart = cache.page(("chart", suite), [], lambda: pages.history_chart(histories, suite))
+        return Response(chart, media_type="image/svg+xml")
+
+    @app.get("/history/{suite:path}", response_class=HTMLResponse)
+    def suite_history(request: Request, suite: str, label: str = "", agent: str = "") -> HTMLResponse:
+        def context() -> dict[str, Any]:
+            return pages.history_page(store, suite, label.strip(), agent)
+
+        return kept(request, [], "history.html", context)  # completed runs only: kept until the store changes
 
     @app.get("/runs/{run_ref}/discover", response_class=HTMLResponse)
     def discovered(request: Request, run_ref: str) -> HTMLResponse:

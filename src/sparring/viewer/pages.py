@@ -1,27 +1,36 @@
 """What each viewer page shows, apart from how it is served: the template environment and, per page, the
 context its template is rendered with. The live viewer (viewer/app.py) and the static export
-(viewer/export.py) both render through these, so a page looks the same whether it is served or a file."""
+(viewer/export.py) both render through these, so a page looks the same whether it is served or a file.
+Every figure comes from sparring.analysis; this module only picks what a page needs."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import jinja2
 
 from sparring.analysis import compare_outcomes, scenario_outcomes
-from sparring.analysis.history import EvaluationHistory, history_report, plot_history
+from sparring.analysis.conversation_page import by_effect, same_scenario_elsewhere, side_by_side
+from sparring.analysis.drilldown import OUTCOMES, SORT_KEYS, Filters
+from sparring.analysis.history import EvaluationHistory, history_agents, history_report, plot_history
 from sparring.analysis.informative import uninformative_line
-from sparring.analysis.runs import run_report
+from sparring.analysis.run_page import RunOverview
+from sparring.analysis.run_page import run_page as run_page_data
 from sparring.analysis.statistics import PAIRED_METHOD
 from sparring.data_model import AgentTurn, Run
 from sparring.store import Store
+
+if TYPE_CHECKING:
+    from sparring.suite import Suite
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "static" / "style.css"
 PAGE_SIZE = 50
+SPARK_W, SPARK_H = 240, 70  # one small chart per evaluation on the history page (pixels)
 
 
 def percent(value: float | None) -> str:
@@ -29,10 +38,26 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+def spark_points(values: list[float | None]) -> list[tuple[float, float, float | None]]:
+    """(x, y, value) pixel positions of a small chart's points: x spread evenly, y from 0 (bottom) to 100%."""
+    step = (SPARK_W - 44) / max(1, len(values) - 1)  # 36 px left for the axis labels, 8 px right
+    return [(36 + i * step, SPARK_H - 8 - (v or 0.0) * (SPARK_H - 16), v) for i, v in enumerate(values)]
+
+
+def url_with(query: Any, **changes: Any) -> str:
+    """A link to the same page with the query `query` (a mapping: the request's) changed by `changes` (None
+    removes a key); the page number starts again at 1 unless it is one of the changes."""
+    merged = {k: v for k, v in dict(query).items() if k != "page"}
+    merged.update(changes)
+    return "?" + urlencode({k: v for k, v in merged.items() if v is not None and v != ""})
+
+
 def environment() -> jinja2.Environment:
     """The viewer's templates, autoescaped (as Starlette's own environment), with the helpers they use."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape())
-    env.globals.update(pct=percent)
+    env.globals.update(
+        pct=percent, url_with=url_with, spark_points=spark_points, spark_w=SPARK_W, spark_h=SPARK_H, AgentTurn=AgentTurn
+    )
     return env
 
 
@@ -41,36 +66,56 @@ def pages(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def run_page(store: Store, run: Run, others: list[Run], page: int = 1, per_page: int = PAGE_SIZE) -> dict[str, Any]:
-    """run.html: the run's report (led by why its figures are not informative, when they are not), one page of
-    its flagged conversations, links to compare with `others`."""
-    flagged, total = store.flagged_conversations(run.id, per_page, (page - 1) * per_page)
-    report = run_report(store, run)
+def run_page(
+    store: Store,
+    run: Run,
+    others: list[Run],
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    filters: Filters | None = None,
+    suite: Suite | None = None,
+    overview: RunOverview | None = None,
+) -> dict[str, Any]:
+    """run.html: the decision (gates), the report (led by why its figures are not informative, when they are
+    not), trials, errors by cause, one page of the drill-down, links to compare with `others`."""
+    filters = filters or Filters()
+    data = run_page_data(store, run, filters, suite, per_page, (page - 1) * per_page, overview)
     return {
         "run": run,
-        "report": report,
-        "uninformative": uninformative_line(report.uninformative),
-        "flagged": flagged,
-        "total": total,
+        "data": data.overview,
+        "drilldown": data.drilldown,
+        "report": data.overview.report,
+        "uninformative": uninformative_line(data.overview.report.uninformative),
+        "filters": filters,
+        "outcomes": OUTCOMES,
+        "sort_keys": SORT_KEYS,
         "suspects": store.suspect_counts(run.id, run.simulator_evaluation_ids)[0],
         "page": page,
-        "pages": pages(total, per_page),
+        "pages": pages(data.drilldown.total, per_page),
         "others": others,
     }
 
 
-def conversation_page(store: Store, conversation_id: str) -> dict[str, Any]:
-    """conversation.html: the transcript, its verdicts and human labels (`NotFound` when there is none)."""
+def conversation_page(store: Store, conversation_id: str, suite: Suite | None = None) -> dict[str, Any]:
+    """conversation.html: the scenario's brief (with its suite), the transcript, the backend end-state diff,
+    the verdicts and human labels, the same scenario in other runs (`NotFound` when there is none)."""
+    conversation = store.conversation(conversation_id)
+    scenarios = {s.id: s for s in suite.scenarios} if suite else {}
+    labels = store.conversation_labels(conversation_id)
     return {
-        "conversation": store.conversation(conversation_id),
+        "conversation": conversation,
+        "scenario": scenarios.get(conversation.scenario_id),
+        "suite_known": suite is not None,
         "verdicts": store.conversation_verdicts(conversation_id),
-        "labels": store.conversation_labels(conversation_id),
-        "AgentTurn": AgentTurn,
+        "labels": labels,
+        "labelled": {label.evaluation_id for label in labels},
+        "elsewhere": same_scenario_elsewhere(store, conversation),
     }
 
 
 def compare_page(store: Store, run_a: Run, run_b: Run) -> dict[str, Any]:
-    """compare.html: per evaluation, A against B paired by scenario (the test, BH q and detectable drop)."""
+    """compare.html: per evaluation, A against B paired by scenario (the test, BH q and detectable drop),
+    regressions first."""
     comparisons = compare_outcomes(
         scenario_outcomes(store.scenario_outcome_rows(run_a.id)),
         scenario_outcomes(store.scenario_outcome_rows(run_b.id)),
@@ -78,12 +123,19 @@ def compare_page(store: Store, run_a: Run, run_b: Run) -> dict[str, Any]:
         power=True,
     )
     tested = sum(c.p_value is not None for c in comparisons)
-    return {"a": run_a, "b": run_b, "comparisons": comparisons, "method": PAIRED_METHOD, "tested": tested}
+    return {"a": run_a, "b": run_b, "comparisons": by_effect(comparisons), "method": PAIRED_METHOD, "tested": tested}
 
 
-def history_page(store: Store, suite: str) -> dict[str, Any]:
-    """history.html: pass rate per evaluation across the suite's completed runs."""
-    return {"report": history_report(store, suite)}
+def scenario_compare_page(store: Store, run_a: Run, run_b: Run, scenario_id: str, trial: int) -> dict[str, Any]:
+    """compare_scenario.html: the same scenario in A and B side by side."""
+    return {"a": run_a, "b": run_b, "pair": side_by_side(store, run_a.id, run_b.id, scenario_id, trial)}
+
+
+def history_page(store: Store, suite: str, label: str = "", agent: str = "") -> dict[str, Any]:
+    """history.html: pass rate per evaluation across the suite's completed runs (filtered by run label and
+    agent), one small chart per evaluation."""
+    report = history_report(store, suite, label=label, agent=agent)
+    return {"report": report, "label": label, "agent": agent, "agents": history_agents(store, suite)}
 
 
 def history_chart(histories: list[EvaluationHistory], suite: str) -> bytes:

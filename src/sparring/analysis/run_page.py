@@ -1,0 +1,123 @@
+"""What the viewer's run page leads with, computed here and only rendered by the viewer: the decision (the
+gates' outcomes and reasons, from `sparring.analysis.gate`), the pass rates, repeated trials (pass^k, flaky
+scenarios), errored conversations by cause, and the drill-down to the conversations behind each figure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from sparring.analysis.drilldown import Drilldown, Filters, drilldown
+from sparring.analysis.gate import GateReport, gate_report, gate_scope
+from sparring.analysis.report import run_summaries
+from sparring.analysis.runs import RunReport, run_report
+from sparring.analysis.statistics import TrialSummary, scenario_outcomes, trial_summary
+from sparring.data_model import Run
+
+if TYPE_CHECKING:
+    from sparring.store import Store
+    from sparring.suite import Suite
+
+NO_SUITE = (
+    "gates not evaluated: the viewer was not given this run's suite ({suite}); start it with "
+    "`sparring view --suite DIR` (or `export-html --suite DIR`) to see the decision"
+)
+
+
+class ErrorCause(BaseModel):
+    """Errored conversations of one cause (model_fault, chatbot_error, backend_error, other), with one example."""
+
+    cause: str
+    conversations: int
+    example: str
+
+
+class RunOverview(BaseModel):
+    """Everything the run page shows above its drill-down (the same for every filter and page of it): the
+    decision (`gates`, or `gates_missing` saying why there are none), the report, repeated trials, errors by cause,
+    and the filters' choices."""
+
+    report: RunReport
+    gates: GateReport | None
+    gates_missing: str = ""
+    trials: list[TrialSummary] = Field(description="per evaluation, when the run has more than one trial")
+    errors_by_cause: list[ErrorCause]
+    conversations: int = Field(description="stored conversations of the run (errored ones included)")
+    evaluation_ids: list[str] = Field(description="every evaluation of the run: the filter's choices")
+    tags: list[str] = Field(description="the tags of the run's scenarios (known with the suite): the filter's choices")
+
+    @property
+    def decision(self) -> str:
+        """ "fail" when a gate failed, else "inconclusive" when one is inconclusive, else "pass"; "unknown"
+        without gates."""
+        return "unknown" if self.gates is None else self.gates.outcome
+
+
+class RunPage(BaseModel):
+    """The run page: its overview and one page of the drill-down."""
+
+    overview: RunOverview
+    drilldown: Drilldown
+
+
+def errors_by_cause(store: Store, run: Run) -> tuple[int, list[ErrorCause]]:
+    """(stored conversations, errored ones by cause, most first)."""
+    total, counts = store.error_counts(run.id)
+    causes = [ErrorCause(cause=c, conversations=n, example=e) for c, (n, e) in counts.items()]
+    return total, sorted(causes, key=lambda c: (-c.conversations, c.cause))
+
+
+def trial_summaries(store: Store, run: Run) -> list[TrialSummary]:
+    """pass^k, pass@k and flaky scenarios per evaluation; none for a single-trial run."""
+    if run.trials < 2:
+        return []
+    per_evaluation = scenario_outcomes(store.scenario_outcome_rows(run.id))
+    return [trial_summary(e, per_scenario) for e, per_scenario in sorted(per_evaluation.items())]
+
+
+def run_gates(store: Store, run: Run, suite: Suite | None) -> tuple[GateReport | None, str]:
+    """The suite's gates on the run (as `sparring gate` computes them), or None and why not."""
+    if suite is None:
+        return None, NO_SUITE.format(suite=run.suite)
+    specs = gate_scope(suite, run)
+    try:
+        return gate_report(suite, run, store, run_summaries(store, run, [e.id for e in specs])), ""
+    except ValueError as exc:  # a gate the run cannot be judged on, said rather than raised
+        return None, f"gates not evaluated: {exc}"
+
+
+def run_overview(store: Store, run: Run, suite: Suite | None = None) -> RunOverview:
+    """The run page's overview (see `RunOverview`)."""
+    scenarios = suite.scenarios if suite else []
+    gates, missing = run_gates(store, run, suite)
+    total, causes = errors_by_cause(store, run)
+    report = run_report(store, run)
+    shown = [*report.evaluations, *report.simulator_evaluations]
+    return RunOverview(
+        report=report,
+        gates=gates,
+        gates_missing=missing,
+        trials=trial_summaries(store, run),
+        errors_by_cause=causes,
+        conversations=total,
+        evaluation_ids=[s.evaluation_id for s in shown],
+        tags=sorted({t for s in scenarios if s.id in set(run.scenario_ids) for t in s.tags}),
+    )
+
+
+def run_page(
+    store: Store,
+    run: Run,
+    filters: Filters,
+    suite: Suite | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    overview: RunOverview | None = None,
+) -> RunPage:
+    """Everything the run page shows, for one page of the drill-down (`overview` when already computed)."""
+    scenarios = {s.id: s for s in suite.scenarios} if suite else {}
+    return RunPage(
+        overview=overview or run_overview(store, run, suite),
+        drilldown=drilldown(store, run.id, filters, scenarios, limit, offset),
+    )
