@@ -17,10 +17,10 @@ from sparring.analysis.corrected import (
     CorrectedPassRate,
     corrected_gate_outcome,
     corrected_interval,
-    corrected_rates,
     effective_fail_count,
 )
 from sparring.analysis.gate import check_gates
+from sparring.analysis.judge_calibration import calibration_summary
 from sparring.analysis.report import EvaluationSummary
 from sparring.calibration import calibrate, sample_for_labelling
 from sparring.cli import app
@@ -92,7 +92,7 @@ async def calibrated(tmp_path) -> tuple[Store, Run]:
 
 async def test_the_corrected_rate_covers_the_human_rate_the_raw_rate_misses(calibrated):
     store, run = calibrated
-    [rate] = corrected_rates(store, run.id).values()
+    [rate] = calibration_summary(store, run.id, 0.6).corrected
     assert rate.raw_pass_rate == pytest.approx(1 - (CAUGHT + FALSE_FLAGS) / (SCENARIOS * TRIALS))  # 0.92
     assert rate.conversations == SCENARIOS * TRIALS and rate.scenarios == SCENARIOS
     assert rate.labels["fail"] >= 10 and rate.labels["pass"] >= 10 and rate.withheld is None
@@ -105,7 +105,7 @@ async def test_the_corrected_rate_covers_the_human_rate_the_raw_rate_misses(cali
 
 async def test_a_corrected_gate_does_not_pass_what_only_the_judges_error_lifts(calibrated):
     store, run = calibrated
-    corrected = corrected_rates(store, run.id)
+    corrected = {r.evaluation_id: r for r in calibration_summary(store, run.id, 0.6).corrected}
     summary = EvaluationSummary(evaluation_id=SPEC.id, passed=368, failed=32)
     outcomes = {SPEC.id: {f"s{i}": [i >= 32] for i in range(400)}}  # the same 368 of 400, one trial a scenario
     raw = GateConfig(evaluation=SPEC.id, min_pass_rate=0.91, decide_on="estimate")  # the judge's raw 92% says pass

@@ -23,40 +23,22 @@ this run as in the labelled conversations (transportability); a run judged by an
 no correction.
 
 Units: conversations with a pass or fail verdict (errors and not-applicable left out, as in the raw rate).
+`sparring.analysis.judge_calibration.calibration_summary` finds each evaluation's calibration and calls
+`corrected_rate`: the one computation every report and gate reads.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
 
-from sparring.analysis.outcomes import ScenarioOutcomes, scenario_outcomes
-
-if TYPE_CHECKING:
-    from sparring.store import Store
+from sparring.analysis.judge_calibration import CorrectedPassRate
 
 DRAWS = 4000
 PRIOR = 0.5  # Jeffreys
 MIN_LABELS = 10
 """Labelled conversations the judge judged pass, and as many judged fail, below which no correction is given."""
-
-
-class CorrectedPassRate(BaseModel):
-    """One evaluation's judge-error-corrected pass rate in a run, beside the judge's raw rate."""
-
-    evaluation_id: str
-    raw_pass_rate: float | None = Field(description="the judge's: passes / (passes + fails), conversations")
-    corrected: float | None = Field(description="estimated human pass rate; None when withheld")
-    low: float | None = None
-    high: float | None = None
-    conversations: int = Field(description="conversations with a pass or fail verdict")
-    scenarios: int
-    labels: dict[str, int] = Field(description="labelled conversations by the judge's verdict: pass, fail")
-    prompt_hash: str
-    judge_model: str
-    withheld: str | None = Field(None, description="why no corrected rate is given")
 
 
 def _beta(rng: np.random.Generator, hits: float, misses: float, draws: int, boundary: bool) -> np.ndarray:
@@ -139,32 +121,6 @@ def corrected_rate(
         return found.model_copy(update={"withheld": reason})
     value, low, high = corrected_interval(per_scenario, labels)
     return found.model_copy(update={"corrected": value, "low": low, "high": high})
-
-
-def corrected_rates(store: Store, run_id: str) -> dict[str, CorrectedPassRate]:
-    """The corrected pass rate of every evaluation of the run that has a calibration of exactly the judge version
-    (prompt hash and judge model) that judged it, by evaluation id: the one function reports and gates call. An
-    evaluation judged by several versions in one run is left out (no single calibration applies)."""
-    versions: dict[str, list[tuple[str, str]]] = {}
-    for evaluation_id, prompt_hash, judge_model in store.judge_versions(run_id):
-        versions.setdefault(evaluation_id, []).append((prompt_hash, judge_model))
-    outcomes: ScenarioOutcomes | None = None
-    found: dict[str, CorrectedPassRate] = {}
-    for evaluation_id, used in sorted(versions.items()):
-        if len(used) != 1:
-            continue
-        prompt_hash, judge_model = used[0]
-        matching = [
-            c
-            for c in store.calibrations(evaluation_id)
-            if c.prompt_hash == prompt_hash and c.judge_model == judge_model
-        ]
-        if not matching:
-            continue
-        outcomes = outcomes if outcomes is not None else scenario_outcomes(store.scenario_outcome_rows(run_id))
-        trials = outcomes.get(evaluation_id, {})
-        found[evaluation_id] = corrected_rate(evaluation_id, trials, matching[-1].report, prompt_hash, judge_model)
-    return found
 
 
 def corrected_gate_outcome(

@@ -1,5 +1,6 @@
 """The ship decision on a stored run, computed once for every surface: the gates' outcomes (pass / fail /
-inconclusive, with reasons), each evaluation's state and message, pass^k with its interval and the flaky scenarios.
+inconclusive, with reasons), each evaluation's state and message, pass^k with its interval and the flaky scenarios,
+the judges' calibration warnings and judge-error-corrected pass rates (the ones `corrected: true` gates decide on).
 `sparring gate`, `sparring run --gate/--junit`, JUnit and the pytest plugin all render a `RunDecision`, so they
 cannot disagree."""
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from sparring.analysis.gate import GateReport, GateResult, gate_report, gate_scope
+from sparring.analysis.judge_calibration import CalibrationSummary, calibration_summary
 from sparring.analysis.pass_k import TrialFigures, trial_figures
 from sparring.analysis.report import EvaluationSummary, run_summaries
 from sparring.data_model import ModelSettings, Run
@@ -32,14 +34,15 @@ class EvaluationState(BaseModel):
 
 
 class RunDecision(BaseModel):
-    """A run's gates and per-evaluation states, its summaries over the suite's evaluations it judged, and its
-    repeated-trials figures."""
+    """A run's gates and per-evaluation states, its summaries over the suite's evaluations it judged, its
+    repeated-trials figures and its judges against human labels."""
 
     run: Run
     specs: list[EvaluationSpec]
     summaries: list[EvaluationSummary]
     report: GateReport
     trials: list[TrialFigures]
+    calibration: CalibrationSummary
 
     def state(self, evaluation_id: str) -> EvaluationState:
         """The evaluation's state (`evaluation_state` on this decision's figures)."""
@@ -80,14 +83,17 @@ def agent_name(settings: ModelSettings) -> str:
 
 def run_decision(suite: Suite, run: Run, store: Store) -> RunDecision:
     """The decision on a stored run: gates over the suite's evaluations it judged (`gate_scope`), summaries
-    counted by the database, pass^k from its per-scenario trials."""
+    counted by the database, pass^k from its per-scenario trials, the calibration summary at the suite's
+    `calibration.min_kappa` (its corrected rates are the ones the gates read: one computation)."""
     specs = gate_scope(suite, run)
     summaries = run_summaries(store, run, [e.id for e in specs])
-    report = gate_report(suite, run, store, summaries)
+    rows = store.scenario_outcome_rows(run.id)
+    calibration = calibration_summary(store, run.id, suite.config.calibration.min_kappa, rows)
     return RunDecision(
         run=run,
         specs=specs,
         summaries=summaries,
-        report=report,
-        trials=trial_figures(store.scenario_outcome_rows(run.id)),
+        report=gate_report(suite, run, store, summaries, rows, calibration.corrected),
+        trials=trial_figures(rows),
+        calibration=calibration,
     )

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-from sparring.analysis.corrected import CorrectedPassRate, corrected_gate_outcome, corrected_rates
+from sparring.analysis.corrected import corrected_gate_outcome
 from sparring.analysis.informative import UNINFORMATIVE_GATE, uninformative
+from sparring.analysis.judge_calibration import CorrectedPassRate, calibration_summary
 from sparring.analysis.outcomes import NotApplicable, ScenarioOutcomes, not_applicable_trials, scenario_outcomes
 from sparring.analysis.pass_rate_interval import RateInterval, clustered_interval
 from sparring.analysis.report import EvaluationSummary, RunTotals, pool, run_totals
@@ -320,19 +321,30 @@ def comparison_with(store: Store, run: Run, outcomes: tuple[ScenarioOutcomes, No
     return compare_with
 
 
-def gate_report(suite: Suite, run: Run, store: Store, summaries: list[EvaluationSummary]) -> GateReport:
+def gate_report(
+    suite: Suite,
+    run: Run,
+    store: Store,
+    summaries: list[EvaluationSummary],
+    rows: list[tuple[str, int, str, str]] | None = None,
+    corrected: list[CorrectedPassRate] | None = None,
+) -> GateReport:
     """The errors and informative-figures checks and the suite's gates on a stored run whose summaries over
-    `gate_scope` are given; regression gates compare with their baseline run (paired, seeded with the run's
-    seed), pass-rate gates take their interval over the run's scenarios."""
-    rows = store.scenario_outcome_rows(run.id)
+    `gate_scope` are given; regression gates compare with their baseline run (paired, seeded with the run's seed),
+    pass-rate gates take their interval over the run's scenarios. `rows` (its (scenario, trial, evaluation,
+    outcome) rows) and `corrected` (its judge-error-corrected pass rates, `calibration_summary`) are read from the
+    store when not given (`run_decision` gives both: one computation)."""
+    rows = store.scenario_outcome_rows(run.id) if rows is None else rows
+    if corrected is None and any(g.corrected for g in suite.config.gates):
+        corrected = calibration_summary(store, run.id, suite.config.calibration.min_kappa, rows).corrected
     outcomes = scenario_outcomes(rows)
     compare_with = comparison_with(store, run, (outcomes, not_applicable_trials(rows)))
     limit = suite.config.max_error_rate
     totals = run_totals(summaries, run.simulator_evaluation_ids, store.conversation_end_counts([run.id])[run.id])
     results = [errors_gate(totals, limit), informative_gate(uninformative(store, run, summaries))]
-    corrected = corrected_rates(store, run.id) if any(g.corrected for g in suite.config.gates) else None
+    by_id = {r.evaluation_id: r for r in corrected or []}
     scope = gate_scope(suite, run)
-    results += check_gates(suite.config.gates, scope, summaries, compare_with, limit, outcomes, corrected)
+    results += check_gates(suite.config.gates, scope, summaries, compare_with, limit, outcomes, by_id)
     return GateReport(
         run=RunInfo.of(run), max_error_rate=limit, gates_declared=len(suite.config.gates), results=results
     )

@@ -2,7 +2,9 @@
 render): one test case per gate (the run-level errors and informative checks, then the suite's gates; a failed or
 inconclusive gate is a `<failure>` with its reason, an over-budget one an `<error>`), then one per evaluation
 (`<error>` when its errored verdicts exceed `max_error_rate`, `<failure>` when a gate charged it; a family gate's
-failure is reported once, on the gate). Properties name the run, the real agent and the decision."""
+failure is reported once, on the gate). Properties name the run, the real agent and the decision; an evaluation's
+case carries its judge-error-corrected pass rate (or why it is withheld) as properties and, with its calibration
+warnings, in its system-out."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 
 from sparring.analysis.decision import RunDecision, agent_name
 from sparring.analysis.gate import GateResult
+from sparring.analysis.judge_calibration import CorrectedPassRate
 from sparring.analysis.pass_k import TrialFigures
 from sparring.analysis.report import EvaluationSummary
 
@@ -37,6 +40,7 @@ def junit_xml(decision: RunDecision) -> str:
         ("judge", run.settings.judge),
         ("simulator", run.settings.simulator),
         ("outcome", decision.report.outcome),
+        ("calibration_warnings", str(len(decision.calibration.warnings))),
     ):
         ET.SubElement(properties, "property", name=name, value=value)
     cases = [_gate_case(suite, run.suite, g) for g in decision.report.results]
@@ -64,6 +68,9 @@ def _evaluation_case(
 ) -> str:
     """One evaluation's case; returns its state: "error", "failure" or "pass"."""
     state = decision.state(summary.evaluation_id)
+    corrected, warnings = decision.calibration.for_evaluation(summary.evaluation_id)
+    if corrected is not None:
+        _corrected_properties(ET.SubElement(case, "properties"), corrected)
     if state.state != "pass":
         kind = "errored-verdicts" if state.state == "error" else "gate"
         ET.SubElement(case, state.state, message=state.messages[0], type=kind).text = "\n".join(state.messages)
@@ -74,8 +81,25 @@ def _evaluation_case(
             for p in trials.pass_hat_k_intervals
         ]
         lines.append(f"flaky scenarios: {', '.join(trials.flaky) or 'none'}")
+    if corrected is not None:
+        lines.append(f"judge-error-corrected pass rate (units: conversations, 95% interval): {corrected.text()}")
+    lines += [f"judge calibration: {warning}" for warning in warnings]
     ET.SubElement(case, "system-out").text = "\n".join(lines)
     return state.state
+
+
+def _corrected_properties(properties: ET.Element, rate: CorrectedPassRate) -> None:
+    """`corrected_pass_rate`, `corrected_low`, `corrected_high` and `corrected_labels` (shares in [0, 1]), or
+    `corrected_withheld` with the reason, beside `raw_pass_rate`."""
+    values: dict[str, object] = {"raw_pass_rate": rate.raw_pass_rate}
+    if rate.corrected is None:
+        values["corrected_withheld"] = rate.withheld
+    else:
+        values |= {"corrected_pass_rate": rate.corrected, "corrected_low": rate.low, "corrected_high": rate.high}
+        values["corrected_labels"] = sum(rate.labels.values())
+    for name, value in values.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else "" if value is None else str(value)
+        ET.SubElement(properties, "property", name=name, value=shown)
 
 
 def _gate_case(suite: ET.Element, suite_name: str, gate: GateResult) -> str:

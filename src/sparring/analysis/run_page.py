@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from sparring.analysis.drilldown import Drilldown, Filters, drilldown
 from sparring.analysis.gate import GateReport, gate_report, gate_scope
+from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA
 from sparring.analysis.report import run_summaries
 from sparring.analysis.runs import RunReport, run_report
 from sparring.analysis.statistics import TrialSummary, scenario_outcomes, trial_summary
@@ -92,7 +93,7 @@ def run_overview(store: Store, run: Run, suite: Suite | None = None) -> RunOverv
     scenarios = suite.scenarios if suite else []
     gates, missing = run_gates(store, run, suite)
     total, causes = errors_by_cause(store, run)
-    report = run_report(store, run)
+    report = run_report(store, run, min_kappa=suite.config.calibration.min_kappa if suite else DEFAULT_MIN_KAPPA)
     shown = [*report.evaluations, *report.simulator_evaluations]
     return RunOverview(
         report=report,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from sparring.analysis.informative import uninformative
+from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA, CalibrationSummary, calibration_summary
 from sparring.analysis.pass_k import TrialFigures, trial_figures
 from sparring.analysis.report import EvaluationSummary, RunTotals, run_summaries, run_totals, summaries_from_counts
 from sparring.data_model import ModelSettings, Run, TokenUsage
@@ -85,6 +86,10 @@ class RunReport(BaseModel):
     trials: list[TrialFigures] = Field(
         default=[], description="per evaluation, when the run has repeated trials: pass^k with its 95% interval, flaky"
     )
+    calibration: CalibrationSummary = Field(
+        description="the run's judge versions against human labels: calibration warnings, judge-error-corrected "
+        "pass rates beside the judge's raw ones"
+    )
     usage: dict[str, TokenUsage]
     cost_usd: dict[str, float]
 
@@ -123,13 +128,19 @@ def list_runs(
 
 
 def run_report(
-    store: Store, run: Run, summaries: list[EvaluationSummary] | None = None, flagged: int | None = None
+    store: Store,
+    run: Run,
+    summaries: list[EvaluationSummary] | None = None,
+    flagged: int | None = None,
+    min_kappa: float = DEFAULT_MIN_KAPPA,
 ) -> RunReport:
     """A stored run's report: per-evaluation counts (unstable and suspect included, counted by the database
-    unless the run's `summaries` are given, as the runner returns them) and its headline. `flagged`: the number
-    of conversations with a fail or error verdict when the caller has counted them already."""
+    unless the run's `summaries` are given, as the runner returns them), its headline, pass^k with repeated trials,
+    and its judges against human labels (warned below `min_kappa`, the suite's `calibration.min_kappa`).
+    `flagged`: the number of conversations with a fail or error verdict when the caller has counted them already."""
     summaries = run_summaries(store, run) if summaries is None else summaries
     simulator = set(run.simulator_evaluation_ids)
+    rows = store.scenario_outcome_rows(run.id) if run.trials > 1 else None
     return RunReport(
         run=RunInfo.of(run),
         evaluations=[s for s in summaries if s.evaluation_id not in simulator],
@@ -137,7 +148,8 @@ def run_report(
         totals=run_totals(summaries, simulator, store.conversation_end_counts([run.id])[run.id]),
         flagged_conversations=store.flagged_conversations(run.id, limit=0)[1] if flagged is None else flagged,
         uninformative=uninformative(store, run, summaries),
-        trials=trial_figures(store.scenario_outcome_rows(run.id)) if run.trials > 1 else [],
+        trials=trial_figures(rows) if rows is not None else [],
+        calibration=calibration_summary(store, run.id, min_kappa, rows),
         usage=run.usage,
         cost_usd=run.cost_usd,
     )

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sparring.analysis.informative import uninformative_line
+from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA, CalibrationSummary
 from sparring.analysis.report import UNITS_CAPTION, totals_text
 from sparring.analysis.runs import RunReport, RunsReport, conversation_id, list_runs, run_report
 from sparring.cli.common import (
@@ -73,12 +74,13 @@ def print_run(
     run: Run,
     summaries: list[EvaluationSummary] | None,
     store: Store,
-    min_kappa: float | None = None,
+    min_kappa: float = DEFAULT_MIN_KAPPA,
     flagged: int | None = None,
 ) -> RunReport:
     """A run's header, the chatbot's and the simulator's pass rates apart (from `summaries`, or counted in the
-    store when None), the headline, warnings and tables; returns the report it printed (see `run_report`)."""
-    report = run_report(store, run, summaries, flagged)
+    store when None), the headline, the judges' corrected rates and calibration warnings, and tables; returns the
+    report it printed (see `run_report`)."""
+    report = run_report(store, run, summaries, flagged, min_kappa)
     console.print(run_header(run), highlight=False)
     warning = uninformative_line(report.uninformative)
     if warning:
@@ -90,19 +92,28 @@ def print_run(
     totals = report.totals
     style = "red" if totals.chatbot.errors or totals.errored_conversations else "bold"
     console.print(f"[{style}]{escape(totals_text(totals))}[/]", highlight=False)
-    if min_kappa is not None:
-        from sparring.analysis import calibration_warnings
-
-        for warning in calibration_warnings(store, run.id, min_kappa):
-            console.print(f"[yellow]judge calibration:[/] {escape(warning)}", highlight=False)
+    print_calibration(report.calibration)
     if run.trials > 1:
         from sparring.cli.trials import trials_table
 
-        emit(trials_table(store, run))
+        emit(trials_table(report.trials, run))
     stats = call_stats_table(run)
     if stats is not None:
         emit(stats)
     return report
+
+
+def print_calibration(calibration: CalibrationSummary) -> None:
+    """Each calibrated evaluation's judge-error-corrected pass rate beside the judge's raw one, then the warnings."""
+    if calibration.corrected:
+        console.print(
+            "judge-error-corrected pass rates (units: conversations; 95% interval; human labels of the judge version):"
+        )
+        for rate in calibration.corrected:
+            style = "" if rate.corrected is not None else "[yellow]"
+            console.print(f"  {escape(rate.evaluation_id)}: {style}{escape(rate.text())}", highlight=False)
+    for warning in calibration.warnings:
+        console.print(f"[yellow]judge calibration:[/] {escape(warning)}", highlight=False)
 
 
 GATE_STYLES = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "inconclusive": "[yellow]INCONCLUSIVE[/]"}
@@ -156,15 +167,18 @@ def report(
     run_ref: Annotated[str, typer.Argument(help="run id, id prefix or label")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    min_kappa: Annotated[
+        float, typer.Option(min=-1, max=1, help="warn about judges calibrated below this κ (the suite's min_kappa)")
+    ] = DEFAULT_MIN_KAPPA,
 ) -> None:
-    """Print a stored run's pass rates again."""
+    """Print a stored run's pass rates again, with its judges' corrected rates and calibration warnings."""
     store = open_store(db)
     stored = stored_run(store, run_ref)
     if as_json:
-        print_json(run_report(store, stored))
+        print_json(run_report(store, stored, min_kappa=min_kappa))
         return
     flagged = [conversation.split(":", 1)[1] for conversation in store.flagged_conversation_ids(stored.id)]
-    report = print_run(stored, None, store, flagged=len(flagged))
+    report = print_run(stored, None, store, min_kappa, flagged=len(flagged))
     console.print(f"{report.totals.conversations} conversations · {usage_line(stored)}")
     for start in range(0, len(flagged), FLAGGED_PER_LINE):
         prefix = "conversations with a fail or error: " if not start else ""

@@ -267,7 +267,7 @@ def run_and_report(command: RunCommand, suite: Suite, options: RunOptions) -> No
     gated = command.gate or command.junit is not None
     result = run_with_progress(suite, store, options, command.as_json, gates_wanted=gated)
     if command.as_json:
-        report = run_report(store, result.run, result.summaries)
+        report = run_report(store, result.run, result.summaries, min_kappa=suite.config.calibration.min_kappa)
     else:
         report = print_run(result.run, result.summaries, store, suite.config.calibration.min_kappa)
     too_many_errors = result.errors.too_many(suite.config.max_error_rate)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from sparring.analysis.pass_k import trial_figures
+from sparring.analysis.pass_k import TrialFigures
 from sparring.cli.common import pct
 from sparring.data_model import Run
-from sparring.store import Store
 
 
-def trials_table(store: Store, run: Run) -> Table:
+def trials_table(figures: list[TrialFigures], run: Run) -> Table:
     """Per evaluation: mean pass rate, errored trials, pass^k with its 95% interval and pass@k for k = 1..trials,
-    flaky scenarios (`sparring.analysis.pass_k.trial_figures`).
+    flaky scenarios: the report's figures (`RunReport.trials`, from `sparring.analysis.pass_k.trial_figures`).
 
     pass^k and pass@k are the unbiased estimators over each scenario's n trials, averaged over scenarios;
     an errored trial counts in n and never as a pass."""
@@ -26,7 +25,7 @@ def trials_table(store: Store, run: Run) -> Table:
     columns = ["mean pass rate", "errored", *(f"pass^{k}" for k in ks), f"pass@{run.trials}", "flaky scenarios"]
     for column in columns:
         table.add_column(column)
-    for t in trial_figures(store.scenario_outcome_rows(run.id)):
+    for t in figures:
         intervals = {i.k: f"{pct(i.estimate)} [{pct(i.low)}, {pct(i.high)}]" for i in t.pass_hat_k_intervals}
         hat = [intervals.get(k, "—") for k in ks]
         at = pct(t.pass_at_k[run.trials - 1]) if run.trials <= len(t.pass_at_k) else "—"

@@ -156,7 +156,8 @@ def sparring_run(pytestconfig: pytest.Config) -> SuiteOutcome:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """Every judged evaluation's pass rate (passing items show none of their own), pass^k with its interval when
-    the run has repeated trials, the decision, and where the run is stored."""
+    the run has repeated trials, corrected pass rates and calibration warnings, the decision, and where the run is
+    stored."""
     state = config.stash.get(SESSION, None)
     result = state.finished if state else None
     if result is None:
@@ -172,6 +173,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         )
         flaky = ", ".join(figures.flaky) or "none"
         terminalreporter.write_line(f"{figures.evaluation_id:<{width}}  {shown}; flaky: {flaky}")
+    for rate in result.decision.calibration.corrected:
+        terminalreporter.write_line(f"{rate.evaluation_id:<{width}}  judge-error-corrected: {rate.text()}")
+    for warning in result.decision.calibration.warnings:
+        terminalreporter.write_line(f"sparring judge calibration: {warning}")
     terminalreporter.write_line(f"sparring decision: {result.decision.report.outcome}")
     terminalreporter.write_line(
         f"sparring: run {run.id} (label {run.label}) stored in {result.store_url}; see it with: "

@@ -82,10 +82,18 @@ class EvaluationItem(SparringItem):
         self.evaluation_id = evaluation_id
 
     def problem(self, outcome: SuiteOutcome) -> str | None:
-        """Pass rate, errors, failed gates and failing conversations, when the evaluation fails."""
+        """Pass rate, errors, failed gates and failing conversations, when the evaluation fails. Its corrected pass
+        rate and calibration warnings go in a report section ("sparring judge calibration"), the corrected rate
+        also in a user property (pytest's --junitxml writes them)."""
         summary = outcome.summaries.get(self.evaluation_id)
         if summary is not None:
             self.user_properties.append(("pass_rate", summary.rate_text()))
+        corrected, _ = outcome.decision.calibration.for_evaluation(self.evaluation_id)
+        if corrected is not None:
+            self.user_properties.append(("corrected_pass_rate", corrected.text()))
+        calibration = outcome.calibration_lines(self.evaluation_id)
+        if calibration:
+            self.add_report_section("call", "sparring judge calibration", "\n".join(calibration))
         return outcome.evaluation_problem(self.evaluation_id)
 
 

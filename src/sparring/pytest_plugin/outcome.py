@@ -80,6 +80,13 @@ class SuiteOutcome:
         lines = [f"{evaluation_id}: pass rate {summary.rate_text()} (run {self.run.id})", *state.messages]
         return "\n".join(lines + self._flagged_lines(evaluation_id))
 
+    def calibration_lines(self, evaluation_id: str) -> list[str]:
+        """The evaluation's judge-error-corrected pass rate beside the judge's raw one (or why it is withheld) and
+        the calibration warnings about its judge versions, from the decision; empty when there are none."""
+        corrected, warnings = self.decision.calibration.for_evaluation(evaluation_id)
+        lines = [f"judge-error-corrected pass rate (95% interval): {corrected.text()}"] if corrected else []
+        return lines + [f"judge calibration: {warning}" for warning in warnings]
+
     def _flagged_lines(self, evaluation_id: str) -> list[str]:
         flagged = self.flagged.get(evaluation_id, [])
         plural = "s" if len(flagged) != 1 else ""
