@@ -16,7 +16,7 @@ from sparring.analysis.report import run_summaries
 from sparring.calibration import calibration_warnings
 from sparring.store import migrations
 from sparring.store.migrations import _config, head, revisions
-from sparring.store.queries import _on_suspects, _unstable
+from sparring.store.queries import _judge_versions, _on_suspects, _unstable
 from sparring.store.tables import VerdictRow
 from test_reports_aggregates import CHATBOT, SIMULATOR, fill, make_run
 from test_store_growth import query_plan, written_before_0008
@@ -25,7 +25,7 @@ from test_store_growth import query_plan, written_before_0008
 def test_revisions_read_from_file_names_are_alembics_chain():
     scripts = ScriptDirectory(str(migrations.HERE))
     chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert revisions() == chain and head() == scripts.get_current_head() == "0009"
+    assert revisions() == chain and head() == scripts.get_current_head() == "0010"
 
 
 def test_opening_a_new_or_up_to_date_store_does_not_import_alembic(tmp_path):
@@ -51,6 +51,7 @@ def test_counts_read_the_indexes_not_the_rows(tmp_path):
     )
     assert plan(_unstable("r", SIMULATOR)).startswith("SEARCH verdicts USING INDEX ix_verdicts_run_samples")
     assert "SCAN verdicts" not in plan(_on_suspects("r", SIMULATOR))
+    assert plan(_judge_versions("r")).startswith("SEARCH verdicts USING COVERING INDEX ix_verdicts_run_versions")
 
 
 def test_verdicts_without_samples_store_sql_null(tmp_path):
@@ -86,7 +87,8 @@ def test_a_0006_store_migrates_with_its_counts_and_samples_intact(tmp_path):
     migrated = Store.open(str(file))
     with sqlite3.connect(file) as db:
         assert db.execute("SELECT count(*) FROM verdicts WHERE details = 'null'").fetchone() == (0,)
-    assert index_names(file) - index_names(reference) == {"ix_verdicts_run_counts", "ix_verdicts_run_samples"}
+    added = {"ix_verdicts_run_counts", "ix_verdicts_run_samples", "ix_verdicts_run_versions"}
+    assert index_names(file) - index_names(reference) == added
     assert {"ix_verdicts_run_id", "ix_verdicts_conversation_id"}.isdisjoint(index_names(file))
     expected = summarize(verdicts, run.evaluation_ids, run.simulator_evaluation_ids)
     assert [s.model_dump() for s in run_summaries(migrated, run)] == [s.model_dump() for s in expected]

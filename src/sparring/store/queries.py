@@ -130,13 +130,8 @@ class ReportQueries(StoreBase):
     def judge_versions(self, run_id: str) -> list[tuple[str, str, str]]:
         """The judge versions a run used: distinct (evaluation id, prompt hash, judge model or ""), sorted; verdicts
         without a prompt hash (checks) are not judged and left out. Found by the database, no verdict loaded."""
-        query = (
-            select(VerdictRow.evaluation_id, VerdictRow.prompt_hash, func.coalesce(VerdictRow.judge_model, ""))
-            .where(VerdictRow.run_id == run_id, VerdictRow.prompt_hash.is_not(None), VerdictRow.prompt_hash != "")
-            .distinct()
-        )
         with self._session() as session:
-            return sorted((e, str(h), m) for e, h, m in session.execute(query))
+            return sorted((e, str(h), m) for e, h, m in session.execute(_judge_versions(run_id)))
 
     def count_runs(self) -> int:
         """How many runs are stored."""
@@ -210,3 +205,12 @@ def _split_by_suspect(
                     OutcomeCount(evaluation_id, outcome, flag, unstable.get((evaluation_id, outcome, flag), 0), k)
                 )
     return rows
+
+
+def _judge_versions(run_id: str) -> Select[str, str | None, str]:
+    """Distinct (evaluation id, prompt hash, judge model or "") of a run's judged verdicts (their own index)."""
+    return (
+        select(VerdictRow.evaluation_id, VerdictRow.prompt_hash, func.coalesce(VerdictRow.judge_model, ""))
+        .where(VerdictRow.run_id == run_id, VerdictRow.prompt_hash.is_not(None), VerdictRow.prompt_hash != "")
+        .distinct()
+    )

@@ -98,6 +98,16 @@ class VerdictRow(Base):
             sqlite_where=text("details IS NOT NULL"),
             postgresql_where=text("details IS NOT NULL"),
         ),
+        # the judge versions a run used (a report's calibration figures): judged verdicts only
+        Index(
+            "ix_verdicts_run_versions",
+            "run_id",
+            "evaluation_id",
+            "prompt_hash",
+            "judge_model",
+            sqlite_where=text("prompt_hash IS NOT NULL"),
+            postgresql_where=text("prompt_hash IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
