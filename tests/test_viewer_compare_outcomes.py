@@ -81,7 +81,8 @@ def test_compare_page_decides_as_compare_json(tmp_path: Path) -> None:
     planted(store)
     result = CliRunner().invoke(app, ["compare", "a", "b", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
-    expected = {c["evaluation_id"]: c for c in json.loads(result.output)["comparisons"]}
+    report = json.loads(result.output)
+    expected = {c["evaluation_id"]: c for c in report["comparisons"]}
     assert {e: c["outcome"] for e, c in expected.items()} == {
         "covered": "inconclusive",
         "drops": "fail",
@@ -95,6 +96,9 @@ def test_compare_page_decides_as_compare_json(tmp_path: Path) -> None:
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&gt;", ">").replace("&#39;", "'")
     assert "Comparison: ✘ FAIL (margin 5 points)" in text
     assert "fail: 2 of 4 evaluations dropped significantly more than the 5-point margin (risky, drops)" in text
+    assert report["outcome"] == "fail" and report["headline"] in text, "the headline compare --json prints"
+    terminal = CliRunner().invoke(app, ["compare", "a", "b", "--db", db], terminal_width=200).output
+    assert report["headline"] in " ".join(terminal.split())
     for c in expected.values():
         assert c["reason"] in text, c["reason"]
         bound = f"{c['lower_bound'] * 100:+.1f}".replace("-", "−")

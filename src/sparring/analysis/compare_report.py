@@ -36,6 +36,10 @@ class ComparisonReport(BaseModel):
     margin: float = Field(DEFAULT_MARGIN, description="non-inferiority margin (a proportion: 0.05 is 5 points)")
     seed: int
     comparisons: list[EvaluationComparison]
+    outcome: Literal["pass", "fail", "inconclusive"] = Field(
+        "inconclusive", description="fail if any evaluation fails, else inconclusive if any is (or none was decided)"
+    )
+    headline: str = Field("", description="the outcome in one sentence, the margin named")
 
 
 class NoiseReport(BaseModel):
@@ -92,6 +96,7 @@ def compare_runs(
         na = (na_a, na_b) if not mixed else ({}, {})
         comparisons = compare_outcomes(a, b, alpha, seed, power=True, margin=margin, not_applicable=na)
         method = PAIRED_METHOD
+    outcome, headline = comparison_outcome(by_effect(comparisons), margin)
     return ComparisonReport(
         a=RunInfo.of(run_a),
         b=RunInfo.of(run_b),
@@ -100,6 +105,8 @@ def compare_runs(
         margin=margin,
         seed=seed,
         comparisons=comparisons,
+        outcome=outcome,
+        headline=headline,
     )
 
 
@@ -167,14 +174,12 @@ def comparison_outcome(
 
 
 class ComparisonView(BaseModel):
-    """What a page comparing two runs shows: `compare_runs`' report (the figures `sparring compare --json`
-    prints), its evaluations ordered by `by_effect`, each one's scenarios by kind, and the overall outcome."""
+    """What a page comparing two runs shows: `compare_runs`' report (the figures and overall outcome `sparring
+    compare --json` prints), its evaluations ordered by `by_effect`, each one's scenarios by kind."""
 
     report: ComparisonReport
     comparisons: list[EvaluationComparison]
     groups: dict[str, list[tuple[str, list[str]]]] = Field(description="evaluation -> its `scenario_groups`")
-    outcome: Literal["pass", "fail", "inconclusive"]
-    headline: str
     tested: int = Field(description="evaluations with a paired (or unpaired) test")
 
 
@@ -188,13 +193,9 @@ def comparison_view(
 ) -> ComparisonView:
     """Run A against run B as `sparring compare A B` decides it by default (run B's seed), for a page."""
     report = compare_runs(store, run_a, run_b, sources, alpha, run_b.seed, margin)
-    ordered = by_effect(report.comparisons)
-    outcome, headline = comparison_outcome(ordered, margin)
     return ComparisonView(
         report=report,
-        comparisons=ordered,
+        comparisons=by_effect(report.comparisons),
         groups={c.evaluation_id: scenario_groups(c) for c in report.comparisons},
-        outcome=outcome,
-        headline=headline,
         tested=sum(c.p_value is not None for c in report.comparisons),
     )

@@ -102,6 +102,7 @@ def compare(
     tested = sum(c.p_value is not None for c in results)
     console.print(f"{how}.\nverdict: BH-adjusted across {tested} evaluations, FDR {alpha:.0%}", highlight=False)
     console.print(_decision_rule(margin, alpha, tested), highlight=False)
+    console.print(report.headline, highlight=False, markup=False)
     for c in results:
         if c.outcome in ("fail", "inconclusive"):
             console.print(f"{c.evaluation_id}: {c.reason}", highlight=False, markup=False)
