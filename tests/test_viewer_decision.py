@@ -116,7 +116,7 @@ def test_drilldown_sorts_by_a_column_both_ways(world):
 def test_compare_puts_regressions_first_and_links_the_scenario_side_by_side(world):
     _store, client, *_ = world
     page = client.get("/compare", params={"a": "base", "b": "cand"}).text
-    order = [e for _, e in re.findall(r'<tr class="row-([a-z_]+)"><td>([a-z_]+)</td>', page)]
+    order = [e for _, e in re.findall(r'<tr class="row-([a-z_]+)" id="evaluation-([a-z_]+)">', page)]
     assert order == ["refund_only_when_eligible", "professional_tone"], "the largest drop first"
     pair = client.get(
         "/compare/scenario", params={"a": "base", "b": "cand", "scenario": "fraud-repeat-refunds", "trial": 0}

@@ -1,6 +1,6 @@
 """What the viewer shows beside a conversation and across runs, computed here and only rendered by the viewer:
 the same scenario in other runs, the same scenario in two runs side by side (turns aligned by position, tool
-calls, end-state diffs), and a comparison's evaluations ordered by effect (regressions first)."""
+calls, end-state diffs)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from sparring.analysis.statistics import EvaluationComparison
 from sparring.data_model import Conversation, Turn, Verdict
 from sparring.store import NotFound
 from sparring.store.tables import ConversationRow, RunRow
@@ -114,14 +113,3 @@ def side_by_side(store: Store, run_a: str, run_b: str, scenario_id: str, trial: 
         verdicts=paired,
         changed=changed,
     )
-
-
-def by_effect(comparisons: list[EvaluationComparison]) -> list[EvaluationComparison]:
-    """Comparisons ordered for a reviewer: detected regressions first, then by change (largest drop first),
-    untested ones last."""
-    order = {"regressed": 0, "improved": 2}
-
-    def key(c: EvaluationComparison) -> tuple[int, int, float, str]:
-        return (order.get(c.verdict, 1), c.difference is None, c.difference or 0.0, c.evaluation_id)
-
-    return sorted(comparisons, key=key)

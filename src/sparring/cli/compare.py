@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sparring.analysis.compare_report import compare_runs
+from sparring.analysis.compare_report import compare_runs, scenario_groups, scenario_sources
 from sparring.analysis.statistics import CI_LABEL, EvaluationComparison
 from sparring.cli.common import DbOption, JsonOption, console, emit, fail, open_store, pct, print_json, stored_run
 from sparring.cli.noise_view import noise_command
@@ -61,11 +61,7 @@ def _scenario_table(results: list[EvaluationComparison], run_b: Run) -> Table:
     for column in ("change", "evaluation", "scenario", "A → B (passes/judged, majority)", "transcript in B"):
         table.add_column(column, no_wrap=column != "transcript in B")
     for c in results:
-        undecided = [s for s in c.undecided if s not in c.regressions and s not in c.fixes]
-        regressions = [s for s in c.regressions if s not in c.applicability_regressions]
-        groups = (("regression", regressions), ("fix", c.fixes), ("undecided (tie)", undecided))
-        applicability = (("n/a → fail", c.applicability_regressions), ("coverage lost (→ n/a)", c.coverage_lost))
-        for kind, scenarios in (*groups, *applicability, ("errored", c.errored)):
+        for kind, scenarios in scenario_groups(c):
             for scenario in scenarios:
                 shown = c.shown.get(scenario, "")
                 table.add_row(kind, c.evaluation_id, scenario, shown, f"sparring show {run_b.id}:{scenario}:0")
@@ -94,7 +90,7 @@ def compare(
         scenarios = load_suite(suite).scenarios if suite else []
     except SuiteError as exc:
         raise fail(str(exc)) from exc
-    sources = {s.id: s.source for s in scenarios if s.source != "hand-written"}
+    sources = scenario_sources(scenarios)
     store = open_store(db)
     run_a, run_b = stored_run(store, baseline), stored_run(store, candidate)
     report = compare_runs(store, run_a, run_b, sources, alpha, run_b.seed if seed is None else seed, margin / 100)
@@ -106,6 +102,7 @@ def compare(
     tested = sum(c.p_value is not None for c in results)
     console.print(f"{how}.\nverdict: BH-adjusted across {tested} evaluations, FDR {alpha:.0%}", highlight=False)
     console.print(_decision_rule(margin, alpha, tested), highlight=False)
+    console.print(report.headline, highlight=False, markup=False)
     for c in results:
         if c.outcome in ("fail", "inconclusive"):
             console.print(f"{c.evaluation_id}: {c.reason}", highlight=False, markup=False)

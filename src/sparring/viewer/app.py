@@ -29,6 +29,7 @@ from sparring.analysis.runs import list_runs
 from sparring.data_model import Label, Run
 from sparring.discovery import load_stored_report
 from sparring.store import NotFound, RunLeased, Store
+from sparring.suite.config import DEFAULT_MARGIN_POINTS
 from sparring.viewer import pages
 from sparring.viewer.cache import PageCache
 from sparring.viewer.pages import PAGE_SIZE
@@ -207,9 +208,15 @@ def create_app(
         return RedirectResponse(target, status_code=303)
 
     @app.get("/compare", response_class=HTMLResponse)
-    def compare(request: Request, a: str, b: str) -> HTMLResponse:
+    def compare(
+        request: Request, a: str, b: str, margin: Annotated[float, Query(ge=0, le=100)] = DEFAULT_MARGIN_POINTS
+    ) -> HTMLResponse:
         run_a, run_b = run_or_404(a), run_or_404(b)
-        return kept(request, [run_a, run_b], "compare.html", lambda: pages.compare_page(store, run_a, run_b))
+
+        def context() -> dict[str, Any]:
+            return pages.compare_page(store, run_a, run_b, known.get(run_b.suite), margin / 100)
+
+        return kept(request, [run_a, run_b], "compare.html", context)
 
     @app.get("/compare/scenario", response_class=HTMLResponse)
     def compare_scenario(

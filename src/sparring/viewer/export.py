@@ -1,11 +1,11 @@
 """`sparring export-html`: the viewer's pages of one run as static files, for CI artifacts. The run page
 (index.html), the conversations it and the comparison link to (conversations/), the comparison with a base run
-(compare.html) and each of its regressed or fixed scenarios side by side in both runs (scenarios/), the suite's
-history (history.html, its chart history.svg) and the stylesheet. Rendered with the viewer's own templates and
-page contexts (viewer/pages.py) with `static` set, which leaves the labelling forms out and says so; the viewer's
-absolute links are then rewritten into relative file links, and links to pages that are not exported become
-plain text. No JavaScript, no server: the folder opens from the file system. Given the run's suite, the run page
-leads with the gates' verdict and its reasons, as in the viewer."""
+(compare.html) and each scenario it lists (regressed, n/a → fail, coverage lost, errored, tied, fixed) side by
+side in both runs (scenarios/), the suite's history (history.html, its chart history.svg) and the stylesheet.
+Rendered with the viewer's own templates and page contexts (viewer/pages.py) with `static` set, which leaves the
+labelling forms out and says so; the viewer's absolute links are then rewritten into relative file links, and
+links to pages that are not exported become plain text. No JavaScript, no server: the folder opens from the file
+system. Given the run's suite, the run page leads with the gates' verdict and its reasons, as in the viewer."""
 
 from __future__ import annotations
 
@@ -81,9 +81,10 @@ class StaticSite:
         context = pages.run_page(self.store, self.run, others, 1, max(total, 1), suite=self.suite)
         rendered = {INDEX: self.render("run.html", context)}
         if self.base:
-            comparison = pages.compare_page(self.store, self.base, self.run)
+            comparison = pages.compare_page(self.store, self.base, self.run, self.suite)
             rendered[COMPARE] = self.render("compare.html", comparison)
-            changed = {s for c in comparison["comparisons"] for s in (*c.regressions, *c.fixes)}
+            groups = comparison["view"].groups.values()
+            changed = {s for listed in groups for _, scenarios in listed for s in scenarios}
             for scenario_id in sorted(changed):
                 rendered.update(self.side_by_side(self.base, scenario_id))
         suite_history = pages.history_page(self.store, self.run.suite)

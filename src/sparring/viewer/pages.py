@@ -12,14 +12,14 @@ from urllib.parse import urlencode
 
 import jinja2
 
-from sparring.analysis import compare_outcomes, scenario_outcomes
-from sparring.analysis.conversation_page import by_effect, same_scenario_elsewhere, side_by_side
+from sparring.analysis.compare_report import comparison_view, scenario_sources
+from sparring.analysis.conversation_page import same_scenario_elsewhere, side_by_side
 from sparring.analysis.drilldown import OUTCOMES, SORT_KEYS, Filters
 from sparring.analysis.history import EvaluationHistory, history_agents, history_report, plot_history
 from sparring.analysis.informative import uninformative_line
 from sparring.analysis.run_page import RunOverview
 from sparring.analysis.run_page import run_page as run_page_data
-from sparring.analysis.statistics import PAIRED_METHOD
+from sparring.analysis.statistics import CI_LABEL, DEFAULT_MARGIN
 from sparring.data_model import AgentTurn, Run
 from sparring.store import Store
 
@@ -113,17 +113,14 @@ def conversation_page(store: Store, conversation_id: str, suite: Suite | None = 
     }
 
 
-def compare_page(store: Store, run_a: Run, run_b: Run) -> dict[str, Any]:
-    """compare.html: per evaluation, A against B paired by scenario (the test, BH q and detectable drop),
-    regressions first."""
-    comparisons = compare_outcomes(
-        scenario_outcomes(store.scenario_outcome_rows(run_a.id)),
-        scenario_outcomes(store.scenario_outcome_rows(run_b.id)),
-        seed=run_b.seed,
-        power=True,
-    )
-    tested = sum(c.p_value is not None for c in comparisons)
-    return {"a": run_a, "b": run_b, "comparisons": by_effect(comparisons), "method": PAIRED_METHOD, "tested": tested}
+def compare_page(
+    store: Store, run_a: Run, run_b: Run, suite: Suite | None = None, margin: float = DEFAULT_MARGIN
+) -> dict[str, Any]:
+    """compare.html: what `sparring compare A B --json` computes (`comparison_view`), failing evaluations
+    first; a simulated run beside an imported one is paired through the `suite`'s scenario sources, as
+    `compare --suite` does."""
+    view = comparison_view(store, run_a, run_b, scenario_sources(suite.scenarios) if suite else None, margin=margin)
+    return {"a": run_a, "b": run_b, "view": view, "report": view.report, "ci_label": CI_LABEL}
 
 
 def scenario_compare_page(store: Store, run_a: Run, run_b: Run, scenario_id: str, trial: int) -> dict[str, Any]:
