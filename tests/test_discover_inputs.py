@@ -4,6 +4,7 @@ page; real SQLite files, the real CLI, the describer scripted (tests/discover_wo
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 import json
 from pathlib import Path
 
@@ -135,5 +136,5 @@ def test_viewer_lists_themes_with_linked_members(suite_copy, tmp_path):
     assert page.status_code == 200
     leaked = [c.id for c in Store.open(str(db)).conversations(run_id) if kind_of(c.turns[0].content) == "leak"]
     assert "Uncovered" in page.text and "Covered by" in page.text
-    assert all(f'href="/conversations/{cid}"' in page.text for cid in leaked)
+    assert all(f'href="/conversations/{quote(cid, safe="")}"' in page.text for cid in leaked)  # ids are data
     assert client.get("/runs/nope/discover").status_code == 404

@@ -15,7 +15,11 @@ from typer.core import TyperCommand, TyperGroup
 # name -> (module, attribute: a command function or a Typer sub-application, its help line as the module has it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("running", "run", "Simulate conversations, judge them, store everything, print pass rates."),
-    "report": ("reports", "report", "Print a stored run's pass rates again."),
+    "report": (
+        "reports",
+        "report",
+        "Print a stored run's pass rates again, with corrected rates and calibration warnings.",
+    ),
     "runs": (
         "runs",
         "runs_app",
@@ -30,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compare": (
         "compare",
         "compare",
-        "Per evaluation: pass rates, difference with 95% CI, raw p and BH q, verdict, the smallest detectable drop.",
+        "Per evaluation: pass rates, difference with 95% CI, p and BH q, verdict, pass/fail/inconclusive vs margin.",
     ),
     "noise": (
         "compare",
@@ -43,7 +47,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "history_command",
         "Pass rate per evaluation across the suite's completed runs, oldest first; dips marked ▼.",
     ),
-    "gate": ("reports", "gate_command", "Check a stored run against the suite's gates; exit 1 when one is not met."),
+    "gate": (
+        "reports",
+        "gate_command",
+        "Check a stored run against the suite's gates: exit 1 when one fails, 3 when one is inconclusive.",
+    ),
     "label": (
         "calibration",
         "label",

@@ -84,8 +84,9 @@ def compare(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Per evaluation: pass rates, difference with 95% CI, raw p and BH q, verdict, the decision against the margin
-    (pass / fail / inconclusive, with its reason), the smallest detectable drop."""
+    """Per evaluation: pass rates, difference with 95% CI, p and BH q, verdict, pass/fail/inconclusive vs margin.
+
+    The decision against the margin comes with its reason; beside it, the smallest detectable drop."""
     try:
         scenarios = load_suite(suite).scenarios if suite else []
     except SuiteError as exc:
@@ -135,8 +136,9 @@ def noise(
         float | None, typer.Option("--plan", min=0.1, max=100, help="margin in points: designs that detect it")
     ] = None,
 ) -> None:
-    """Noise floor: per evaluation, flipped scenarios, pass-rate spread, detectable drop, trials for 5 and 10 points;
-    the variance split into judge (rejudges given among the runs), conversation and scenario; runs that replayed
+    """Noise floor: per evaluation, flipped scenarios, pass-rate spread, detectable drop, trials for 5 and 10 points.
+
+    The variance is split into judge (rejudges given among the runs), conversation and scenario; runs that replayed
     the cache are left out, by name. With --plan M: scenarios × trials × judge samples that detect M points at
     power 0.8, and their cost."""
     noise_command(run_refs, alpha, db, as_json, plan)

@@ -93,8 +93,9 @@ def eval_transcripts(
     db: DbOption = None,
 ) -> None:
     """Judge real (production) transcripts with a suite's evaluations and store them as a run, so offline
-    and online pass rates compare with `sparring compare`. Checks that need the mock backend are n/a. An
-    interrupted eval is finished by `--resume RUN`, or by the same eval again with the same --label.
+    and online pass rates compare with `sparring compare`. Checks that need the mock backend are n/a.
+
+    An interrupted eval is finished by `--resume RUN`, or by the same eval again with the same --label.
 
     Errored verdicts are listed with their reasons; exit status 1 when not one verdict is a pass or a fail."""
     try:

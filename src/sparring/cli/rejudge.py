@@ -34,8 +34,9 @@ def rejudge(
     db: DbOption = None,
 ) -> None:
     """Judge a stored run's conversations again (new or changed evaluations, another judge model) without
-    simulating anything; stored as a new run, so `sparring compare RUN NEW` shows what changed. The same
-    rejudge again (same label) finishes an interrupted one, as `--resume NEW` does.
+    simulating anything; stored as a new run, so `sparring compare RUN NEW` shows what changed.
+
+    The same rejudge again (same label) finishes an interrupted one, as `--resume NEW` does.
 
     Errored verdicts are listed with their reasons; exit status 1 when not one verdict is a pass or a fail."""
     if (run is None) == (resume is None):

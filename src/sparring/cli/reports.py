@@ -171,7 +171,7 @@ def report(
         float, typer.Option(min=-1, max=1, help="warn about judges calibrated below this κ (the suite's min_kappa)")
     ] = DEFAULT_MIN_KAPPA,
 ) -> None:
-    """Print a stored run's pass rates again, with its judges' corrected rates and calibration warnings."""
+    """Print a stored run's pass rates again, with corrected rates and calibration warnings."""
     store = open_store(db)
     stored = stored_run(store, run_ref)
     if as_json:
