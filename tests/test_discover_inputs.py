@@ -4,9 +4,9 @@ page; real SQLite files, the real CLI, the describer scripted (tests/discover_wo
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import quote
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
