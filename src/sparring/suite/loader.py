@@ -26,12 +26,20 @@ from sparring.backend import (
     collect_tools,
     missing_fact_ids,
 )
+from sparring.backend.knowledge import (
+    KnowledgeBackendFactory,
+    KnowledgeBase,
+    KnowledgeError,
+    RetrievalTool,
+    document_files,
+    read_documents,
+)
 from sparring.backend.state import resolve_time
 from sparring.data_model import Scenario, ToolSpec
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
 from sparring.evaluations.checks import CheckFunction
 from sparring.input_limits import json_value
-from sparring.suite.config import AgentConfig, BackendConfig, SuiteConfig
+from sparring.suite.config import AgentConfig, BackendConfig, KnowledgeConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.expected_actions import expected_action_problems
 from sparring.suite.validation_words import unknown_key
@@ -282,6 +290,23 @@ def _check_tool_lists(config: SuiteConfig, doc: YamlDocument, names: set[str], w
                 raise doc.error(("backend", tool_list, index), f"no tool named {name!r} in {where}")
 
 
+def _knowledge_factory(
+    root: Path, knowledge: KnowledgeConfig, doc: YamlDocument, factory: _Factory, specs: list[ToolSpec]
+) -> KnowledgeBackendFactory:
+    """The suite's backend with its documents' retrieval tool added (`knowledge:`)."""
+    files = document_files(root, knowledge.documents)
+    if not files:
+        raise doc.error(("knowledge", "documents"), f"no .md, .txt or .json document matches {knowledge.documents!r}")
+    if knowledge.tool in {spec.name for spec in specs}:
+        raise doc.error(("knowledge", "tool"), f"the backend already has a tool named {knowledge.tool!r}")
+    try:
+        documents = read_documents(files)
+    except KnowledgeError as exc:
+        raise SuiteError(exc.file, exc.message, field=exc.field) from exc
+    tool = RetrievalTool(KnowledgeBase(documents), knowledge.tool, knowledge.top_k)
+    return KnowledgeBackendFactory(factory, tool, specs)
+
+
 def load_suite(path: str | Path) -> Suite:
     """Load and check a suite folder (or its suite.yaml): every problem is a SuiteError naming file and line."""
     root = Path(path)
@@ -337,6 +362,9 @@ def load_suite(path: str | Path) -> Suite:
     _check_tool_lists(
         config, doc, {s.name for s in specs}, "the backend's tools" if callable(own_specs) else tools_file.name
     )
+    if config.knowledge is not None:
+        factory = _knowledge_factory(root, config.knowledge, doc, factory, specs)
+        specs = factory.specs()
     scenarios = _load_all_scenarios(root, config, doc, factory, specs)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 
