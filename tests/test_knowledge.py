@@ -12,8 +12,18 @@ import pytest
 import yaml
 
 from scripted_world import world_reply
-from sparring import ChatResponse, ModelPool, Outcome, RoleOverrides, RunOptions, ScriptedModel, Store, ToolCall
-from sparring import load_suite, run_suite
+from sparring import (
+    ChatResponse,
+    ModelPool,
+    Outcome,
+    RoleOverrides,
+    RunOptions,
+    ScriptedModel,
+    Store,
+    ToolCall,
+    load_suite,
+    run_suite,
+)
 from sparring.backend.knowledge import KnowledgeBase, match_expression, read_documents
 from sparring.suite.yaml_lines import SuiteError
 
