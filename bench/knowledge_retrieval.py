@@ -32,7 +32,7 @@ from runner import Figure, machine  # noqa: E402
 from sparring.backend.knowledge import KnowledgeBase, RetrievalTool, document_files, read_documents  # noqa: E402
 from sparring.data_model import ToolCall  # noqa: E402
 
-WORDS = (
+WORDS = (  # noqa: SIM905 (a vocabulary reads better as text)
     "account card credit debit fee annual interest rate balance transfer dispute transaction limit payment "
     "overdraft savings checking rewards cash back eligibility verification statement refund deposit withdrawal "
     "loan mortgage business personal gold silver bronze platinum premium subscription replacement closure "
