@@ -29,7 +29,7 @@ from sparring.suite.yaml_lines import SuiteError
 
 LATE = "Late deliveries of 30 to 59 minutes get the delivery fee back; 60 minutes or more get a full refund."
 DOCS = {
-    "late.md": f"# Late delivery refunds\n\n{LATE}\n",
+    "late.md": f"# Late delivery refunds\n\n{'Delivery times are estimates. ' * 50}\n{LATE}\n",
     "allergy.txt": "Allergen questions go to the restaurant; the agent never guesses ingredients.",
     "fees.json": json.dumps(
         [
@@ -130,7 +130,8 @@ def test_the_tool_name_must_not_shadow_a_backend_tool(suite_copy):
 
 def knowledge_reply(request):
     """The agent searches the knowledge base once, then answers; the judge passes a conversation only when the
-    transcript it is shown holds the retrieved document's text (so the verdict proves what reached it)."""
+    transcript it is shown holds the retrieved document's text, which ends past the 1,200 characters other tool
+    answers are cut at (so the verdict proves the whole document reached the judge)."""
     if request.schema_name == "verdict":
         shown = request.messages[-1].content
         return {"reasoning": "scripted", "verdict": "pass" if LATE in shown else "fail"}

@@ -80,7 +80,8 @@ class Suite:
         backend = self.config.backend
         facts = SuiteFacts(self.policy, self.tools, backend.action_tools, backend.handoff_tools, self.backend_factory())
         chosen = self.evaluations if specs is None else specs
-        return Evaluator(build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries))
+        uncut = frozenset([self.config.knowledge.tool] if self.config.knowledge else [])  # documents read whole
+        return Evaluator(build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries), uncut)
 
     @property
     def name(self) -> str:
