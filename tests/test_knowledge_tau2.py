@@ -8,7 +8,11 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from sparring import ToolCall, load_suite
+from sparring.importers.tau2_domain import Tau2ImportError, load_domain
+from sparring.importers.tau2_suite import write_suite
 from test_knowledge import add_knowledge
 
 TAU2_DOCUMENTS = Path(__file__).parent / "fixtures" / "tau2_banking_knowledge" / "documents"
@@ -44,3 +48,19 @@ def test_tau2_documents_load_as_they_are_and_kb_search_finds_them(suite_copy):
     record = backend.execute(ToolCall(id="g", name="KB_search", arguments={"query": gold["title"]}))
     hit = next(d for d in record.result["documents"] if d["id"] == gold["id"])
     assert hit["title"] == gold["title"] and hit["content"] == gold["content"], "documents come back whole"
+
+
+@pytest.mark.parametrize("by_folder", [True, False])
+def test_importing_banking_knowledge_says_what_is_missing_and_what_works(tmp_path, by_folder):
+    pytest.importorskip("tau2")
+    folder = tmp_path / "banking_knowledge"
+    shutil.copytree(TAU2_DOCUMENTS, folder / "documents")
+    (folder / "tasks.json").write_text("[]")
+    (folder / "db.json").write_text("{}")
+    out = tmp_path / "suite"
+    with pytest.raises(Tau2ImportError) as caught:
+        write_suite(load_domain(folder if by_folder else "banking_knowledge"), out)
+    message = str(caught.value)
+    assert "'banking_knowledge' is not supported yet: its banking tools" in message and len(message.splitlines()) == 1
+    assert "knowledge: {documents: DIR/documents, tool: KB_search, top_k: 10}" in message
+    assert not out.exists(), "nothing written"
