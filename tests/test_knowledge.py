@@ -160,3 +160,21 @@ async def test_a_run_records_the_searches_and_judges_claims_against_them(suite_c
     verdicts = [v for v in store.verdicts(run.id) if v.evaluation_id == "claims_supported_by_retrieval"]
     assert len(verdicts) == 2 and all(v.outcome == Outcome.PASS for v in verdicts)
     assert all(v.prompt_hash for v in verdicts), "a hashed template"
+
+
+def test_on_a_sqlite_suite_the_search_sits_beside_its_tools_and_close_reaches_the_database(tmp_path):
+    import sqlite3
+
+    from sparring.evaluations.checks import close_backend
+    from test_backend_sqlite import NOW, write_suite
+
+    suite = load_suite(add_knowledge(write_suite(tmp_path / "shop"), {"documents": "kb"}))
+    backend = suite.backend_factory()(suite.scenarios[0], NOW)
+    before = backend.digest()
+    assert search(backend, "late refund").result["documents"][0]["id"] == "late"
+    refund = backend.execute(ToolCall(id="r", name="issue_refund", arguments={"order_id": "O-1", "amount": 5.0}))
+    assert refund.error is None and backend.digest() != before, "the SQLite tool wrote to the conversation's copy"
+    connection = backend.inner.state.connection
+    close_backend(backend)
+    with pytest.raises(sqlite3.ProgrammingError):
+        connection.execute("SELECT 1")

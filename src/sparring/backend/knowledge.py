@@ -206,6 +206,12 @@ class KnowledgeBackend:
         """The backend's digest."""
         return self.inner.digest(ignore)
 
+    def close(self) -> None:
+        """Release what the backend holds, when it holds something (a SQLite backend's in-memory database)."""
+        close = getattr(self.inner, "close", None)
+        if callable(close):
+            close()
+
 
 class KnowledgeBackendFactory:
     """A suite's backend factory with the retrieval tool added to every conversation's backend. `specs` are the
