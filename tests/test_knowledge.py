@@ -153,6 +153,8 @@ async def test_a_run_records_the_searches_and_judges_claims_against_them(suite_c
 
     conversations = store.conversations(run.id)
     assert len(conversations) == 2
+    snapshot = suite.backend_factory().inner.snapshot.digest
+    assert all(c.snapshot_digest == snapshot for c in conversations), "the snapshot file's digest, as without documents"
     for conversation in conversations:
         calls = [call for turn in conversation.turns if turn.role == "agent" for call in turn.tool_calls]
         searches = [call for call in calls if call.name == "search_knowledge_base"]
