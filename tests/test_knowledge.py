@@ -106,6 +106,8 @@ def test_the_index_is_fts5_bm25_and_survives_any_query_text(tmp_path):
         ({"bad.json": '{"id": "late", "content": "again"}', "late.md": "x"}, "kb", "kb/late.md: id: duplicate"),
         ({"bad.md": b"\xff\xfe".decode("latin-1")}, "kb", "kb/bad.md: not UTF-8"),
         ({"a.md": "x"}, "kb/*.pdf", "suite.yaml:"),
+        ({"a.md": "x", "notes.pdf": "%PDF"}, "kb/*", "kb/notes.pdf: not a document: a document is a .md"),
+        ({"blank.md": "  \n"}, "kb", "kb/blank.md: empty document"),
     ],
 )
 def test_a_bad_document_is_one_error_naming_file_and_field(suite_copy, docs, documents, expected):
@@ -180,3 +182,19 @@ def test_on_a_sqlite_suite_the_search_sits_beside_its_tools_and_close_reaches_th
     close_backend(backend)
     with pytest.raises(sqlite3.ProgrammingError):
         connection.execute("SELECT 1")
+
+
+def test_documents_are_a_folder_or_a_glob_relative_or_absolute(tmp_path):
+    from sparring.backend.knowledge import document_files
+
+    folder = tmp_path / "kb"
+    (folder / "deep").mkdir(parents=True)
+    for name in ("a.md", "b.json", "deep/c.txt", "deep/skip.pdf"):
+        (folder / name).write_text("x")
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    names = lambda files: [str(f.resolve().relative_to(folder.resolve())) for f in files]  # noqa: E731
+    assert names(document_files(suite, "../kb")) == ["a.md", "b.json", "deep/c.txt"], "a folder: documents only"
+    assert names(document_files(suite, "../kb/**/*.txt")) == ["deep/c.txt"]
+    assert names(document_files(suite, str(folder / "*.md"))) == ["a.md"]
+    assert document_files(suite, "../kb/*.csv") == []

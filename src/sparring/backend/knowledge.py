@@ -51,6 +51,8 @@ def _text_document(file: Path) -> Document:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise KnowledgeError(file, f"not UTF-8 text (byte {exc.start})") from exc
+    if not text.strip():
+        raise KnowledgeError(file, "empty document")
     heading = _HEADING.search(text)
     return Document(file.stem, heading.group(1) if heading else file.stem, text, str(file))
 
@@ -86,6 +88,8 @@ def read_documents(files: Iterable[Path]) -> list[Document]:
     documents: list[Document] = []
     seen: dict[str, str] = {}
     for file in files:
+        if file.suffix not in DOCUMENT_SUFFIXES:
+            raise KnowledgeError(file, f"not a document: a document is a {', '.join(DOCUMENT_SUFFIXES)} file")
         found = _json_documents(file) if file.suffix == ".json" else [_text_document(file)]
         for document in found:
             if document.id in seen:
@@ -96,12 +100,15 @@ def read_documents(files: Iterable[Path]) -> list[Document]:
 
 
 def document_files(root: Path, pattern: str) -> list[Path]:
-    """The document files a suite names: a folder (every Markdown, text and JSON file in it, recursively) or a
-    glob relative to the suite's folder; sorted, so document order (and ties in ranking) are stable."""
+    """The files a suite names: a folder (every Markdown, text and JSON file in it, recursively) or a glob
+    (relative to the suite's folder, or absolute); sorted, so document order (and ties in ranking) are stable."""
     target = root / pattern
     if target.is_dir():
         return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix in DOCUMENT_SUFFIXES)
-    return sorted(p for p in root.glob(pattern) if p.is_file())
+    base, relative = (
+        (Path(target.anchor), str(target.relative_to(target.anchor))) if target.is_absolute() else (root, pattern)
+    )
+    return sorted(p for p in base.glob(relative) if p.is_file())
 
 
 def match_expression(query: str) -> str:
