@@ -181,7 +181,8 @@ class KnowledgeConfig(_Strict):
     offered beside the backend's (SQLite FTS5, BM25 ranking; the calls are recorded like any tool call)."""
 
     documents: str = Field(
-        ..., description="a folder (its .md, .txt and .json files) or a glob, relative to the suite's folder"
+        ...,
+        description="a folder (its .md, .txt and .json files) or a glob; relative to the suite's folder, or absolute",
     )
     tool: str = Field(
         "search_knowledge_base", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="the retrieval tool's name"
