@@ -24,9 +24,13 @@ from sparring import (
     load_suite,
     run_suite,
 )
-from sparring.backend.knowledge import KnowledgeBase, match_expression, read_documents
+from sparring.backend.knowledge import KnowledgeBase, document_files, match_expression, read_documents
+from sparring.calibration import calibrate
+from sparring.data_model import Label, TokenUsage
+from sparring.models import MeteredModel
 from sparring.suite.yaml_lines import SuiteError
 
+EVAL = "claims_supported_by_retrieval"
 LATE = "Late deliveries of 30 to 59 minutes get the delivery fee back; 60 minutes or more get a full refund."
 DOCS = {
     "late.md": f"# Late delivery refunds\n\n{'Delivery times are estimates. ' * 50}\n{LATE}\n",
@@ -145,7 +149,7 @@ def knowledge_reply(request):
 
 
 async def test_a_run_records_the_searches_and_judges_claims_against_them(suite_copy, tmp_path):
-    evaluations = [{"use": "claims_supported_by_retrieval"}]
+    evaluations = [{"use": EVAL}]
     suite = load_suite(add_knowledge(suite_copy, {"documents": "kb"}, evaluations))
     pool = ModelPool()
     pool.add(ScriptedModel(knowledge_reply, name="scripted:kb"))
@@ -161,9 +165,20 @@ async def test_a_run_records_the_searches_and_judges_claims_against_them(suite_c
         calls = [call for turn in conversation.turns if turn.role == "agent" for call in turn.tool_calls]
         searches = [call for call in calls if call.name == "search_knowledge_base"]
         assert searches and searches[0].result["documents"][0]["id"] == "late"
-    verdicts = [v for v in store.verdicts(run.id) if v.evaluation_id == "claims_supported_by_retrieval"]
+    verdicts = [v for v in store.verdicts(run.id) if v.evaluation_id == EVAL]
     assert len(verdicts) == 2 and all(v.outcome == Outcome.PASS for v in verdicts)
     assert all(v.prompt_hash for v in verdicts), "a hashed template"
+
+    # calibration shows its judge the transcript as the run's judge saw it: the searches whole
+    store.save_labels(
+        [Label(conversation_id=c.id, evaluation_id=EVAL, label="pass", labeller="ann") for c in conversations]
+    )
+    spec = next(e for e in suite.evaluations if e.id == EVAL)
+    judge = MeteredModel(ScriptedModel(knowledge_reply, name="scripted:kb"), TokenUsage())
+    report = await calibrate(spec, suite.policy, store, judge, split="all", uncut=suite.uncut_tools)
+    assert report.n == 2 and report.confusion.true_pass == 2, report.confusion
+    cut = await calibrate(spec, suite.policy, store, judge, split="all")
+    assert cut.confusion.false_flag == 2, "cut at 1,200 characters the document's end is lost"
 
 
 def test_on_a_sqlite_suite_the_search_sits_beside_its_tools_and_close_reaches_the_database(tmp_path):
@@ -185,7 +200,6 @@ def test_on_a_sqlite_suite_the_search_sits_beside_its_tools_and_close_reaches_th
 
 
 def test_documents_are_a_folder_or_a_glob_relative_or_absolute(tmp_path):
-    from sparring.backend.knowledge import document_files
 
     folder = tmp_path / "kb"
     (folder / "deep").mkdir(parents=True)

@@ -80,8 +80,13 @@ class Suite:
         backend = self.config.backend
         facts = SuiteFacts(self.policy, self.tools, backend.action_tools, backend.handoff_tools, self.backend_factory())
         chosen = self.evaluations if specs is None else specs
-        uncut = frozenset([self.config.knowledge.tool] if self.config.knowledge else [])  # documents read whole
-        return Evaluator(build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries), uncut)
+        evaluations = build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries)
+        return Evaluator(evaluations, self.uncut_tools)
+
+    @property
+    def uncut_tools(self) -> frozenset[str]:
+        """Tools whose answers judges read whole: the knowledge-base search (claims are checked on its documents)."""
+        return frozenset([self.config.knowledge.tool] if self.config.knowledge else [])
 
     @property
     def name(self) -> str:
