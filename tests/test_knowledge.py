@@ -212,3 +212,17 @@ def test_documents_are_a_folder_or_a_glob_relative_or_absolute(tmp_path):
     assert names(document_files(suite, "../kb/**/*.txt")) == ["deep/c.txt"]
     assert names(document_files(suite, str(folder / "*.md"))) == ["a.md"]
     assert document_files(suite, "../kb/*.csv") == []
+
+
+@pytest.mark.parametrize("transport", ["mcp", "rest"])
+async def test_a_deployed_bot_searches_the_served_backend(suite_copy, tmp_path, transport):
+    from deployed_bots import DeployedBot
+    from test_deployed_bot import calls, run, served
+
+    suite = load_suite(add_knowledge(suite_copy, {"documents": "kb", "top_k": 1}))
+    script = [("search_knowledge_base", {"query": "refund for a late delivery"})]
+    async with DeployedBot(transport, script=script) as bot:
+        [conversation], _ = await run(suite, tmp_path, bot.url, served())
+    [(name, arguments, result, error)] = calls(conversation)
+    assert (name, arguments, error) == ("search_knowledge_base", script[0][1], None)
+    assert [d["id"] for d in result["documents"]] == ["late"], "over the served backend, as in process"
