@@ -5,7 +5,8 @@ figure against its target, with date, machine and load, and exits non-zero on a 
 - documents read and indexed (`read_documents` + `KnowledgeBase`) ≤ 1 s;
 - one search through the tool (FTS5 query, BM25 ranking, the record with top 10 whole documents), median and
   95th percentile over `--queries` queries ≤ 5 ms and ≤ 20 ms (queries: documents' titles and 2-6 words drawn
-  from the documents, seeded).
+  from the documents, seeded);
+- for information, how often the ranking agrees with τ²'s own BM25 (rank_bm25, when installed: a dev dependency).
 
     python bench/knowledge_retrieval.py [--documents DIR] [--queries 2000]
 
@@ -62,6 +63,48 @@ def queries(base: KnowledgeBase, count: int, seed: int = 11) -> list[str]:
     return chosen
 
 
+def tau2_agreement(base: KnowledgeBase, chosen: list[str]) -> str:
+    """How far the FTS5 ranking is from τ²'s own BM25 (`rank_bm25.BM25Okapi` over lower-cased whitespace tokens of
+    the content, as τ²'s `bm25_indexer` builds it): mean share of τ²'s top 10 also in ours, top-1 agreement, and
+    for each ranking how often a document's title, or 6 of its words, finds it first (known-item search), each with
+    a 95% normal interval."""
+    try:
+        from rank_bm25 import BM25Okapi
+    except ImportError:
+        return "agreement with τ²'s BM25: not measured (pip install rank-bm25, τ²'s own BM25 library)"
+    documents = list(base.documents.values())
+    theirs_index = BM25Okapi([d.content.lower().split() for d in documents])
+    shared, first = [], []
+    for query in chosen:
+        scores = theirs_index.get_scores(query.lower().split())
+        theirs = [documents[i].id for i in sorted(range(len(documents)), key=lambda i: -scores[i])[:10]]
+        ours = [d.id for d, _ in base.search(query, 10)]
+        shared.append(len(set(theirs) & set(ours)) / 10)
+        first.append(float(bool(ours) and ours[0] == theirs[0]))
+
+    rng = random.Random(17)
+    found: dict[str, list[float]] = {"title, ours": [], "title, τ²'s": [], "content, ours": [], "content, τ²'s": []}
+    for document in documents:  # known-item search: its title, or 6 of its words, finds the document first
+        words = [word for word in document.content.split() if any(c.isalnum() for c in word)]
+        for kind, query in (("title", document.title), ("content", " ".join(rng.sample(words, min(6, len(words)))))):
+            scores = theirs_index.get_scores(query.lower().split())
+            best = documents[max(range(len(documents)), key=lambda i: scores[i])].id
+            found[f"{kind}, τ²'s"].append(float(best == document.id))
+            hits = base.search(query, 1)
+            found[f"{kind}, ours"].append(float(bool(hits) and hits[0][0].id == document.id))
+
+    def interval(values: list[float]) -> str:
+        mean, half = statistics.fmean(values), 1.96 * statistics.stdev(values) / len(values) ** 0.5
+        return f"{mean:.2f} (95% CI {mean - half:.2f}-{mean + half:.2f})"
+
+    return (
+        f"agreement with τ²'s BM25 over {len(chosen)} queries: share of τ²'s top 10 in ours {interval(shared)}, "
+        f"same first document {interval(first)}\nknown-item search over {len(documents)} documents, found first: "
+        + "; ".join(f"{kind} {interval(values)}" for kind, values in found.items())
+        + " (τ² indexes content only, so its title figure is not like for like; information, no target)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=Path, help="τ²'s banking_knowledge documents folder")
@@ -87,6 +130,7 @@ def main() -> int:
         latencies.append((time.perf_counter() - start) * 1000)
         assert record.error is None and record.result["documents"], query
     p95 = statistics.quantiles(latencies, n=20)[-1]
+    print(tau2_agreement(base, queries(base, 500, seed=13)))
     figures = [
         Figure(f"read + index {len(base.documents)} documents", built, 1.0, False, " s"),
         Figure(f"search, top 10, median of {len(latencies)} queries", statistics.median(latencies), 5.0, False, " ms"),
