@@ -1,5 +1,6 @@
 """The mock backend: the Backend protocol, its snapshot ⊕ overrides implementation (copy-on-write state the
-chatbot's `@tool` functions read and change) and its SQLite-file implementation."""
+chatbot's `@tool` functions read and change) and its SQLite-file implementation; beside any backend, a suite's
+knowledge base and its built-in retrieval tool (`knowledge`)."""
 
 from sparring.backend.facts import fact_key, missing_fact_ids
 from sparring.backend.overlay import LayeredView, WritableState

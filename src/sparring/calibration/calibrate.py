@@ -116,7 +116,13 @@ class _Tally:
 
 
 async def _judge_items(
-    judge: Judge, truth: dict[str, Truth], store: Store, model: MeteredModel, split: str, tally: _Tally
+    judge: Judge,
+    truth: dict[str, Truth],
+    store: Store,
+    model: MeteredModel,
+    split: str,
+    tally: _Tally,
+    uncut: frozenset[str],
 ) -> None:
     prompt_text = judge.template.text
     for conversation_id in sorted(truth):
@@ -132,7 +138,7 @@ async def _judge_items(
         except LookupError:
             tally.excluded["conversation not in the database"] += 1
             continue
-        verdict = await judge.judge(conversation, render_transcript(conversation), model)
+        verdict = await judge.judge(conversation, render_transcript(conversation, uncut=uncut), model)
         if verdict.outcome not in (Outcome.PASS, Outcome.FAIL):
             tally.excluded[f"judge answered {verdict.outcome.value}"] += 1
             continue
@@ -158,8 +164,10 @@ async def calibrate(
     repeats: int = 1,
     split: str = "test",
     seed: int = 0,
+    uncut: frozenset[str] = frozenset(),
 ) -> CalibrationReport:
-    """Judge every labelled conversation of `spec` again and compare with the human majority label."""
+    """Judge every labelled conversation of `spec` again and compare with the human majority label; the judge
+    reads the transcript as a run's judge does (`uncut`: the suite's tools whose answers it reads whole)."""
     if spec.kind != "judge":
         raise ValueError(f"{spec.id} is a deterministic check: calibration measures LLM judges")
     labels = store.labels(spec.id)
@@ -168,7 +176,7 @@ async def calibrate(
     truth, ties, by_item = ground_truth(labels)
     judge = Judge(spec.model_copy(update={"judge_samples": repeats}), policy)
     tally = _Tally(excluded=Counter({"labeller tie": ties} if ties else {}))
-    await _judge_items(judge, truth, store, model, split, tally)
+    await _judge_items(judge, truth, store, model, split, tally, uncut)
     items = tally.items
     # The strata's population shares come from every sampled label (any split, judged or not): the design.
     shares = stratum_shares([Item(t.label, t.label, t.weight, t.stratum) for t in truth.values()])

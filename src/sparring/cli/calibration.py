@@ -155,7 +155,7 @@ def calibrate_command(
     async def go() -> CalibrationReport:
         try:
             model = MeteredModel(pool.get(settings.judge, settings.base_url), TokenUsage())
-            return await calibrate(spec, loaded.policy, store, model, repeats, split, seed)
+            return await calibrate(spec, loaded.policy, store, model, repeats, split, seed, loaded.uncut_tools)
         finally:
             await pool.aclose()
 

@@ -50,8 +50,9 @@ def not_applicable_reason(evaluation: Evaluation, context: EvaluationContext) ->
 class Evaluator:
     """Runs its evaluations, in order, on each conversation it is given."""
 
-    def __init__(self, evaluations: list[Evaluation]) -> None:
+    def __init__(self, evaluations: list[Evaluation], uncut_tools: frozenset[str] = frozenset()) -> None:
         self.evaluations = evaluations
+        self.uncut_tools = uncut_tools  # tools whose answers judges read whole (`render_transcript`'s `uncut`)
 
     async def evaluate(
         self,
@@ -66,7 +67,8 @@ class Evaluator:
         An evaluation that raises gets an error verdict (never a failed run); an unreachable judge endpoint
         raises `ModelUnreachable`, a fault of the run rather than of this conversation.
         """
-        context = EvaluationContext(scenario, render_transcript(conversation), initial_state, judge_model, now)
+        transcript = render_transcript(conversation, uncut=self.uncut_tools)
+        context = EvaluationContext(scenario, transcript, initial_state, judge_model, now)
         # Judges run one after another: with a local model, consecutive prompts share the transcript
         # prefix and reuse the KV cache; a hosted judge is still bounded by the run's concurrency.
         return [await self._evaluate_one(evaluation, conversation, context) for evaluation in self.evaluations]

@@ -26,8 +26,11 @@ def _quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def render_transcript(conversation: Conversation, max_result_chars: int = 1200) -> RenderedTranscript:
-    """The conversation as numbered lines, each message JSON-quoted, tool answers cut at `max_result_chars`."""
+def render_transcript(
+    conversation: Conversation, max_result_chars: int = 1200, uncut: frozenset[str] = frozenset()
+) -> RenderedTranscript:
+    """The conversation as numbered lines, each message JSON-quoted, tool answers cut at `max_result_chars` except
+    those of the tools named in `uncut` (a knowledge-base search: its documents are what claims are checked on)."""
     lines: list[str] = []
     for index, turn in enumerate(conversation.turns, start=1):
         if isinstance(turn, AgentTurn):
@@ -39,7 +42,7 @@ def render_transcript(conversation: Conversation, max_result_chars: int = 1200) 
                     if call.error
                     else json.dumps(call.result, ensure_ascii=False, default=str)
                 )
-                if len(answer) > max_result_chars:
+                if len(answer) > max_result_chars and call.name not in uncut:
                     answer = answer[:max_result_chars] + " …(truncated)"
                 lines.append(f"[{index}] BACKEND RESPONSE {answer}")
             lines.append(f"[{index}] AGENT: {_quoted(turn.content)}")

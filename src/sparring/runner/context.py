@@ -10,6 +10,7 @@ from typing import Any
 
 from sparring.agents.deployed import close_agent
 from sparring.backend import Backend, SnapshotBackendFactory, StateView
+from sparring.backend.knowledge import KnowledgeBackendFactory
 from sparring.backend.overlay import diff_views
 from sparring.data_model import Conversation, EndReason, Outcome, Run, Scenario, TokenUsage, Verdict
 from sparring.data_model.conversation import ErrorKind
@@ -62,6 +63,8 @@ class RunContext:
     def _snapshot_digest(self, fresh: Backend) -> str:
         """The digest naming what a conversation began on: the snapshot file's, or a fresh backend's state's."""
         factory = self.suite.backend_factory()
+        if isinstance(factory, KnowledgeBackendFactory):  # documents beside the suite's own backend
+            factory = factory.inner
         return factory.snapshot.digest if isinstance(factory, SnapshotBackendFactory) else fresh.digest()
 
     def model(self, role: str, usage: TokenUsage, trial: int) -> MeteredModel:

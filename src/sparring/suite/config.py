@@ -179,6 +179,20 @@ class GateConfig(_Strict):
         return f"{scope}: no regression beyond {margin:g} points vs {self.no_regression_vs}"
 
 
+class KnowledgeConfig(_Strict):
+    """A knowledge base the suite carries: documents read at load, searched by a built-in tool every agent is
+    offered beside the backend's (SQLite FTS5, BM25 ranking; the calls are recorded like any tool call)."""
+
+    documents: str = Field(
+        ...,
+        description="a folder (its .md, .txt and .json files) or a glob; relative to the suite's folder, or absolute",
+    )
+    tool: str = Field(
+        "search_knowledge_base", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="the retrieval tool's name"
+    )
+    top_k: int = Field(5, ge=1, le=50, description="documents one search returns")
+
+
 class CalibrationConfig(_Strict):
     min_kappa: float = Field(0.6, ge=-1, le=1, description="warn when a judge prompt's calibrated κ is lower")
 
@@ -214,3 +228,4 @@ class SuiteConfig(_Strict):
         description="largest share of errored verdicts (per gate scope) and conversations (per run) still green",
     )
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
+    knowledge: KnowledgeConfig | None = Field(None, description="documents and the built-in retrieval tool")

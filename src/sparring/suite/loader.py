@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any
 
 from sparring.backend import (
     BackendDataError,
@@ -31,6 +31,14 @@ from sparring.data_model import Scenario, ToolSpec
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
 from sparring.evaluations.checks import CheckFunction
 from sparring.input_limits import json_value
+from sparring.suite.backend_tools import (
+    CheckedFactory,
+    Factory,
+    check_tool_lists,
+    factory_crash,
+    knowledge_factory,
+    tool_specs,
+)
 from sparring.suite.config import AgentConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.expected_actions import expected_action_problems
@@ -72,7 +80,13 @@ class Suite:
         backend = self.config.backend
         facts = SuiteFacts(self.policy, self.tools, backend.action_tools, backend.handoff_tools, self.backend_factory())
         chosen = self.evaluations if specs is None else specs
-        return Evaluator(build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries))
+        evaluations = build_evaluations(chosen, self.checks, facts, self.config.simulation.judge_retries)
+        return Evaluator(evaluations, self.uncut_tools)
+
+    @property
+    def uncut_tools(self) -> frozenset[str]:
+        """Tools whose answers judges read whole: the knowledge-base search (claims are checked on its documents)."""
+        return frozenset([self.config.knowledge.tool] if self.config.knowledge else [])
 
     @property
     def name(self) -> str:
@@ -140,17 +154,6 @@ def _scenario_files(root: Path, target: str, owner: YamlDocument) -> list[Path]:
 ScenarioEntry = tuple[Scenario, YamlDocument, tuple[str | int, ...]]
 
 
-class _CheckedFactory(Protocol):
-    """A backend factory the loader can check scenarios against: it shows a scenario's starting state."""
-
-    def __call__(self, scenario: Scenario, clock: datetime) -> Any: ...
-
-    def initial_view(self, scenario: Scenario, clock: datetime) -> Any: ...
-
-
-_Factory = SnapshotBackendFactory | SqliteBackendFactory | _CheckedFactory
-
-
 def _scenario_items(doc: YamlDocument) -> list[tuple[Any, tuple[str | int, ...]]]:
     """The scenario objects in a file and their paths: one mapping, a list, or a mapping with only a
     `scenarios:` list."""
@@ -202,7 +205,7 @@ def read_scenario_files(files: list[Path]) -> tuple[list[ScenarioEntry], list[Su
 
 
 def _scenario_problems(
-    root: Path, entry: ScenarioEntry, factory: _Factory, config: SuiteConfig, clock: datetime
+    root: Path, entry: ScenarioEntry, factory: Factory, config: SuiteConfig, clock: datetime
 ) -> list[SuiteError]:
     """A scenario's backend overrides must fit the snapshot and references, and every known fact that
     names an id (`backend.fact_ids`) must name a record of the resulting state (checked on a view: no copy).
@@ -216,7 +219,7 @@ def _scenario_problems(
     except Exception as exc:
         if isinstance(factory, SnapshotBackendFactory | SqliteBackendFactory):
             raise  # Sparring's own backends: a crash is a bug of Sparring's, shown as one
-        raise _factory_crash(root, config, f"initial_view(scenario {scenario.id!r})", exc) from exc
+        raise factory_crash(root, config, f"initial_view(scenario {scenario.id!r})", exc) from exc
     return [
         doc.error((*path, "known_facts", index, "value"), problem)
         for index, problem in missing_fact_ids(scenario.known_facts, state, config.backend.fact_ids)
@@ -224,7 +227,7 @@ def _scenario_problems(
 
 
 def _load_all_scenarios(
-    root: Path, config: SuiteConfig, doc: YamlDocument, factory: _Factory, specs: list[ToolSpec]
+    root: Path, config: SuiteConfig, doc: YamlDocument, factory: Factory, specs: list[ToolSpec]
 ) -> list[Scenario]:
     """Every scenario of the suite, checked against its backend and tools; all problems reported together."""
     entries, errors = read_scenario_files(_scenario_files(root, config.scenarios, doc))
@@ -265,7 +268,7 @@ def _sqlite_factory(root: Path, config: SuiteConfig, doc: YamlDocument, tools: d
         raise doc.error(("backend", "database"), f"not a SQLite database: {database} ({exc})") from exc
 
 
-def _python_factory(root: Path, config: SuiteConfig, doc: YamlDocument) -> _CheckedFactory:
+def _python_factory(root: Path, config: SuiteConfig, doc: YamlDocument) -> CheckedFactory:
     """The backend of a `kind: python` suite: a BackendFactory named FILE.py:NAME in the suite's folder; it must
     also show a scenario's starting state (`initial_view`) so scenarios are checked at load."""
     relative, _, name = str(config.backend.factory).rpartition(":")
@@ -278,33 +281,6 @@ def _python_factory(root: Path, config: SuiteConfig, doc: YamlDocument) -> _Chec
             ("backend", "factory"), f"no BackendFactory {name!r} with an initial_view(scenario, clock) in {file}"
         )
     return factory
-
-
-def _check_tool_lists(config: SuiteConfig, doc: YamlDocument, names: set[str], where: str) -> None:
-    """Every tool the hand-off and write lists name is one of the backend's tools (tools.py, or the tools a
-    python factory lists)."""
-    for tool_list in ("handoff_tools", "action_tools"):
-        for index, name in enumerate(getattr(config.backend, tool_list)):
-            if name not in names:
-                raise doc.error(("backend", tool_list, index), f"no tool named {name!r} in {where}")
-
-
-def _factory_crash(root: Path, config: SuiteConfig, call: str, exc: Exception) -> SuiteError:
-    """A crash of a suite's own backend factory (kind python: the suite's code) at load: one line naming its file
-    and the exception, instead of a traceback."""
-    file, _, name = str(config.backend.factory).rpartition(":")
-    return SuiteError(root / file, f"backend factory {name}: {call} raised {type(exc).__name__}: {exc}")
-
-
-def _tool_specs(root: Path, factory: _Factory, config: SuiteConfig, tools: dict[str, Tool]) -> list[ToolSpec]:
-    """The tools a model is offered: a python factory lists its own (`specs()`), any other backend has the suite's."""
-    own_specs = getattr(factory, "specs", None)
-    if not callable(own_specs):
-        return [t.spec for t in tools.values()]
-    try:
-        return list(own_specs())
-    except Exception as exc:  # the suite's code, see _scenario_problems
-        raise _factory_crash(root, config, "specs()", exc) from exc
 
 
 def load_suite(path: str | Path) -> Suite:
@@ -354,15 +330,18 @@ def load_suite(path: str | Path) -> Suite:
         if gate.family and gate.family not in families:
             raise doc.error(("gates", index, "family"), f"no evaluation of family {gate.family!r} in this suite")
 
-    factory: _Factory = SnapshotBackendFactory(Snapshot(snapshot, config.backend.references, digest), tools)
+    factory: Factory = SnapshotBackendFactory(Snapshot(snapshot, config.backend.references, digest), tools)
     if config.backend.kind == "sqlite":
         factory = _sqlite_factory(root, config, doc, tools)
     elif config.backend.kind == "python":
         factory = _python_factory(root, config, doc)
     _check_fact_ids(config, factory.base if isinstance(factory, SqliteBackendFactory) else snapshot, doc)
-    specs = _tool_specs(root, factory, config, tools)
+    specs = tool_specs(root, factory, config, tools)
     own = callable(getattr(factory, "specs", None))  # a python factory lists its own tools
-    _check_tool_lists(config, doc, {s.name for s in specs}, "the backend's tools" if own else tools_file.name)
+    check_tool_lists(config, doc, {s.name for s in specs}, "the backend's tools" if own else tools_file.name)
+    if config.knowledge is not None:
+        factory = knowledge_factory(root, config.knowledge, doc, factory, specs)
+        specs = factory.specs()
     scenarios = _load_all_scenarios(root, config, doc, factory, specs)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 
