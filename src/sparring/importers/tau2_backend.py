@@ -2,7 +2,8 @@
 
 Tool calls run through τ²'s `Environment.get_response`, exactly as τ²'s orchestrator runs them (same argument
 handling, same error text, same JSON answers), on a fresh copy of the domain's database set up as the task's
-`initial_state` says. `digest()` is τ²'s database hash.
+`initial_state` says. `digest()` is τ²'s database hash. A domain with user tools (telecom) gives them to the
+customer (`CustomerTools`: `customer_specs`, `execute_customer`, `customer_view`), run by τ² as the user's calls.
 """
 
 from __future__ import annotations
@@ -38,15 +39,33 @@ class Tau2Backend:
 
     def execute(self, call: ToolCall) -> ToolCallRecord:
         """Run one call as τ² runs it; a τ² error ("Error: ...") is the record's `error`, never an exception."""
+        record = self._run(call, "assistant")
+        self.calls.append(record)
+        return record
+
+    def customer_specs(self) -> list[ToolSpec]:
+        """The customer's own tools (τ²'s user tools; none in a domain without them)."""
+        return list(_user_specs(self.domain))
+
+    def execute_customer(self, call: ToolCall) -> ToolCallRecord:
+        """Run one of the customer's calls as τ² runs a user's tool call."""
+        return self._run(call, "user")
+
+    def customer_view(self) -> dict[str, Any]:
+        """The customer's device as plain data (τ²'s user database); empty in a domain without one."""
+        user_tools = self.environment.user_tools
+        return dict(user_tools.db.model_dump(mode="json")) if user_tools is not None else {}
+
+    def _run(self, call: ToolCall, requestor: str) -> ToolCallRecord:
         from tau2.data_model.message import ToolCall as Tau2ToolCall
 
-        answer = self.environment.get_response(Tau2ToolCall(id=call.id, name=call.name, arguments=call.arguments))
+        asked = Tau2ToolCall(id=call.id, name=call.name, arguments=call.arguments, requestor=requestor)
+        answer = self.environment.get_response(asked)
         record = ToolCallRecord(id=call.id, name=call.name, arguments=call.arguments)
         if answer.error:
             record.error = answer.content
         else:
             record.result = _decoded(answer.content)
-        self.calls.append(record)
         return record
 
     def view(self) -> dict[str, Any]:
@@ -114,6 +133,15 @@ def _domain_at(folder: str) -> Tau2Domain:
 def _specs(domain: Tau2Domain) -> tuple[ToolSpec, ...]:
     """τ² builds its tool schemas anew (docstrings parsed, pydantic models made) on every call: once is enough."""
     return tuple(_spec(tool.openai_schema) for tool in domain.fresh_environment().get_tools())
+
+
+@cache
+def _user_specs(domain: Tau2Domain) -> tuple[ToolSpec, ...]:
+    """The customer's tools (τ²'s user tools), built once per domain."""
+    environment = domain.fresh_environment()
+    if environment.user_tools is None:
+        return ()
+    return tuple(_spec(tool.openai_schema) for tool in environment.get_user_tools())
 
 
 def _spec(schema: dict[str, Any]) -> ToolSpec:

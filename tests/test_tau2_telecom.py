@@ -1,0 +1,117 @@
+"""τ²'s telecom domain (dual control) imported: the customer's own tools on its phone, and τ²'s reward computed by
+Sparring over both sides' calls agreeing with τ²'s own evaluator — on the gold actions (the agent's and the
+user's, in τ²'s order) of every task of τ²'s base split, and with the last customer action left out."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from typing import Any
+
+import pytest
+import tau2  # noqa: F401 - the dev extra installs the importer's extra: CI runs these tests
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # τ²'s evaluator imports litellm: no network
+
+from sparring.data_model import ToolCall, ToolCallRecord
+from sparring.importers.tau2_backend import Tau2Backend
+from sparring.importers.tau2_domain import Tau2Domain, load_domain
+from sparring.importers.tau2_reward import tau2_reward
+
+pytestmark = pytest.mark.real
+
+
+@cache
+def telecom() -> Tau2Domain:
+    """The telecom domain of the installed τ² package (2285 tasks)."""
+    return load_domain("telecom")
+
+
+def base_split(domain: Tau2Domain) -> list[Any]:
+    """τ²'s base split of telecom (its default task set)."""
+    ids = set(json.loads((domain.folder / "split_tasks.json").read_text())["base"])
+    return [task for task in domain.tasks if task.id in ids]
+
+
+def played(domain: Tau2Domain, task: Any, actions: list[Any]) -> tuple[list[ToolCallRecord], list[str]]:
+    """The actions made in order on a fresh backend, each by its requestor: (records, requestors)."""
+    backend = Tau2Backend(domain, task)
+    records = [
+        (backend.execute if a.requestor == "assistant" else backend.execute_customer)(
+            ToolCall(id=a.action_id, name=a.name, arguments=a.arguments)
+        )
+        for a in actions
+    ]
+    return records, [a.requestor for a in actions]
+
+
+def tau2_messages(records: list[ToolCallRecord], requestors: list[str]) -> list[Any]:
+    """The calls as τ² messages: each an assistant's or a user's tool call followed by its answer."""
+    from tau2.data_model.message import AssistantMessage, ToolMessage, UserMessage
+    from tau2.data_model.message import ToolCall as Tau2ToolCall
+
+    messages: list[Any] = [UserMessage(role="user", content="My phone has no data.")]
+    for record, requestor in zip(records, requestors, strict=True):
+        call = Tau2ToolCall(id=record.id, name=record.name, arguments=record.arguments, requestor=requestor)
+        asking = AssistantMessage if requestor == "assistant" else UserMessage
+        role = "assistant" if requestor == "assistant" else "user"
+        content = record.error if record.error is not None else json.dumps(record.result)
+        messages.append(asking(role=role, tool_calls=[call]))
+        messages.append(
+            ToolMessage(id=record.id, role="tool", content=content, requestor=requestor, error=record.error is not None)
+        )
+    messages.append(AssistantMessage(role="assistant", content="Your phone works again."))
+    return messages
+
+
+def both_rewards(domain: Tau2Domain, task: Any, actions: list[Any]) -> tuple[float, float]:
+    """(Sparring's reward, τ²'s `evaluate_simulation` reward) of the trajectory making `actions`."""
+    from tau2.data_model.simulation import SimulationRun, TerminationReason
+    from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
+
+    records, requestors = played(domain, task, actions)
+    ours = tau2_reward(domain, task, records, ["Your phone works again."], None, requestors).reward
+    run = SimulationRun(
+        id="sparring",
+        task_id=task.id,
+        start_time="2026-01-01T00:00:00",
+        end_time="2026-01-01T00:01:00",
+        duration=60.0,
+        termination_reason=TerminationReason.AGENT_STOP,
+        messages=tau2_messages(records, requestors),
+    )
+    theirs = evaluate_simulation(run, task, EvaluationType.ALL, solo_mode=False, domain=domain.name).reward
+    return ours, theirs
+
+
+def test_gold_actions_of_both_sides_earn_one_from_both_evaluators() -> None:
+    domain = telecom()
+    tasks = base_split(domain)
+    wrong = {
+        task.id: rewards
+        for task in tasks
+        if (rewards := both_rewards(domain, task, task.evaluation_criteria.actions or [])) != (1.0, 1.0)
+    }
+    assert len(tasks) == 114
+    assert wrong == {}
+
+
+def test_leaving_out_the_last_customer_action_gets_the_same_reward_from_both() -> None:
+    """The customer's last gold action not made: both evaluators agree, and most such tasks fail."""
+    domain = telecom()
+    seen, zeros, wrong = 0, 0, {}
+    for task in base_split(domain):
+        actions = task.evaluation_criteria.actions or []
+        users = [i for i, a in enumerate(actions) if a.requestor == "user"]
+        if not users:
+            continue
+        kept = actions[: users[-1]] + actions[users[-1] + 1 :]
+        ours, theirs = both_rewards(domain, task, kept)
+        seen += 1
+        zeros += ours == 0.0
+        if ours != theirs:
+            wrong[task.id] = (ours, theirs)
+    assert seen == 94  # base-split tasks whose gold includes a customer action
+    assert wrong == {}
+    assert zeros > seen // 2
