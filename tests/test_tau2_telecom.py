@@ -4,9 +4,12 @@ user's, in τ²'s order) of every task of τ²'s base split, and with the last c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import shutil
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +17,13 @@ import tau2  # noqa: F401 - the dev extra installs the importer's extra: CI runs
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # τ²'s evaluator imports litellm: no network
 
+from sparring import ModelPool, Outcome, RoleOverrides, RunOptions, ScriptedModel, Store, load_suite, run_suite
 from sparring.data_model import ToolCall, ToolCallRecord
 from sparring.importers.tau2_backend import Tau2Backend
-from sparring.importers.tau2_domain import Tau2Domain, load_domain
+from sparring.importers.tau2_domain import Tau2Domain, Tau2ImportError, domain_files, load_domain
 from sparring.importers.tau2_reward import tau2_reward
+from sparring.importers.tau2_suite import write_suite
+from sparring.simulator import ScriptedCustomer
 
 pytestmark = pytest.mark.real
 
@@ -115,3 +121,50 @@ def test_leaving_out_the_last_customer_action_gets_the_same_reward_from_both() -
     assert seen == 94  # base-split tasks whose gold includes a customer action
     assert wrong == {}
     assert zeros > seen // 2
+
+
+def small_telecom_folder(root: Path, tasks: list[Any]) -> Path:
+    """A telecom domain folder with τ²'s files and only `tasks` (the folder's name chooses the domain)."""
+    folder = root / "telecom"
+    folder.mkdir(parents=True)
+    for name in domain_files("telecom"):
+        shutil.copyfile(telecom().folder / name, folder / name)
+    (folder / "tasks.json").write_text(json.dumps([task.model_dump(mode="json") for task in tasks]))
+    return folder
+
+
+def test_an_imported_telecom_suite_runs_with_the_customer_acting_on_its_phone(tmp_path: Path) -> None:
+    """Real path: import, load, run with a scripted customer making the task's gold user action, SQLite store;
+    τ²'s reward passes when the customer toggles roaming, fails when it does not."""
+    task = telecom().tasks[0]
+    assert [(a.requestor, a.name) for a in task.evaluation_criteria.actions] == [("user", "toggle_roaming")]
+    write_suite(load_domain(small_telecom_folder(tmp_path / "data", [task])), tmp_path / "suite")
+    suite = load_suite(tmp_path / "suite")
+    assert "<tech_support_policy>" in suite.policy
+
+    def run(calls: dict[int, list[ToolCall]], name: str) -> tuple[Any, Any]:
+        pool = ModelPool()
+        pool.add(ScriptedModel(lambda request: "Please toggle roaming on your phone.", name="scripted:agent"))
+        store = Store.open(str(tmp_path / f"{name}.db"))
+        customer = ScriptedCustomer(["My mobile data does not work abroad.", "Done."], calls=calls)
+        options = RunOptions(models=RoleOverrides(model="scripted:agent"))
+        result = asyncio.run(run_suite(suite, store, options, pool, customer=lambda *_: customer))
+        [conversation] = store.conversations(result.run.id)
+        return conversation, {v.evaluation_id: v for v in store.verdicts(result.run.id)}["tau2_reward"]
+
+    acted, passed = run({1: [ToolCall(id="u1", name="toggle_roaming")]}, "acted")
+    assert passed.outcome == Outcome.PASS, passed.reasoning
+    [call] = acted.customer_tool_calls()
+    assert call.name == "toggle_roaming" and call.error is None
+    assert acted.customer_state is not None and acted.customer_state["device"]["roaming_enabled"] is True
+    idle, failed = run({}, "idle")
+    assert failed.outcome == Outcome.FAIL and "ENV_ASSERTION" in failed.reasoning
+    assert idle.customer_state is not None and idle.customer_state["device"]["roaming_enabled"] is False
+
+
+def test_a_damaged_device_database_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    folder = small_telecom_folder(tmp_path, telecom().tasks[:1])
+    (folder / "user_db.toml").write_text("[device]\nis_on = 'maybe'\n")
+    with pytest.raises(Tau2ImportError, match=r"user_db.toml: not a τ² telecom device database") as raised:
+        load_domain(folder)
+    assert "\n" not in str(raised.value)

@@ -20,6 +20,7 @@ from sparring.backend.snapshot import canonical_digest
 from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
 from sparring.importers.tau2_cow import cow_view, untouched
 from sparring.importers.tau2_domain import Tau2Domain, load_domain
+from sparring.importers.tau2_telecom import as_collections
 
 
 class Tau2Backend:
@@ -70,8 +71,9 @@ class Tau2Backend:
 
     def view(self) -> dict[str, Any]:
         """The database as plain data (`model_dump(mode="json")`), sharing unchanged records with the pristine
-        database's view."""
-        return cow_view(self.environment.tools.db, self.domain.pristine_db(), self.domain.pristine_view())
+        database's view; a collection τ² keeps as a list (telecom's) is keyed by its records' ids."""
+        view = cow_view(self.environment.tools.db, self.domain.pristine_db(), self.domain.pristine_view())
+        return as_collections(view)
 
     def digest(self, ignore: Iterable[str] = ()) -> str:
         """τ²'s hash of the database (computed once per process while no tool has touched it); with `ignore`,

@@ -41,3 +41,20 @@ def environment(folder: Path, policy_text: str, tools: Any) -> Any:
 
     device = copy.deepcopy(_pristine_user_db(str(folder / "user_db.toml")))
     return TelecomEnvironment(domain_name=NAME, policy=policy_text, tools=tools, user_tools=TelecomUserTools(device))
+
+
+def as_collections(view: dict[str, Any]) -> dict[str, Any]:
+    """A τ² database view as Sparring's state (collection → id → record): telecom keeps its records in lists, each
+    keyed here by its records' own id field (`plan_id`, `line_id`, ...), or by position when they have none."""
+    if not any(isinstance(value, list) for value in view.values()):
+        return view
+    return {name: _keyed(value) if isinstance(value, list) else value for name, value in view.items()}
+
+
+def _keyed(records: list[Any]) -> dict[str, Any]:
+    first = records[0] if records and isinstance(records[0], dict) else {}
+    field = next((key for key in first if key.endswith("_id")), None)
+    ids = [record.get(field) if isinstance(record, dict) and field else None for record in records]
+    if field is None or None in ids or len(set(map(str, ids))) < len(ids):
+        return {str(index): record for index, record in enumerate(records)}
+    return {str(key): record for key, record in zip(ids, records, strict=True)}

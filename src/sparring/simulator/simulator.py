@@ -103,10 +103,9 @@ class CustomerSimulator:
     ) -> tuple[str, list[ToolCallRecord]]:
         """The customer's next message (never empty) and the tool calls it made on `tools` before writing it."""
         guidance = MESSAGE.render(opening=not turns, directive=directive, rules=bool(self.scenario.customer_rules))
-        messages = [*self._prefix(turns), Message(role="system", content=guidance)]
         specs = tools.customer_specs() if tools is not None else []
-        if specs:
-            messages.append(Message(role="system", content=TOOLS.render(names=", ".join(s.name for s in specs))))
+        offer = [Message(role="system", content=TOOLS.render(names=", ".join(s.name for s in specs)))] if specs else []
+        messages = [*self._prefix(turns), *offer, Message(role="system", content=guidance)]
         calls: list[ToolCallRecord] = []
         while True:
             request = ChatRequest(messages=messages, tools=specs, max_tokens=120, temperature=0.7, seed=self.seed)

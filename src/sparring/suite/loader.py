@@ -26,6 +26,7 @@ from sparring.backend import (
     collect_tools,
     missing_fact_ids,
 )
+from sparring.backend.dual import DualBackendFactory
 from sparring.backend.state import resolve_time
 from sparring.data_model import Scenario, ToolSpec
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
@@ -273,6 +274,28 @@ def _python_factory(root: Path, config: SuiteConfig, doc: YamlDocument) -> _Chec
     return factory
 
 
+def _split_tools(
+    config: SuiteConfig, doc: YamlDocument, tools: dict[str, Tool], where: str
+) -> tuple[dict[str, Tool], dict[str, Tool]]:
+    """(the agent's tools, the customer's own): `customer_tools` names @tool functions of tools.py."""
+    names = config.backend.customer_tools
+    for index, name in enumerate(names):
+        if name not in tools:
+            raise doc.error(("backend", "customer_tools", index), f"no tool named {name!r} in {where}")
+    return {n: t for n, t in tools.items() if n not in names}, {n: tools[n] for n in names}
+
+
+def _with_customer_side(
+    root: Path, config: SuiteConfig, doc: YamlDocument, factory: _Factory, customer_tools: dict[str, Tool]
+) -> _Factory:
+    """The backend factory with the customer's state and tools beside the agent's (`DualBackendFactory`)."""
+    state_file = root / str(config.backend.customer_state)
+    if not state_file.is_file():
+        raise doc.error(("backend", "customer_state"), f"file not found: {state_file}")
+    state, digest = _load_snapshot(state_file, doc, config.simulation.clock or datetime.now(UTC))
+    return DualBackendFactory(factory, Snapshot(state, {}, digest), customer_tools)
+
+
 def _check_tool_lists(config: SuiteConfig, doc: YamlDocument, names: set[str], where: str) -> None:
     """Every tool the hand-off and write lists name is one of the backend's tools (tools.py, or the tools a
     python factory lists)."""
@@ -326,12 +349,15 @@ def load_suite(path: str | Path) -> Suite:
         if gate.family and gate.family not in families:
             raise doc.error(("gates", index, "family"), f"no evaluation of family {gate.family!r} in this suite")
 
+    tools, customer_tools = _split_tools(config, doc, tools, tools_file.name)
     factory: _Factory = SnapshotBackendFactory(Snapshot(snapshot, config.backend.references, digest), tools)
     if config.backend.kind == "sqlite":
         factory = _sqlite_factory(root, config, doc, tools)
     elif config.backend.kind == "python":
         factory = _python_factory(root, config, doc)
     _check_fact_ids(config, factory.base if isinstance(factory, SqliteBackendFactory) else snapshot, doc)
+    if customer_tools:
+        factory = _with_customer_side(root, config, doc, factory, customer_tools)
     own_specs = getattr(factory, "specs", None)  # a python factory lists its own tools
     specs = own_specs() if callable(own_specs) else [t.spec for t in tools.values()]
     _check_tool_lists(

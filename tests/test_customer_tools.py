@@ -1,0 +1,181 @@
+"""Customer tools (dual control) in any suite: `customer_tools:` names @tool functions of tools.py that the
+simulated customer calls on its own state (`customer_state:`); the calls are recorded on its turns and stored,
+the end state is the conversation's `customer_state`, and checks read it. Real path: a suite loaded from disk, a
+SQLite store, a scripted customer or the stub world over HTTP with the LLM simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sparring import ModelPool, Outcome, RoleOverrides, RunOptions, ScriptedModel, Store, load_suite, run_suite
+from sparring.data_model import ToolCall
+from sparring.simulator import ScriptedCustomer
+from sparring.suite import SuiteError
+from sparring.testing import StubServer
+from sparring.testing.suite_world import SuiteWorld
+
+TOOLS = '''
+from typing import Any
+from sparring import BackendState, ToolError, tool
+
+
+@tool
+def line_details(db: BackendState, line_id: str) -> dict[str, Any]:
+    """The customer's phone line: its status and plan."""
+    if line_id not in db.data["lines"]:
+        raise ToolError(f"no line {line_id!r}")
+    return db.data["lines"][line_id]
+
+
+@tool
+def check_status_bar(db: BackendState) -> dict[str, Any]:
+    """What the phone's status bar shows."""
+    phone = db.data["device"]["phone"]
+    return {"signal": "none" if phone["airplane_mode"] else "4G", "airplane_mode": phone["airplane_mode"]}
+
+
+@tool
+def toggle_airplane_mode(db: BackendState) -> dict[str, Any]:
+    """Turn airplane mode on or off."""
+    phone = db.data["device"]["phone"]
+    phone["airplane_mode"] = not phone["airplane_mode"]
+    return {"airplane_mode": phone["airplane_mode"]}
+'''
+
+CHECKS = '''
+from sparring import CheckContext, CheckResult, check, failed, passed
+
+
+@check(family="resolution")
+def phone_back_online(ctx: CheckContext) -> CheckResult:
+    """The customer's phone ends out of airplane mode (its own state, beside the agent's backend)."""
+    phone = ctx.customer_state["device"]["phone"]
+    lines = ctx.final_state["lines"]
+    if phone["airplane_mode"]:
+        return failed(f"still in airplane mode (line {sorted(lines)[0]} untouched)")
+    return passed("airplane mode off")
+'''
+
+SCENARIOS = """
+scenarios:
+  - id: no-signal
+    title: No signal on the phone
+    persona: {traits: [calm], style: short, patience: 3}
+    situation: Your phone has shown no signal since this morning.
+    desired_outcome: Signal back on your phone.
+    known_facts:
+      - {key: line, value: L-100, reveal: upfront}
+"""
+
+SUITE = """name: phones
+policy: policy.md
+backend:
+  snapshot: snapshot.json
+  tools: tools.py
+  customer_tools: [check_status_bar, toggle_airplane_mode]
+  customer_state: device.json
+scenarios: scenarios
+agent: {kind: reference, max_tool_rounds: 2}
+simulation: {max_turns: 3}
+evaluations:
+  - use: phone_back_online
+"""
+
+
+def write_suite(root: Path, suite_yaml: str = SUITE) -> Path:
+    (root / "scenarios").mkdir(parents=True)
+    (root / "evaluations").mkdir()
+    (root / "suite.yaml").write_text(suite_yaml)
+    (root / "policy.md").write_text("Help customers get their phone working.\n")
+    (root / "tools.py").write_text(TOOLS)
+    (root / "evaluations" / "checks.py").write_text(CHECKS)
+    (root / "scenarios" / "phones.yaml").write_text(textwrap.dedent(SCENARIOS))
+    (root / "snapshot.json").write_text(json.dumps({"lines": {"L-100": {"status": "active", "plan": "basic"}}}))
+    (root / "device.json").write_text(json.dumps({"device": {"phone": {"airplane_mode": True}}}))
+    return root
+
+
+def scripted_run(tmp_path: Path, customer: ScriptedCustomer, name: str) -> tuple[Store, str]:
+    suite = load_suite(write_suite(tmp_path / name))
+    pool = ModelPool()
+    pool.add(ScriptedModel(lambda request: "Please try turning airplane mode off.", name="scripted:agent"))
+    store = Store.open(str(tmp_path / f"{name}.db"))
+    options = RunOptions(models=RoleOverrides(model="scripted:agent"))
+    result = asyncio.run(run_suite(suite, store, options, pool, customer=lambda *_: customer))
+    return store, result.run.id
+
+
+def test_the_customers_tool_calls_are_stored_and_checks_see_its_state(tmp_path: Path) -> None:
+    toggle = ToolCall(id="u1", name="toggle_airplane_mode")
+    look = ToolCall(id="u2", name="check_status_bar")
+    customer = ScriptedCustomer(["My phone L-100 has no signal.", "It works now, thanks."], calls={1: [toggle, look]})
+    store, run_id = scripted_run(tmp_path, customer, "fixed")
+    [conversation] = store.conversations(run_id)
+    second = conversation.customer_turns()[1]
+    assert [(c.name, c.result) for c in second.tool_calls] == [
+        ("toggle_airplane_mode", {"airplane_mode": False}),
+        ("check_status_bar", {"signal": "4G", "airplane_mode": False}),
+    ]
+    assert conversation.customer_tool_calls() == second.tool_calls
+    assert conversation.customer_state == {"device": {"phone": {"airplane_mode": False}}}
+    assert conversation.tool_calls() == []  # the agent's calls: none of the customer's
+    [verdict] = store.verdicts(run_id)
+    assert verdict.outcome == Outcome.PASS, verdict.reasoning
+
+
+def test_a_customer_that_does_not_act_fails_the_check(tmp_path: Path) -> None:
+    store, run_id = scripted_run(tmp_path, ScriptedCustomer(["My phone L-100 has no signal.", "Still nothing."]), "no")
+    [conversation] = store.conversations(run_id)
+    assert conversation.customer_state == {"device": {"phone": {"airplane_mode": True}}}
+    [verdict] = store.verdicts(run_id)
+    assert verdict.outcome == Outcome.FAIL and "still in airplane mode" in verdict.reasoning
+
+
+def test_the_agent_is_not_offered_the_customers_tools(tmp_path: Path) -> None:
+    suite = load_suite(write_suite(tmp_path / "suite"))
+    backend = suite.backend_factory()(suite.scenarios[0], datetime.now(UTC))
+    assert [s.name for s in backend.specs()] == ["line_details"]
+    assert [s.name for s in backend.customer_specs()] == ["check_status_bar", "toggle_airplane_mode"]
+    assert sorted(suite.tools) == ["line_details"]
+
+
+def test_the_stub_world_drives_the_llm_customers_tools(tmp_path: Path) -> None:
+    """The LLM simulator is offered its tools after its opening; the stub world's customer calls one before each
+    reply, the agent never calls one."""
+    suite = load_suite(write_suite(tmp_path / "suite"))
+    store = Store.open(str(tmp_path / "runs.db"))
+    with StubServer(SuiteWorld.from_suite(suite)) as server:
+        options = RunOptions(models=RoleOverrides(model="openai:stub", base_url=server.base_url))
+        result = asyncio.run(run_suite(suite, store, options, ModelPool()))
+    [conversation] = store.conversations(result.run.id)
+    assert conversation.end_reason is not None and conversation.error is None, conversation.error
+    opening, *replies = conversation.customer_turns()
+    assert opening.tool_calls == [] and replies
+    assert all(len(turn.tool_calls) == 1 for turn in replies)
+    customer_calls = conversation.customer_tool_calls()
+    assert {c.name for c in customer_calls} <= {"check_status_bar", "toggle_airplane_mode"}
+    assert all(c.error is None for c in customer_calls)
+    assert {c.name for c in conversation.tool_calls()} <= {"line_details"}
+    toggles = sum(c.name == "toggle_airplane_mode" for c in customer_calls)
+    assert conversation.customer_state == {"device": {"phone": {"airplane_mode": toggles % 2 == 0}}}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("customer_tools: [check_status_bar, toggle_airplane_mode]", "customer_tools: [reboot]"), "no tool named"),
+        (("  customer_state: device.json\n", ""), "customer_tools and customer_state go together"),
+        (("customer_state: device.json", "customer_state: missing.json"), "file not found"),
+    ],
+)
+def test_bad_customer_tool_declarations_name_the_file_and_field(tmp_path: Path, change, message) -> None:
+    root = write_suite(tmp_path / "suite", SUITE.replace(*change))
+    with pytest.raises(SuiteError, match=message) as raised:
+        load_suite(root)
+    assert "suite.yaml" in str(raised.value)
