@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 
 from sparring import ModelPool, Outcome, RoleOverrides, RunOptions, ScriptedModel, Store, load_suite, run_suite
-from sparring.data_model import ToolCall
-from sparring.simulator import ScriptedCustomer
+from sparring.backend.dual import DualBackend
+from sparring.data_model import AgentTurn, CustomerTurn, TokenUsage, ToolCall
+from sparring.models.base import ChatRequest, ChatResponse, MeteredModel
+from sparring.simulator import CustomerSimulator, ScriptedCustomer
+from sparring.simulator.customer_tools import MAX_CALLS_PER_TURN
 from sparring.suite import SuiteError
 from sparring.testing import StubServer
 from sparring.testing.suite_world import SuiteWorld
@@ -179,3 +182,43 @@ def test_bad_customer_tool_declarations_name_the_file_and_field(tmp_path: Path, 
     with pytest.raises(SuiteError, match=message) as raised:
         load_suite(root)
     assert "suite.yaml" in str(raised.value)
+
+
+def simulator_with(tmp_path: Path, reply) -> tuple[CustomerSimulator, ScriptedModel, DualBackend]:
+    suite = load_suite(write_suite(tmp_path / "suite"))
+    backend = suite.backend_factory()(suite.scenarios[0], datetime.now(UTC))
+    assert isinstance(backend, DualBackend)
+    model = ScriptedModel(reply)
+    return CustomerSimulator(suite.scenarios[0], MeteredModel(model, TokenUsage())), model, backend
+
+
+def test_the_llm_customer_calls_its_tools_then_writes_grounded_on_them(tmp_path: Path) -> None:
+    def reply(request: ChatRequest) -> ChatResponse | dict:
+        if request.schema_name == "customer_analysis":
+            return {"progressing": True}
+        if request.tools and request.messages[-1].role != "tool":
+            return ChatResponse(tool_calls=[ToolCall(id="t1", name="toggle_airplane_mode")])
+        return ChatResponse(content="I turned airplane mode off.")
+
+    simulator, model, backend = simulator_with(tmp_path, reply)
+    turns: list = [CustomerTurn(content="No signal on L-100."), AgentTurn(content="Please turn airplane mode off.")]
+    step = asyncio.run(simulator.step(turns, False, backend))
+    assert step.message is not None and step.message.content == "I turned airplane mode off."
+    assert [(c.name, c.result) for c in step.message.tool_calls] == [("toggle_airplane_mode", {"airplane_mode": False})]
+    assert backend.customer_view() == {"device": {"phone": {"airplane_mode": False}}}
+    offered = [[t.name for t in r.tools] for r in model.requests]
+    assert offered == [[], ["check_status_bar", "toggle_airplane_mode"], ["check_status_bar", "toggle_airplane_mode"]]
+    assert model.requests[-1].messages[-1].role == "tool"  # the answer is shown to the model before it writes
+
+
+def test_a_customer_that_keeps_calling_tools_is_stopped(tmp_path: Path) -> None:
+    def reply(request: ChatRequest) -> ChatResponse | dict:
+        if request.schema_name == "customer_analysis":
+            return {"progressing": True}
+        return ChatResponse(tool_calls=[ToolCall(id="t", name="check_status_bar")])
+
+    simulator, _model, backend = simulator_with(tmp_path, reply)
+    turns: list = [CustomerTurn(content="No signal."), AgentTurn(content="What does the status bar show?")]
+    step = asyncio.run(simulator.step(turns, False, backend))
+    assert step.message is not None and len(step.message.tool_calls) == MAX_CALLS_PER_TURN
+    assert step.message.content == "Hello? Are you still there?"
