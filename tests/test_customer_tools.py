@@ -222,3 +222,26 @@ def test_a_customer_that_keeps_calling_tools_is_stopped(tmp_path: Path) -> None:
     step = asyncio.run(simulator.step(turns, False, backend))
     assert step.message is not None and len(step.message.tool_calls) == MAX_CALLS_PER_TURN
     assert step.message.content == "Hello? Are you still there?"
+
+
+def test_a_judge_reads_the_customers_tool_calls_apart_from_the_agents() -> None:
+    from sparring.data_model import Conversation, ToolCallRecord
+    from sparring.evaluations import render_transcript
+
+    record = ToolCallRecord(id="u1", name="toggle_airplane_mode", result={"airplane_mode": False})
+    conversation = Conversation(
+        id="r:s:0",
+        run_id="r",
+        scenario_id="s",
+        turns=[
+            CustomerTurn(content="No signal."),
+            AgentTurn(content="Turn airplane mode off."),
+            CustomerTurn(content="Done.", tool_calls=[record]),
+        ],
+    )
+    lines = render_transcript(conversation).text.splitlines()
+    assert lines[2:] == [
+        '[3] CUSTOMER TOOL CALL "toggle_airplane_mode" {}',
+        '[3] CUSTOMER TOOL RESPONSE {"airplane_mode": false}',
+        '[3] CUSTOMER: "Done."',
+    ]
