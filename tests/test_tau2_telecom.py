@@ -141,6 +141,9 @@ def test_an_imported_telecom_suite_runs_with_the_customer_acting_on_its_phone(tm
     write_suite(load_domain(small_telecom_folder(tmp_path / "data", [task])), tmp_path / "suite")
     suite = load_suite(tmp_path / "suite")
     assert "<tech_support_policy>" in suite.policy
+    assert [s.id for s in suite.scenarios] == [
+        "telecom-[mobile_data_issue]user_abroad_roaming_enabled_off[PERSONA=None]"  # no ':' in RUN:SCENARIO:TRIAL
+    ]
 
     def run(calls: dict[int, list[ToolCall]], name: str) -> tuple[Any, Any]:
         pool = ModelPool()
@@ -168,3 +171,43 @@ def test_a_damaged_device_database_is_one_line_naming_the_file(tmp_path: Path) -
     with pytest.raises(Tau2ImportError, match=r"user_db.toml: not a τ² telecom device database") as raised:
         load_domain(folder)
     assert "\n" not in str(raised.value)
+
+
+HELPDESK = '''
+"""A chatbot under test that asks the customer to act on their phone."""
+
+
+async def respond(messages, tools):
+    return "Please check your phone for me and tell me what it shows."
+'''
+
+
+def test_the_llm_customer_acts_on_its_telecom_device_through_the_stub_world(tmp_path: Path, monkeypatch) -> None:
+    """The LLM simulator, served by the stub world over HTTP, calls τ²'s user tools on the device before each reply
+    after its opening; the calls run as τ²'s user tool calls and are stored with the device's end state."""
+    from sparring.testing import StubServer
+    from sparring.testing.suite_world import SuiteWorld
+
+    tasks = base_split(telecom())[:3]
+    write_suite(load_domain(small_telecom_folder(tmp_path / "data", tasks)), tmp_path / "suite")
+    suite = load_suite(tmp_path / "suite")
+    (tmp_path / "helpdesk.py").write_text(HELPDESK)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    store = Store.open(str(tmp_path / "runs.db"))
+    with StubServer(SuiteWorld.from_suite(suite)) as server:
+        models = RoleOverrides(model="openai:stub", base_url=server.base_url, agent="helpdesk:respond")
+        result = asyncio.run(run_suite(suite, store, RunOptions(models=models), ModelPool()))
+    conversations = store.conversations(result.run.id)
+    assert len(conversations) == 3
+    user_tools = set(telecom().user_tool_names)
+    for conversation in conversations:
+        assert conversation.error is None, conversation.error
+        opening, *replies = conversation.customer_turns()
+        assert opening.tool_calls == [] and replies
+        assert all(len(turn.tool_calls) == 1 for turn in replies), conversation.scenario_id
+        assert {call.name for call in conversation.customer_tool_calls()} <= user_tools
+        assert conversation.customer_state is not None and set(conversation.customer_state) == {
+            "device",
+            "surroundings",
+        }
+    assert all(call.error is None for c in conversations for call in c.customer_tool_calls())

@@ -87,8 +87,9 @@ class Tau2Backend:
 
 
 def scenario_id(domain: str, task_id: str) -> str:
-    """The id of the scenario an imported τ² task becomes."""
-    return f"{domain}-{task_id}"
+    """The id of the scenario an imported τ² task becomes; a ':' (telecom's `[PERSONA:None]`) becomes '=', as a
+    conversation is named RUN:SCENARIO:TRIAL."""
+    return f"{domain}-{task_id.replace(':', '=')}"
 
 
 class Tau2BackendFactory:
