@@ -17,7 +17,7 @@ from sparring import ModelPool, Outcome, RoleOverrides, RunOptions, ScriptedMode
 from sparring.backend.dual import DualBackend
 from sparring.data_model import AgentTurn, CustomerTurn, TokenUsage, ToolCall
 from sparring.models.base import ChatRequest, ChatResponse, MeteredModel
-from sparring.simulator import CustomerSimulator, ScriptedCustomer
+from sparring.simulator import CustomerSimulator, ReplayedCustomer, ScriptedCustomer
 from sparring.simulator.customer_tools import MAX_CALLS_PER_TURN
 from sparring.suite import SuiteError
 from sparring.testing import StubServer
@@ -245,3 +245,24 @@ def test_a_judge_reads_the_customers_tool_calls_apart_from_the_agents() -> None:
         '[3] CUSTOMER TOOL RESPONSE {"airplane_mode": false}',
         '[3] CUSTOMER: "Done."',
     ]
+
+
+def test_a_replayed_customer_makes_its_recorded_calls_again(tmp_path: Path) -> None:
+    toggle = ToolCall(id="u1", name="toggle_airplane_mode")
+    customer = ScriptedCustomer(["My phone L-100 has no signal.", "It works now."], calls={1: [toggle]})
+    store, run_id = scripted_run(tmp_path, customer, "first")
+    [recorded] = store.conversations(run_id)
+    again, again_id = scripted_run(tmp_path, ReplayedCustomer.of(recorded), "again")
+    [replayed] = again.conversations(again_id)
+    assert replayed.customer_tool_calls() == recorded.customer_tool_calls()
+    assert replayed.customer_state == recorded.customer_state == {"device": {"phone": {"airplane_mode": False}}}
+
+
+def test_customer_calls_without_customer_tools_are_refused_by_name() -> None:
+    customer = ScriptedCustomer(["Hi.", "Done."], calls={1: [ToolCall(id="u1", name="reboot_device")]})
+    asyncio.run(customer.open())
+    turns: list = [CustomerTurn(content="Hi."), AgentTurn(content="Please reboot.")]
+    with pytest.raises(ValueError, match="calls 'reboot_device', but the suite gives the customer no tools"):
+        asyncio.run(customer.step(turns, False, None))
+    with pytest.raises(ValueError, match=r"scripted tool calls \[3\] name messages beyond the 2 given"):
+        ScriptedCustomer(["Hi.", "Done."], calls={3: []})
