@@ -266,3 +266,39 @@ def test_customer_calls_without_customer_tools_are_refused_by_name() -> None:
         asyncio.run(customer.step(turns, False, None))
     with pytest.raises(ValueError, match=r"scripted tool calls \[3\] name messages beyond the 2 given"):
         ScriptedCustomer(["Hi.", "Done."], calls={3: []})
+
+
+ONLINE = """
+scenarios:
+  - id: slow-data
+    situation: Your phone's data is slow.
+    desired_outcome: Faster data.
+    customer_overrides:
+      device: {phone: {airplane_mode: false}, sim: {status: active}}
+"""
+
+
+def test_a_scenarios_customer_overrides_set_its_own_starting_state(tmp_path: Path) -> None:
+    root = write_suite(tmp_path / "suite")
+    (root / "scenarios" / "online.yaml").write_text(textwrap.dedent(ONLINE))
+    suite = load_suite(root)
+    clock = datetime.now(UTC)
+    starts = {s.id: suite.backend_factory()(s, clock).customer_view() for s in suite.scenarios}
+    assert starts == {
+        "no-signal": {"device": {"phone": {"airplane_mode": True}}},
+        "slow-data": {"device": {"phone": {"airplane_mode": False}, "sim": {"status": "active"}}},
+    }
+
+
+def test_customer_overrides_without_a_customer_state_name_the_scenario_line(tmp_path: Path) -> None:
+    root = write_suite(
+        tmp_path / "suite",
+        SUITE.replace("  customer_tools: [check_status_bar, toggle_airplane_mode]\n", "").replace(
+            "  customer_state: device.json\n", ""
+        ),
+    )
+    (root / "scenarios" / "online.yaml").write_text(textwrap.dedent(ONLINE))
+    with pytest.raises(
+        SuiteError, match=r"online.yaml:6: scenarios\[0\].customer_overrides: needs backend.customer_state"
+    ):
+        load_suite(root)

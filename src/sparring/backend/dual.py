@@ -1,6 +1,6 @@
 """A backend with a customer side (dual control) for suites whose customer gets tools of its own (`customer_tools:`
 in suite.yaml): the agent's backend as before, and beside it the customer's own state (`customer_state:`, a JSON
-file of collections, the same at the start of every scenario) with the customer's `@tool` functions. It implements
+file of collections, ⊕ the scenario's `customer_overrides`) with the customer's `@tool` functions. It implements
 the `Backend` protocol for the agent and the simulator's `CustomerTools` protocol for the customer."""
 
 from __future__ import annotations
@@ -66,17 +66,22 @@ class DualBackendFactory:
     agent: BackendFactory
     customer_state: Snapshot
     customer_tools: dict[str, Tool]
-    _views: dict[datetime, StateView] = field(default_factory=dict, repr=False)
+    _views: dict[tuple[int, datetime], StateView] = field(default_factory=dict, repr=False)
 
     def initial_view(self, scenario: Scenario, clock: datetime) -> StateView:
         """The agent's backend at the scenario's start (what load-time checks read)."""
         return self.agent.initial_view(scenario, clock)  # type: ignore[attr-defined]
 
+    def customer_view(self, scenario: Scenario, clock: datetime) -> StateView:
+        """The customer's state at the scenario's start: customer_state ⊕ its `customer_overrides` at `clock`
+        (BackendDataError when they do not fit), built once per scenario and clock."""
+        key = (id(scenario), clock)
+        if key not in self._views:
+            self._views[key] = self.customer_state.scenario_view(scenario.customer_overrides, clock)
+        return self._views[key]
+
     def __call__(self, scenario: Scenario, clock: datetime) -> DualBackend:
         """A fresh agent backend and a fresh customer state for one conversation."""
-        if clock not in self._views:
-            self._views[clock] = self.customer_state.scenario_view({}, clock)
-        customer = SnapshotBackend(
-            BackendState(WritableState(self._views[clock]), clock), self.customer_tools, self.customer_state
-        )
+        start = BackendState(WritableState(self.customer_view(scenario, clock)), clock)
+        customer = SnapshotBackend(start, self.customer_tools, self.customer_state)
         return DualBackend(self.agent(scenario, clock), customer)

@@ -217,7 +217,21 @@ def _scenario_problems(
     return [
         doc.error((*path, "known_facts", index, "value"), problem)
         for index, problem in missing_fact_ids(scenario.known_facts, state, backend.fact_ids)
-    ]
+    ] + _customer_problems(entry, factory, clock)
+
+
+def _customer_problems(entry: ScenarioEntry, factory: _Factory, clock: datetime) -> list[SuiteError]:
+    """A scenario's customer_overrides need a suite customer_state, and must fit it."""
+    scenario, doc, path = entry
+    if not scenario.customer_overrides:
+        return []
+    if not isinstance(factory, DualBackendFactory):
+        return [doc.error((*path, "customer_overrides"), "needs backend.customer_state in suite.yaml")]
+    try:
+        factory.customer_view(scenario, clock)
+    except BackendDataError as exc:
+        return [doc.error((*path, "customer_overrides", *exc.path.split(".")), str(exc).split(": ", 1)[1])]
+    return []
 
 
 def _load_all_scenarios(
