@@ -170,9 +170,9 @@ def test_damaged_domain_files_are_named(tmp_path: Path, damage: Any, message: st
 def test_unknown_domain_and_occupied_output_are_refused(tmp_path: Path) -> None:
     with pytest.raises(Tau2ImportError, match="unknown τ² domain 'banking': give one of airline, retail"):
         load_domain("banking")
-    renamed = tmp_path / "telecom"
+    renamed = tmp_path / "mock"
     shutil.copytree(_domain_copy(tmp_path), renamed)
-    with pytest.raises(Tau2ImportError, match="τ² domain 'telecom' is not supported"):
+    with pytest.raises(Tau2ImportError, match="τ² domain 'mock' is not supported"):
         load_domain(renamed)
     occupied = tmp_path / "occupied"
     occupied.mkdir()

@@ -16,7 +16,9 @@ import_app = typer.Typer(
 
 @import_app.command("tau2")
 def tau2(
-    domain: Annotated[str, typer.Argument(help="airline or retail (from the installed tau2), or a τ² domain folder")],
+    domain: Annotated[
+        str, typer.Argument(help="airline, retail or telecom (from the installed tau2), or a τ² domain folder")
+    ],
     out: Annotated[Path, typer.Option(help="the new suite's folder (must not exist, or be empty)")],
 ) -> None:
     """Turn a τ²-bench domain (tasks, policy, database, tools) into a suite scored by τ²'s own reward."""

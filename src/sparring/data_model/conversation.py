@@ -31,7 +31,8 @@ class CustomerAnalysisAnswer(CustomerAnalysis):
 
 
 class ToolCallRecord(BaseModel):
-    """One tool call the agent made on the mock backend, with what the backend answered."""
+    """One tool call made on the mock backend (by the agent, or by the customer on its own side), with what the
+    backend answered."""
 
     id: str
     name: str
@@ -48,6 +49,9 @@ class CustomerTurn(BaseModel):
     analysis: CustomerAnalysis | None = None
     intent: str = Field("", description="the escalation policy's decision for this turn, e.g. ask_for_human")
     directive: str = Field("", description="what the simulator was told to do this turn")
+    tool_calls: list[ToolCallRecord] = Field(
+        default_factory=list, description="the customer's own tool calls (on its side) before writing this turn"
+    )
 
 
 class AgentTurn(BaseModel):
@@ -120,14 +124,21 @@ class Conversation(BaseModel):
     final_state: dict[str, Any] | None = Field(
         None, description="the whole end state, as stores written before diffs kept it; None in new conversations"
     )
+    customer_state: dict[str, Any] | None = Field(
+        None, description="the customer's own state at the end (a suite with customer tools); None without one"
+    )
     usage: dict[str, TokenUsage] = Field(
         default_factory=dict, description="tokens per role, earlier errored attempts of this conversation included"
     )
     duration_s: float = 0.0
 
     def tool_calls(self) -> list[ToolCallRecord]:
-        """Every tool call of the conversation, in order."""
+        """Every tool call the agent made, in order (the customer's own: `customer_tool_calls`)."""
         return [call for turn in self.turns if isinstance(turn, AgentTurn) for call in turn.tool_calls]
+
+    def customer_tool_calls(self) -> list[ToolCallRecord]:
+        """Every tool call the customer made on its own side, in order."""
+        return [call for turn in self.turns if isinstance(turn, CustomerTurn) for call in turn.tool_calls]
 
     def agent_turns(self) -> list[AgentTurn]:
         """The chatbot's turns, in order."""

@@ -87,6 +87,11 @@ class Scenario(_Strict):
     )
     tags: list[str] = Field(default_factory=list)
     backend_overrides: dict[str, Any] = Field(default_factory=dict)
+    customer_overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="deep-merged into the suite's customer_state for this scenario (customer tools), e.g. "
+        "{device: {phone: {airplane_mode: true}}}",
+    )
     source: str = Field("hand-written", description="where the scenario came from, e.g. a transcript id")
     expected_actions: ExpectedActions | None = Field(None, description="tool calls a correct run makes")
     expected_state: ExpectedState | None = Field(None, description="what the backend must look like at the end")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, overload
 
 from sparring.backend import Backend, BackendFactory, BackendState, SnapshotBackend, Tool, ToolError, WritableState
@@ -36,7 +37,8 @@ class CheckContext:
     a run), as τ²'s reward does for its NL assertions; a plain check never calls a model. `backend` is the suite's
     backend factory (any Backend: snapshot, SQLite, τ²); a context built by hand without one gets a snapshot
     backend over `initial_state` with `tools`. An imported (real) transcript has no backend state: reading it makes
-    the check not applicable."""
+    the check not applicable. A suite that gives the customer tools (dual control) also has `customer_state`, the
+    customer's own state at the end, and the customer's calls (`conversation.customer_tool_calls()`)."""
 
     conversation: Conversation
     scenario: Scenario
@@ -60,6 +62,14 @@ class CheckContext:
         """The mock backend after the conversation (its diff over `initial_state`), read-only."""
         self._require_state()
         return end_state(self.initial_state, self.conversation.state_diff, self.conversation.final_state)
+
+    @property
+    def customer_state(self) -> Mapping[str, Any]:
+        """The customer's own state after the conversation (a suite with customer tools), read-only; a conversation
+        without one (no customer tools, an imported transcript) makes the check not applicable."""
+        if self.conversation.customer_state is None:
+            raise NoBackendState("this conversation has no customer-side state (the suite gives the customer no tools)")
+        return MappingProxyType(self.conversation.customer_state)
 
     def new_records(self, collection: str) -> dict[str, Any]:
         """Records the conversation added to a backend collection (e.g. refunds issued)."""

@@ -2,7 +2,8 @@
 
 Tool calls run through τ²'s `Environment.get_response`, exactly as τ²'s orchestrator runs them (same argument
 handling, same error text, same JSON answers), on a fresh copy of the domain's database set up as the task's
-`initial_state` says. `digest()` is τ²'s database hash.
+`initial_state` says. `digest()` is τ²'s database hash. A domain with user tools (telecom) gives them to the
+customer (`CustomerTools`: `customer_specs`, `execute_customer`, `customer_view`), run by τ² as the user's calls.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sparring.backend.snapshot import canonical_digest
 from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
 from sparring.importers.tau2_cow import cow_view, untouched
 from sparring.importers.tau2_domain import Tau2Domain, load_domain
+from sparring.importers.tau2_telecom import as_collections
 
 
 class Tau2Backend:
@@ -38,21 +40,40 @@ class Tau2Backend:
 
     def execute(self, call: ToolCall) -> ToolCallRecord:
         """Run one call as τ² runs it; a τ² error ("Error: ...") is the record's `error`, never an exception."""
+        record = self._run(call, "assistant")
+        self.calls.append(record)
+        return record
+
+    def customer_specs(self) -> list[ToolSpec]:
+        """The customer's own tools (τ²'s user tools; none in a domain without them)."""
+        return list(_user_specs(self.domain))
+
+    def execute_customer(self, call: ToolCall) -> ToolCallRecord:
+        """Run one of the customer's calls as τ² runs a user's tool call."""
+        return self._run(call, "user")
+
+    def customer_view(self) -> dict[str, Any]:
+        """The customer's device as plain data (τ²'s user database); empty in a domain without one."""
+        user_tools = self.environment.user_tools
+        return dict(user_tools.db.model_dump(mode="json")) if user_tools is not None else {}
+
+    def _run(self, call: ToolCall, requestor: str) -> ToolCallRecord:
         from tau2.data_model.message import ToolCall as Tau2ToolCall
 
-        answer = self.environment.get_response(Tau2ToolCall(id=call.id, name=call.name, arguments=call.arguments))
+        asked = Tau2ToolCall(id=call.id, name=call.name, arguments=call.arguments, requestor=requestor)
+        answer = self.environment.get_response(asked)
         record = ToolCallRecord(id=call.id, name=call.name, arguments=call.arguments)
         if answer.error:
             record.error = answer.content
         else:
             record.result = _decoded(answer.content)
-        self.calls.append(record)
         return record
 
     def view(self) -> dict[str, Any]:
         """The database as plain data (`model_dump(mode="json")`), sharing unchanged records with the pristine
-        database's view."""
-        return cow_view(self.environment.tools.db, self.domain.pristine_db(), self.domain.pristine_view())
+        database's view; a collection τ² keeps as a list (telecom's) is keyed by its records' ids."""
+        view = cow_view(self.environment.tools.db, self.domain.pristine_db(), self.domain.pristine_view())
+        return as_collections(view)
 
     def digest(self, ignore: Iterable[str] = ()) -> str:
         """τ²'s hash of the database (computed once per process while no tool has touched it); with `ignore`,
@@ -66,8 +87,9 @@ class Tau2Backend:
 
 
 def scenario_id(domain: str, task_id: str) -> str:
-    """The id of the scenario an imported τ² task becomes."""
-    return f"{domain}-{task_id}"
+    """The id of the scenario an imported τ² task becomes; a ':' (telecom's `[PERSONA:None]`) becomes '=', as a
+    conversation is named RUN:SCENARIO:TRIAL."""
+    return f"{domain}-{task_id.replace(':', '=')}"
 
 
 class Tau2BackendFactory:
@@ -114,6 +136,15 @@ def _domain_at(folder: str) -> Tau2Domain:
 def _specs(domain: Tau2Domain) -> tuple[ToolSpec, ...]:
     """τ² builds its tool schemas anew (docstrings parsed, pydantic models made) on every call: once is enough."""
     return tuple(_spec(tool.openai_schema) for tool in domain.fresh_environment().get_tools())
+
+
+@cache
+def _user_specs(domain: Tau2Domain) -> tuple[ToolSpec, ...]:
+    """The customer's tools (τ²'s user tools), built once per domain."""
+    environment = domain.fresh_environment()
+    if environment.user_tools is None:
+        return ()
+    return tuple(_spec(tool.openai_schema) for tool in environment.get_user_tools())
 
 
 def _spec(schema: dict[str, Any]) -> ToolSpec:

@@ -12,7 +12,7 @@ import asyncio
 from functools import cache
 from pathlib import Path
 
-from sparring.data_model import Conversation, EndReason
+from sparring.data_model import AgentTurn, Conversation, EndReason, ToolCallRecord
 from sparring.evaluations.checks import CheckContext, CheckFunction, CheckResult, check, failed, passed
 from sparring.importers.tau2_backend import Tau2BackendFactory
 from sparring.importers.tau2_nl import judge_assertions, prompt_hash
@@ -42,10 +42,10 @@ async def conversation_reward(
     if conversation.end_reason in PREMATURE:
         return failed(f"reward 0.0: τ² gives 0 to a conversation that ends early ({conversation.end_reason})")
     texts = [turn.content for turn in conversation.agent_turns() if turn.content]
-    calls = conversation.tool_calls()
+    calls, whose = ordered_calls(conversation)
     if not needs_judge(task):
-        return verdict_of(await asyncio.to_thread(tau2_reward, factory.domain, task, calls, texts))
-    deterministic = await asyncio.to_thread(tau2_reward, factory.domain, task, calls, texts, ())
+        return verdict_of(await asyncio.to_thread(tau2_reward, factory.domain, task, calls, texts, None, whose))
+    deterministic = await asyncio.to_thread(tau2_reward, factory.domain, task, calls, texts, (), whose)
     if deterministic.reward == 0.0:
         return verdict_of(deterministic, f"; {JUDGED} not judged: the reward is 0 whatever the judge says")
     if judge is None:
@@ -55,8 +55,19 @@ async def conversation_reward(
         raise ValueError(
             f"the NL-assertion judge gave no usable answer in {judgement.attempts} attempts: {judgement.problem}"
         )
-    reward = tau2_reward(factory.domain, task, calls, texts, judgement.unmet())
+    reward = tau2_reward(factory.domain, task, calls, texts, judgement.unmet(), whose)
     return verdict_of(reward, f" [{JUDGED} judged by {judge.name}, τ² prompt {prompt_hash()}]")
+
+
+def ordered_calls(conversation: Conversation) -> tuple[list[ToolCallRecord], list[str]]:
+    """Every tool call in the order made, the agent's and the customer's own, with τ²'s requestor of each."""
+    calls: list[ToolCallRecord] = []
+    whose: list[str] = []
+    for turn in conversation.turns:
+        requestor = "assistant" if isinstance(turn, AgentTurn) else "user"
+        calls += turn.tool_calls
+        whose += [requestor] * len(turn.tool_calls)
+    return calls, whose
 
 
 def reward_check(folder: str | Path) -> CheckFunction:

@@ -1,7 +1,8 @@
 """A τ²-bench domain, read from the installed `tau2` package or from a data folder and checked before use.
 
-A domain folder holds `tasks.json`, `policy.md` and `db.json`; its name (the folder's name) chooses τ²'s tool code
-(`tau2.domains.<name>`). Every problem is one `Tau2ImportError` line naming the file and, for a task, its id.
+A domain folder holds `tasks.json`, `policy.md` and `db.json` (telecom: its own files, `tau2_telecom`); its name
+(the folder's name) chooses τ²'s tool code (`tau2.domains.<name>`).
+Every problem is one `Tau2ImportError` line naming the file and, for a task, its id.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from sparring.importers import tau2_telecom
 from sparring.importers.tau2_cow import cow_copy
 from sparring.importers.tau2_tools import TOOLKITS, database_model, toolkit_class
 
@@ -31,6 +33,11 @@ def _not_yet(name: str, where: str) -> None:
         raise Tau2ImportError(f"{where}: τ² domain {name!r} is not supported yet: {NOT_YET[name]}")
 
 
+def domain_files(name: str) -> tuple[str, ...]:
+    """The files a folder of domain `name` holds."""
+    return tau2_telecom.FILES if name == tau2_telecom.NAME else DOMAIN_FILES
+
+
 class Tau2ImportError(ValueError):
     """A τ² source that cannot be imported; the message is one line naming the file (and task id)."""
 
@@ -38,7 +45,7 @@ class Tau2ImportError(ValueError):
 @dataclass(eq=False)
 class Tau2Domain:
     """A checked τ² domain: its name, data folder, policy text, tasks (τ² `Task` models) and its tools'
-    kinds (τ²'s read, write, think, generic).
+    kinds (τ²'s read, write, think, generic), and the customer's own tools (telecom's user tools; none elsewhere).
     Compared by identity (it keys per-process caches)."""
 
     name: str
@@ -46,6 +53,7 @@ class Tau2Domain:
     policy: str
     tasks: list[Any]
     tool_types: dict[str, str] = field(default_factory=dict)
+    user_tool_names: list[str] = field(default_factory=list)
 
     @property
     def tool_names(self) -> list[str]:
@@ -55,14 +63,17 @@ class Tau2Domain:
     @property
     def db_file(self) -> Path:
         """The domain's database file."""
-        return self.folder / "db.json"
+        return self.folder / (tau2_telecom.DB_FILE if self.name == tau2_telecom.NAME else "db.json")
 
     def fresh_environment(self) -> Any:
-        """A τ² `Environment` of this domain on a copy-on-write copy of its pristine database (`tau2_cow`)."""
+        """A τ² `Environment` of this domain on a copy-on-write copy of its pristine database (`tau2_cow`); telecom's
+        has the customer's device too."""
         from tau2.environment.environment import Environment
 
-        database = cow_copy(self.pristine_db())
-        return Environment(domain_name=self.name, policy=self.policy, tools=_toolkit(self.name)(database))
+        tools = _toolkit(self.name)(cow_copy(self.pristine_db()))
+        if self.name == tau2_telecom.NAME:
+            return tau2_telecom.environment(self.folder, self.policy, tools)
+        return Environment(domain_name=self.name, policy=self.policy, tools=tools)
 
     def pristine_db(self) -> Any:
         """The domain's database as loaded once per process (read-only: environments get copy-on-write copies)."""
@@ -133,10 +144,11 @@ def _check_folder(folder: Path) -> str:
     if not folder.is_dir():
         raise Tau2ImportError(f"{folder}: no such folder (a τ² domain folder holds {', '.join(DOMAIN_FILES)})")
     _not_yet(folder.name, str(folder))
-    missing = [name for name in DOMAIN_FILES if not (folder / name).is_file()]
+    files = domain_files(folder.name)
+    missing = [name for name in files if not (folder / name).is_file()]
     if missing:
         raise Tau2ImportError(
-            f"{folder}: not a τ² domain folder: {', '.join(missing)} missing (it holds {', '.join(DOMAIN_FILES)})"
+            f"{folder}: not a τ² domain folder: {', '.join(missing)} missing (it holds {', '.join(files)})"
         )
     if folder.name not in SUPPORTED:
         raise Tau2ImportError(
@@ -160,7 +172,7 @@ def _task_id(raw: Any, index: int) -> str:
     return str(raw.get("id")) if isinstance(raw, dict) and "id" in raw else f"#{index}"
 
 
-def _parse_task(file: Path, raw: Any, index: int, tools: list[str], domain: str) -> Any:
+def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
     from pydantic import ValidationError
     from tau2.data_model.tasks import Task
 
@@ -174,10 +186,12 @@ def _parse_task(file: Path, raw: Any, index: int, tools: list[str], domain: str)
     if state is not None and state.message_history:
         raise Tau2ImportError(f"{where}: initial_state.message_history is not supported by the importer")
     for action in (task.evaluation_criteria.actions or []) if task.evaluation_criteria else []:
-        if action.requestor != "assistant" or action.name not in tools:
+        tools = domain.tool_names if action.requestor == "assistant" else domain.user_tool_names
+        if action.name not in tools:
+            whose = "customer's " if action.requestor == "user" else ""
             raise Tau2ImportError(
                 f"{where}: action {action.action_id!r} calls {action.name!r} ({action.requestor}), a tool the "
-                f"{domain} domain lacks (its tools: {', '.join(tools)})"
+                f"{domain.name} domain lacks (its {whose}tools: {', '.join(tools) or 'none'})"
             )
     return task
 
@@ -187,13 +201,19 @@ def load_domain(source: str | Path) -> Tau2Domain:
     require_tau2()
     folder = resolve_source(str(source))
     name = _check_folder(folder)
-    domain = Tau2Domain(name, folder, (folder / "policy.md").read_text(encoding="utf-8"), [])
-    toolkit = domain.fresh_environment().tools
+    policy = tau2_telecom.policy(folder) if name == tau2_telecom.NAME else (folder / "policy.md").read_text("utf-8")
+    domain = Tau2Domain(name, folder, policy, [])
+    try:
+        environment = domain.fresh_environment()
+    except Tau2ImportError:
+        raise
+    except ValueError as exc:  # a damaged customer device database (telecom)
+        raise Tau2ImportError(str(exc)) from exc
+    toolkit = environment.tools
     domain.tool_types = {name: str(toolkit.tool_type(name).value) for name in toolkit.get_tools()}
+    domain.user_tool_names = sorted(environment.user_tools.get_tools()) if environment.user_tools else []
     file = folder / "tasks.json"
-    domain.tasks = [
-        _parse_task(file, raw, index, domain.tool_names, name) for index, raw in enumerate(_read_tasks(file))
-    ]
+    domain.tasks = [_parse_task(file, raw, index, domain) for index, raw in enumerate(_read_tasks(file))]
     duplicates = sorted(task_id for task_id, count in Counter(task.id for task in domain.tasks).items() if count > 1)
     if duplicates:
         raise Tau2ImportError(f"{file}: task {duplicates[0]!r}: duplicate task id")

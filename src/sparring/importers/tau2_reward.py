@@ -1,8 +1,9 @@
 """τ²'s reward, computed by Sparring from a conversation's tool calls and the agent's messages.
 
-As τ²'s evaluator does it: DB = the database after replaying the conversation's tool calls on a fresh environment
-has the same hash as after replaying the task's gold actions (1 or 0); ENV_ASSERTION = every env assertion holds on
-the replayed environment; ACTION = every gold action matches some call (same tool, equal values on the action's
+As τ²'s evaluator does it: DB = the database after replaying the conversation's tool calls (the agent's and, in a
+dual-control domain, the customer's, in order) on a fresh environment has the same hash as after replaying the
+task's gold actions (both the agent's and the customer's databases, 1 or 0); ENV_ASSERTION = every env assertion
+holds on the replayed environment; ACTION = every gold action matches some call (same tool, equal values on the action's
 `compare_args`, or on all the call's arguments when it names none); COMMUNICATE = every `communicate_info` string
 occurs, case-insensitive, in an agent message with its commas removed; NL_ASSERTION = every natural-language
 assertion is met, as a judge found (`tau2_nl`: the caller passes the assertions the judge found unmet). The reward
@@ -39,19 +40,34 @@ def basis_of(task: Any) -> list[str]:
     return [getattr(kind, "value", str(kind)) for kind in task.evaluation_criteria.reward_basis]
 
 
-def _replayed(domain: Tau2Domain, task: Any, calls: Sequence[ToolCall | ToolCallRecord]) -> Tau2Backend:
+def _replayed(
+    domain: Tau2Domain, task: Any, calls: Sequence[ToolCallRecord], requestors: Sequence[str] | None
+) -> Tau2Backend:
+    """The conversation's calls replayed in order (`requestors[i]`: "user" for the customer's; None: all the
+    agent's), then τ²'s final sync of the environment, as its `set_state` does."""
     backend = Tau2Backend(domain, task)
-    for call in calls:
-        backend.execute(ToolCall(id=call.id, name=call.name, arguments=call.arguments))
+    for index, call in enumerate(calls):
+        replay = ToolCall(id=call.id, name=call.name, arguments=call.arguments)
+        if requestors is not None and requestors[index] == "user":
+            backend.execute_customer(replay)
+        else:
+            backend.execute(replay)
+    backend.environment.sync_tools()
     return backend
 
 
 @cache
-def _gold_view(domain: Tau2Domain, task_id: str) -> dict[str, Any]:
+def _gold_views(domain: Tau2Domain, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The agent's and the customer's databases after the gold actions, made as τ² makes them (`make_tool_call`,
+    no sync after each, a failing action skipped)."""
     task = next(task for task in domain.tasks if task.id == task_id)
-    actions = task.evaluation_criteria.actions or []
-    gold = [ToolCall(id=a.action_id, name=a.name, arguments=a.arguments) for a in actions]
-    return _replayed(domain, task, gold).view()
+    backend = Tau2Backend(domain, task)
+    for action in task.evaluation_criteria.actions or []:
+        try:
+            backend.environment.make_tool_call(action.name, requestor=action.requestor, **action.arguments)
+        except Exception:  # noqa: BLE001,S112 - τ² logs a failing gold action and goes on
+            continue
+    return backend.view(), backend.customer_view()
 
 
 def _same_database(domain: Tau2Domain, task: Any, replayed: Tau2Backend) -> bool:
@@ -61,7 +77,8 @@ def _same_database(domain: Tau2Domain, task: Any, replayed: Tau2Backend) -> bool
     criteria = task.evaluation_criteria
     if criteria.actions is None and criteria.env_assertions is None:
         return True
-    return replayed.view() == _gold_view(domain, task.id)
+    agent, customer = _gold_views(domain, task.id)
+    return replayed.view() == agent and replayed.customer_view() == customer
 
 
 def action_matches(action: Any, call: ToolCallRecord) -> bool:
@@ -80,10 +97,14 @@ def communicated(info: str, agent_texts: Sequence[str]) -> bool:
 
 
 def _components(
-    domain: Tau2Domain, task: Any, calls: Sequence[ToolCallRecord], agent_texts: Sequence[str]
+    domain: Tau2Domain,
+    task: Any,
+    calls: Sequence[ToolCallRecord],
+    agent_texts: Sequence[str],
+    requestors: Sequence[str] | None,
 ) -> tuple[dict[str, float], list[str]]:
     criteria = task.evaluation_criteria
-    replayed = _replayed(domain, task, calls)
+    replayed = _replayed(domain, task, calls, requestors)
     checks: dict[str, list[tuple[str, bool]]] = {
         "DB": [("database state", _same_database(domain, task, replayed))],
         "ENV_ASSERTION": [
@@ -109,16 +130,20 @@ def tau2_reward(
     calls: Sequence[ToolCallRecord],
     agent_texts: Sequence[str],
     unmet_assertions: Sequence[str] | None = None,
+    requestors: Sequence[str] | None = None,
 ) -> Tau2Reward:
     """τ²'s reward for one finished conversation; a task without evaluation criteria earns 1.0 (as in τ²).
     `unmet_assertions` is the judge's finding on the task's NL assertions (None: not judged, which a reward basis
-    with NL_ASSERTION does not allow)."""
+    with NL_ASSERTION does not allow). `calls` are every tool call in order; `requestors` says whose each is
+    ("assistant" or "user", the customer's own; None: all the agent's). τ²'s action check matches either."""
     if task.evaluation_criteria is None:
         return Tau2Reward(1.0, [], {})
     basis = basis_of(task)
     if JUDGED in basis and unmet_assertions is None:
         raise ValueError(f"task {task.id!r}: reward basis {JUDGED} needs a judge's finding on its NL assertions")
-    components, missing = _components(domain, task, calls, agent_texts)
+    if requestors is not None and len(requestors) != len(calls):
+        raise ValueError(f"{len(requestors)} requestors for {len(calls)} calls")
+    components, missing = _components(domain, task, calls, agent_texts, requestors)
     if unmet_assertions is not None:
         components[JUDGED] = float(not unmet_assertions)
         missing += [f"{JUDGED}: {assertion!r}" for assertion in unmet_assertions]

@@ -1,7 +1,8 @@
 """Write an imported τ² domain as a Sparring suite, all or nothing.
 
 The suite folder holds `suite.yaml`, `scenarios/<domain>.yaml` (one scenario per task), `tau2/<domain>/` (the
-domain's tasks.json, policy.md and db.json, copied: the suite does not depend on where τ² was installed),
+domain's tasks.json, policy.md and db.json, copied: the suite does not depend on where τ² was installed; telecom's
+own files, with its composed policy written as policy.md),
 `backend.py` (the `Tau2BackendFactory`) and `evaluations/tau2_reward.py` (τ²'s reward as a check).
 """
 
@@ -16,7 +17,7 @@ import yaml
 
 from sparring.data_model import Scenario
 from sparring.importers.tau2_backend import scenario_id
-from sparring.importers.tau2_domain import DOMAIN_FILES, Tau2Domain, Tau2ImportError
+from sparring.importers.tau2_domain import Tau2Domain, Tau2ImportError, domain_files
 
 CHECK_MODULE = '''"""τ²-bench's reward for the imported {name} domain (written by `sparring import tau2`)."""
 
@@ -53,9 +54,11 @@ def _instructions(task: Any) -> dict[str, Any]:
 
 
 def _expected_actions(task: Any) -> dict[str, Any]:
-    """τ²'s gold actions as expected_actions (compare_args: a subset match on those arguments) and, when there
-    are some, the end state their replay leaves."""
-    actions = task.evaluation_criteria.actions or [] if task.evaluation_criteria else []
+    """τ²'s gold actions of the agent as expected_actions (compare_args: a subset match on those arguments) and,
+    when there are some and the customer has none of its own to make (telecom's user actions), the end state their
+    replay leaves."""
+    every = task.evaluation_criteria.actions or [] if task.evaluation_criteria else []
+    actions = [a for a in every if a.requestor == "assistant"]
     if not actions:
         return {}
     listed = [
@@ -64,7 +67,10 @@ def _expected_actions(task: Any) -> dict[str, Any]:
         else {"tool": a.name, "arguments": {k: a.arguments[k] for k in a.compare_args}, "match": "subset"}
         for a in actions
     ]
-    return {"expected_actions": {"actions": listed}, "expected_state": {"replay_expected_actions": True}}
+    fields: dict[str, Any] = {"expected_actions": {"actions": listed}}
+    if len(actions) == len(every):
+        fields["expected_state"] = {"replay_expected_actions": True}
+    return fields
 
 
 def _criteria(task: Any) -> dict[str, Any]:
@@ -126,8 +132,10 @@ def _dump(file: Path, data: Any) -> None:
 def _fill(folder: Path, domain: Tau2Domain) -> None:
     data = folder / "tau2" / domain.name
     data.mkdir(parents=True)
-    for name in DOMAIN_FILES:
+    for name in domain_files(domain.name):
         shutil.copyfile(domain.folder / name, data / name)
+    if not (data / "policy.md").exists():
+        (data / "policy.md").write_text(domain.policy, encoding="utf-8")
     (folder / "scenarios").mkdir()
     _dump(folder / "scenarios" / f"{domain.name}.yaml", [scenario_of(domain.name, task) for task in domain.tasks])
     (folder / "evaluations").mkdir()

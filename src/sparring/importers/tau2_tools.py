@@ -17,6 +17,7 @@ from typing import Any
 TOOLKITS = {
     "airline": ("tau2.domains.airline.data_model", "FlightDB", "tau2.domains.airline.tools", "AirlineTools"),
     "retail": ("tau2.domains.retail.data_model", "RetailDB", "tau2.domains.retail.tools", "RetailTools"),
+    "telecom": ("tau2.domains.telecom.data_model", "TelecomDB", "tau2.domains.telecom.tools", "TelecomTools"),
 }
 
 

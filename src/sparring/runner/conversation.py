@@ -14,7 +14,7 @@ from sparring.backend import Backend, StateView
 from sparring.data_model import Conversation, EndReason, ToolCall, ToolCallRecord, ToolSpec, Turn
 from sparring.data_model.conversation import ErrorKind
 from sparring.models import ModelError, ModelUnreachable
-from sparring.simulator import Action, Customer
+from sparring.simulator import Action, Customer, customer_tools_of
 
 _END_REASONS = {
     Action.END_RESOLVED: EndReason.RESOLVED,
@@ -94,9 +94,11 @@ async def simulate(
     """Fill `conversation` with turns until the customer ends it, the agent hands off, or max_turns. Any
     `Customer` plays the customer's side; a scenario's given `opening` turns (ending with the customer's) replace
     its first message. Raises ConversationFailed when a side fails: `agent_is_under_test` (an HTTP or Python
-    chatbot) makes the agent's failures the chatbot's; the reference agent's model failures are model faults."""
+    chatbot) makes the agent's failures the chatbot's; the reference agent's model failures are model faults.
+    A backend with a customer side (`CustomerTools`) gives the customer its tools, and its end state is kept."""
     agent_fault = ErrorKind.CHATBOT_ERROR if agent_is_under_test else ErrorKind.MODEL_FAULT
-    turns: list[Turn] = list(opening) or [await _attributed(customer.open(), ErrorKind.MODEL_FAULT)]
+    tools = customer_tools_of(backend.inner if isinstance(backend, GuardedBackend) else backend)
+    turns: list[Turn] = list(opening) or [await _attributed(customer.open(tools), ErrorKind.MODEL_FAULT)]
     conversation.turns = turns
     while True:
         agent_turn = await _attributed(agent.respond(turns, backend), agent_fault)
@@ -105,10 +107,11 @@ async def simulate(
         if not handed_off and len(conversation.customer_turns()) >= max_turns:
             conversation.end_reason = EndReason.MAX_TURNS
             break
-        step = await _attributed(customer.step(turns, agent_handed_off=handed_off), ErrorKind.MODEL_FAULT)
+        step = await _attributed(customer.step(turns, handed_off, tools), ErrorKind.MODEL_FAULT)
         if step.message is None:
             conversation.end_reason = _END_REASONS[step.action]
             conversation.final_analysis = step.analysis
             break
         turns.append(step.message)
+    conversation.customer_state = tools.customer_view() if tools is not None else None
     return conversation

@@ -1,7 +1,9 @@
 """The customer side of a conversation: the `Customer` protocol and its implementations — the LLM simulator
-(with its escalation policy), a scripted customer and a replayed one."""
+(with its escalation policy), a scripted customer and a replayed one — and the customer's own tools
+(`CustomerTools`, dual control)."""
 
 from sparring.simulator.customer import Customer, CustomerStep
+from sparring.simulator.customer_tools import CustomerTools, customer_tools_of
 from sparring.simulator.escalation import Action, EscalationPolicy
 from sparring.simulator.scripted import ReplayedCustomer, ScriptedCustomer
 from sparring.simulator.simulator import CustomerSimulator
@@ -11,7 +13,9 @@ __all__ = [
     "Customer",
     "CustomerSimulator",
     "CustomerStep",
+    "CustomerTools",
     "EscalationPolicy",
     "ReplayedCustomer",
     "ScriptedCustomer",
+    "customer_tools_of",
 ]

@@ -24,6 +24,14 @@ class BackendConfig(_Strict):
     references: dict[str, str] = Field(default_factory=dict, description="collection.field: target collection")
     handoff_tools: list[str] = Field(default_factory=list, description="tools that hand the customer to a human")
     action_tools: list[str] = Field(default_factory=list, description="tools that change the backend (write actions)")
+    customer_tools: list[str] = Field(
+        default_factory=list,
+        description="@tool functions of tools.py that the simulated customer calls on its own state (dual control), "
+        "not the agent: e.g. toggle_airplane_mode",
+    )
+    customer_state: str | None = Field(
+        None, description="JSON file: the customer's own state (collections of records), what customer_tools act on"
+    )
     fact_ids: dict[str, str] = Field(
         default_factory=dict,
         description="known-fact key: collection, e.g. {order number: orders}: such a fact must name a record there",
@@ -43,6 +51,10 @@ class BackendConfig(_Strict):
             raise ValueError("kind python takes no snapshot, database or references (its factory owns the state)")
         if self.kind != "python" and self.factory:
             raise ValueError("factory is for kind python; add kind: python")
+        if bool(self.customer_tools) != bool(self.customer_state):
+            raise ValueError("customer_tools and customer_state go together: the tools act on that state")
+        if self.kind == "python" and self.customer_tools:
+            raise ValueError("kind python gives the customer tools through its factory (a customer side), not here")
         return self
 
 

@@ -26,6 +26,7 @@ from sparring.backend import (
     collect_tools,
     missing_fact_ids,
 )
+from sparring.backend.dual import DualBackendFactory
 from sparring.backend.state import resolve_time
 from sparring.data_model import Scenario, ToolSpec
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
@@ -223,7 +224,21 @@ def _scenario_problems(
     return [
         doc.error((*path, "known_facts", index, "value"), problem)
         for index, problem in missing_fact_ids(scenario.known_facts, state, config.backend.fact_ids)
-    ]
+    ] + _customer_problems(entry, factory, clock)
+
+
+def _customer_problems(entry: ScenarioEntry, factory: Factory, clock: datetime) -> list[SuiteError]:
+    """A scenario's customer_overrides need a suite customer_state, and must fit it."""
+    scenario, doc, path = entry
+    if not scenario.customer_overrides:
+        return []
+    if not isinstance(factory, DualBackendFactory):
+        return [doc.error((*path, "customer_overrides"), "needs backend.customer_state in suite.yaml")]
+    try:
+        factory.customer_view(scenario, clock)
+    except BackendDataError as exc:
+        return [doc.error((*path, "customer_overrides", *exc.path.split(".")), str(exc).split(": ", 1)[1])]
+    return []
 
 
 def _load_all_scenarios(
@@ -283,6 +298,28 @@ def _python_factory(root: Path, config: SuiteConfig, doc: YamlDocument) -> Check
     return factory
 
 
+def _split_tools(
+    config: SuiteConfig, doc: YamlDocument, tools: dict[str, Tool], where: str
+) -> tuple[dict[str, Tool], dict[str, Tool]]:
+    """(the agent's tools, the customer's own): `customer_tools` names @tool functions of tools.py."""
+    names = config.backend.customer_tools
+    for index, name in enumerate(names):
+        if name not in tools:
+            raise doc.error(("backend", "customer_tools", index), f"no tool named {name!r} in {where}")
+    return {n: t for n, t in tools.items() if n not in names}, {n: tools[n] for n in names}
+
+
+def _with_customer_side(
+    root: Path, config: SuiteConfig, doc: YamlDocument, factory: Factory, customer_tools: dict[str, Tool]
+) -> Factory:
+    """The backend factory with the customer's state and tools beside the agent's (`DualBackendFactory`)."""
+    state_file = root / str(config.backend.customer_state)
+    if not state_file.is_file():
+        raise doc.error(("backend", "customer_state"), f"file not found: {state_file}")
+    state, digest = _load_snapshot(state_file, doc, config.simulation.clock or datetime.now(UTC))
+    return DualBackendFactory(factory, Snapshot(state, {}, digest), customer_tools)
+
+
 def load_suite(path: str | Path) -> Suite:
     """Load and check a suite folder (or its suite.yaml): every problem is a SuiteError naming file and line."""
     root = Path(path)
@@ -330,12 +367,15 @@ def load_suite(path: str | Path) -> Suite:
         if gate.family and gate.family not in families:
             raise doc.error(("gates", index, "family"), f"no evaluation of family {gate.family!r} in this suite")
 
+    tools, customer_tools = _split_tools(config, doc, tools, tools_file.name)
     factory: Factory = SnapshotBackendFactory(Snapshot(snapshot, config.backend.references, digest), tools)
     if config.backend.kind == "sqlite":
         factory = _sqlite_factory(root, config, doc, tools)
     elif config.backend.kind == "python":
         factory = _python_factory(root, config, doc)
     _check_fact_ids(config, factory.base if isinstance(factory, SqliteBackendFactory) else snapshot, doc)
+    if customer_tools:
+        factory = _with_customer_side(root, config, doc, factory, customer_tools)
     specs = tool_specs(root, factory, config, tools)
     own = callable(getattr(factory, "specs", None))  # a python factory lists its own tools
     check_tool_lists(config, doc, {s.name for s in specs}, "the backend's tools" if own else tools_file.name)

@@ -5,7 +5,8 @@ The stub sees only OpenAI requests. A customer request's system prompt is the si
 situation and desired outcome name the scenario; the customer opens with that situation, its upfront facts
 and what it wants, gives a fact kept until asked when the agent's last message asks something, asks for a
 human when its directive says so, and otherwise names only facts of its scenario. An agent request carries
-the tool schemas; the agent makes one call per turn (see `IdIndex.choose`), then answers in text. Judges and
+the tool schemas; the agent makes one call per turn (see `IdIndex.choose`), then answers in text; a customer
+offered its own tools makes one call of them the same way before each reply after its opening. Judges and
 the customer's analysis answer as in `world_responder`. A brief that matches no scenario gets the generic
 customer's text. Everything is a pure function of the request: deterministic, with no state between calls.
 """
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sparring.data_model import Scenario
 from sparring.simulator.escalation import DIRECTIVES, Action
 from sparring.testing.stub_arguments import IdIndex
-from sparring.testing.world import generic_customer_text, structured_answer, tool_call
+from sparring.testing.world import generic_customer_text, is_customer_request, structured_answer, tool_call
 
 if TYPE_CHECKING:
     from sparring.suite.loader import Suite
@@ -69,14 +70,17 @@ class SuiteWorld:
             return answer
         messages = body.get("messages", [])
         tools = body.get("tools") or []
-        if tools:
+        customer = is_customer_request(messages)
+        if tools and (not customer or messages[-1]["role"] != "tool"):
             return self._agent(messages, tools)
         scenario = self.scenarios.get(_brief_key(str(messages[0].get("content"))) or "")
         if scenario is None:
             return {"content": generic_customer_text(body)}
-        return {"content": customer_message(scenario, messages)}
+        said = [m for m in messages if m["role"] != "tool" and not m.get("tool_calls")]  # without its tool calls
+        return {"content": customer_message(scenario, said)}
 
     def _agent(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any]:
+        """One tool call (the agent's, or the customer's own), then the agent's text after its answer."""
         if messages[-1]["role"] == "tool":
             return {"content": AGENT_FOLLOW_UP}
         said = [str(m.get("content") or "") for m in messages if m["role"] != "system"]

@@ -4,7 +4,8 @@ It reads Sparring's own request shapes: a structured `customer_analysis` answer 
 resolved after `turns` agent replies; a `verdict` answer fails a fixed share of transcripts
 (chosen by a hash, so it is deterministic); a `failure_description` (discover) quotes the conversation's
 last agent turn; any other structured request gets a value valid under its JSON schema (structured.py);
-a request with tools calls the first tool once, then replies in text; anything else is a customer message.
+a request with tools calls the first tool once, then replies in text (a customer offered its own tools, then writes
+its message); anything else is a customer message.
 `SuiteWorld` (suite_world.py) keeps the structured answers and plays the agent and customer from a suite's own
 scenarios and tools.
 """
@@ -15,6 +16,7 @@ import hashlib
 import json
 from typing import Any
 
+from sparring.simulator.simulator import SCAFFOLD_GREETING
 from sparring.testing.structured import description_answer, schema_instance, transcript_hints
 
 TURNS = 2
@@ -42,6 +44,11 @@ def _placeholder_arguments(tool: dict[str, Any]) -> dict[str, Any]:
         spec = properties.get(name, {})
         arguments[name] = spec["enum"][0] if "enum" in spec else 1 if spec.get("type") == "number" else "X-1"
     return arguments
+
+
+def is_customer_request(messages: list[dict[str, Any]]) -> bool:
+    """Whether a request is the simulated customer's (its history opens with the simulator's scaffold greeting)."""
+    return len(messages) > 1 and messages[1].get("content") == SCAFFOLD_GREETING
 
 
 def tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +98,7 @@ def world_responder(body: dict[str, Any]) -> dict[str, Any]:
     if tools and messages[-1]["role"] != "tool":
         tool = tools[0]
         return tool_call(tool["function"]["name"], _placeholder_arguments(tool))
-    if tools:
+    if tools and not is_customer_request(messages):
         return {"content": AGENT_FOLLOW_UP}
     return {"content": generic_customer_text(body)}
 
