@@ -21,8 +21,8 @@ import numpy as np
 from sparring.analysis import EvaluationSummary, compare_outcomes
 from sparring.analysis.gate import GateResult, check_gates
 from sparring.analysis.outcomes import ScenarioOutcomes
+from sparring.analysis.paired_comparison import EvaluationComparison
 from sparring.analysis.power import power
-from sparring.analysis.statistics import EvaluationComparison
 from sparring.evaluations import EvaluationSpec
 from sparring.suite.config import GateConfig
 

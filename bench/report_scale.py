@@ -45,7 +45,7 @@ print(json.dumps({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "pea
 END_OF_RUN = """
 import json, resource, sys, time
 from sparring import Store
-from sparring.analysis.report import run_summaries, run_totals
+from sparring.analysis.pass_rates import run_summaries, run_totals
 from sparring.calibration import calibration_warnings
 start = time.perf_counter()
 store = Store.open(sys.argv[1])

@@ -32,10 +32,10 @@ from sparring import Conversation, EndReason, Outcome, Store, Verdict
 from sparring.analysis import EvaluationSummary
 from sparring.analysis.gate import GateResult, check_gates, comparison_with
 from sparring.analysis.outcomes import ScenarioOutcomes, not_applicable_trials, scenario_outcomes
+from sparring.analysis.paired_comparison import compare_outcomes
 from sparring.analysis.pass_k import pass_hat_k_interval
 from sparring.analysis.pass_rate_interval import clustered_interval
-from sparring.analysis.report import run_summaries
-from sparring.analysis.statistics import compare_outcomes
+from sparring.analysis.pass_rates import run_summaries
 from sparring.data_model import ModelSettings, Run
 from sparring.evaluations import EvaluationSpec
 from sparring.suite.config import GateConfig

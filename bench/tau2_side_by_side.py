@@ -130,7 +130,7 @@ def reward_agreement(results_file: Path, domain: Any) -> tuple[int, int, int]:
     from tau2.data_model.simulation import Results
 
     from sparring.importers.tau2_backend import Tau2BackendFactory, scenario_id
-    from sparring.importers.tau2_check import conversation_reward
+    from sparring.importers.tau2_evaluation import conversation_reward
 
     factory = Tau2BackendFactory(domain)
     results = Results.load(results_file)

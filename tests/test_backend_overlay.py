@@ -12,7 +12,7 @@ from sparring.backend import Backend, BackendDataError, BackendState, Snapshot, 
 from sparring.backend.overlay import diff_views
 from sparring.backend.snapshot import build_state
 from sparring.data_model import Conversation, Scenario
-from sparring.evaluations.checks import CheckContext, check_info
+from sparring.evaluations.check_functions import CheckContext, check_info
 
 NOW = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
 REFS = {"orders.customer_id": "customers"}

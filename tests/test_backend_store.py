@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 from sparring.backend.overlay import diff_views
 from sparring.data_model import Conversation, ModelSettings, Run
 from sparring.data_model.conversation import StateDiff
-from sparring.evaluations.checks import CheckContext
+from sparring.evaluations.check_functions import CheckContext
 from sparring.store import Store
 from sparring.store.migrations import _config
 

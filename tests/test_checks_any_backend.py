@@ -12,7 +12,7 @@ from sparring.backend import SqliteBackendFactory
 from sparring.backend.overlay import diff_views
 from sparring.data_model import AgentTurn, Conversation, Scenario
 from sparring.data_model.run import TokenUsage
-from sparring.evaluations.checks import CheckContext
+from sparring.evaluations.check_functions import CheckContext
 from sparring.evaluations.library import builtin_evaluations
 from sparring.models import MeteredModel
 from test_backend_sqlite import NOW, write_suite

@@ -21,7 +21,7 @@ from sparring.analysis.corrected import (
 )
 from sparring.analysis.gate import check_gates
 from sparring.analysis.judge_calibration import calibration_summary
-from sparring.analysis.report import EvaluationSummary
+from sparring.analysis.pass_rates import EvaluationSummary
 from sparring.calibration import calibrate, sample_for_labelling
 from sparring.cli import app
 from sparring.data_model import Conversation, CustomerTurn, Label, ModelSettings, Outcome, Run, TokenUsage, Verdict

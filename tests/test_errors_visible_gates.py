@@ -5,8 +5,8 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from sparring.analysis.gate import ALPHA, check_gates, errors_gate
-from sparring.analysis.report import EvaluationSummary, RunTotals
-from sparring.analysis.statistics import EvaluationComparison
+from sparring.analysis.paired_comparison import EvaluationComparison
+from sparring.analysis.pass_rates import EvaluationSummary, RunTotals
 from sparring.evaluations import EvaluationSpec
 from sparring.suite.config import GateConfig
 

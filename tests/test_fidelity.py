@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from sparring import Outcome, Verdict
 from sparring.analysis import summarize
 from sparring.analysis.fidelity import classifier_two_sample, online_comparison
-from sparring.analysis.report import EvaluationSummary
+from sparring.analysis.pass_rates import EvaluationSummary
 from sparring.cli import app
 from sparring.testing import StubServer
 from sparring.transcripts import read_transcripts

@@ -12,7 +12,7 @@ from sparring.data_model import Outcome
 from sparring.models import ModelPool
 from sparring.models.scripted import ScriptedModel
 from sparring.runner.imported import evaluate_transcripts
-from sparring.runner.local import InFlight
+from sparring.runner.local_executor import InFlight
 from sparring.transcripts import read_transcripts
 
 

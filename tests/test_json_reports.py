@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from sparring.analysis.runs import JSON_SCHEMA_VERSION
+from sparring.analysis.run_reports import JSON_SCHEMA_VERSION
 from sparring.analysis.schemas import REPORTS, json_schema
 from sparring.cli import app
 from sparring.testing import StubServer

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from sparring import load_suite
 from sparring.cli import app
 from sparring.evaluations import EvaluationSpec
-from sparring.evaluations.template_check import TemplateProblem, check_judge_template
+from sparring.evaluations.template_validation import TemplateProblem, check_judge_template
 from sparring.suite import SuiteError
 
 runner = CliRunner(env={"COLUMNS": "250"})

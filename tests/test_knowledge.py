@@ -184,7 +184,7 @@ async def test_a_run_records_the_searches_and_judges_claims_against_them(suite_c
 def test_on_a_sqlite_suite_the_search_sits_beside_its_tools_and_close_reaches_the_database(tmp_path):
     import sqlite3
 
-    from sparring.evaluations.checks import close_backend
+    from sparring.evaluations.check_functions import close_backend
     from test_backend_sqlite import NOW, write_suite
 
     suite = load_suite(add_knowledge(write_suite(tmp_path / "shop"), {"documents": "kb"}))

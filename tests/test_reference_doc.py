@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from sparring.evaluations.template_check import PROVIDED
+from sparring.evaluations.template_validation import PROVIDED
 from sparring.suite.reference import JUDGE_VARIABLES, reference, rows
 
 ROOT = Path(__file__).parent.parent

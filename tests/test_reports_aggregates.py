@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sparring import Conversation, EndReason, Outcome, Store, Verdict
 from sparring.analysis import summarize
-from sparring.analysis.report import rate_text, run_summaries, run_totals
+from sparring.analysis.pass_rates import rate_text, run_summaries, run_totals
 from sparring.data_model import ModelSettings, Run
 from sparring.data_model.verdict import JudgeSample
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from sparring import Outcome, Store, Verdict
-from sparring.analysis.runs import list_runs, run_report
+from sparring.analysis.run_reports import list_runs, run_report
 from sparring.cli import app
 from sparring.data_model import JudgeSample
 from sparring.viewer import create_app

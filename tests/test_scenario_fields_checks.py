@@ -15,7 +15,7 @@ from sparring.backend.snapshot import canonical_digest
 from sparring.data_model import AgentTurn, Conversation, Scenario, ToolCall, ToolCallRecord
 from sparring.data_model.run import TokenUsage
 from sparring.data_model.scenario import ExpectedAction
-from sparring.evaluations.checks import CheckContext
+from sparring.evaluations.check_functions import CheckContext
 from sparring.evaluations.library import builtin_evaluations
 from sparring.evaluations.library.scenario_checks import (
     end_state_matches,

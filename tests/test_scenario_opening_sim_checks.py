@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, Outcome, Scenario
-from sparring.evaluations.checks import CheckContext
+from sparring.evaluations.check_functions import CheckContext
 from sparring.evaluations.library.checks import (
     sim_escalation_consistent,
     sim_facts_when_asked,

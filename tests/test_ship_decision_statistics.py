@@ -10,9 +10,9 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from sparring.analysis.hypothesis import ALPHA, paired_tests, sign_flip_test
+from sparring.analysis.paired_comparison import compare_outcomes
 from sparring.analysis.pass_k import pass_hat_k_interval
 from sparring.analysis.pass_rate_interval import clustered_interval
-from sparring.analysis.statistics import compare_outcomes
 
 
 def test_p_exactly_at_alpha_gives_a_ci_that_holds_zero_and_no_verdict():

@@ -9,7 +9,7 @@ from statsmodels.stats.multitest import multipletests
 
 from sparring.analysis import compare_outcomes, trial_summary
 from sparring.analysis.outcomes import ERRORED, FAIL, PASS, UNDECIDED, majority
-from sparring.analysis.statistics import benjamini_hochberg, holm, sign_flip_test
+from sparring.analysis.paired_comparison import benjamini_hochberg, holm, sign_flip_test
 
 
 def sign_flip_p(differences: list[list[float]], seed: int = 0) -> list[float]:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, create_engine, func, select
 from services import fresh_database
 from sparring import Conversation, Outcome, Store, Verdict
 from sparring.analysis import summarize
-from sparring.analysis.report import run_summaries
+from sparring.analysis.pass_rates import run_summaries
 from sparring.calibration import calibration_warnings
 from sparring.store import migrations
 from sparring.store.migrations import _config, head, revisions

@@ -11,7 +11,7 @@ import pytest
 import tau2  # noqa: F401 - the dev extra installs the importer's extra: CI runs these tests
 
 from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, Outcome, Scenario
-from sparring.evaluations.checks import CheckContext
+from sparring.evaluations.check_functions import CheckContext
 from sparring.evaluations.library.scenario_checks import expected_actions_taken
 from sparring.importers.tau2_domain import Tau2Domain, load_domain
 from sparring.importers.tau2_suite import scenario_of, suite_config

@@ -19,7 +19,7 @@ import yaml
 
 from sparring.backend import Backend, BackendDataError
 from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, Scenario, ToolCall
-from sparring.evaluations.checks import CheckContext, check_info
+from sparring.evaluations.check_functions import CheckContext, check_info
 from sparring.importers.tau2_backend import Tau2Backend, Tau2BackendFactory
 from sparring.importers.tau2_domain import Tau2ImportError, installed_folder, load_domain
 from sparring.importers.tau2_suite import write_suite

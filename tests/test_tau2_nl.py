@@ -18,8 +18,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # τ²'s evaluato
 
 from sparring.data_model import AgentTurn, Conversation, CustomerTurn, EndReason, Outcome, TokenUsage
 from sparring.importers.tau2_backend import Tau2BackendFactory
-from sparring.importers.tau2_check import NoJudge, conversation_reward
 from sparring.importers.tau2_domain import Tau2Domain, installed_folder, load_domain
+from sparring.importers.tau2_evaluation import NoJudge, conversation_reward
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.scripted import ScriptedModel
 from tau2_trajectories import Trajectory, gold_calls, play, tau2_messages

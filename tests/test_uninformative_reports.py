@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from sparring import Outcome, Store, Verdict
 from sparring.analysis.gate import GateReport
 from sparring.analysis.informative import UNINFORMATIVE_GATE, uninformative
-from sparring.analysis.report import run_summaries
+from sparring.analysis.pass_rates import run_summaries
 from sparring.cli import app
 from sparring.testing import StubServer
 from test_cli import http_world

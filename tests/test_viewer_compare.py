@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from sparring import Store
 from sparring.analysis import compare_outcomes, scenario_outcomes
-from sparring.analysis.statistics import CI_LABEL, PAIRED_METHOD
+from sparring.analysis.paired_comparison import CI_LABEL, PAIRED_METHOD
 from sparring.cli.app import app
 from sparring.viewer import create_app
 from test_statistics_power_noise import runner, store_run

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from sparring import Conversation, Outcome, Run, Store, Verdict
 from sparring.analysis.compare_report import comparison_outcome
-from sparring.analysis.statistics import EvaluationComparison
+from sparring.analysis.paired_comparison import EvaluationComparison
 from sparring.cli.app import app
 from sparring.data_model import RunStatus
 from sparring.data_model.run import ModelSettings

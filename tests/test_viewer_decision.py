@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from sparring import Store
 from sparring.analysis.gate import gate_report, gate_scope
-from sparring.analysis.report import run_summaries
+from sparring.analysis.pass_rates import run_summaries
 from sparring.cli.app import app
 from sparring.viewer import create_app
 from viewer_pages_world import REASON, SCENARIOS, SEARCHABLE, store_run

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from services import fresh_database
 from sparring import Store
 from sparring.analysis.gate import gate_report, gate_scope
-from sparring.analysis.report import run_summaries
-from sparring.analysis.runs import list_runs
+from sparring.analysis.pass_rates import run_summaries
+from sparring.analysis.run_reports import list_runs
 from sparring.viewer import create_app
 from viewer_pages_world import SCENARIOS, SEARCHABLE, store_run
 

@@ -2,7 +2,8 @@
 chat API with its backend served to it."""
 
 from sparring.agents.base import Agent
-from sparring.agents.context import (
+from sparring.agents.deployed import DeployedAgent, close_agent
+from sparring.agents.history import (
     CaseState,
     CaseStateContext,
     ContextStrategy,
@@ -11,7 +12,6 @@ from sparring.agents.context import (
     load_context_strategy,
     render_case_state,
 )
-from sparring.agents.deployed import DeployedAgent, close_agent
 from sparring.agents.python_agent import AgentLoadError, AgentTools, PythonAgent, PythonBot, load_python_agent
 from sparring.agents.tool_loop import ToolLoopAgent, reference_system_prompt
 

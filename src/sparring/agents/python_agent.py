@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sparring.agents.context import RawContext
+from sparring.agents.history import RawContext
 from sparring.backend import Backend
 from sparring.data_model import AgentTurn, ToolCall, ToolSpec, Turn
 

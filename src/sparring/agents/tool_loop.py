@@ -7,7 +7,7 @@ after `max_tool_rounds`.
 
 from __future__ import annotations
 
-from sparring.agents.context import ContextStrategy, RawContext
+from sparring.agents.history import ContextStrategy, RawContext
 from sparring.backend import Backend
 from sparring.data_model import AgentTurn, ToolCallRecord, Turn
 from sparring.models.base import ChatRequest, MeteredModel

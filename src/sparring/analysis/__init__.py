@@ -12,21 +12,21 @@ if TYPE_CHECKING:
     from sparring.analysis.judge_calibration import calibration_warnings
     from sparring.analysis.noise import NoiseSummary, noise_floor
     from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
-    from sparring.analysis.report import EvaluationSummary, summaries_from_counts, summarize
-    from sparring.analysis.statistics import (
+    from sparring.analysis.paired_comparison import (
         EvaluationComparison,
         TrialSummary,
         compare_outcomes,
         scenario_outcomes,
         trial_summary,
     )
+    from sparring.analysis.pass_rates import EvaluationSummary, summaries_from_counts, summarize
 
 _HOMES = {
     "sparring.analysis.judge_calibration": ("calibration_warnings",),
     "sparring.analysis.noise": ("NoiseSummary", "noise_floor"),
     "sparring.analysis.online": ("compare_unpaired", "pair_through_sources", "shares_scenarios"),
-    "sparring.analysis.report": ("EvaluationSummary", "summaries_from_counts", "summarize"),
-    "sparring.analysis.statistics": (
+    "sparring.analysis.pass_rates": ("EvaluationSummary", "summaries_from_counts", "summarize"),
+    "sparring.analysis.paired_comparison": (
         "EvaluationComparison",
         "TrialSummary",
         "compare_outcomes",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from sparring.analysis.runs import JSON_SCHEMA_VERSION
+from sparring.analysis.run_reports import JSON_SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from sparring.suite import Suite

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from sparring.analysis.noise import NoiseSummary
 from sparring.analysis.online import compare_unpaired, pair_through_sources, shares_scenarios
 from sparring.analysis.outcomes import NotApplicable, ScenarioOutcomes, not_applicable_trials, scenario_outcomes
-from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunInfo
-from sparring.analysis.statistics import DEFAULT_MARGIN, PAIRED_METHOD, EvaluationComparison, compare_outcomes
+from sparring.analysis.paired_comparison import DEFAULT_MARGIN, PAIRED_METHOD, EvaluationComparison, compare_outcomes
+from sparring.analysis.run_reports import JSON_SCHEMA_VERSION, RunInfo
 from sparring.data_model import Run, Scenario
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sparring.analysis.gate import GateReport, GateResult, gate_report, gate_scope
 from sparring.analysis.judge_calibration import CalibrationSummary, calibration_summary
 from sparring.analysis.pass_k import TrialFigures, trial_figures
-from sparring.analysis.report import EvaluationSummary, run_summaries
+from sparring.analysis.pass_rates import EvaluationSummary, run_summaries
 from sparring.data_model import ModelSettings, Run
 from sparring.evaluations import EvaluationSpec
 

@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel
 from scipy import stats
 
-from sparring.analysis.report import EvaluationSummary
+from sparring.analysis.pass_rates import EvaluationSummary
 from sparring.data_model import AgentTurn, Conversation, CustomerTurn
 
 _HANDOFF_WORDS = re.compile(r"\b(escalat\w*|transfer\w*|colleague|human agent|specialist|supervisor)\b", re.I)

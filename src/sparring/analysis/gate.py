@@ -20,10 +20,10 @@ from sparring.analysis.corrected import corrected_gate_outcome
 from sparring.analysis.informative import UNINFORMATIVE_GATE, uninformative
 from sparring.analysis.judge_calibration import CorrectedPassRate, calibration_summary
 from sparring.analysis.outcomes import NotApplicable, ScenarioOutcomes, not_applicable_trials, scenario_outcomes
+from sparring.analysis.paired_comparison import DEFAULT_MARGIN, EvaluationComparison, compare_outcomes, decide
 from sparring.analysis.pass_rate_interval import RateInterval, clustered_interval
-from sparring.analysis.report import EvaluationSummary, RunTotals, pool, run_totals
-from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunInfo, RunReport
-from sparring.analysis.statistics import DEFAULT_MARGIN, EvaluationComparison, compare_outcomes, decide
+from sparring.analysis.pass_rates import EvaluationSummary, RunTotals, pool, run_totals
+from sparring.analysis.run_reports import JSON_SCHEMA_VERSION, RunInfo, RunReport
 from sparring.data_model import Run
 from sparring.evaluations import EvaluationSpec
 from sparring.suite.config import GateConfig

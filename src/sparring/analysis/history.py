@@ -7,8 +7,8 @@ from typing import BinaryIO, Literal
 
 from pydantic import BaseModel, Field
 
-from sparring.analysis.report import summaries_from_counts
-from sparring.analysis.runs import JSON_SCHEMA_VERSION
+from sparring.analysis.pass_rates import summaries_from_counts
+from sparring.analysis.run_reports import JSON_SCHEMA_VERSION
 from sparring.data_model import Run, RunStatus
 from sparring.store import Store
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, select
 
-from sparring.analysis.report import EvaluationSummary
+from sparring.analysis.pass_rates import EvaluationSummary
 from sparring.data_model import Outcome, Run
 from sparring.data_model.verdict import LEGACY_CHECK_PREFIX
 from sparring.models.gguf import PACKAGED_MODELS

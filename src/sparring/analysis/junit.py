@@ -15,7 +15,7 @@ from sparring.analysis.decision import RunDecision, agent_name
 from sparring.analysis.gate import GateResult
 from sparring.analysis.judge_calibration import CorrectedPassRate
 from sparring.analysis.pass_k import TrialFigures
-from sparring.analysis.report import EvaluationSummary
+from sparring.analysis.pass_rates import EvaluationSummary
 
 
 def junit_xml(decision: RunDecision) -> str:

@@ -12,7 +12,7 @@ from sparring.analysis.compare_report import NoiseReport
 from sparring.analysis.noise import Rows, VarianceSplit, collect_judgments, noise_floor, replayed, variance_split
 from sparring.analysis.outcomes import scenario_outcomes
 from sparring.analysis.power import CostPerConversation, PlanRow, plan
-from sparring.analysis.runs import RunInfo
+from sparring.analysis.run_reports import RunInfo
 from sparring.data_model import Run
 
 if TYPE_CHECKING:

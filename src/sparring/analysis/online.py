@@ -12,7 +12,7 @@ import re
 
 from sparring.analysis.hypothesis import fisher_p
 from sparring.analysis.outcomes import FAIL, PASS, ScenarioOutcomes, majority
-from sparring.analysis.statistics import EvaluationComparison, adjust_and_decide
+from sparring.analysis.paired_comparison import EvaluationComparison, adjust_and_decide
 
 _EXTRACTED = re.compile(r"^transcript (?P<id>.+) \(.*\)$")
 

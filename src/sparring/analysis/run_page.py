@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from sparring.analysis.drilldown import Drilldown, Filters, drilldown
 from sparring.analysis.gate import GateReport, gate_report, gate_scope
 from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA
-from sparring.analysis.report import run_summaries
-from sparring.analysis.runs import RunReport, run_report
-from sparring.analysis.statistics import TrialSummary, scenario_outcomes, trial_summary
+from sparring.analysis.paired_comparison import TrialSummary, scenario_outcomes, trial_summary
+from sparring.analysis.pass_rates import run_summaries
+from sparring.analysis.run_reports import RunReport, run_report
 from sparring.data_model import Run
 
 if TYPE_CHECKING:

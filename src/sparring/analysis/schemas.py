@@ -14,7 +14,7 @@ from sparring.analysis.compare_report import ComparisonReport
 from sparring.analysis.gate import GateReport, RunCommandReport
 from sparring.analysis.history import HistoryReport
 from sparring.analysis.noise_plan import NoiseAnalysis
-from sparring.analysis.runs import JSON_SCHEMA_VERSION, RunReport, RunsReport
+from sparring.analysis.run_reports import JSON_SCHEMA_VERSION, RunReport, RunsReport
 
 # the `kind` key of each report -> its model, and the command that prints it
 REPORTS: dict[str, tuple[type[BaseModel], str]] = {

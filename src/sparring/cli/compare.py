@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from sparring.analysis.compare_report import compare_runs, scenario_groups, scenario_sources
-from sparring.analysis.statistics import CI_LABEL, EvaluationComparison
+from sparring.analysis.paired_comparison import CI_LABEL, EvaluationComparison
 from sparring.cli.common import DbOption, JsonOption, console, emit, fail, open_store, pct, print_json, stored_run
 from sparring.cli.noise_view import noise_command
 from sparring.data_model import Run

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from sparring.analysis.fidelity import RealismReport, online_comparison, plot_distributions, realism
-from sparring.analysis.report import run_summaries
+from sparring.analysis.pass_rates import run_summaries
 from sparring.cli.common import STDOUT, DbOption, console, emit, err, fail, open_store, pct, print_document, stored_run
 from sparring.suite import SuiteError, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts

@@ -1,5 +1,5 @@
 """Reports of stored runs: report, runs, show, history, gate (and the run summary `run` prints). The figures
-come from the reports layer (sparring.analysis.runs, .history, .gate); this module only renders them."""
+come from the reports layer (sparring.analysis.run_reports, .history, .gate); this module only renders them."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from rich.table import Table
 
 from sparring.analysis.informative import uninformative_line
 from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA, CalibrationSummary
-from sparring.analysis.report import UNITS_CAPTION, totals_text
-from sparring.analysis.runs import RunReport, RunsReport, conversation_id, list_runs, run_report
+from sparring.analysis.pass_rates import UNITS_CAPTION, totals_text
+from sparring.analysis.run_reports import RunReport, RunsReport, conversation_id, list_runs, run_report
 from sparring.cli.common import (
     DbOption,
     JsonOption,
@@ -35,7 +35,7 @@ from sparring.data_model import CustomerTurn
 if TYPE_CHECKING:
     from sparring.analysis.gate import GateReport
     from sparring.analysis.history import HistoryReport
-    from sparring.analysis.report import EvaluationSummary
+    from sparring.analysis.pass_rates import EvaluationSummary
     from sparring.data_model import Run
     from sparring.store import Store
     from sparring.suite import Suite

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sparring.agents import AgentLoadError
-from sparring.analysis.runs import run_report
+from sparring.analysis.run_reports import run_report
 from sparring.cli.common import (
     DbOption,
     JsonOption,

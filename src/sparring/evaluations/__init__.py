@@ -1,6 +1,6 @@
 """Evaluations: LLM judges and deterministic checks, each a binary verdict on a whole conversation."""
 
-from sparring.evaluations.checks import (
+from sparring.evaluations.check_functions import (
     CheckContext,
     CheckResult,
     check,

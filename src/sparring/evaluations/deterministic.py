@@ -8,7 +8,7 @@ import inspect
 from pathlib import Path
 
 from sparring.data_model import Conversation, Outcome, Verdict
-from sparring.evaluations.checks import CheckContext, CheckFunction, CheckResult, NoBackendState
+from sparring.evaluations.check_functions import CheckContext, CheckFunction, CheckResult, NoBackendState
 from sparring.evaluations.protocol import EvaluationContext, SpecBacked, SuiteFacts
 from sparring.evaluations.spec import EvaluationSpec
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sparring.data_model import Conversation, Outcome, Scenario, Verdict
-from sparring.evaluations.checks import CheckFunction
+from sparring.evaluations.check_functions import CheckFunction
 from sparring.evaluations.deterministic import Check
 from sparring.evaluations.judge import Judge
 from sparring.evaluations.protocol import Evaluation, EvaluationContext, SuiteFacts

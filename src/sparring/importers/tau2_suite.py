@@ -23,7 +23,7 @@ CHECK_MODULE = '''"""τ²-bench's reward for the imported {name} domain (written
 
 from pathlib import Path
 
-from sparring.importers.tau2_check import reward_check
+from sparring.importers.tau2_evaluation import reward_check
 
 tau2_reward = reward_check(Path(__file__).resolve().parent.parent / "tau2" / "{name}")
 '''

@@ -7,11 +7,11 @@ without simulating it."""
 from typing import TYPE_CHECKING
 
 from sparring.exports import lazy_attributes
-from sparring.runner.context import CustomerFactory, RunContext, build_context, simulated_customer
+from sparring.runner.build import CustomerFactory, RunContext, build_context, simulated_customer
 from sparring.runner.conversation import simulate
 from sparring.runner.estimate import RunEstimate, estimate_run
 from sparring.runner.executor import Executor, record_run
-from sparring.runner.local import LocalExecutor
+from sparring.runner.local_executor import LocalExecutor
 from sparring.runner.plan import ExecutorKind, RunOptions, RunPlan, plan_run, select_scenarios
 from sparring.runner.record import RunObserver, RunResult
 from sparring.runner.roles import RoleOverrides, check_models

@@ -11,7 +11,7 @@ from sparring.agents import Agent
 from sparring.data_model import Run, RunStatus, Scenario, TokenUsage
 from sparring.data_model.text import unstorable_character
 from sparring.models import ModelPool
-from sparring.runner.context import RunContext, configure_pool
+from sparring.runner.build import RunContext, configure_pool
 from sparring.runner.lease import run_lease
 from sparring.runner.plan import RunOptions, conversation_id, new_run, plan_run, select_evaluations
 from sparring.runner.record import RunObserver, RunResult

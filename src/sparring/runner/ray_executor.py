@@ -12,10 +12,10 @@ from typing import Any
 
 from sparring.data_model import CallStats, Run, TokenUsage
 from sparring.models import ModelPool
-from sparring.runner.context import CustomerFactory, build_context, configure_pool
+from sparring.runner.build import CustomerFactory, build_context, configure_pool
 from sparring.runner.cost import ROLES, role_cost
 from sparring.runner.errors import retry_kinds
-from sparring.runner.local import run_conversations
+from sparring.runner.local_executor import run_conversations
 from sparring.runner.plan import RunOptions, RunPlan, conversation_id
 from sparring.runner.record import RunObserver
 from sparring.runner.roles import RoleOverrides

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from sparring.analysis import EvaluationSummary
-from sparring.analysis.report import run_summaries
+from sparring.analysis.pass_rates import run_summaries
 from sparring.data_model import CallStats, Conversation, Run, RunStatus, TokenUsage, Verdict
 from sparring.runner.cost import ROLES, role_cost
 from sparring.runner.errors import ErrorSummary

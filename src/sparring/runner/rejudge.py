@@ -18,7 +18,7 @@ from sparring.data_model import Conversation, Run, RunStatus, Scenario, Verdict
 from sparring.evaluations import EvaluationSpec
 from sparring.evaluations.spec import SIMULATOR_FAMILY
 from sparring.models import ModelPool
-from sparring.runner.context import RunContext, configure_pool
+from sparring.runner.build import RunContext, configure_pool
 from sparring.runner.imported import no_agent, stand_in_scenario, unfinished
 from sparring.runner.lease import run_lease
 from sparring.runner.plan import RunOptions, RunPlan, conversation_id, new_run_id, select_evaluations

@@ -1,8 +1,8 @@
 """The top of the runner: a whole run, planned, built, executed (locally or on Ray) and recorded.
 
 Layers, each importing only those below it: plan (plan.py: what to run; estimate.py: what it could cost) →
-build (context.py, roles.py: what one conversation needs) → execute (executor.py: the `Executor` protocol and
-`record_run`, the skeleton every executor runs under; local.py, ray_executor.py: the two executors) → record
+build (build.py, roles.py: what one conversation needs) → execute (executor.py: the `Executor` protocol and
+`record_run`, the skeleton every executor runs under; local_executor.py, ray_executor.py: the two executors) → record
 (record.py, commit.py, lease.py, errors.py: commits, totals, budgets, leases). This module, imported.py and
 rejudge.py sit on top.
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sparring.models import ModelPool
-from sparring.runner.context import CustomerFactory, RunContext, build_context, configure_pool, simulated_customer
+from sparring.runner.build import CustomerFactory, RunContext, build_context, configure_pool, simulated_customer
 from sparring.runner.errors import retry_kinds
 from sparring.runner.executor import Executor, record_run
 from sparring.runner.lease import Lease, run_lease
-from sparring.runner.local import LocalExecutor
+from sparring.runner.local_executor import LocalExecutor
 from sparring.runner.plan import (
     ExecutorKind,
     RunOptions,

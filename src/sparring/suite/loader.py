@@ -30,7 +30,7 @@ from sparring.backend.dual import DualBackendFactory
 from sparring.backend.state import resolve_time
 from sparring.data_model import Scenario, ToolSpec
 from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
-from sparring.evaluations.checks import CheckFunction
+from sparring.evaluations.check_functions import CheckFunction
 from sparring.input_limits import json_value
 from sparring.suite.backend_tools import (
     CheckedFactory,

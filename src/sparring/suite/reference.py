@@ -26,7 +26,7 @@ from sparring.data_model import Scenario
 from sparring.suite.config import AgentConfig, SuiteConfig
 from sparring.suite.evaluations import CustomJudge
 
-# What Judge.prompt gives a judge template (sparring.evaluations.template_check.PROVIDED names the same set).
+# What Judge.prompt gives a judge template (sparring.evaluations.template_validation.PROVIDED names the same set).
 JUDGE_VARIABLES = {
     "transcript": "the conversation, one event a line: CUSTOMER / AGENT messages as quoted JSON strings, tool calls "
     "and BACKEND RESPONSE lines, turns numbered",

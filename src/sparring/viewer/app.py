@@ -25,7 +25,7 @@ from sparring.analysis.conversation_page import conversation_run
 from sparring.analysis.drilldown import Filters, OutcomeFilter, SortKey
 from sparring.analysis.history import history
 from sparring.analysis.run_page import run_overview
-from sparring.analysis.runs import list_runs
+from sparring.analysis.run_reports import list_runs
 from sparring.data_model import Label, Run
 from sparring.discovery import load_stored_report
 from sparring.store import NotFound, RunLeased, Store

@@ -17,9 +17,9 @@ from sparring.analysis.conversation_page import same_scenario_elsewhere, side_by
 from sparring.analysis.drilldown import OUTCOMES, SORT_KEYS, Filters
 from sparring.analysis.history import EvaluationHistory, history_agents, history_report, plot_history
 from sparring.analysis.informative import uninformative_line
+from sparring.analysis.paired_comparison import CI_LABEL, DEFAULT_MARGIN
 from sparring.analysis.run_page import RunOverview
 from sparring.analysis.run_page import run_page as run_page_data
-from sparring.analysis.statistics import CI_LABEL, DEFAULT_MARGIN
 from sparring.data_model import AgentTurn, Run
 from sparring.store import Store
 

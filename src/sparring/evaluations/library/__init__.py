@@ -18,7 +18,7 @@ from sparring.data_model import (
     Scenario,
     ToolCallRecord,
 )
-from sparring.evaluations.checks import CheckFunction, check_info, collect_checks
+from sparring.evaluations.check_functions import CheckFunction, check_info, collect_checks
 from sparring.evaluations.library import checks as library_checks
 from sparring.evaluations.library import scenario_checks
 from sparring.evaluations.spec import FAMILIES, EvaluationSpec

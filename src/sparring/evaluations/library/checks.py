@@ -9,7 +9,7 @@ import re
 
 from sparring.data_model import AgentTurn, EndReason
 from sparring.data_model.topic import identifiers, scenario_text, topic_evidence
-from sparring.evaluations.checks import CheckContext, CheckResult, check, failed, not_applicable, passed
+from sparring.evaluations.check_functions import CheckContext, CheckResult, check, failed, not_applicable, passed
 
 
 @check(family="tool_use")

@@ -11,7 +11,7 @@ from sparring.backend.overlay import diff_views
 from sparring.backend.snapshot import canonical_digest
 from sparring.data_model import ToolCall, ToolCallRecord
 from sparring.data_model.scenario import ExpectedAction, ExpectedActions
-from sparring.evaluations.checks import (
+from sparring.evaluations.check_functions import (
     CheckContext,
     CheckResult,
     check,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sparring.data_model import CallStats, Run, Scenario, TokenUsage
+from sparring.runner.build import RunContext
 from sparring.runner.commit import Budget, GroupCommit
-from sparring.runner.context import RunContext
 from sparring.runner.cost import ROLES, estimate_conversation, role_cost
 from sparring.runner.plan import RunPlan, judge_answers
 from sparring.runner.record import RunObserver, accounted

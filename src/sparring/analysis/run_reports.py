@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sparring.analysis.informative import uninformative
 from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA, CalibrationSummary, calibration_summary
 from sparring.analysis.pass_k import TrialFigures, trial_figures
-from sparring.analysis.report import EvaluationSummary, RunTotals, run_summaries, run_totals, summaries_from_counts
+from sparring.analysis.pass_rates import EvaluationSummary, RunTotals, run_summaries, run_totals, summaries_from_counts
 from sparring.data_model import ModelSettings, Run, TokenUsage
 from sparring.store.tables import RunRow
 

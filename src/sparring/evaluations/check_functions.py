@@ -1,6 +1,6 @@
 """Deterministic evaluations: Python functions over the transcript and the backend state.
 
-In a suite's checks.py (or any .py file in its evaluations/ folder):
+In a suite's check_functions.py (or any .py file in its evaluations/ folder):
 
     @check(family="policy", applies_to=["refund"])
     def no_refund_when_ineligible(ctx: CheckContext) -> CheckResult:

@@ -15,7 +15,7 @@ from sparring.backend.overlay import diff_views
 from sparring.data_model import Conversation, EndReason, Outcome, Run, Scenario, TokenUsage, Verdict
 from sparring.data_model.conversation import ErrorKind
 from sparring.evaluations import EvaluationSpec, Evaluator
-from sparring.evaluations.checks import close_backend
+from sparring.evaluations.check_functions import close_backend
 from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
 from sparring.runner.conversation import ConversationFailed, GuardedBackend, simulate
 from sparring.runner.cost import ROLES
