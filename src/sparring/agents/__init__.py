@@ -2,7 +2,7 @@
 chat API with its backend served to it."""
 
 from sparring.agents.base import Agent
-from sparring.agents.deployed import DeployedAgent, close_agent
+from sparring.agents.deployed import DeployedAgent, close_agent, deployed_bot
 from sparring.agents.history import (
     CaseState,
     CaseStateContext,
@@ -13,24 +13,26 @@ from sparring.agents.history import (
     render_case_state,
 )
 from sparring.agents.python_agent import AgentLoadError, AgentTools, PythonAgent, PythonBot, load_python_agent
-from sparring.agents.tool_loop import ToolLoopAgent, reference_system_prompt
+from sparring.agents.tool_loop import REFERENCE_PROMPT, ToolLoopAgent, reference_system_prompt
 
 __all__ = [
     "Agent",
     "AgentLoadError",
+    "AgentTools",
     "CaseState",
     "CaseStateContext",
     "ContextStrategy",
     "DeployedAgent",
-    "RawContext",
-    "build_case_state",
-    "close_agent",
-    "load_context_strategy",
-    "render_case_state",
-    "AgentTools",
     "PythonAgent",
     "PythonBot",
+    "REFERENCE_PROMPT",
+    "RawContext",
     "ToolLoopAgent",
+    "build_case_state",
+    "close_agent",
+    "deployed_bot",
+    "load_context_strategy",
     "load_python_agent",
     "reference_system_prompt",
+    "render_case_state",
 ]

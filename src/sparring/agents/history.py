@@ -17,7 +17,7 @@ from typing import Any, Protocol, cast
 from pydantic import BaseModel, Field
 
 from sparring.data_model import AgentTurn, CustomerTurn, Message, ToolCall, ToolCallRecord, Turn
-from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models import ChatRequest, MeteredModel
 from sparring.prompts import package_prompt
 
 SUMMARISE_PROMPT = package_prompt(__file__, "summarise_fact.j2")

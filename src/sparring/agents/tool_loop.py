@@ -10,7 +10,7 @@ from __future__ import annotations
 from sparring.agents.history import ContextStrategy, RawContext
 from sparring.backend import Backend
 from sparring.data_model import AgentTurn, ToolCallRecord, Turn
-from sparring.models.base import ChatRequest, MeteredModel
+from sparring.models import ChatRequest, MeteredModel
 from sparring.prompts import PromptTemplate, package_prompt
 
 REFERENCE_PROMPT = package_prompt(__file__, "reference_agent.j2")

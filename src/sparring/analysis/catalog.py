@@ -36,7 +36,7 @@ class EvaluationCatalog(BaseModel):
 
 def evaluation_catalog(suite: Suite | None = None, family: str | None = None) -> EvaluationCatalog:
     """The library's evaluations, or with `suite` its catalogue and which it enables; only `family` if given."""
-    from sparring.evaluations.library import builtin_evaluations
+    from sparring.evaluations import builtin_evaluations
 
     specs = suite.catalog.specs if suite else dict(builtin_evaluations())
     enabled = {e.id for e in suite.evaluations} if suite else set()

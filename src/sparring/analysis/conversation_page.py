@@ -11,8 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from sparring.data_model import Conversation, Turn, Verdict
-from sparring.store import NotFound
-from sparring.store.tables import ConversationRow, RunRow
+from sparring.store import ConversationRow, NotFound, RunRow
 
 if TYPE_CHECKING:
     from sparring.store import Store

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import LargeBinary, func, select, type_coerce
 
 from sparring.data_model import Outcome, Scenario
-from sparring.store.tables import ConversationRow, VerdictRow
+from sparring.store import ConversationRow, VerdictRow
 
 if TYPE_CHECKING:
     from sparring.store import Store

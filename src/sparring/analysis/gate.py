@@ -26,7 +26,7 @@ from sparring.analysis.pass_rates import EvaluationSummary, RunTotals, pool, run
 from sparring.analysis.run_reports import JSON_SCHEMA_VERSION, RunInfo, RunReport
 from sparring.data_model import Run
 from sparring.evaluations import EvaluationSpec
-from sparring.suite.config import GateConfig
+from sparring.suite import GateConfig
 
 if TYPE_CHECKING:
     from sparring.store import Store

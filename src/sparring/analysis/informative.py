@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, func, select
 
 from sparring.analysis.pass_rates import EvaluationSummary
-from sparring.data_model import Outcome, Run
-from sparring.data_model.verdict import LEGACY_CHECK_PREFIX
-from sparring.models.gguf import PACKAGED_MODELS
-from sparring.store.tables import VerdictRow
+from sparring.data_model import LEGACY_CHECK_PREFIX, Outcome, Run
+from sparring.models import PACKAGED_MODELS
+from sparring.store import VerdictRow
 
 if TYPE_CHECKING:
     from sparring.store import Store

@@ -38,7 +38,7 @@ from sparring.analysis.outcomes import (
 )
 from sparring.analysis.power import detectable_drop
 from sparring.analysis.trials import TrialSummary, trial_summary
-from sparring.suite.config import DEFAULT_MARGIN_POINTS
+from sparring.suite import DEFAULT_MARGIN_POINTS
 
 __all__ = [
     "DEFAULT_MARGIN",

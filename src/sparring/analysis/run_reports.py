@@ -15,7 +15,7 @@ from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA, CalibrationSu
 from sparring.analysis.pass_k import TrialFigures, trial_figures
 from sparring.analysis.pass_rates import EvaluationSummary, RunTotals, run_summaries, run_totals, summaries_from_counts
 from sparring.data_model import ModelSettings, Run, TokenUsage
-from sparring.store.tables import RunRow
+from sparring.store import RunRow
 
 if TYPE_CHECKING:
     from sparring.store import Store

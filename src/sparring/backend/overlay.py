@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 from sparring.backend.protocol import StateView
-from sparring.data_model.conversation import StateDiff
+from sparring.data_model import StateDiff
 
 
 class _Deleted:

@@ -1,6 +1,6 @@
 """Judge calibration against human labels (verdicts → calibration): label, measure agreement, iterate."""
 
-from sparring.analysis.judge_calibration import calibration_warnings
+from sparring.analysis import calibration_warnings
 from sparring.calibration.agreement import (
     Confusion,
     Estimate,

@@ -28,10 +28,8 @@ from sparring.calibration.agreement import (
     weighted_confusion,
 )
 from sparring.data_model import Label, Outcome, split_of
-from sparring.evaluations.judge import Judge
-from sparring.evaluations.spec import EvaluationSpec
-from sparring.evaluations.transcript import render_transcript
-from sparring.models.base import MeteredModel
+from sparring.evaluations import EvaluationSpec, Judge, render_transcript
+from sparring.models import MeteredModel
 from sparring.store import Store
 
 NO_DESIGN = "no design"  # the stratum of labels that no recorded sampling design chose

@@ -17,11 +17,11 @@ from sparring.calibration import (
     LabelFileError,
     calibrate,
     labelled_judge_model,
+    pending_sample,
     read_labels,
     write_labels,
     write_report,
 )
-from sparring.calibration.session import pending_sample
 from sparring.cli.common import (
     STDOUT,
     DbOption,
@@ -35,11 +35,10 @@ from sparring.cli.common import (
 )
 from sparring.cli.labelling import default_labeller, labelling_session
 from sparring.data_model import ModelSettings, TokenUsage
-from sparring.evaluations.spec import EvaluationSpec
+from sparring.evaluations import EvaluationSpec
 from sparring.models import MeteredModel, ModelError, ModelPool
 from sparring.output_paths import OutputPathError, check_output_file
-from sparring.runner import RoleOverrides
-from sparring.runner.roles import model_settings
+from sparring.runner import RoleOverrides, model_settings
 from sparring.store import Store
 from sparring.suite import Suite, SuiteError, load_suite
 

@@ -56,7 +56,7 @@ STDOUT = "-"  # `--json -`: the report on stdout instead of a file (calibrate, f
 
 def print_document(kind: str, report: BaseModel) -> None:
     """A report whose model has no `schema_version` of its own, on stdout as {schema_version, kind, report}."""
-    from sparring.analysis.run_reports import JSON_SCHEMA_VERSION
+    from sparring.analysis import JSON_SCHEMA_VERSION
 
     document = {"schema_version": JSON_SCHEMA_VERSION, "kind": kind, "report": report.model_dump(mode="json")}
     sys.stdout.write(json.dumps(document, indent=2) + "\n")

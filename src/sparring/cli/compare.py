@@ -8,13 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sparring.analysis.compare_report import compare_runs, scenario_groups, scenario_sources
-from sparring.analysis.paired_comparison import CI_LABEL, EvaluationComparison
+from sparring.analysis import CI_LABEL, EvaluationComparison, compare_runs, scenario_groups, scenario_sources
 from sparring.cli.common import DbOption, JsonOption, console, emit, fail, open_store, pct, print_json, stored_run
 from sparring.cli.noise_view import noise_command
 from sparring.data_model import Run
-from sparring.suite import SuiteError, load_suite
-from sparring.suite.config import DEFAULT_MARGIN_POINTS
+from sparring.suite import DEFAULT_MARGIN_POINTS, SuiteError, load_suite
 
 AlphaOption = Annotated[float, typer.Option(min=0.0001, max=0.5, help="false discovery rate / significance level")]
 

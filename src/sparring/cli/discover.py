@@ -18,13 +18,13 @@ from sparring.data_model import Run, TokenUsage
 from sparring.discovery import (
     DiscoveryInputError,
     DiscoveryReport,
+    RunCandidates,
     TranscriptOutcomes,
+    gather_candidates,
     store_report,
     write_drafts,
 )
-from sparring.discovery.candidates import RunCandidates
-from sparring.discovery.run import discover as discover_themes
-from sparring.discovery.run import gather_candidates
+from sparring.discovery import discover as discover_themes
 from sparring.models import MeteredModel, ModelError, ModelPool, default_model_spec
 from sparring.output_paths import OutputPathError, check_output_file
 from sparring.store import Store

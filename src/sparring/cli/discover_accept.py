@@ -16,13 +16,10 @@ from sparring.calibration import pending_sample
 from sparring.cli.common import console, fail, open_store
 from sparring.cli.labelling import default_labeller, labelling_session
 from sparring.data_model import Outcome, Run, Verdict
-from sparring.discovery import DiscoveryInputError, draft_runs, provisional_accept
-from sparring.discovery.accept import is_accepted
+from sparring.discovery import DiscoveryInputError, draft_runs, is_accepted, provisional_accept
 from sparring.models import ModelError
-from sparring.runner import RunOptions
-from sparring.runner.rejudge import rejudged_once
-from sparring.store import NotFound, Store
-from sparring.store.leases import RunLeased
+from sparring.runner import RunOptions, rejudged_once
+from sparring.store import NotFound, RunLeased, Store
 from sparring.suite import Suite, SuiteError, load_suite
 
 UNCHANGED = "nothing moved, suite.yaml unchanged"

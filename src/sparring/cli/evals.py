@@ -26,11 +26,8 @@ from sparring.cli.common import (
 )
 from sparring.cli.reports import print_run
 from sparring.models import ModelError
-from sparring.runner import RoleOverrides, RunOptions
-from sparring.runner.imported import check_transcript_ids, evaluate_transcripts
-from sparring.runner.record import RunResult
-from sparring.store import NotFound, Store
-from sparring.store.leases import RunLeased
+from sparring.runner import RoleOverrides, RunOptions, RunResult, check_transcript_ids, evaluate_transcripts
+from sparring.store import NotFound, RunLeased, Store
 from sparring.suite import Suite, SuiteError, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 
@@ -46,7 +43,7 @@ def list_evaluations(
     as_json: JsonOption = False,
 ) -> None:
     """Every evaluation with its family, kind and a one-line description."""
-    from sparring.analysis.catalog import evaluation_catalog
+    from sparring.analysis import evaluation_catalog
 
     try:
         catalog = evaluation_catalog(load_suite(suite) if suite else None, family)

@@ -35,7 +35,7 @@ def export_html(
     if suite and run.suite not in suites:
         raise fail(f"--suite {suite} is suite {next(iter(suites))!r}, not the run's suite {run.suite!r}")
     base = stored_run(store, compare) if compare else None
-    from sparring.viewer.export import export_site
+    from sparring.viewer import export_site
 
     written = export_site(store, run, out, base, suites.get(run.suite))
     console.print(f"wrote {len(written)} files to {out}: open {out / 'index.html'}", highlight=False, soft_wrap=True)

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sparring.analysis.fidelity import RealismReport, online_comparison, plot_distributions, realism
-from sparring.analysis.pass_rates import run_summaries
+from sparring.analysis import RealismReport, online_comparison, plot_distributions, realism, run_summaries
 from sparring.cli.common import STDOUT, DbOption, console, emit, err, fail, open_store, pct, print_document, stored_run
 from sparring.suite import SuiteError, load_suite
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts

@@ -22,8 +22,7 @@ def tau2(
     out: Annotated[Path, typer.Option(help="the new suite's folder (must not exist, or be empty)")],
 ) -> None:
     """Turn a τ²-bench domain (tasks, policy, database, tools) into a suite scored by τ²'s own reward."""
-    from sparring.importers.tau2_domain import Tau2ImportError, load_domain
-    from sparring.importers.tau2_suite import write_suite
+    from sparring.importers import Tau2ImportError, load_domain, write_suite
 
     try:
         loaded = load_domain(domain)

@@ -10,11 +10,10 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
-from sparring.calibration.sampling import SampledItem
-from sparring.calibration.session import save_answer
+from sparring.calibration import SampledItem, save_answer
 from sparring.cli.common import console
 from sparring.data_model import AgentTurn, Conversation
-from sparring.evaluations.spec import EvaluationSpec
+from sparring.evaluations import EvaluationSpec
 from sparring.store import Store
 
 PROMPT = "label: [p]ass, [f]ail, [s]kip, [q]uit"

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from sparring.analysis.noise import VarianceSplit
-from sparring.analysis.noise_plan import NoiseAnalysis, noise_analysis
-from sparring.analysis.power import MAX_TRIALS
+from sparring.analysis import MAX_TRIALS, NoiseAnalysis, VarianceSplit, noise_analysis
 from sparring.cli.common import console, emit, fail, open_store, pct, print_json, stored_run
 
 PLANS_SHOWN = 4  # designs shown per evaluation, cheapest first

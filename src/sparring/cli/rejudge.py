@@ -13,10 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sparring.cli.common import DbOption, ProgressObserver, check_verdicts, console, fail, open_store, usage_line
 from sparring.cli.reports import print_run
 from sparring.models import ModelError
-from sparring.runner import RunOptions
-from sparring.runner.rejudge import execute_rejudge, plan_rejudge, plan_resumed_rejudge
-from sparring.store import NotFound
-from sparring.store.leases import RunLeased
+from sparring.runner import RunOptions, execute_rejudge, plan_rejudge, plan_resumed_rejudge
+from sparring.store import NotFound, RunLeased
 from sparring.suite import SuiteError, load_suite
 
 

@@ -11,10 +11,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sparring.analysis.informative import uninformative_line
-from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA, CalibrationSummary
-from sparring.analysis.pass_rates import UNITS_CAPTION, totals_text
-from sparring.analysis.run_reports import RunReport, RunsReport, conversation_id, list_runs, run_report
+from sparring.analysis import (
+    DEFAULT_MIN_KAPPA,
+    UNITS_CAPTION,
+    CalibrationSummary,
+    RunReport,
+    RunsReport,
+    conversation_id,
+    list_runs,
+    run_report,
+    totals_text,
+    uninformative_line,
+)
 from sparring.cli.common import (
     DbOption,
     JsonOption,
@@ -33,9 +41,7 @@ from sparring.cli.tables import summary_table
 from sparring.data_model import CustomerTurn
 
 if TYPE_CHECKING:
-    from sparring.analysis.gate import GateReport
-    from sparring.analysis.history import HistoryReport
-    from sparring.analysis.pass_rates import EvaluationSummary
+    from sparring.analysis import EvaluationSummary, GateReport, HistoryReport
     from sparring.data_model import Run
     from sparring.store import Store
     from sparring.suite import Suite
@@ -139,8 +145,7 @@ def print_gates(report: GateReport) -> None:
 
 def run_gates(suite: Suite, run: Run, store: Store, junit: Path | None, as_json: bool = False) -> GateReport:
     """The run's decision (`sparring.analysis.decision.run_decision`), written as JUnit when `junit` is given."""
-    from sparring.analysis.decision import run_decision
-    from sparring.analysis.junit import write_junit
+    from sparring.analysis import run_decision, write_junit
 
     decision = run_decision(suite, run, store)
     if junit:
@@ -273,7 +278,7 @@ def history_command(
     as_json: JsonOption = False,
 ) -> None:
     """Pass rate per evaluation across the suite's completed runs, oldest first; dips marked ▼."""
-    from sparring.analysis.history import history_report, plot_history
+    from sparring.analysis import history_report, plot_history
     from sparring.suite import load_suite
 
     if plot and plot.suffix.lower() not in (".png", ".svg"):

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sparring.agents import AgentLoadError
-from sparring.analysis.run_reports import run_report
+from sparring.analysis import run_report
 from sparring.cli.common import (
     DbOption,
     JsonOption,
@@ -51,10 +51,8 @@ from sparring.runner import (
     estimate_run,
     run_suite,
 )
-from sparring.store import NotFound, Store
-from sparring.store.leases import RunLeased
-from sparring.suite import Suite, SuiteError, load_agent_config, load_suite
-from sparring.suite.config import AgentConfig
+from sparring.store import NotFound, RunLeased, Store
+from sparring.suite import AgentConfig, Suite, SuiteError, load_agent_config, load_suite
 
 SuiteArg = Annotated[Path, typer.Argument(help="suite folder (with suite.yaml)")]
 ModelOpt = Annotated[str | None, typer.Option(help="provider:model for every role, e.g. openai:gpt-4o-mini")]
@@ -275,7 +273,7 @@ def run_and_report(command: RunCommand, suite: Suite, options: RunOptions) -> No
         print_run_notes(result, store, command.max_cost, too_many_errors)
     gates = run_gates(suite, result.run, store, command.junit, command.as_json) if gated else None
     if command.as_json:
-        from sparring.analysis.gate import RunCommandReport  # here: numpy and the gate code load only for --json
+        from sparring.analysis import RunCommandReport  # here: numpy and the gate code load only for --json
 
         print_json(RunCommandReport(report=report, gates=gates, errored_by_cause=result.errors.by_cause))
     elif gates is not None:

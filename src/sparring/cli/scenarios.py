@@ -24,10 +24,8 @@ from sparring.extraction import (
 )
 from sparring.models import ModelError
 from sparring.output_paths import OutputPathError, check_output_folder
-from sparring.runner import RoleOverrides
-from sparring.runner.roles import model_settings
-from sparring.suite import SuiteError, load_suite
-from sparring.suite.loader import read_scenario_files
+from sparring.runner import RoleOverrides, model_settings
+from sparring.suite import SuiteError, load_suite, read_scenario_files
 from sparring.transcripts import FORMATS, CsvColumns, TranscriptError, read_transcripts
 
 scenarios_app = typer.Typer(help="Scenarios from historical transcripts.", no_args_is_help=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from sparring.analysis.pass_rates import UNITS_CAPTION, EvaluationSummary
+from sparring.analysis import UNITS_CAPTION, EvaluationSummary
 
 
 def summary_table(summaries: list[EvaluationSummary], title: str = "Pass rate per evaluation") -> Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from sparring.analysis.pass_k import TrialFigures
+from sparring.analysis import TrialFigures
 from sparring.cli.common import pct
 from sparring.data_model import Run
 

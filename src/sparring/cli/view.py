@@ -39,8 +39,7 @@ def view(
     """Browse runs, conversations, comparisons and history, and label conversations, in a local web app."""
     import uvicorn
 
-    from sparring.viewer import create_app
-    from sparring.viewer.security import checked_host_name
+    from sparring.viewer import checked_host_name, create_app
 
     try:
         allowed = [checked_host_name(name) for name in allow_host or []]

@@ -9,22 +9,25 @@ It sits beside runner/calibration/extraction: it reads the store, the suite and 
 used by the command line and the viewer, never the reverse.
 """
 
-from sparring.discovery.accept import AcceptedDraft, accept_draft, draft_runs, provisional_accept
-from sparring.discovery.candidates import Candidate, DiscoveryInputError, TranscriptOutcomes
+from sparring.discovery.accept import AcceptedDraft, accept_draft, draft_runs, is_accepted, provisional_accept
+from sparring.discovery.candidates import Candidate, DiscoveryInputError, RunCandidates, TranscriptOutcomes
 from sparring.discovery.proposals import write_drafts
 from sparring.discovery.report import DiscoveryReport, Theme, load_stored_report, store_report
-from sparring.discovery.run import discover
+from sparring.discovery.run import discover, gather_candidates
 
 __all__ = [
     "AcceptedDraft",
     "Candidate",
     "DiscoveryInputError",
     "DiscoveryReport",
+    "RunCandidates",
     "Theme",
     "TranscriptOutcomes",
     "accept_draft",
     "discover",
     "draft_runs",
+    "gather_candidates",
+    "is_accepted",
     "load_stored_report",
     "provisional_accept",
     "store_report",

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sparring.data_model import Conversation, EndReason, Outcome, Run, Verdict
-from sparring.data_model.conversation import CustomerAnalysis
+from sparring.data_model import Conversation, CustomerAnalysis, EndReason, Outcome, Run, Verdict
 from sparring.store import NotFound, Store
 from sparring.transcripts import Transcript, TranscriptError, read_transcripts
 

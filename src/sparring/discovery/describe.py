@@ -12,10 +12,8 @@ from pydantic import BaseModel, Field
 
 from sparring.data_model import AgentTurn, Message
 from sparring.discovery.candidates import Candidate
-from sparring.evaluations.transcript import render_transcript
-from sparring.models.base import ChatRequest, MeteredModel
-from sparring.models.schema import answer_schema, token_budget
-from sparring.models.structured import ask_until_valid
+from sparring.evaluations import render_transcript
+from sparring.models import ChatRequest, MeteredModel, answer_schema, ask_until_valid, token_budget
 from sparring.parsing import parse_model
 from sparring.prompts import package_prompt
 

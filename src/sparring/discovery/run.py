@@ -17,7 +17,7 @@ from sparring.discovery.candidates import (
 from sparring.discovery.describe import describe_all, prompt_hash
 from sparring.discovery.report import DiscoveryReport, RunFigures, Undescribed
 from sparring.discovery.themes import build_themes
-from sparring.models.base import MeteredModel
+from sparring.models import MeteredModel
 from sparring.store import Store
 
 

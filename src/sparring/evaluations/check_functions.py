@@ -19,10 +19,19 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, overload
 
-from sparring.backend import Backend, BackendFactory, BackendState, SnapshotBackend, Tool, ToolError, WritableState
-from sparring.backend.overlay import added_records, end_state
+from sparring.backend import (
+    Backend,
+    BackendFactory,
+    BackendState,
+    SnapshotBackend,
+    Tool,
+    ToolError,
+    WritableState,
+    added_records,
+    end_state,
+)
 from sparring.data_model import Conversation, Outcome, Scenario, ToolCall
-from sparring.models.base import MeteredModel
+from sparring.models import MeteredModel
 
 
 class NoBackendState(Exception):

@@ -18,7 +18,7 @@ from sparring.evaluations.judge import Judge
 from sparring.evaluations.protocol import Evaluation, EvaluationContext, SuiteFacts
 from sparring.evaluations.spec import SIMULATOR_FAMILY, EvaluationSpec
 from sparring.evaluations.transcript import render_transcript
-from sparring.models.base import MeteredModel, ModelUnreachable
+from sparring.models import MeteredModel, ModelUnreachable
 
 
 def build_evaluations(

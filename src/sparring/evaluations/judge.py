@@ -19,9 +19,7 @@ from sparring.data_model import Conversation, JudgeSample, Message, Outcome, Sce
 from sparring.evaluations.protocol import EvaluationContext, SpecBacked
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
-from sparring.models.base import ChatRequest, MeteredModel
-from sparring.models.schema import answer_schema, token_budget
-from sparring.models.structured import ask_until_valid
+from sparring.models import ChatRequest, MeteredModel, answer_schema, ask_until_valid, token_budget
 from sparring.parsing import NotOneObject, only_json_object
 from sparring.prompts import PromptTemplate, load_prompt, package_prompt
 

@@ -12,7 +12,7 @@ from sparring.backend import BackendFactory, Tool
 from sparring.data_model import Conversation, Outcome, Scenario, Verdict
 from sparring.evaluations.spec import EvaluationSpec
 from sparring.evaluations.transcript import RenderedTranscript
-from sparring.models.base import MeteredModel
+from sparring.models import MeteredModel
 
 
 @dataclass

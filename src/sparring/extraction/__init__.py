@@ -14,8 +14,7 @@ import yaml
 from sparring.data_model import Scenario, TokenUsage
 from sparring.extraction.extractor import EXTRACT_PROMPT, ExtractionResult, ScenarioExtractor
 from sparring.extraction.sampling import SAMPLING, sample_transcripts
-from sparring.models import ModelPool
-from sparring.models.base import MeteredModel
+from sparring.models import MeteredModel, ModelPool
 from sparring.suite import Suite
 from sparring.transcripts import Transcript
 

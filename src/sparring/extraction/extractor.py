@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sparring.backend import BackendDataError, build_state, missing_fact_ids
-from sparring.backend.protocol import StateView
+from sparring.backend import BackendDataError, StateView, build_state, missing_fact_ids
 from sparring.data_model import Message, Scenario
-from sparring.evaluations.transcript import render_transcript
+from sparring.evaluations import render_transcript
 from sparring.extraction.answer import ExtractedFact, suite_extraction, to_overrides
-from sparring.models.base import ChatRequest, MeteredModel
-from sparring.models.schema import answer_schema, token_budget
-from sparring.models.structured import ask_until_valid
+from sparring.models import ChatRequest, MeteredModel, answer_schema, ask_until_valid, token_budget
 from sparring.parsing import parse_model
 from sparring.prompts import package_prompt
 from sparring.suite import Suite

@@ -7,3 +7,16 @@ check computes τ²'s reward (DB state, actions, communicated information, multi
 
 Layer: beside extraction; may import suite, backend, data_model and evaluations.
 """
+
+from typing import TYPE_CHECKING
+
+from sparring.exports import lazy_attributes
+
+if TYPE_CHECKING:
+    from sparring.importers.tau2_domain import Tau2ImportError as Tau2ImportError
+    from sparring.importers.tau2_domain import load_domain as load_domain
+    from sparring.importers.tau2_suite import write_suite as write_suite
+
+__getattr__, __dir__ = lazy_attributes(__name__, __file__)
+
+__all__ = ["Tau2ImportError", "load_domain", "write_suite"]

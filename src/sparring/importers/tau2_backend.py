@@ -15,8 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sparring.backend import BackendDataError, StateView
-from sparring.backend.snapshot import canonical_digest
+from sparring.backend import BackendDataError, StateView, canonical_digest
 from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
 from sparring.importers.tau2_cow import cow_view, untouched
 from sparring.importers.tau2_domain import Tau2Domain, load_domain

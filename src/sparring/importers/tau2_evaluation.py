@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path
 
 from sparring.data_model import AgentTurn, Conversation, EndReason, ToolCallRecord
-from sparring.evaluations.check_functions import CheckContext, CheckFunction, CheckResult, check, failed, passed
+from sparring.evaluations import CheckContext, CheckFunction, CheckResult, check, failed, passed
 from sparring.importers.tau2_backend import Tau2BackendFactory
 from sparring.importers.tau2_nl import judge_assertions, prompt_hash
 from sparring.importers.tau2_reward import JUDGED, Tau2Reward, needs_judge, tau2_reward
-from sparring.models.base import MeteredModel
+from sparring.models import MeteredModel
 
 PREMATURE = (EndReason.MAX_TURNS, EndReason.ERROR)
 

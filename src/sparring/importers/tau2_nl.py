@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from sparring.data_model import AgentTurn, Conversation, Message
-from sparring.models.base import ChatRequest, MeteredModel
-from sparring.models.schema import answer_schema
-from sparring.models.structured import ask_until_valid
+from sparring.models import ChatRequest, MeteredModel, answer_schema, ask_until_valid
 from sparring.prompts import package_prompt
 
 SYSTEM_PROMPT = package_prompt(__file__, "tau2_nl_assertions_system.j2")

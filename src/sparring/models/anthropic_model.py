@@ -6,8 +6,7 @@ import json
 import os
 from typing import Any
 
-from sparring.data_model import Message, ToolCall
-from sparring.data_model.run import TokenUsage
+from sparring.data_model import Message, TokenUsage, ToolCall
 from sparring.models.base import (
     ChatModel,
     ChatRequest,

@@ -7,8 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sparring.data_model import Message, ToolCall, ToolSpec
-from sparring.data_model.run import TokenUsage
+from sparring.data_model import Message, TokenUsage, ToolCall, ToolSpec
 
 
 class ModelError(RuntimeError):

@@ -13,8 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from sparring.data_model import Message
-from sparring.data_model.run import TokenUsage
+from sparring.data_model import Message, TokenUsage
 from sparring.models._convert import to_openai_messages, to_openai_tools, tool_calls_from_openai
 from sparring.models.base import ChatModel, ChatRequest, ChatResponse, ModelError, ModelNotInstalled
 from sparring.models.gguf import DEFAULT_LOCAL, INSTALL_HINT, PACKAGED_MODELS, resolve_gguf

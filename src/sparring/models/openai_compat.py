@@ -16,7 +16,7 @@ from typing import Any
 from pydantic_core import from_json, to_json
 from yarl import URL
 
-from sparring.data_model.run import TokenUsage
+from sparring.data_model import TokenUsage
 from sparring.models._convert import to_openai_messages, to_openai_tools, tool_calls_from_openai
 from sparring.models.base import (
     ChatModel,

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sparring.data_model.run import TokenUsage
+from sparring.data_model import TokenUsage
 from sparring.models.base import ChatModel, ChatRequest, ChatResponse
 
 Reply = ChatResponse | str | dict[str, Any]

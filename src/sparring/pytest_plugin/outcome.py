@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sparring.agents import AgentLoadError
-from sparring.analysis import EvaluationSummary
-from sparring.analysis.decision import RunDecision, run_decision
-from sparring.analysis.gate import GateResult
+from sparring.analysis import EvaluationSummary, GateResult, RunDecision, run_decision
 from sparring.data_model import Outcome, Run, Verdict
 from sparring.models import ModelError
 from sparring.runner import RoleOverrides, RunOptions, run_suite
-from sparring.store import NotFound, Store, StoreError
-from sparring.store.leases import RunLeased
+from sparring.store import NotFound, RunLeased, Store, StoreError
 from sparring.suite import Suite, SuiteError, load_suite
 
 SHOWN_CONVERSATIONS = 10  # failing conversations listed in a failure message

@@ -14,11 +14,17 @@ from sparring.runner.executor import Executor, record_run
 from sparring.runner.local_executor import LocalExecutor
 from sparring.runner.plan import ExecutorKind, RunOptions, RunPlan, plan_run, select_scenarios
 from sparring.runner.record import RunObserver, RunResult
-from sparring.runner.roles import RoleOverrides, check_models
+from sparring.runner.roles import RoleOverrides, check_models, model_settings
 from sparring.runner.run import execute_run, run_suite
 
 if TYPE_CHECKING:  # imported on first use: rejudging brings the transcript importer, which a run does not need
+    from sparring.runner.imported import check_transcript_ids as check_transcript_ids
+    from sparring.runner.imported import evaluate_transcripts as evaluate_transcripts
+    from sparring.runner.rejudge import execute_rejudge as execute_rejudge
+    from sparring.runner.rejudge import plan_rejudge as plan_rejudge
+    from sparring.runner.rejudge import plan_resumed_rejudge as plan_resumed_rejudge
     from sparring.runner.rejudge import rejudge_run as rejudge_run
+    from sparring.runner.rejudge import rejudged_once as rejudged_once
 
 
 __all__ = [
@@ -35,11 +41,18 @@ __all__ = [
     "RunResult",
     "build_context",
     "check_models",
+    "check_transcript_ids",
     "estimate_run",
+    "evaluate_transcripts",
+    "execute_rejudge",
     "execute_run",
+    "model_settings",
+    "plan_rejudge",
+    "plan_resumed_rejudge",
     "plan_run",
     "record_run",
     "rejudge_run",
+    "rejudged_once",
     "run_suite",
     "select_scenarios",
     "simulate",

@@ -8,14 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sparring.agents.deployed import close_agent
-from sparring.backend import Backend, SnapshotBackendFactory, StateView
-from sparring.backend.knowledge import KnowledgeBackendFactory
-from sparring.backend.overlay import diff_views
-from sparring.data_model import Conversation, EndReason, Outcome, Run, Scenario, TokenUsage, Verdict
-from sparring.data_model.conversation import ErrorKind
-from sparring.evaluations import EvaluationSpec, Evaluator
-from sparring.evaluations.check_functions import close_backend
+from sparring.agents import close_agent
+from sparring.backend import Backend, KnowledgeBackendFactory, SnapshotBackendFactory, StateView, diff_views
+from sparring.data_model import Conversation, EndReason, ErrorKind, Outcome, Run, Scenario, TokenUsage, Verdict
+from sparring.evaluations import EvaluationSpec, Evaluator, close_backend
 from sparring.models import CallPolicy, MeteredModel, ModelPool, ModelUnreachable
 from sparring.runner.conversation import ConversationFailed, GuardedBackend, simulate
 from sparring.runner.cost import ROLES

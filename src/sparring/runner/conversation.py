@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable, Sequence
 from typing import TypeVar
 
-from sparring.agents.base import Agent
+from sparring.agents import Agent
 from sparring.backend import Backend, StateView
-from sparring.data_model import Conversation, EndReason, ToolCall, ToolCallRecord, ToolSpec, Turn
-from sparring.data_model.conversation import ErrorKind
+from sparring.data_model import Conversation, EndReason, ErrorKind, ToolCall, ToolCallRecord, ToolSpec, Turn
 from sparring.models import ModelError, ModelUnreachable
 from sparring.simulator import Action, Customer, customer_tools_of
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from sparring.data_model import ModelSettings, TokenUsage
-from sparring.suite import Suite
-from sparring.suite.config import Price
+from sparring.suite import Price, Suite
 
 ROLES = ("simulator", "agent", "judge")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sparring.data_model.conversation import ErrorKind
+from sparring.data_model import ErrorKind
 from sparring.store import Store
 
 RETRY_CHOICES = {

@@ -14,7 +14,7 @@ from sparring.runner.lease import Lease
 from sparring.runner.plan import RunPlan
 from sparring.runner.record import RunObserver, RunResult, finish_run, run_result
 from sparring.store import Store
-from sparring.suite.config import Price
+from sparring.suite import Price
 
 
 class Executor(Protocol):

@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sparring.agents import Agent
-from sparring.data_model import Run, RunStatus, Scenario, TokenUsage
-from sparring.data_model.text import unstorable_character
+from sparring.data_model import Run, RunStatus, Scenario, TokenUsage, unstorable_character
 from sparring.models import ModelPool
 from sparring.runner.build import RunContext, configure_pool
 from sparring.runner.lease import run_lease

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sparring.data_model import Run, RunStatus, Scenario, TokenUsage
-from sparring.evaluations import EvaluationSpec
-from sparring.evaluations.spec import SIMULATOR_FAMILY
+from sparring.evaluations import SIMULATOR_FAMILY, EvaluationSpec
 from sparring.runner.errors import retry_kinds
 from sparring.runner.roles import RoleOverrides, model_settings
 from sparring.store import Store

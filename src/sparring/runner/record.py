@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sparring.analysis import EvaluationSummary
-from sparring.analysis.pass_rates import run_summaries
+from sparring.analysis import EvaluationSummary, run_summaries
 from sparring.data_model import CallStats, Conversation, Run, RunStatus, TokenUsage, Verdict
 from sparring.runner.cost import ROLES, role_cost
 from sparring.runner.errors import ErrorSummary
 from sparring.store import Store
-from sparring.suite.config import Price
+from sparring.suite import Price
 
 
 class RunObserver(Protocol):

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sparring.data_model import Conversation, Run, RunStatus, Scenario, Verdict
-from sparring.evaluations import EvaluationSpec
-from sparring.evaluations.spec import SIMULATOR_FAMILY
+from sparring.evaluations import SIMULATOR_FAMILY, EvaluationSpec
 from sparring.models import ModelPool
 from sparring.runner.build import RunContext, configure_pool
 from sparring.runner.imported import no_agent, stand_in_scenario, unfinished

@@ -6,16 +6,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sparring.agents import Agent, ToolLoopAgent, load_context_strategy, load_python_agent, reference_system_prompt
-from sparring.agents.deployed import deployed_bot
-from sparring.agents.tool_loop import REFERENCE_PROMPT
+from sparring.agents import (
+    REFERENCE_PROMPT,
+    Agent,
+    ToolLoopAgent,
+    deployed_bot,
+    load_context_strategy,
+    load_python_agent,
+    reference_system_prompt,
+)
 from sparring.data_model import ModelSettings, TokenUsage
-from sparring.models import MeteredModel, ModelPool, check_model_spec, default_model_spec
-from sparring.models.registry import endpoint_key
-from sparring.models.urls import conceal_url, probe_listening, reveal_url
+from sparring.models import (
+    MeteredModel,
+    ModelPool,
+    check_model_spec,
+    conceal_url,
+    default_model_spec,
+    endpoint_key,
+    probe_listening,
+    reveal_url,
+)
 from sparring.prompts import load_prompt
-from sparring.suite import Suite
-from sparring.suite.config import AgentConfig
+from sparring.suite import AgentConfig, Suite
 
 
 @dataclass

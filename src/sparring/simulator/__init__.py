@@ -4,9 +4,9 @@
 
 from sparring.simulator.customer import Customer, CustomerStep
 from sparring.simulator.customer_tools import CustomerTools, customer_tools_of
-from sparring.simulator.escalation import Action, EscalationPolicy
+from sparring.simulator.escalation import DIRECTIVES, Action, EscalationPolicy
 from sparring.simulator.scripted import ReplayedCustomer, ScriptedCustomer
-from sparring.simulator.simulator import CustomerSimulator
+from sparring.simulator.simulator import SCAFFOLD_GREETING, CustomerSimulator
 
 __all__ = [
     "Action",
@@ -14,8 +14,10 @@ __all__ = [
     "CustomerSimulator",
     "CustomerStep",
     "CustomerTools",
+    "DIRECTIVES",
     "EscalationPolicy",
     "ReplayedCustomer",
+    "SCAFFOLD_GREETING",
     "ScriptedCustomer",
     "customer_tools_of",
 ]

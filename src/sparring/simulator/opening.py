@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 
-from sparring.data_model import Scenario
-from sparring.data_model.topic import content_words, topic_evidence
+from sparring.data_model import Scenario, content_words, topic_evidence
 from sparring.prompts import package_prompt
 
 GROUNDED = package_prompt(__file__, "opening_grounded.j2")

@@ -13,6 +13,7 @@ import json
 from sparring.data_model import (
     AgentTurn,
     CustomerAnalysis,
+    CustomerAnalysisAnswer,
     CustomerTurn,
     Message,
     Scenario,
@@ -20,10 +21,7 @@ from sparring.data_model import (
     ToolCallRecord,
     Turn,
 )
-from sparring.data_model.conversation import CustomerAnalysisAnswer
-from sparring.models.base import ChatRequest, MeteredModel
-from sparring.models.schema import answer_schema, token_budget
-from sparring.models.structured import ask_until_valid
+from sparring.models import ChatRequest, MeteredModel, answer_schema, ask_until_valid, token_budget
 from sparring.parsing import parse_model
 from sparring.prompts import package_prompt
 from sparring.simulator.customer import CustomerStep

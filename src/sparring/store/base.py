@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
 
-from sparring.data_model.text import unstorable_character
+from sparring.data_model import unstorable_character
 from sparring.output_paths import OutputPathError, check_output_file
 from sparring.store import migrations
 from sparring.store.migrations import SchemaError

@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict
-from sparring.data_model.text import unstorable_character
+from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict, unstorable_character
 from sparring.store.base import NotFound, StoreBase, check_storable
 from sparring.store.leases import RunLeased, live_lease_error
 from sparring.store.tables import ConversationRow, DiscoveryReportRow, LabelRow, RunLeaseRow, RunRow, VerdictRow

@@ -8,12 +8,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sparring.backend import SnapshotBackendFactory, SqliteBackendFactory, Tool
-from sparring.backend.knowledge import (
+from sparring.backend import (
     KnowledgeBackendFactory,
     KnowledgeBase,
     KnowledgeError,
     RetrievalTool,
+    SnapshotBackendFactory,
+    SqliteBackendFactory,
+    Tool,
     document_files,
     read_documents,
 )

@@ -17,10 +17,16 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
-from sparring.evaluations.check_functions import CheckFunction, check_info, collect_checks
-from sparring.evaluations.library import builtin_checks, builtin_evaluations
-from sparring.evaluations.spec import EvaluationSpec
-from sparring.evaluations.template_validation import TemplateProblem, check_judge_template
+from sparring.evaluations import (
+    CheckFunction,
+    EvaluationSpec,
+    TemplateProblem,
+    builtin_checks,
+    builtin_evaluations,
+    check_info,
+    check_judge_template,
+    collect_checks,
+)
 from sparring.suite.config import EvaluationUse
 from sparring.suite.yaml_lines import SuiteError, YamlDocument, read_text
 

@@ -18,6 +18,7 @@ from typing import Any
 from sparring.backend import (
     BackendDataError,
     BackendFactory,
+    DualBackendFactory,
     Snapshot,
     SnapshotBackendFactory,
     SqliteBackendFactory,
@@ -25,12 +26,10 @@ from sparring.backend import (
     check_references,
     collect_tools,
     missing_fact_ids,
+    resolve_time,
 )
-from sparring.backend.dual import DualBackendFactory
-from sparring.backend.state import resolve_time
 from sparring.data_model import Scenario, ToolSpec
-from sparring.evaluations import EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
-from sparring.evaluations.check_functions import CheckFunction
+from sparring.evaluations import CheckFunction, EvaluationSpec, Evaluator, SuiteFacts, build_evaluations
 from sparring.input_limits import json_value
 from sparring.suite.backend_tools import (
     CheckedFactory,

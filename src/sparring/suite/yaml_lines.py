@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sparring.data_model.text import unstorable_character
+from sparring.data_model import unstorable_character
 from sparring.input_limits import MAX_DEPTH, MAX_YAML_NODES
 from sparring.suite.validation_words import describe, worth_telling
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sparring.backend.protocol import StateView
+from sparring.backend import StateView
 
 _TOKEN = re.compile(r"[\w#@.\-]+")
 _ID_SUFFIX = re.compile(r"_?(?:id|ids|Id|ID)$")

@@ -195,8 +195,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def suite_responder(path: str) -> Responder:
     """The world of the suite at `path`; a suite that does not load exits with its one-line error."""
-    from sparring.suite.loader import load_suite
-    from sparring.suite.yaml_lines import SuiteError
+    from sparring.suite import SuiteError, load_suite
     from sparring.testing.suite_world import SuiteWorld
 
     try:

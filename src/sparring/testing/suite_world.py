@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sparring.data_model import Scenario
-from sparring.simulator.escalation import DIRECTIVES, Action
+from sparring.simulator import DIRECTIVES, Action
 from sparring.testing.stub_arguments import IdIndex
 from sparring.testing.world import generic_customer_text, is_customer_request, structured_answer, tool_call
 
 if TYPE_CHECKING:
-    from sparring.suite.loader import Suite
+    from sparring.suite import Suite
 
 SITUATION, WANT = "What happened (your view): ", "What you want: "
 ASK_FOR_HUMAN = "I have run out of patience. Please let me talk to a human agent."

@@ -16,7 +16,7 @@ import hashlib
 import json
 from typing import Any
 
-from sparring.simulator.simulator import SCAFFOLD_GREETING
+from sparring.simulator import SCAFFOLD_GREETING
 from sparring.testing.structured import description_answer, schema_instance, transcript_hints
 
 TURNS = 2

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sparring.data_model import AgentTurn, CustomerTurn, ToolCallRecord
-from sparring.data_model.conversation import Turn
+from sparring.data_model import AgentTurn, CustomerTurn, ToolCallRecord, Turn
 from sparring.input_limits import MAX_MESSAGE_CHARS
 
 

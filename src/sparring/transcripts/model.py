@@ -6,8 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sparring.data_model import AgentTurn, Conversation, CustomerTurn
-from sparring.data_model.conversation import Turn
+from sparring.data_model import AgentTurn, Conversation, CustomerTurn, Turn
 
 
 class Transcript(BaseModel):

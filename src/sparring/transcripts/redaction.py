@@ -20,8 +20,7 @@ from typing import Any
 import phonenumbers
 import yaml
 
-from sparring.data_model import AgentTurn
-from sparring.data_model.conversation import Turn
+from sparring.data_model import AgentTurn, Turn
 from sparring.transcripts.model import Transcript
 
 EMAIL = re.compile(r"\b[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")

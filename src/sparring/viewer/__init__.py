@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sparring.exports import lazy_attributes
 
 if TYPE_CHECKING:
-    from sparring.viewer.app import create_app
+    from sparring.viewer.app import create_app as create_app
+    from sparring.viewer.export import export_site as export_site
+    from sparring.viewer.security import checked_host_name as checked_host_name
 
-__all__ = ["create_app"]
+__all__ = [
+    "checked_host_name",
+    "create_app",
+    "export_site",
+]
 
-
-def __getattr__(name: str) -> Any:
-    """`create_app`, imported when first asked for: the static export needs the templates, not FastAPI."""
-    if name == "create_app":
-        from sparring.viewer.app import create_app
-
-        return create_app
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(__name__, __file__)

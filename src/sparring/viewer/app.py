@@ -21,15 +21,11 @@ from pydantic import ValidationError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sparring.analysis.conversation_page import conversation_run
-from sparring.analysis.drilldown import Filters, OutcomeFilter, SortKey
-from sparring.analysis.history import history
-from sparring.analysis.run_page import run_overview
-from sparring.analysis.run_reports import list_runs
+from sparring.analysis import Filters, OutcomeFilter, SortKey, conversation_run, history, list_runs, run_overview
 from sparring.data_model import Label, Run
 from sparring.discovery import load_stored_report
 from sparring.store import NotFound, RunLeased, Store
-from sparring.suite.config import DEFAULT_MARGIN_POINTS
+from sparring.suite import DEFAULT_MARGIN_POINTS
 from sparring.viewer import pages
 from sparring.viewer.cache import PageCache
 from sparring.viewer.pages import PAGE_SIZE

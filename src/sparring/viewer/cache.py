@@ -14,8 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from sparring.data_model import Run, RunStatus
-from sparring.store import Store
-from sparring.store.tables import CalibrationRow, DiscoveryReportRow, LabelRow, RunRow
+from sparring.store import CalibrationRow, DiscoveryReportRow, LabelRow, RunRow, Store
 
 PAGES = 2048  # rendered pages (and page parts) kept, least recently used dropped first
 T = TypeVar("T")

@@ -12,14 +12,24 @@ from urllib.parse import urlencode
 
 import jinja2
 
-from sparring.analysis.compare_report import comparison_view, scenario_sources
-from sparring.analysis.conversation_page import same_scenario_elsewhere, side_by_side
-from sparring.analysis.drilldown import OUTCOMES, SORT_KEYS, Filters
-from sparring.analysis.history import EvaluationHistory, history_agents, history_report, plot_history
-from sparring.analysis.informative import uninformative_line
-from sparring.analysis.paired_comparison import CI_LABEL, DEFAULT_MARGIN
-from sparring.analysis.run_page import RunOverview
-from sparring.analysis.run_page import run_page as run_page_data
+from sparring.analysis import (
+    CI_LABEL,
+    DEFAULT_MARGIN,
+    OUTCOMES,
+    SORT_KEYS,
+    EvaluationHistory,
+    Filters,
+    RunOverview,
+    comparison_view,
+    history_agents,
+    history_report,
+    plot_history,
+    same_scenario_elsewhere,
+    scenario_sources,
+    side_by_side,
+    uninformative_line,
+)
+from sparring.analysis import run_page as run_page_data
 from sparring.data_model import AgentTurn, Run
 from sparring.store import Store
 

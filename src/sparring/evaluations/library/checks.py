@@ -7,8 +7,7 @@ import difflib
 import json
 import re
 
-from sparring.data_model import AgentTurn, EndReason
-from sparring.data_model.topic import identifiers, scenario_text, topic_evidence
+from sparring.data_model import AgentTurn, EndReason, identifiers, scenario_text, topic_evidence
 from sparring.evaluations.check_functions import CheckContext, CheckResult, check, failed, not_applicable, passed
 
 

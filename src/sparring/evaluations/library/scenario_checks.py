@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sparring.backend import Backend, StateView
-from sparring.backend.overlay import diff_views
-from sparring.backend.snapshot import canonical_digest
-from sparring.data_model import ToolCall, ToolCallRecord
-from sparring.data_model.scenario import ExpectedAction, ExpectedActions
+from sparring.backend import Backend, StateView, canonical_digest, diff_views
+from sparring.data_model import ExpectedAction, ExpectedActions, ToolCall, ToolCallRecord
 from sparring.evaluations.check_functions import (
     CheckContext,
     CheckResult,
