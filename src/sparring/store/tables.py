@@ -68,7 +68,8 @@ class RunRow(Base):
 
 
 class ConversationRow(Base):
-    """One conversation of a run (its turns and end state compressed in `document`): a row of the conversations table."""
+    """One conversation of a run (its turns and end state compressed): a row of the conversations table."""
+
     __tablename__ = "conversations"
     id: Mapped[str] = mapped_column(any_length(300), primary_key=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)

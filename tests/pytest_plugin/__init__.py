@@ -1,0 +1,1 @@
+"""Tests of sparring.pytest_plugin."""
