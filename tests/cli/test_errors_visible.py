@@ -38,7 +38,7 @@ async def crashing_run(suite, db: Path) -> str:
         evaluation_ids=EVALS,
         cache=False,
         concurrency=1,
-        models=RoleOverrides(model="scripted:world", agent="test_errors_visible:CrashingBot"),
+        models=RoleOverrides(model="scripted:world", agent="cli.test_errors_visible:CrashingBot"),
     )
     result = await run_suite(suite, Store.open(str(db)), options, pool)
     return result.run.id

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from sparring.analysis.gate import RunCommandReport as RunCommandReport
     from sparring.analysis.history import EvaluationHistory as EvaluationHistory
     from sparring.analysis.history import HistoryReport as HistoryReport
-    from sparring.analysis.history import history as history
+    from sparring.analysis.history import evaluation_histories as evaluation_histories
     from sparring.analysis.history import history_agents as history_agents
     from sparring.analysis.history import history_report as history_report
     from sparring.analysis.history import plot_history as plot_history
@@ -67,8 +67,8 @@ if TYPE_CHECKING:
     from sparring.analysis.pass_rates import totals_text as totals_text
     from sparring.analysis.power import MAX_TRIALS as MAX_TRIALS
     from sparring.analysis.run_page import RunOverview as RunOverview
+    from sparring.analysis.run_page import build_run_page as build_run_page
     from sparring.analysis.run_page import run_overview as run_overview
-    from sparring.analysis.run_page import run_page as run_page
     from sparring.analysis.run_reports import JSON_SCHEMA_VERSION as JSON_SCHEMA_VERSION
     from sparring.analysis.run_reports import RunReport as RunReport
     from sparring.analysis.run_reports import RunsReport as RunsReport
@@ -115,7 +115,7 @@ __all__ = [
     "conversation_id",
     "conversation_run",
     "evaluation_catalog",
-    "history",
+    "evaluation_histories",
     "history_agents",
     "history_report",
     "list_runs",
@@ -128,7 +128,7 @@ __all__ = [
     "realism",
     "run_decision",
     "run_overview",
-    "run_page",
+    "build_run_page",
     "run_report",
     "run_summaries",
     "same_scenario_elsewhere",

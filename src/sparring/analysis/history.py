@@ -50,7 +50,7 @@ def history_agents(store: Store, suite: str, limit: int = 100) -> list[str]:
     return sorted({agent_of(r) for r in completed_runs(store, suite, limit)})
 
 
-def history(
+def evaluation_histories(
     store: Store,
     suite: str,
     evaluation_ids: list[str] | None = None,
@@ -101,7 +101,7 @@ def history_report(
     store: Store, suite: str, evaluation_ids: list[str] | None = None, label: str = "", agent: str = ""
 ) -> HistoryReport:
     """The suite's history with its iterations listed once, for a table or `--json`."""
-    histories = history(store, suite, evaluation_ids, label=label, agent=agent)
+    histories = evaluation_histories(store, suite, evaluation_ids, label=label, agent=agent)
     return HistoryReport(suite=suite, iterations=iteration_labels(histories), evaluations=histories)
 
 

@@ -107,7 +107,7 @@ def run_overview(store: Store, run: Run, suite: Suite | None = None) -> RunOverv
     )
 
 
-def run_page(
+def build_run_page(
     store: Store,
     run: Run,
     filters: Filters,

@@ -21,7 +21,15 @@ from pydantic import ValidationError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sparring.analysis import Filters, OutcomeFilter, SortKey, conversation_run, history, list_runs, run_overview
+from sparring.analysis import (
+    Filters,
+    OutcomeFilter,
+    SortKey,
+    conversation_run,
+    evaluation_histories,
+    list_runs,
+    run_overview,
+)
 from sparring.data_model import Label, Run
 from sparring.discovery import load_stored_report
 from sparring.store import NotFound, RunLeased, Store
@@ -227,7 +235,7 @@ def create_app(
 
     @app.get("/history/{suite:path}/chart.svg")  # before the page's route: a suite name may hold '/'
     def suite_chart(suite: str) -> Response:
-        histories = history(store, suite)
+        histories = evaluation_histories(store, suite)
         if not histories:
             raise HTTPException(404, f"no completed runs of {suite!r}")
         chart = cache.page(("chart", suite), [], lambda: pages.history_chart(histories, suite))

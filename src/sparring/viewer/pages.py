@@ -20,6 +20,7 @@ from sparring.analysis import (
     EvaluationHistory,
     Filters,
     RunOverview,
+    build_run_page,
     comparison_view,
     history_agents,
     history_report,
@@ -29,7 +30,6 @@ from sparring.analysis import (
     side_by_side,
     uninformative_line,
 )
-from sparring.analysis import run_page as run_page_data
 from sparring.data_model import AgentTurn, Run
 from sparring.store import Store
 
@@ -89,7 +89,7 @@ def run_page(
     """run.html: the decision (gates), the report (led by why its figures are not informative, when they are
     not), trials, errors by cause, one page of the drill-down, links to compare with `others`."""
     filters = filters or Filters()
-    data = run_page_data(store, run, filters, suite, per_page, (page - 1) * per_page, overview)
+    data = build_run_page(store, run, filters, suite, per_page, (page - 1) * per_page, overview)
     return {
         "run": run,
         "data": data.overview,
