@@ -66,11 +66,15 @@ def test_run_page_leads_with_the_gates_outcomes_and_reasons(world, example_suite
 
 
 def test_run_page_shows_pass_hat_k_flaky_scenarios_and_errors_by_cause(world):
-    _store, client, *_ = world
+    _store, client, _base, _run, db = world
     shown = text(client.get("/runs/cand").text)
     # refund_only_when_eligible: per scenario passes of 2 trials = 1, 0, 2, 2 -> pass^2 = (0 + 0 + 1 + 1) / 4
     assert "Repeated trials (2 per scenario)" in shown
-    assert "refund_only_when_eligible 4 62% 0 62% 50% 75% 1 flaky: high-value-party-order-late" in shown
+    document = json.loads(runner.invoke(app, ["report", "cand", "--db", str(db), "--json"]).stdout)
+    [figures] = [t for t in document["trials"] if t["evaluation_id"] == "refund_only_when_eligible"]
+    one, two = (f"{p['estimate']:.0%} [{p['low']:.0%}, {p['high']:.0%}]" for p in figures["pass_hat_k_intervals"])
+    assert one.startswith("62% [") and two.startswith("50% [")  # with the interval `report --json` gives
+    assert f"refund_only_when_eligible 4 62% 0 {one} {two} 75% 1 flaky: high-value-party-order-late" in shown
     assert "chatbot_error 1 12% HTTP 500 from the chatbot" in shown
 
 

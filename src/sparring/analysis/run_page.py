@@ -1,6 +1,7 @@
 """What the viewer's run page leads with, computed here and only rendered by the viewer: the decision (the
-gates' outcomes and reasons, from `sparring.analysis.gate`), the pass rates, repeated trials (pass^k, flaky
-scenarios), errored conversations by cause, and the drill-down to the conversations behind each figure."""
+gates' outcomes and reasons, from `sparring.analysis.gate`), the run's report as `sparring report --json` gives it
+(pass rates, judge-error-corrected rates and calibration warnings, repeated trials: pass^k with its interval and
+flaky scenarios), errored conversations by cause, and the drill-down to the conversations behind each figure."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from pydantic import BaseModel, Field
 from sparring.analysis.drilldown import Drilldown, Filters, drilldown
 from sparring.analysis.gate import GateReport, gate_report, gate_scope
 from sparring.analysis.judge_calibration import DEFAULT_MIN_KAPPA
-from sparring.analysis.paired_comparison import TrialSummary, scenario_outcomes, trial_summary
 from sparring.analysis.pass_rates import run_summaries
 from sparring.analysis.run_reports import RunReport, run_report
 from sparring.data_model import Run
@@ -36,13 +36,13 @@ class ErrorCause(BaseModel):
 
 class RunOverview(BaseModel):
     """Everything the run page shows above its drill-down (the same for every filter and page of it): the
-    decision (`gates`, or `gates_missing` saying why there are none), the report, repeated trials, errors by cause,
-    and the filters' choices."""
+    decision (`gates`, or `gates_missing` saying why there are none), the report (`sparring report --json`'s, with
+    the suite's `calibration.min_kappa`: its repeated trials and calibration included), errors by cause, and the
+    filters' choices."""
 
     report: RunReport
     gates: GateReport | None
     gates_missing: str = ""
-    trials: list[TrialSummary] = Field(description="per evaluation, when the run has more than one trial")
     errors_by_cause: list[ErrorCause]
     conversations: int = Field(description="stored conversations of the run (errored ones included)")
     evaluation_ids: list[str] = Field(description="every evaluation of the run: the filter's choices")
@@ -69,14 +69,6 @@ def errors_by_cause(store: Store, run: Run) -> tuple[int, list[ErrorCause]]:
     return total, sorted(causes, key=lambda c: (-c.conversations, c.cause))
 
 
-def trial_summaries(store: Store, run: Run) -> list[TrialSummary]:
-    """pass^k, pass@k and flaky scenarios per evaluation; none for a single-trial run."""
-    if run.trials < 2:
-        return []
-    per_evaluation = scenario_outcomes(store.scenario_outcome_rows(run.id))
-    return [trial_summary(e, per_scenario) for e, per_scenario in sorted(per_evaluation.items())]
-
-
 def run_gates(store: Store, run: Run, suite: Suite | None) -> tuple[GateReport | None, str]:
     """The suite's gates on the run (as `sparring gate` computes them), or None and why not."""
     if suite is None:
@@ -99,7 +91,6 @@ def run_overview(store: Store, run: Run, suite: Suite | None = None) -> RunOverv
         report=report,
         gates=gates,
         gates_missing=missing,
-        trials=trial_summaries(store, run),
         errors_by_cause=causes,
         conversations=total,
         evaluation_ids=[s.evaluation_id for s in shown],
