@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 from typer.testing import CliRunner
 
+from analysis.test_corrected import SPEC, judge_reply, population
 from sparring import Store
 from sparring.calibration import calibrate, sample_for_labelling
 from sparring.cli import app
@@ -26,8 +27,7 @@ from sparring.evaluations import Judge
 from sparring.models import MeteredModel, ScriptedModel
 from sparring.suite import load_suite
 from sparring.viewer import create_app
-from test_corrected import SPEC, judge_reply, population
-from test_viewer_pages_browser import CHROMIUM, shoot
+from viewer.test_viewer_pages_browser import CHROMIUM, shoot
 from viewer_server import serve
 
 runner = CliRunner(env={"COLUMNS": "250"})
