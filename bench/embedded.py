@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shlex
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from demo import run_demo
 from runner import CLOCK, Figure
 
 from sparring import AgentTurn, Conversation, CustomerTurn, Message, ToolCallRecord, load_suite
@@ -145,22 +145,19 @@ def where_the_time_goes(usage: dict[str, dict[str, int]], seconds: float) -> str
 
 
 def demo() -> tuple[float, int, int]:
-    """The README's demo command as a newcomer runs it (a fresh database, so nothing comes from the cache): its wall
-    time, and how many of its simulated openings passed `sim_opened_on_topic` of how many it decided (units:
-    conversations whose first customer message the simulator wrote; a scenario's given opening is not counted).
-    Prints where the time goes (`where_the_time_goes`)."""
-    readme = (ROOT / "README.md").read_text().split("```bash\n")[1].split("\n```")[0]
-    command = readme.split("&& ")[-1]
+    """The README's demo command as a newcomer runs it (bench/demo.py: a fresh process and database, so nothing
+    comes from the cache): its wall time, and how many of its simulated openings passed `sim_opened_on_topic` of how
+    many it decided (units: conversations whose first customer message the simulator wrote; a scenario's given
+    opening is not counted). Prints where the time goes (`where_the_time_goes`) and the prompt tokens reused."""
     with tempfile.TemporaryDirectory() as tmp:
         db = f"{tmp}/demo.db"
-        start = time.perf_counter()
-        subprocess.run(shlex.split(command) + ["--db", db], cwd=ROOT, check=True, capture_output=True)
-        seconds = time.perf_counter() - start
+        figures = run_demo(db)
         run_id = _cli_json("runs", "--db", db)["runs"][0]["run"]["id"]
         report = _cli_json("report", run_id, "--db", db)
-    print(where_the_time_goes(report["usage"], seconds))
+    print(figures.line())
+    print(where_the_time_goes(report["usage"], figures.wall_s))
     opening = next(s for s in report["simulator_evaluations"] if s["evaluation_id"] == "sim_opened_on_topic")
-    return seconds, opening["passed"], opening["passed"] + opening["failed"] + opening["errors"]
+    return figures.wall_s, opening["passed"], opening["passed"] + opening["failed"] + opening["errors"]
 
 
 class RecordingModel(ChatModel):

@@ -27,18 +27,52 @@ def embedded_model_available() -> bool:
     )
 
 
-def _bounded_ram_cache(capacity_bytes: int) -> Any:
-    """llama-cpp-python's RAM cache counts only the KV bytes of each saved state, but every state also
-    holds a copy of the logits buffer (n_batch × vocabulary floats, ~100 MB for SmolLM2): left as is, the
-    cache grew to gigabytes. This one counts what each entry really holds."""
-    from llama_cpp import LlamaRAMCache
+def _prefix_caching_llama(path: str, n_ctx: int, n_threads: int | None, cache_bytes: int | None) -> Any:
+    """A llama-cpp-python `Llama` for `path`; with `cache_bytes`, a RAM cache of KV states keyed by the tokens each
+    holds (a call restores the state sharing the longest prefix with its prompt), made to keep what can be reused:
 
-    class BoundedRAMCache(LlamaRAMCache):
+    - a saved state would also copy the logits buffer (n_batch × vocabulary floats, ~100 MB for SmolLM2, against
+      ~23 KB of KV per token), and a restore would write it back. Nothing reads it: without `logits_all` the
+      sampler reads llama.cpp's own logits, and after a restore the prompt's last token is evaluated again
+      (`_requires_eval`). States carry one row of it, so an entry costs its KV bytes and 1 GB holds ~20 prompts;
+    - a state whose tokens are a prefix of a new state's is dropped: the new one shares at least as long a prefix
+      with any prompt (a conversation's next turn extends its previous prompt), so no reuse is lost.
+    """
+    from llama_cpp import Llama, LlamaRAMCache
+
+    class PrefixCache(LlamaRAMCache):
         @property
-        def cache_size(self) -> int:
+        def cache_size(self) -> int:  # the library counts only the KV bytes
             return sum(s.llama_state_size + s.scores.nbytes + s.input_ids.nbytes for s in self.cache_state.values())
 
-    return BoundedRAMCache(capacity_bytes=capacity_bytes)
+        def __setitem__(self, key: Any, value: Any) -> None:
+            tokens = tuple(key)
+            for held in [k for k in self.cache_state if len(k) < len(tokens) and tokens[: len(k)] == k]:
+                del self.cache_state[held]
+            super().__setitem__(tokens, value)
+
+    class PrefixCachingLlama(Llama):
+        def save_state(self) -> Any:
+            scores, self.scores = self.scores, self.scores[:1]
+            try:
+                return super().save_state()
+            finally:
+                self.scores = scores
+
+        def load_state(self, state: Any) -> None:
+            scores, self.scores = self.scores, self.scores[:1]
+            try:
+                super().load_state(state)
+            finally:
+                self.scores = scores
+
+    threads: dict[str, Any] = {"n_threads": n_threads} if n_threads else {}
+    llama = PrefixCachingLlama(
+        model_path=path, n_ctx=n_ctx, chat_format="chatml-function-calling", verbose=False, **threads
+    )
+    if cache_bytes:
+        llama.set_cache(PrefixCache(capacity_bytes=cache_bytes))
+    return llama
 
 
 def chatml_messages(messages: list[Message]) -> list[dict[str, Any]]:
@@ -92,20 +126,11 @@ class LocalChatModel(ChatModel):
     def _load(self) -> Any:
         with self._load_lock:
             if self._llama is None:
+                cache_bytes = self.cache_bytes if self.reuse_prefix else None
                 try:
-                    from llama_cpp import Llama
+                    self._llama = _prefix_caching_llama(str(self.path), self.n_ctx, self.n_threads, cache_bytes)
                 except ImportError as exc:
                     raise ModelNotInstalled(f"llama-cpp-python is not installed. {INSTALL_HINT}") from exc
-                threads: dict[str, Any] = {"n_threads": self.n_threads} if self.n_threads else {}
-                self._llama = Llama(
-                    model_path=str(self.path),
-                    n_ctx=self.n_ctx,
-                    chat_format="chatml-function-calling",
-                    verbose=False,
-                    **threads,
-                )
-                if self.reuse_prefix:
-                    self._llama.set_cache(_bounded_ram_cache(self.cache_bytes))
             return self._llama
 
     def _generate(self, request: ChatRequest) -> dict[str, Any]:
