@@ -36,6 +36,12 @@ BENCHES: dict[str, list[str]] = {
     "scaleout": ["bench/scaleout.py"],
     "stub_world": ["bench/stub_world.py"],
     "import_scale": ["bench/import_scale.py"],
+    "calibration_coverage": ["bench/calibration_coverage.py"],
+    "corrected_pass_rate": ["bench/corrected_pass_rate.py"],
+    "served_backend": ["bench/served_backend.py"],
+    "tau2_cost": ["bench/tau2_cost.py"],
+    "knowledge_retrieval": ["bench/knowledge_retrieval.py"],
+    "demo": ["bench/demo.py"],
 }
 START, END = "<!-- bench:{name}:start -->", "<!-- bench:{name}:end -->"
 
