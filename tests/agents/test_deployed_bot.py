@@ -4,63 +4,12 @@ backend on 127.0.0.1, the official MCP client, a real SQLite store."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from deployed_bots import SCRIPT, DeployedBot
-from scripted_world import world_model
-from sparring import ModelPool, RoleOverrides, RunOptions, Store, run_suite
+from deployed_bots import JSON_API, SCRIPT, DeployedBot, calls, outcomes, run, served
 from sparring.data_model import EndReason
-from sparring.simulator import ScriptedCustomer
-from sparring.suite.config import AgentConfig, JsonApiConfig
+from sparring.suite.config import JsonApiConfig
 from sparring.suite.loader import load_suite
-
-CLOCK = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-JSON_API = JsonApiConfig(
-    url_path="/chat",
-    body={"text": "{{message}}", "session": "{{session}}", "history": "{{messages}}", "tag": "s-{{session}}"},
-    reply_path="data.answer",
-    tool_calls_path="data.calls",
-)
-
-
-def customer(_scenario, _trial, _model, _seed):
-    return ScriptedCustomer(["Hi, my order O-2002 came 40 minutes late."])
-
-
-async def run(example_suite, tmp_path, agent: str, config: AgentConfig | None = None, trials: int = 1, concurrency=8):
-    pool = ModelPool()
-    pool.add(world_model())
-    options = RunOptions(
-        scenario_ids=["late-40min-fee"],
-        trials=trials,
-        concurrency=concurrency,
-        clock=CLOCK,  # the same backend times in both paths
-        models=RoleOverrides(model="scripted:world", agent=agent, agent_config=config),
-    )
-    store = Store.open(str(tmp_path / f"{len(list(tmp_path.iterdir()))}.db"))
-    result = await run_suite(example_suite, store, options, pool, customer=customer)
-    conversations = store.conversations(result.run.id)
-    verdicts = {(v.conversation_id, v.evaluation_id): v.outcome for v in store.verdicts(result.run.id)}
-    return conversations, verdicts
-
-
-def served(**settings) -> AgentConfig:
-    return AgentConfig(kind="http", serve_backend=True, **settings)
-
-
-def calls(conversation) -> list[tuple]:
-    return [
-        (c.name, c.arguments, c.result, c.error) for t in conversation.turns if t.role == "agent" for c in t.tool_calls
-    ]
-
-
-def outcomes(conversations, verdicts) -> dict[str, str]:
-    [conversation] = conversations
-    return {e: o for (c, e), o in verdicts.items() if c == conversation.id}
 
 
 @pytest.mark.parametrize(

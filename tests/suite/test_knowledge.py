@@ -216,8 +216,7 @@ def test_documents_are_a_folder_or_a_glob_relative_or_absolute(tmp_path):
 
 @pytest.mark.parametrize("transport", ["mcp", "rest"])
 async def test_a_deployed_bot_searches_the_served_backend(suite_copy, tmp_path, transport):
-    from deployed_bots import DeployedBot
-    from suite.test_deployed_bot import calls, run, served
+    from deployed_bots import DeployedBot, calls, run, served
 
     suite = load_suite(add_knowledge(suite_copy, {"documents": "kb", "top_k": 1}))
     script = [("search_knowledge_base", {"query": "refund for a late delivery"})]
