@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from demo import run_demo
-
 from runner import CLOCK, Figure
+
 from sparring import AgentTurn, Conversation, CustomerTurn, Message, ToolCallRecord, load_suite
 from sparring.data_model import TokenUsage
 from sparring.evaluations import Evaluator, Judge
