@@ -60,8 +60,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=10000")  # first: switching a new file to WAL waits for other openers
+        # switching a new file to WAL waits for other openers as long as a schema change may take (a no-op, with no
+        # lock, once the file is in WAL); every later statement waits up to 10 s
+        cursor.execute(f"PRAGMA busy_timeout={migrations.LOCK_WAIT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -30,6 +30,7 @@ from sqlalchemy import (
     inspect,
     text,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateTable
 
@@ -83,10 +84,15 @@ def _revision(connection: Connection) -> str | None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema (creating it when empty). Up to date: one read, no lock.
+    """Bring the database to the newest schema (creating it when empty). Up to date: one read, no lock (a read
+    that finds SQLite busy goes on to wait for the lock).
     Otherwise the revision is read again under the schema lock, and only the process holding it changes it."""
-    if current(engine) == head():
-        return
+    try:
+        if current(engine) == head():
+            return
+    except OperationalError as exc:  # SQLite busy past its timeout: another opener holds the new file; wait for it
+        if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            raise
     with schema_lock(engine) as connection:
         revision = _revision(connection)
         if revision == head():
