@@ -2,7 +2,7 @@
 
 Tool calls run through τ²'s `Environment.get_response`, exactly as τ²'s orchestrator runs them (same argument
 handling, same error text, same JSON answers), on a fresh copy of the domain's database set up as the task's
-`initial_state` says. `digest()` is τ²'s database hash. A domain with user tools (telecom) gives them to the
+`initial_state` says. `digest()` is τ²'s database hash. A domain with user tools (telecom, banking_knowledge) gives them to the
 customer (`CustomerTools`: `customer_specs`, `execute_customer`, `customer_view`), run by τ² as the user's calls.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 
 from sparring.backend import BackendDataError, StateView, canonical_digest
 from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
+from sparring.importers import tau2_banking
 from sparring.importers.tau2_cow import cow_view, untouched
 from sparring.importers.tau2_domain import Tau2Domain, load_domain
 from sparring.importers.tau2_telecom import as_collections
@@ -27,8 +28,11 @@ class Tau2Backend:
 
     def __init__(self, domain: Tau2Domain, task: Any | None = None) -> None:
         self.domain = domain
+        self.task = task
         self.environment = domain.fresh_environment()
         self.calls: list[ToolCallRecord] = []
+        if task is not None and domain.name == tau2_banking.NAME:
+            self.environment.tools.set_read_log_allowlist(tau2_banking.read_log_allowlist(task))
         state = task.initial_state if task is not None else None
         if state is not None:
             self.environment.set_state(state.initialization_data, state.initialization_actions, [])
@@ -44,17 +48,22 @@ class Tau2Backend:
         return record
 
     def customer_specs(self) -> list[ToolSpec]:
-        """The customer's own tools (τ²'s user tools; none in a domain without them)."""
-        return list(_user_specs(self.domain))
+        """The customer's own tools (τ²'s user tools; none in a domain without them), only those the task names in
+        its `user_tools` where it names them (banking_knowledge, as τ² v1.0.x offers them)."""
+        allowed = getattr(self.task, "user_tools", None)
+        return [spec for spec in _user_specs(self.domain) if allowed is None or spec.name in allowed]
 
     def execute_customer(self, call: ToolCall) -> ToolCallRecord:
         """Run one of the customer's calls as τ² runs a user's tool call."""
         return self._run(call, "user")
 
     def customer_view(self) -> dict[str, Any]:
-        """The customer's device as plain data (τ²'s user database); empty in a domain without one."""
+        """The customer's device as plain data (τ²'s user database); empty in a domain without one, or whose customer
+        acts on the agent's database (banking_knowledge: its state is `view()`)."""
         user_tools = self.environment.user_tools
-        return dict(user_tools.db.model_dump(mode="json")) if user_tools is not None else {}
+        if user_tools is None or user_tools.db is self.environment.tools.db:
+            return {}
+        return dict(user_tools.db.model_dump(mode="json"))
 
     def _run(self, call: ToolCall, requestor: str) -> ToolCallRecord:
         from tau2.data_model.message import ToolCall as Tau2ToolCall

@@ -1,7 +1,8 @@
 """A τ²-bench domain, read from the installed `tau2` package or from a data folder and checked before use.
 
-A domain folder holds `tasks.json`, `policy.md` and `db.json` (telecom: its own files, `tau2_telecom`); its name
-(the folder's name) chooses τ²'s tool code (`tau2.domains.<name>`).
+A domain folder holds `tasks.json`, `policy.md` and `db.json` (telecom and banking_knowledge: their own files,
+`tau2_telecom`, `tau2_banking`); its name (the folder's name) chooses τ²'s tool code (`tau2.domains.<name>`, or the
+port of banking_knowledge).
 Every problem is one `Tau2ImportError` line naming the file and, for a task, its id.
 """
 
@@ -15,16 +16,13 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from sparring.importers import tau2_telecom
+from sparring.importers import tau2_banking, tau2_telecom
 from sparring.importers.tau2_cow import cow_copy
 from sparring.importers.tau2_tools import TOOLKITS, database_model, toolkit_class
 
 SUPPORTED = tuple(TOOLKITS)
 DOMAIN_FILES = ("tasks.json", "policy.md", "db.json")
-NOT_YET = {
-    "banking_knowledge": "its banking tools (τ²'s discoverable agent and customer tools) are not ported; its "
-    "documents load as a suite's knowledge base: knowledge: {documents: DIR/documents, tool: KB_search, top_k: 10}",
-}
+NOT_YET: dict[str, str] = {}
 """τ² domains known and not imported yet, with why and what works instead."""
 
 
@@ -34,7 +32,9 @@ def _not_yet(name: str, where: str) -> None:
 
 
 def domain_files(name: str) -> tuple[str, ...]:
-    """The files a folder of domain `name` holds."""
+    """The files a folder of domain `name` holds (banking_knowledge: and its `tau2_banking.FOLDERS`)."""
+    if name == tau2_banking.NAME:
+        return tau2_banking.FILES
     return tau2_telecom.FILES if name == tau2_telecom.NAME else DOMAIN_FILES
 
 
@@ -73,6 +73,8 @@ class Tau2Domain:
         tools = _toolkit(self.name)(cow_copy(self.pristine_db()))
         if self.name == tau2_telecom.NAME:
             return tau2_telecom.environment(self.folder, self.policy, tools)
+        if self.name == tau2_banking.NAME:
+            return tau2_banking.new_environment(self.policy, tools)
         return Environment(domain_name=self.name, policy=self.policy, tools=tools)
 
     def pristine_db(self) -> Any:
@@ -146,6 +148,8 @@ def _check_folder(folder: Path) -> str:
     _not_yet(folder.name, str(folder))
     files = domain_files(folder.name)
     missing = [name for name in files if not (folder / name).is_file()]
+    if folder.name == tau2_banking.NAME:
+        missing += [f"{name}/" for name in tau2_banking.FOLDERS if not (folder / name).is_dir()]
     if missing:
         raise Tau2ImportError(
             f"{folder}: not a τ² domain folder: {', '.join(missing)} missing (it holds {', '.join(files)})"
@@ -158,14 +162,29 @@ def _check_folder(folder: Path) -> str:
     return folder.name
 
 
-def _read_tasks(file: Path) -> list[dict[str, Any]]:
+def _read_json(file: Path) -> Any:
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        return json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise Tau2ImportError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+
+
+def _read_tasks(file: Path) -> list[dict[str, Any]]:
+    data = _read_json(file)
     if not isinstance(data, list) or not data:
         raise Tau2ImportError(f"{file}: expected a non-empty list of τ² tasks")
     return data
+
+
+def _task_sources(folder: Path, name: str) -> list[tuple[Path, Any]]:
+    """(file, raw task) of every task: `tasks.json`'s, or banking_knowledge's one file per task (as τ² reads it)."""
+    if name != tau2_banking.NAME:
+        file = folder / "tasks.json"
+        return [(file, raw) for raw in _read_tasks(file)]
+    files = tau2_banking.task_files(folder)
+    if not files:
+        raise Tau2ImportError(f"{folder / 'tasks'}: no task_*.json file (τ²'s banking_knowledge tasks)")
+    return [(file, _read_json(file)) for file in files]
 
 
 def _task_id(raw: Any, index: int) -> str:
@@ -177,8 +196,9 @@ def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
     from tau2.data_model.tasks import Task
 
     where = f"{file}: task {_task_id(raw, index)!r}"
+    model = tau2_banking.task_model() if domain.name == tau2_banking.NAME else Task
     try:
-        task = Task.model_validate(raw)
+        task = model.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
         raise Tau2ImportError(f"{where}: {'.'.join(map(str, error['loc']))}: {error['msg']}") from exc
@@ -196,12 +216,20 @@ def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
     return task
 
 
+def _policy(folder: Path, name: str) -> str:
+    if name == tau2_telecom.NAME:
+        return tau2_telecom.policy(folder)
+    if name == tau2_banking.NAME:
+        return tau2_banking.policy(folder)
+    return (folder / "policy.md").read_text("utf-8")
+
+
 def load_domain(source: str | Path) -> Tau2Domain:
     """Read and check a τ² domain: by name from the installed package, or from a data folder."""
     require_tau2()
     folder = resolve_source(str(source))
     name = _check_folder(folder)
-    policy = tau2_telecom.policy(folder) if name == tau2_telecom.NAME else (folder / "policy.md").read_text("utf-8")
+    policy = _policy(folder, name)
     domain = Tau2Domain(name, folder, policy, [])
     try:
         environment = domain.fresh_environment()
@@ -212,9 +240,10 @@ def load_domain(source: str | Path) -> Tau2Domain:
     toolkit = environment.tools
     domain.tool_types = {name: str(toolkit.tool_type(name).value) for name in toolkit.get_tools()}
     domain.user_tool_names = sorted(environment.user_tools.get_tools()) if environment.user_tools else []
-    file = folder / "tasks.json"
-    domain.tasks = [_parse_task(file, raw, index, domain) for index, raw in enumerate(_read_tasks(file))]
+    sources = _task_sources(folder, name)
+    domain.tasks = [_parse_task(file, raw, index, domain) for index, (file, raw) in enumerate(sources)]
     duplicates = sorted(task_id for task_id, count in Counter(task.id for task in domain.tasks).items() if count > 1)
     if duplicates:
-        raise Tau2ImportError(f"{file}: task {duplicates[0]!r}: duplicate task id")
+        where = sources[0][0] if name != tau2_banking.NAME else folder / "tasks"
+        raise Tau2ImportError(f"{where}: task {duplicates[0]!r}: duplicate task id")
     return domain

@@ -5,6 +5,7 @@
 - retail: `get_item_details(item_id)` (READ): the inventory details of one item (a product variant).
 
 A port is added only when the installed toolkit lacks the tool, so a newer τ² package's own code always wins.
+banking_knowledge, which the installed package lacks whole, is ported in `tau2_banking`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ TOOLKITS = {
     "airline": ("tau2.domains.airline.data_model", "FlightDB", "tau2.domains.airline.tools", "AirlineTools"),
     "retail": ("tau2.domains.retail.data_model", "RetailDB", "tau2.domains.retail.tools", "RetailTools"),
     "telecom": ("tau2.domains.telecom.data_model", "TelecomDB", "tau2.domains.telecom.tools", "TelecomTools"),
+    "banking_knowledge": (
+        "sparring.importers.tau2_banking.data_model",
+        "TransactionalDB",
+        "sparring.importers.tau2_banking.agent",
+        "KnowledgeTools",
+    ),
 }
 
 
