@@ -192,7 +192,8 @@ class RetrievalTool:
 
 class KnowledgeBackend:
     """A conversation's backend with the retrieval tool beside its own tools: searches are answered here, the
-    rest by the backend; state, view and digest are the backend's (a search changes nothing)."""
+    rest by the backend; state, view and digest are the backend's (a search changes nothing), and so are the
+    customer's own tools where the backend gives the customer some."""
 
     def __init__(self, inner: Backend, tool: RetrievalTool) -> None:
         self.inner, self.tool = inner, tool
@@ -218,6 +219,19 @@ class KnowledgeBackend:
         close = getattr(self.inner, "close", None)
         if callable(close):
             close()
+
+    def customer_specs(self) -> list[ToolSpec]:
+        """The backend's customer tools (dual control), none when it has none: the knowledge base is the agent's."""
+        specs = getattr(self.inner, "customer_specs", None)
+        return list(specs()) if callable(specs) else []
+
+    def execute_customer(self, call: ToolCall) -> ToolCallRecord:
+        """One of the customer's calls, run by the backend."""
+        return self.inner.execute_customer(call)  # type: ignore[attr-defined]
+
+    def customer_view(self) -> dict[str, Any]:
+        """The customer's state, kept by the backend."""
+        return self.inner.customer_view()  # type: ignore[attr-defined]
 
 
 class KnowledgeBackendFactory:

@@ -139,7 +139,13 @@ def resolve_source(source: str) -> Path:
     _not_yet(source, source)
     if source not in SUPPORTED:
         raise Tau2ImportError(f"unknown τ² domain {source!r}: give one of {', '.join(SUPPORTED)} or a data folder")
-    return installed_folder(source)
+    folder = installed_folder(source)
+    if source == tau2_banking.NAME and not folder.is_dir():
+        raise Tau2ImportError(
+            f"{folder}: the installed τ² package has no {source} data; give the folder "
+            f"data/tau2/domains/{source} of τ²-bench v1.0 or newer"
+        )
+    return folder
 
 
 def _check_folder(folder: Path) -> str:
@@ -196,7 +202,7 @@ def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
     from tau2.data_model.tasks import Task
 
     where = f"{file}: task {_task_id(raw, index)!r}"
-    model = tau2_banking.task_model() if domain.name == tau2_banking.NAME else Task
+    model: Any = tau2_banking.task_model() if domain.name == tau2_banking.NAME else Task
     try:
         task = model.model_validate(raw)
     except ValidationError as exc:

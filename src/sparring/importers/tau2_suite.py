@@ -2,7 +2,8 @@
 
 The suite folder holds `suite.yaml`, `scenarios/<domain>.yaml` (one scenario per task), `tau2/<domain>/` (the
 domain's tasks.json, policy.md and db.json, copied: the suite does not depend on where τ² was installed; telecom's
-own files, with its composed policy written as policy.md),
+and banking_knowledge's own files, with their composed policy written as policy.md; banking_knowledge's documents
+become the suite's `knowledge:`, searched by `KB_search` as τ²'s BM25 variant names it),
 `backend.py` (the `Tau2BackendFactory`) and `evaluations/tau2_reward.py` (τ²'s reward as a check).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 
 from sparring.data_model import Scenario
+from sparring.importers import tau2_banking
 from sparring.importers.tau2_backend import scenario_id
 from sparring.importers.tau2_domain import Tau2Domain, Tau2ImportError, domain_files
 
@@ -112,7 +114,7 @@ def backend_config(domain: Tau2Domain) -> dict[str, Any]:
 def suite_config(domain: Tau2Domain) -> dict[str, Any]:
     """suite.yaml: the policy, the scenarios, τ²'s reward and the built-in check of the scenarios' actions (which
     counts refused calls, as τ²'s action check does: its gold includes calls τ² refuses on purpose)."""
-    return {
+    config: dict[str, Any] = {
         "name": f"tau2-{domain.name}",
         "description": f"τ²-bench's {domain.name} domain ({len(domain.tasks)} tasks), from `sparring import tau2`",
         "policy": f"tau2/{domain.name}/policy.md",
@@ -123,6 +125,18 @@ def suite_config(domain: Tau2Domain) -> dict[str, Any]:
             {"use": "expected_actions_taken", "params": {"count_failed_calls": True}},
         ],
     }
+    if domain.name == tau2_banking.NAME:
+        knowledge = {
+            "documents": f"tau2/{domain.name}/documents",
+            "tool": tau2_banking.KB_TOOL,
+            "top_k": tau2_banking.TOP_K,
+        }
+        config = (
+            {key: config[key] for key in ("name", "description", "policy", "backend")}
+            | {"knowledge": knowledge}
+            | {key: config[key] for key in ("scenarios", "evaluations")}
+        )
+    return config
 
 
 def _dump(file: Path, data: Any) -> None:
@@ -133,7 +147,11 @@ def _fill(folder: Path, domain: Tau2Domain) -> None:
     data = folder / "tau2" / domain.name
     data.mkdir(parents=True)
     for name in domain_files(domain.name):
+        (data / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(domain.folder / name, data / name)
+    if domain.name == tau2_banking.NAME:
+        for name in tau2_banking.FOLDERS:
+            shutil.copytree(domain.folder / name, data / name)
     if not (data / "policy.md").exists():
         (data / "policy.md").write_text(domain.policy, encoding="utf-8")
     (folder / "scenarios").mkdir()
