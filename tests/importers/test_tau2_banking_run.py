@@ -135,3 +135,26 @@ def test_bad_banking_input_is_one_line_naming_the_file_and_task(tmp_path: Path) 
     shutil.rmtree(folder / "tasks")
     with pytest.raises(Tau2ImportError, match=r"not a τ² domain folder: tasks/ missing"):
         load_domain(folder)
+
+
+def test_the_llm_customer_is_offered_only_its_task_s_tools_through_the_stub_world(
+    imported: Path, tmp_path: Path
+) -> None:
+    """The reference agent and the LLM simulator, served by the stub world over HTTP: every conversation ends
+    without error, and each customer calls only the tools its task's `user_tools` names (τ² v1.0.x's rule)."""
+    from sparring.testing import StubServer
+    from sparring.testing.suite_world import SuiteWorld
+
+    suite = load_suite(imported)
+    store = Store.open(str(tmp_path / "runs.db"))
+    with StubServer(SuiteWorld.from_suite(suite)) as server:
+        models = RoleOverrides(model="openai:stub", base_url=server.base_url)
+        result = asyncio.run(run_suite(suite, store, RunOptions(models=models), ModelPool()))
+    conversations = store.conversations(result.run.id)
+    assert len(conversations) == 6
+    folder = imported / "tau2" / "banking_knowledge" / "tasks"
+    for conversation in conversations:
+        assert conversation.error is None, conversation.error
+        task = json.loads((folder / f"{conversation.scenario_id.removeprefix('banking_knowledge-')}.json").read_text())
+        called = {call.name for call in conversation.customer_tool_calls()}
+        assert called and called <= set(task["user_tools"]), (conversation.scenario_id, called)
