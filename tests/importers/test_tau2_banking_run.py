@@ -89,7 +89,9 @@ def run(suite_folder: Path, store_file: Path, disputes: int) -> tuple[Any, Any]:
     store = Store.open(str(store_file))
     result = asyncio.run(run_suite(suite, store, options, pool, customer=lambda *_: customer))
     [conversation] = store.conversations(result.run.id)
-    return conversation, {v.evaluation_id: v for v in store.verdicts(result.run.id)}["tau2_reward"]
+    verdicts = {v.evaluation_id: v for v in store.verdicts(result.run.id)}
+    assert verdicts["expected_actions_taken"].outcome == Outcome.PASS, "the agent's gold actions, made word for word"
+    return conversation, verdicts["tau2_reward"]
 
 
 def test_the_imported_suite_carries_the_documents_and_taus_policy(imported: Path) -> None:
