@@ -18,6 +18,7 @@ import tau2  # noqa: F401 - the dev extra installs the importer's extra: CI runs
 
 from sparring.data_model import ToolCall, ToolCallRecord
 from sparring.importers.tau2_backend import Tau2Backend
+from sparring.importers.tau2_banking.data_model import TransactionalDB
 from sparring.importers.tau2_domain import Tau2Domain, load_domain
 from sparring.importers.tau2_reward import tau2_reward
 
@@ -199,5 +200,33 @@ def test_the_task_initial_data_is_the_customer_s_and_the_agent_s(banking: Tau2Do
     them on the pristine one)."""
     backend = Tau2Backend(banking, task_of(banking, "task_046"))
     assert backend.environment.user_tools.db is backend.environment.tools.db
-    assert "dsp_yuki_bsilver_001" in backend.view()["transaction_disputes"]["data"]
+    assert "dsp_yuki_bsilver_001" in backend.view()["transaction_disputes"], "state view: table → id → record"
     assert backend.customer_view() == {}, "the customer has no state of its own: the bank's database is view()"
+
+
+def test_conversations_share_the_pristine_database_and_never_write_it(banking: Tau2Domain) -> None:
+    """Copy-on-write (tau2_banking/cow.py): banking tools change records they reach by key and by iterating a
+    table; each conversation changes its own copies, and its view equals τ²'s full dump."""
+    for task in banking.tasks:
+        for calls in (gold(task), gold(task)[:-1]):
+            backend = Tau2Backend(banking, task)
+            for i, (name, arguments, whose) in enumerate(calls):
+                run = backend.execute_customer if whose == "user" else backend.execute
+                run(ToolCall(id=f"c{i}", name=name, arguments=arguments))
+            full = backend.environment.tools.db.model_dump(mode="json")
+            assert backend.view() == {table: full[table]["data"] for table in full}, task.id
+    fresh = TransactionalDB.model_validate_json((banking.folder / "db.json").read_text())
+    assert banking.pristine_db().model_dump(mode="json") == fresh.model_dump(mode="json"), "the pristine is intact"
+
+
+def test_a_tool_that_changes_records_it_iterates_changes_only_its_own_copies(banking: Tau2Domain) -> None:
+    task = task_of(banking, "task_031")
+    backend = Tau2Backend(banking, task)
+    cards = backend.environment.tools.db.debit_cards.data
+    pristine = banking.pristine_db().debit_cards.data
+    card_id = next(iter(pristine))
+    for _card_id, card in cards.items():  # as activate_debit_card_8292 deactivates an account's other cards
+        card["status"] = "DEACTIVATED"
+    assert cards[card_id]["status"] == "DEACTIVATED" and pristine[card_id]["status"] != "DEACTIVATED"
+    assert backend.view()["debit_cards"][card_id]["status"] == "DEACTIVATED"
+    assert Tau2Backend(banking, task).view()["debit_cards"][card_id] == pristine[card_id]

@@ -80,7 +80,12 @@ class Tau2Backend:
 
     def view(self) -> dict[str, Any]:
         """The database as plain data (`model_dump(mode="json")`), sharing unchanged records with the pristine
-        database's view; a collection τ² keeps as a list (telecom's) is keyed by its records' ids."""
+        database's view; a collection τ² keeps as a list (telecom's) is keyed by its records' ids, a table of
+        banking_knowledge is its records (`data`)."""
+        if self.domain.name == tau2_banking.NAME:
+            return tau2_banking.state_view(
+                tau2_banking.cow_view(self.environment.tools.db, self.domain.pristine_view())
+            )
         view = cow_view(self.environment.tools.db, self.domain.pristine_db(), self.domain.pristine_view())
         return as_collections(view)
 

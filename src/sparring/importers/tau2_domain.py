@@ -70,7 +70,8 @@ class Tau2Domain:
         has the customer's device too."""
         from tau2.environment.environment import Environment
 
-        tools = _toolkit(self.name)(cow_copy(self.pristine_db()))
+        shared = tau2_banking.cow_copy if self.name == tau2_banking.NAME else cow_copy
+        tools = _toolkit(self.name)(shared(self.pristine_db()))
         if self.name == tau2_telecom.NAME:
             return tau2_telecom.environment(self.folder, self.policy, tools)
         if self.name == tau2_banking.NAME:

@@ -11,7 +11,8 @@ A domain folder is τ²'s own `data/tau2/domains/banking_knowledge`: `db.json`, 
 `get_tasks` reads; its `tasks.json` differs on 13 tasks and is not read), `documents/` (the knowledge base, loaded
 by the suite's `knowledge:` field and searched by Sparring's `KB_search`) and `prompts/`. The agent's policy is τ²'s
 `bm25` retrieval variant (`classic_rag_bm25_no_grep.md`: `KB_search` over BM25 and no `grep`), the one whose tools
-are exactly what Sparring offers. Nothing here imports τ² until a domain is used.
+are exactly what Sparring offers. Conversations share one pristine database, copy-on-write (`cow.py`). Nothing here
+imports τ² until a domain is used.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+
+from sparring.importers.tau2_banking.cow import cow_copy, cow_view
+
+__all__ = ["cow_copy", "cow_view"]
 
 NAME = "banking_knowledge"
 PROMPT = "prompts/classic_rag_bm25_no_grep.md"
@@ -63,6 +68,12 @@ def task_model() -> type:
         user_tools: list[str] | None = None
 
     return BankingTask
+
+
+def state_view(view: dict[str, Any]) -> dict[str, Any]:
+    """The database as Sparring's state (table → record id → record): each table's `data`; its `notes`, a fixed
+    description no tool writes, are left out."""
+    return {name: table["data"] for name, table in view.items()}
 
 
 def read_log_allowlist(task: Any) -> set[str]:
