@@ -1,8 +1,9 @@
 """τ²'s banking_knowledge agent toolkit: identity and verification tools, with every mixin's tools.
 
 Ported from τ²-bench v1.0.x (https://github.com/sierra-research/tau2-bench, commit a2c0247,
-`src/tau2/domains/banking_knowledge/tools.py`), MIT licence, Copyright (c) 2025 Sierra Research: the tools' code
-and docstrings as τ² has them (a docstring is what the model, and τ²'s unlock answer, shows); the discoverable tools live in mixins by theme (`tools_*.py`), composed here in τ²'s order.
+`src/tau2/domains/banking_knowledge/tools.py`), MIT licence, Copyright (c) 2025 Sierra Research: the tools' code and
+docstrings as τ² has them (a docstring is what the model, and τ²'s unlock answer, shows); the discoverable tools live
+in mixins by theme (`tools_*.py`), composed here in τ²'s order.
 """
 
 from typing import Any, get_args

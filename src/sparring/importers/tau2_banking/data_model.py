@@ -1,7 +1,8 @@
 """τ²'s banking_knowledge transactional database (the state τ² hashes for the DB reward).
 
 Ported from τ²-bench v1.0.x (https://github.com/sierra-research/tau2-bench, commit a2c0247,
-`src/tau2/domains/banking_knowledge/data_model.py`), MIT licence, Copyright (c) 2025 Sierra Research, unchanged but for the knowledge-base models (Sparring's `knowledge:` loads the documents).
+`src/tau2/domains/banking_knowledge/data_model.py`), MIT licence, Copyright (c) 2025 Sierra Research, unchanged but
+for the knowledge-base models (Sparring's `knowledge:` loads the documents).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The database queries of τ²'s banking_knowledge tools: constraint-filtered reads and in-memory writes.
 
 Ported from τ²-bench v1.0.x (https://github.com/sierra-research/tau2-bench, commit a2c0247,
-`src/tau2/domains/banking_knowledge/db_query.py`), MIT licence, Copyright (c) 2025 Sierra Research, unchanged but for its two removal functions, which no tool calls.
+`src/tau2/domains/banking_knowledge/db_query.py`), MIT licence, Copyright (c) 2025 Sierra Research, unchanged but for
+its two removal functions, which no tool calls.
 """
 
 from __future__ import annotations

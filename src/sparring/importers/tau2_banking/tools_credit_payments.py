@@ -1,8 +1,10 @@
-"""τ²'s banking_knowledge agent tools (discoverable): credit card payments from checking and credit limit increase requests.
+"""τ²'s banking_knowledge agent tools (discoverable): credit card payments from checking and credit limit increase
+requests.
 
-Ported from τ²-bench v1.0.x (https://github.com/sierra-research/tau2-bench, commit a2c0247, `src/tau2/domains/banking_knowledge/tools.py`),
-MIT licence, Copyright (c) 2025 Sierra Research: the tools' code and docstrings as τ² has them (a docstring is what the model, and τ²'s unlock answer,
-shows), split by theme into mixins of `KnowledgeTools` (Sparring keeps files under 400 lines).
+Ported from τ²-bench v1.0.x (https://github.com/sierra-research/tau2-bench, commit a2c0247,
+`src/tau2/domains/banking_knowledge/tools.py`), MIT licence, Copyright (c) 2025 Sierra Research: the tools' code and
+docstrings as τ² has them (a docstring is what the model, and τ²'s unlock answer, shows), split by theme into mixins
+of `KnowledgeTools` (Sparring keeps files under 400 lines).
 """
 
 from sparring.importers.tau2_banking.data_model import TransactionalDB

@@ -1,8 +1,9 @@
 """τ²'s banking_knowledge customer toolkit (`KnowledgeUserTools`): applications, referrals, discoverable calls.
 
 Ported from τ²-bench v1.0.x (https://github.com/sierra-research/tau2-bench, commit a2c0247,
-`src/tau2/domains/banking_knowledge/tools.py`), MIT licence, Copyright (c) 2025 Sierra Research: the tools' code
-and docstrings as τ² has them (a docstring is what the model, and τ²'s unlock answer, shows) but for `query_database`, a method no tool calls.
+`src/tau2/domains/banking_knowledge/tools.py`), MIT licence, Copyright (c) 2025 Sierra Research: the tools' code and
+docstrings as τ² has them (a docstring is what the model, and τ²'s unlock answer, shows) but for `query_database`, a
+method no tool calls.
 """
 
 import inspect

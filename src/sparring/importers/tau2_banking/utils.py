@@ -1,7 +1,8 @@
 """τ²'s banking_knowledge clock (fixed at 2025-11-14 03:40) and deterministic record ids.
 
 Ported from τ²-bench v1.0.x (https://github.com/sierra-research/tau2-bench, commit a2c0247,
-`src/tau2/domains/banking_knowledge/utils.py`), MIT licence, Copyright (c) 2025 Sierra Research, unchanged but for its data-folder paths (Sparring reads the folder it is given).
+`src/tau2/domains/banking_knowledge/utils.py`), MIT licence, Copyright (c) 2025 Sierra Research, unchanged but for
+its data-folder paths (Sparring reads the folder it is given).
 """
 
 from __future__ import annotations
