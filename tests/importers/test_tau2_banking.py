@@ -230,3 +230,24 @@ def test_a_tool_that_changes_records_it_iterates_changes_only_its_own_copies(ban
     assert cards[card_id]["status"] == "DEACTIVATED" and pristine[card_id]["status"] != "DEACTIVATED"
     assert backend.view()["debit_cards"][card_id]["status"] == "DEACTIVATED"
     assert Tau2Backend(banking, task).view()["debit_cards"][card_id] == pristine[card_id]
+
+
+def test_task_102_needs_its_nl_assertion_judged_too(banking: Tau2Domain) -> None:
+    """DB × NL_ASSERTION (τ²'s tasks/task_102.json): the gold database and a met assertion earn 1.0; an unmet one 0;
+    no finding at all is refused, as τ² would not leave the component undecided."""
+    task = task_of(banking, "task_102")
+    assert [kind.value for kind in task.evaluation_criteria.reward_basis] == ["DB", "NL_ASSERTION"]
+    records = played(banking, task, gold(task))
+    whose = [w for _n, _a, w in gold(task)]
+    assertion = task.evaluation_criteria.nl_assertions[0]
+    assert tau2_reward(banking, task, records, [], (), whose).reward == 1.0
+    unmet = tau2_reward(banking, task, records, [], [assertion], whose)
+    assert unmet.reward == 0.0 and unmet.components == {
+        "DB": 1.0,
+        "ENV_ASSERTION": 1.0,
+        "ACTION": 1.0,
+        "COMMUNICATE": 1.0,
+        "NL_ASSERTION": 0.0,
+    }
+    with pytest.raises(ValueError, match="NL_ASSERTION needs a judge's finding"):
+        tau2_reward(banking, task, records, [], None, whose)

@@ -134,6 +134,10 @@ def test_bad_banking_input_is_one_line_naming_the_file_and_task(tmp_path: Path) 
     task_file.write_text("{")
     with pytest.raises(Tau2ImportError, match=r"task_004.json:1: invalid JSON"):
         load_domain(folder)
+    damaged = banking_folder(tmp_path / "damaged")  # a new path: a database is loaded once per process and path
+    (damaged / "db.json").write_text(json.dumps({"users": 5}))
+    with pytest.raises(Tau2ImportError, match=r"db.json: not a τ² banking_knowledge database: 1 validation error"):
+        load_domain(damaged)
     shutil.rmtree(folder / "tasks")
     with pytest.raises(Tau2ImportError, match=r"not a τ² domain folder: tasks/ missing"):
         load_domain(folder)
