@@ -32,7 +32,7 @@ def _not_yet(name: str, where: str) -> None:
 
 
 def domain_files(name: str) -> tuple[str, ...]:
-    """The files a folder of domain `name` holds (banking_knowledge: and its `tau2_banking.FOLDERS`)."""
+    """The files a folder of domain `name` holds (a banking_knowledge folder holds `tau2_banking.FOLDERS` too)."""
     if name == tau2_banking.NAME:
         return tau2_banking.FILES
     return tau2_telecom.FILES if name == tau2_telecom.NAME else DOMAIN_FILES

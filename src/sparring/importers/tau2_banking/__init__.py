@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ def read_task(file: Path) -> Any:
     return json.loads(file.read_text(encoding="utf-8"))
 
 
+@cache
 def task_model() -> type:
     """τ²'s `Task` with the two fields v1.0.x added for this domain (26.3's `Task` drops them): `user_tools`, the
     customer's tools in this task (None: all), and `required_documents`."""
