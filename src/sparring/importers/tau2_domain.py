@@ -17,6 +17,7 @@ from typing import Any
 
 from sparring.importers import tau2_telecom
 from sparring.importers.tau2_cow import cow_copy
+from sparring.importers.tau2_history import check_history
 from sparring.importers.tau2_tools import TOOLKITS, database_model, toolkit_class
 
 SUPPORTED = tuple(TOOLKITS)
@@ -182,9 +183,10 @@ def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
     except ValidationError as exc:
         error = exc.errors()[0]
         raise Tau2ImportError(f"{where}: {'.'.join(map(str, error['loc']))}: {error['msg']}") from exc
-    state = task.initial_state
-    if state is not None and state.message_history:
-        raise Tau2ImportError(f"{where}: initial_state.message_history is not supported by the importer")
+    try:
+        check_history(task, domain.tool_names)
+    except ValueError as exc:
+        raise Tau2ImportError(f"{where}: {exc}") from exc
     for action in (task.evaluation_criteria.actions or []) if task.evaluation_criteria else []:
         tools = domain.tool_names if action.requestor == "assistant" else domain.user_tool_names
         if action.name not in tools:

@@ -18,6 +18,7 @@ TOOLKITS = {
     "airline": ("tau2.domains.airline.data_model", "FlightDB", "tau2.domains.airline.tools", "AirlineTools"),
     "retail": ("tau2.domains.retail.data_model", "RetailDB", "tau2.domains.retail.tools", "RetailTools"),
     "telecom": ("tau2.domains.telecom.data_model", "TelecomDB", "tau2.domains.telecom.tools", "TelecomTools"),
+    "mock": ("tau2.domains.mock.data_model", "MockDB", "tau2.domains.mock.tools", "MockTools"),
 }
 
 

@@ -42,6 +42,7 @@ from sparring.suite.backend_tools import (
 from sparring.suite.config import AgentConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.expected_actions import expected_action_problems
+from sparring.suite.history import HistoryBackendFactory, opening_problems
 from sparring.suite.validation_words import unknown_key
 from sparring.suite.yaml_lines import SuiteError, YamlDocument, read_text
 
@@ -258,6 +259,7 @@ def _load_all_scenarios(
             errors.append(unstorable_id)
         errors.extend(_scenario_problems(root, entry, factory, config, clock))
         errors.extend(expected_action_problems(scenario, scenario_doc, spath, specs))
+        errors.extend(opening_problems(scenario, scenario_doc, spath, factory, specs, clock))
     if errors:
         raise SuiteError.several(errors)
     return [scenario for scenario, _doc, _path in entries]
@@ -382,6 +384,8 @@ def load_suite(path: str | Path) -> Suite:
         factory = knowledge_factory(root, config.knowledge, doc, factory, specs)
         specs = factory.specs()
     scenarios = _load_all_scenarios(root, config, doc, factory, specs)
+    if any(scenario.given_tool_calls() for scenario in scenarios):
+        factory = HistoryBackendFactory(factory)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 
 
