@@ -11,6 +11,7 @@ from sparring.agents import (
     Agent,
     ToolLoopAgent,
     deployed_bot,
+    history_refusal,
     load_context_strategy,
     load_python_agent,
     reference_system_prompt,
@@ -97,6 +98,7 @@ def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
     """The run's settings as stored and shown: URLs redacted (their credentials stay in memory)."""
     models = resolve_models(suite, overrides)
     kind, target = agent_kind(suite, overrides)
+    check_openings_taken(suite, overrides.agent_config or suite.config.agent, kind)
     if overrides.agent_api_key_env and kind != "http":
         raise ValueError(
             f"--agent-api-key-env {overrides.agent_api_key_env}: only an http agent takes a key (--agent http://...)"
@@ -110,6 +112,17 @@ def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
         base_url=conceal_url(overrides.base_url or suite.config.models.base_url),
         agent_config=_agent_config(suite, overrides),
     )
+
+
+def check_openings_taken(suite: Suite, config: AgentConfig, kind: str) -> None:
+    """A deployed bot must be able to take the longest given opening of the suite's scenarios: a ValueError naming
+    the scenario when its chat API would drop it (before anything runs, in a run and a dry run)."""
+    if kind != "http" or not config.serve_backend or not suite.scenarios:
+        return
+    longest = max(suite.scenarios, key=lambda scenario: len(scenario.opening))
+    refusal = history_refusal(config, len(longest.opening))
+    if refusal:
+        raise ValueError(f"scenario {longest.id!r}: {refusal}")
 
 
 def _agent_config(suite: Suite, overrides: RoleOverrides) -> dict[str, Any]:

@@ -74,13 +74,13 @@ def _call_problems(
             if call.name not in tools:
                 hint = suggestion(call.name, sorted(tools))
                 message = f"scenario {scenario.id!r}: no tool {call.name!r} in this suite ({hint})"
-                problems.append(doc.error((*where, "name"), message, show_field=False))
+                problems.append(doc.error((*where, "name"), message))
                 continue
             for argument in call.arguments:
                 if argument not in tools[call.name]:
                     hint = suggestion(argument, tools[call.name])
                     message = f"scenario {scenario.id!r}: {call.name} takes no argument {argument!r} ({hint})"
-                    problems.append(doc.error((*where, "arguments", argument), message, show_field=False))
+                    problems.append(doc.error((*where, "arguments", argument), message))
     return problems
 
 
