@@ -143,7 +143,9 @@ async def test_a_run_records_the_history_as_given_and_the_agent_sees_it(suite_co
     seen: list[ChatRequest] = []
     pool = ModelPool()
     pool.add(ScriptedModel(agent_reply(seen), name="scripted:history"))
-    options = RunOptions(models=RoleOverrides(model="scripted:history"), evaluation_ids=["end_state_matches", "expected_actions_taken"])
+    options = RunOptions(
+        models=RoleOverrides(model="scripted:history"), evaluation_ids=["end_state_matches", "expected_actions_taken"]
+    )
     store = Store.open(str(tmp_path / "runs.db"))
     customer = ScriptedCustomer(["I'd rather have my money back, please."])
     result = await run_suite(suite, store, options, pool, customer=lambda *_: customer)

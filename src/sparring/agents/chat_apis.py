@@ -49,11 +49,11 @@ def responses_input(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for message in messages:
         if message["role"] == "tool":
-            items.append({"type": "function_call_output", "call_id": message["tool_call_id"], "output": message["content"]})
+            items.append(
+                {"type": "function_call_output", "call_id": message["tool_call_id"], "output": message["content"]}
+            )
         elif message.get("tool_calls"):
-            items += [
-                {"type": "function_call", "call_id": c["id"], **c["function"]} for c in message["tool_calls"]
-            ]
+            items += [{"type": "function_call", "call_id": c["id"], **c["function"]} for c in message["tool_calls"]]
         else:
             items.append(message)
     return items

@@ -16,7 +16,7 @@ from sparring.agents import (
     load_python_agent,
     reference_system_prompt,
 )
-from sparring.data_model import ModelSettings, TokenUsage
+from sparring.data_model import ModelSettings, Scenario, TokenUsage
 from sparring.models import (
     MeteredModel,
     ModelPool,
@@ -98,7 +98,6 @@ def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
     """The run's settings as stored and shown: URLs redacted (their credentials stay in memory)."""
     models = resolve_models(suite, overrides)
     kind, target = agent_kind(suite, overrides)
-    check_openings_taken(suite, overrides.agent_config or suite.config.agent, kind)
     if overrides.agent_api_key_env and kind != "http":
         raise ValueError(
             f"--agent-api-key-env {overrides.agent_api_key_env}: only an http agent takes a key (--agent http://...)"
@@ -114,12 +113,13 @@ def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
     )
 
 
-def check_openings_taken(suite: Suite, config: AgentConfig, kind: str) -> None:
-    """A deployed bot must be able to take the longest given opening of the suite's scenarios: a ValueError naming
+def check_openings_taken(suite: Suite, settings: ModelSettings, scenarios: list[Scenario]) -> None:
+    """A deployed bot must be able to take the longest given opening of the run's scenarios: a ValueError naming
     the scenario when its chat API would drop it (before anything runs, in a run and a dry run)."""
-    if kind != "http" or not config.serve_backend or not suite.scenarios:
+    config = AgentConfig.model_validate(settings.agent_config) if settings.agent_config else suite.config.agent
+    if settings.agent_kind != "http" or not config.serve_backend or not scenarios:
         return
-    longest = max(suite.scenarios, key=lambda scenario: len(scenario.opening))
+    longest = max(scenarios, key=lambda scenario: len(scenario.opening))
     refusal = history_refusal(config, len(longest.opening))
     if refusal:
         raise ValueError(f"scenario {longest.id!r}: {refusal}")

@@ -10,7 +10,7 @@ from sparring.suite.yaml_lines import SuiteError, YamlDocument
 
 
 def suggestion(name: str, known: list[str]) -> str:
-    """"did you mean X?" for the closest known name, else the known names."""
+    """ "did you mean X?" for the closest known name, else the known names."""
     close = difflib.get_close_matches(name, known, n=1)
     return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known) or 'none'}"
 
