@@ -19,7 +19,7 @@ from sparring.importers.tau2_domain import Tau2Domain, Tau2ImportError, load_dom
 from sparring.importers.tau2_evaluation import ordered_calls
 from sparring.importers.tau2_reward import tau2_reward
 from sparring.importers.tau2_suite import scenario_of
-from sparring.suite.history import HistoryBackendFactory
+from sparring.suite import HistoryBackendFactory
 
 pytestmark = pytest.mark.real
 WITH_HISTORY = "update_task_with_message_history"

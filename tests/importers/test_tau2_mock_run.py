@@ -9,8 +9,18 @@ from pathlib import Path
 import tau2  # noqa: F401 - the importer's extra: the dev extra installs it, so CI runs these tests
 from typer.testing import CliRunner
 
-from sparring import ChatRequest, ChatResponse, ModelPool, RoleOverrides, RunOptions, ScriptedModel, Store, ToolCall
-from sparring import load_suite, run_suite
+from sparring import (
+    ChatRequest,
+    ChatResponse,
+    ModelPool,
+    RoleOverrides,
+    RunOptions,
+    ScriptedModel,
+    Store,
+    ToolCall,
+    load_suite,
+    run_suite,
+)
 from sparring.cli import app
 from sparring.simulator import ScriptedCustomer
 

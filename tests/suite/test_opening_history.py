@@ -8,11 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from sparring import ChatRequest, ChatResponse, ModelPool, RoleOverrides, RunOptions, ScriptedModel, Store, ToolCall
-from sparring import SuiteError, load_suite, run_suite
+from sparring import (
+    ChatRequest,
+    ChatResponse,
+    ModelPool,
+    RoleOverrides,
+    RunOptions,
+    ScriptedModel,
+    Store,
+    SuiteError,
+    ToolCall,
+    load_suite,
+    run_suite,
+)
 from sparring.data_model import AgentTurn
 from sparring.simulator import ScriptedCustomer
-from sparring.suite.history import HistoryBackendFactory
+from sparring.suite import HistoryBackendFactory
 
 HISTORY = """\
 id: credit-given

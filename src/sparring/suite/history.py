@@ -60,7 +60,7 @@ class HistoryBackendFactory:
     def initial_view(self, scenario: Scenario, clock: datetime) -> StateView:
         """The state a conversation of `scenario` starts on: after its opening's tool calls."""
         if not scenario.given_tool_calls():
-            return self.inner.initial_view(scenario, clock)  # type: ignore[no-any-return]
+            return self.inner.initial_view(scenario, clock)
         return self(scenario, clock).view()
 
 
