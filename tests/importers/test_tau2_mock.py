@@ -212,3 +212,36 @@ def test_a_history_the_importer_cannot_carry_is_one_line(mock: Tau2Domain, tmp_p
             load_domain(folder)
         line = str(caught.value)
         assert "\n" not in line and f"task {WITH_HISTORY!r}" in line and expected in line, line
+
+
+def test_a_mock_folder_imports_as_the_installed_package_does(mock: Tau2Domain, tmp_path: Any) -> None:
+    folder = tmp_path / "mock"
+    folder.mkdir()
+    for name in ("tasks.json", "policy.md", "db.json"):
+        (folder / name).write_text((mock.folder / name).read_text())
+    copied = load_domain(folder)
+    assert [scenario_of("mock", t) for t in copied.tasks] == [scenario_of("mock", t) for t in mock.tasks]
+
+
+def test_newer_mock_data_acting_on_the_customers_state_is_one_line(mock: Tau2Domain, tmp_path: Any) -> None:
+    """τ²-bench v1.0.x adds a mock task whose customer has notification tools (set up by an `env_type: user`
+    initialization action): the installed package has no such tools, so the import says so, naming the task."""
+    tasks = json.loads((mock.folder / "tasks.json").read_text())
+    newer = {
+        **tasks[0],
+        "id": "update_task_with_user_tools",
+        "initial_state": {
+            "initialization_actions": [
+                {"env_type": "user", "func_name": "add_notification", "arguments": {"notification_id": "notif_1"}}
+            ]
+        },
+    }
+    folder = tmp_path / "mock"
+    folder.mkdir()
+    for name in ("policy.md", "db.json"):
+        (folder / name).write_text((mock.folder / name).read_text())
+    (folder / "tasks.json").write_text(json.dumps([*tasks, newer]))
+    with pytest.raises(Tau2ImportError) as caught:
+        load_domain(folder)
+    line = str(caught.value)
+    assert "\n" not in line and "task 'update_task_with_user_tools'" in line and "'add_notification'" in line, line

@@ -187,6 +187,7 @@ def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
         check_history(task, domain.tool_names)
     except ValueError as exc:
         raise Tau2ImportError(f"{where}: {exc}") from exc
+    _check_user_side(task, domain, where)
     for action in (task.evaluation_criteria.actions or []) if task.evaluation_criteria else []:
         tools = domain.tool_names if action.requestor == "assistant" else domain.user_tool_names
         if action.name not in tools:
@@ -196,6 +197,22 @@ def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
                 f"{domain.name} domain lacks (its {whose}tools: {', '.join(tools) or 'none'})"
             )
     return task
+
+
+def _check_user_side(task: Any, domain: Tau2Domain, where: str) -> None:
+    """A task that sets up or asserts on the customer's own state needs the domain's user tools (newer τ² data on an
+    older package: v1.0.x mock's notifications)."""
+    state, criteria = task.initial_state, task.evaluation_criteria
+    calls = [
+        *((state.initialization_actions or []) if state else []),
+        *((criteria.env_assertions or []) if criteria else []),
+    ]
+    user_side = [call.func_name for call in calls if call.env_type == "user"]
+    if user_side and not domain.user_tool_names:
+        raise Tau2ImportError(
+            f"{where}: {user_side[0]!r} acts on the customer's own state, and the installed τ² package's "
+            f"{domain.name} domain has no customer tools (a newer τ²-bench release's; not ported)"
+        )
 
 
 def load_domain(source: str | Path) -> Tau2Domain:
