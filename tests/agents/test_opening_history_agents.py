@@ -137,3 +137,27 @@ def test_a_json_bot_that_takes_one_message_is_refused_before_a_dry_run(suite_cop
     output = result.output.strip()
     assert "scenario 'credit-given'" in output and "{{messages}}" in output and "2-turn opening" in output, output
     assert "Traceback" not in output
+
+
+async def test_an_openai_compatible_chatbot_endpoint_gets_the_history_over_http(suite_copy: Path, tmp_path: Path):
+    """An http agent without a served backend: Sparring runs the tool loop, the endpoint is the model (real HTTP)."""
+    from sparring.testing import StubServer
+
+    suite = load_suite(history_suite(suite_copy))
+    bodies: list[dict] = []
+    pool = ModelPool()
+    pool.add(world_model())
+    with StubServer(lambda body: bodies.append(body) or {"content": "Refund on its way."}) as endpoint:
+        options = RunOptions(models=RoleOverrides(model="scripted:world", agent=endpoint.base_url))
+        store = Store.open(str(tmp_path / "runs.db"))
+        await run_suite(suite, store, options, pool, customer=lambda *_: ScriptedCustomer([ASKED]))
+    messages = bodies[0]["messages"]
+    asked = next(m for m in messages if m.get("tool_calls"))["tool_calls"][0]
+    answer = next(m for m in messages if m["role"] == "tool")
+    assert (asked["id"], asked["function"]["name"], json.loads(asked["function"]["arguments"])) == (
+        "call-credit",
+        "issue_credit",
+        CREDIT,
+    )
+    assert answer["tool_call_id"] == "call-credit" and json.loads(answer["content"]) == ANSWER
+    assert messages[-1] == {"role": "user", "content": ASKED}
