@@ -188,21 +188,28 @@ def test_the_history_calls_count_in_the_reward_as_tau2_counts_them(mock: Tau2Dom
 
 
 def test_a_history_the_importer_cannot_carry_is_one_line(mock: Tau2Domain, tmp_path: Any) -> None:
-    """A history calling a tool the domain lacks, a customer's own tool call, a history ending on a tool answer."""
+    """A history calling a tool the domain lacks, on either side (mock's customer has no tools), ending on tool calls,
+    or with a message of both text and tool calls."""
     tasks = json.loads((mock.folder / "tasks.json").read_text())
     source = next(t for t in tasks if t["id"] == WITH_HISTORY)
     history = source["initial_state"]["message_history"]
+    user_calls = {"role": "user", "content": None, "tool_calls": history[1]["tool_calls"]}
     cases = {
-        "delete_task": [
+        "calls 'delete_task', a tool the domain lacks": [
             history[0],
             {**history[1], "tool_calls": [{**history[1]["tool_calls"][0], "name": "delete_task"}]},
-            history[2],
+            *history[2:],
         ],
-        "customer's own tool calls": [{**history[0], "tool_calls": history[1]["tool_calls"]}],
-        "ends before the agent answered": history[:3],
+        "calls 'create_task', a customer's tool the domain lacks (its customer's tools: none)": [
+            user_calls,
+            {**history[2], "requestor": "user"},
+            history[0],
+        ],
+        "ends on tool calls": history[:3],
+        "both text and tool calls": [{**history[0], "tool_calls": history[1]["tool_calls"]}, *history[2:]],
     }
-    for expected, messages in cases.items():
-        folder = tmp_path / expected.split()[0].strip("'") / "mock"
+    for number, (expected, messages) in enumerate(cases.items()):
+        folder = tmp_path / str(number) / "mock"
         folder.mkdir(parents=True)
         for name in ("policy.md", "db.json"):
             (folder / name).write_text((mock.folder / name).read_text())
@@ -245,3 +252,29 @@ def test_newer_mock_data_acting_on_the_customers_state_is_one_line(mock: Tau2Dom
         load_domain(folder)
     line = str(caught.value)
     assert "\n" not in line and "task 'update_task_with_user_tools'" in line and "'add_notification'" in line, line
+
+
+def test_a_users_own_tool_calls_become_the_given_customer_turns_calls(mock: Tau2Domain) -> None:
+    """τ²'s user tool calls (a dual-control domain's) map to a customer turn's calls, before its message."""
+    from tau2.data_model.tasks import Task
+
+    from sparring.importers.tau2_history import opening_of
+
+    source = json.loads((mock.folder / "tasks.json").read_text())
+    task = next(t for t in source if t["id"] == WITH_HISTORY)
+    call = {"id": "u1", "name": "toggle_airplane_mode", "arguments": {}}
+    history = [
+        {"role": "user", "content": None, "tool_calls": [call]},
+        {"role": "tool", "id": "u1", "content": '{"airplane_mode": false}', "requestor": "user"},
+        {"role": "user", "content": "Airplane mode is off now."},
+        {"role": "assistant", "content": "Let me check your line."},
+    ]
+    parsed = Task.model_validate({**task, "initial_state": {"message_history": history}})
+    assert opening_of(parsed) == [
+        {
+            "role": "customer",
+            "content": "Airplane mode is off now.",
+            "tool_calls": [{**call, "result": {"airplane_mode": False}}],
+        },
+        {"role": "agent", "content": "Let me check your line."},
+    ]

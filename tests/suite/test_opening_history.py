@@ -71,6 +71,40 @@ def line_of(file: Path, needle: str) -> int:
     return next(i for i, line in enumerate(file.read_text().splitlines(), 1) if needle in line)
 
 
+PHONES = """name: phones
+policy: policy.md
+backend: {snapshot: snapshot.json, tools: tools.py, customer_tools: [toggle_airplane_mode], customer_state: device.json}
+scenarios: scenarios
+evaluations: [{use: no_empty_replies}]
+"""
+PHONE_TOOLS = '''
+from sparring import BackendState, tool
+
+
+@tool
+def line_details(db: BackendState, line_id: str) -> dict:
+    """The customer's phone line."""
+    return db.data["lines"][line_id]
+
+
+@tool
+def toggle_airplane_mode(db: BackendState) -> dict:
+    """Turn airplane mode on or off."""
+    phone = db.data["device"]["phone"]
+    phone["airplane_mode"] = not phone["airplane_mode"]
+    return {"airplane_mode": phone["airplane_mode"]}
+'''
+PHONE_SCENARIO = """id: no-signal
+situation: Your phone has shown no signal since this morning.
+desired_outcome: Signal back on your phone.
+opening:
+  - role: customer
+    content: "I turned airplane mode off; still nothing on line L-100."
+    tool_calls:
+      - {name: toggle_airplane_mode, result: {airplane_mode: false}}
+"""
+
+
 def test_the_backend_starts_after_the_history(suite_copy: Path) -> None:
     with_history(suite_copy)
     suite = load_suite(suite_copy)
@@ -106,7 +140,7 @@ def test_the_backend_starts_after_the_history(suite_copy: Path) -> None:
             '{role: customer, content: "My order O-1000 was late."}',
             "{role: customer, content: hi, tool_calls: [{name: lookup_order, result: {}}]}",
             "role: customer",
-            "only an agent turn carries tool calls",
+            "no customer tool 'lookup_order' in this suite (the suite gives the customer no tools)",
         ),
     ],
     ids=["unknown-tool", "unknown-argument", "other-answer", "result-and-error", "bad-role", "customer-tool-calls"],
@@ -174,3 +208,36 @@ async def test_a_run_records_the_history_as_given_and_the_agent_sees_it(suite_co
         "end_state_matches": "pass",
         "expected_actions_taken": "pass",
     }, verdicts
+
+
+async def test_the_customers_own_given_calls_set_its_state(tmp_path: Path) -> None:
+    """Customer tools (dual control): a given customer turn's calls are made on the customer's side before the
+    conversation, so the conversation's customer_state starts from them; an unknown customer tool is one line."""
+    root = tmp_path / "phones"
+    (root / "scenarios").mkdir(parents=True)
+    (root / "suite.yaml").write_text(PHONES)
+    (root / "policy.md").write_text("Help customers get their phone working.\n")
+    (root / "tools.py").write_text(PHONE_TOOLS)
+    (root / "snapshot.json").write_text('{"lines": {"L-100": {"status": "active"}}}')
+    (root / "device.json").write_text('{"device": {"phone": {"airplane_mode": true}}}')
+    scenarios = root / "scenarios" / "phones.yaml"
+    scenarios.write_text(PHONE_SCENARIO)
+    suite = load_suite(root)
+    pool = ModelPool()
+    pool.add(ScriptedModel(lambda request: "Let me look into it.", name="scripted:agent"))
+    store = Store.open(str(tmp_path / "phones.db"))
+    options = RunOptions(models=RoleOverrides(model="scripted:agent"))
+    result = await run_suite(suite, store, options, pool, customer=lambda *_: ScriptedCustomer(["Thanks."]))
+    [conversation] = store.conversations(result.run.id)
+    given = conversation.turns[0]
+    assert given.intent == "given" and [(c.name, c.result) for c in given.tool_calls] == [
+        ("toggle_airplane_mode", {"airplane_mode": False})
+    ]
+    assert conversation.customer_state == {"device": {"phone": {"airplane_mode": False}}}  # device.json says True
+
+    scenarios.write_text(scenarios.read_text().replace("name: toggle_airplane_mode", "name: reboot_phone"))
+    with pytest.raises(SuiteError) as info:
+        load_suite(root)
+    message = str(info.value)
+    assert len(message.splitlines()) == 1 and "opening[0].tool_calls[0].name" in message, message
+    assert "no customer tool 'reboot_phone' in this suite" in message and "toggle_airplane_mode" in message, message

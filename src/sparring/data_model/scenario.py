@@ -67,9 +67,10 @@ class ExpectedState(_Strict):
 
 
 class GivenToolCall(_Strict):
-    """One tool call of a given agent turn, in the transcript's shape: the tool, its arguments, and what the backend
-    answered — `result`, or `error` for a refusal (one of them, as given). At the conversation's start the call is
-    made again on the scenario's backend, which must answer the same (so the backend's state follows the history)."""
+    """One tool call of a given turn, in the transcript's shape: the tool, its arguments, and what it answered —
+    `result`, or `error` for a refusal (one of them, as given). At the conversation's start the call is made again
+    (an agent's on the scenario's backend, a customer's on its own side), which must answer the same, so the state
+    follows the history."""
 
     id: str = Field("", description="pairs the call with its answer; given-T-C (turn T, call C) when left out")
     name: str = Field(..., min_length=1, description="the tool called")
@@ -86,21 +87,21 @@ class GivenToolCall(_Strict):
 
 
 class OpeningTurn(_Strict):
-    """One given turn the conversation starts with (it starts mid-way): who said it and what; an agent turn may
-    carry the tool calls it made before its reply, with their answers."""
+    """One given turn the conversation starts with (it starts mid-way): who said it and what, and the tool calls
+    they made before it, with their answers (the agent's on the backend, the customer's own with customer tools)."""
 
     role: Literal["customer", "agent"]
-    content: str = Field("", description="the message; an agent turn with tool calls may leave it empty")
+    content: str = Field("", description="the message; a turn with tool calls may leave it empty")
     tool_calls: list[GivenToolCall] = Field(
-        default_factory=list, description="the agent's tool calls before its reply (agent turns only)"
+        default_factory=list,
+        description="tool calls made before the message: the agent's on the backend, the customer's on its own "
+        "side (customer tools)",
     )
 
     @model_validator(mode="after")
     def _said_something(self) -> OpeningTurn:
-        if self.role == "customer" and self.tool_calls:
-            raise ValueError("only an agent turn carries tool calls in an opening")
         if not self.content.strip() and not self.tool_calls:
-            raise ValueError("a given turn says something (content) or, for the agent, makes tool calls")
+            raise ValueError("a given turn says something (content) or makes tool calls")
         return self
 
     def records(self, turn_index: int) -> list[ToolCallRecord]:
@@ -168,14 +169,14 @@ class Scenario(_Strict):
 
     def opening_turns(self) -> list[Turn]:
         """The given opening as conversation turns, marked as given (customer turns `intent="given"`, agent turns
-        `given=True`), the agent's tool calls recorded with the answers the scenario gives."""
+        `given=True`), their tool calls recorded with the answers the scenario gives."""
         return [
-            CustomerTurn(content=t.content, intent="given")
+            CustomerTurn(content=t.content, intent="given", tool_calls=t.records(index))
             if t.role == "customer"
             else AgentTurn(content=t.content, tool_calls=t.records(index), given=True)
             for index, t in enumerate(self.opening)
         ]
 
     def given_tool_calls(self) -> list[ToolCallRecord]:
-        """Every tool call of the opening's agent turns, in order."""
+        """Every tool call of the opening's turns (the agent's and the customer's own), in order."""
         return [record for index, turn in enumerate(self.opening) for record in turn.records(index)]

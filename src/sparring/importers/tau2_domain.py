@@ -184,7 +184,7 @@ def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
         error = exc.errors()[0]
         raise Tau2ImportError(f"{where}: {'.'.join(map(str, error['loc']))}: {error['msg']}") from exc
     try:
-        check_history(task, domain.tool_names)
+        check_history(task, domain.tool_names, domain.user_tool_names)
     except ValueError as exc:
         raise Tau2ImportError(f"{where}: {exc}") from exc
     _check_user_side(task, domain, where)

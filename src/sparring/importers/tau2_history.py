@@ -1,11 +1,11 @@
 """A τ² task's `initial_state.message_history` as a scenario's given `opening` (mock's tasks start from one).
 
-τ²'s messages become Sparring's turns: a user message a customer turn; the assistant's tool-call messages, the
-tool messages answering them and the assistant's next text one agent turn (its tool calls with their answers, then
-its reply). τ² replays the history's tool calls on the environment and counts them in its reward, so the imported
-scenario's backend starts after them (`HistoryBackendFactory`) and `tau2_reward` replays them with the rest.
-A history this mapping cannot carry (a customer's own tool calls, an answer that pairs with no call, a history
-ending before the agent replied to a tool's answer) is a ValueError in words.
+τ²'s messages become Sparring's turns: one side's tool-call messages, the tool messages answering them and that
+side's next text one turn (its tool calls with their answers, then its message) — the assistant's an agent turn, the
+user's a customer turn (its own tool calls: τ²'s user tools). τ² replays the history's tool calls on the environment
+and counts them in its reward, so the imported scenario's backend starts after them (`HistoryBackendFactory`) and
+`tau2_reward` replays them with the rest. A history this mapping cannot carry (an answer that pairs with no call, a
+message with both text and tool calls, a history ending on tool calls) is a ValueError in words.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ def _answer(message: Any) -> dict[str, Any]:
         return {"result": message.content}
 
 
-def _agent_turn(pending: list[dict[str, Any]], content: str) -> dict[str, Any]:
-    turn: dict[str, Any] = {"role": "agent", "content": content}
-    if pending:
-        turn["tool_calls"] = pending
+def _turn(role: str, calls: list[dict[str, Any]], content: str) -> dict[str, Any]:
+    turn: dict[str, Any] = {"role": role, "content": content}
+    if calls:
+        turn["tool_calls"] = calls
     return turn
 
 
@@ -40,7 +40,8 @@ def opening_of(task: Any) -> list[dict[str, Any]]:
     state = task.initial_state
     history = state.message_history if state is not None and state.message_history else []
     turns: list[dict[str, Any]] = []
-    pending: list[dict[str, Any]] = []  # the agent's calls of the turn under way
+    pending: list[dict[str, Any]] = []  # the tool calls of the turn under way, by `pending_role`
+    pending_role = "agent"
     unanswered: dict[str, dict[str, Any]] = {}
     for index, message in enumerate(history):
         where = f"initial_state.message_history[{index}]"
@@ -49,33 +50,33 @@ def opening_of(task: Any) -> list[dict[str, Any]]:
             if call is None:
                 raise ValueError(f"{where}: a tool answer ({message.id!r}) that follows no call of that id")
             call.update(_answer(message))
-        elif message.tool_calls and message.role == "user":
-            raise ValueError(f"{where}: the customer's own tool calls in a message history are not supported")
-        elif message.tool_calls and message.content:
-            raise ValueError(f"{where}: an assistant message with both text and tool calls is not supported")
-        elif message.tool_calls:
-            calls = [_tool_call(call) for call in message.tool_calls]
-            pending += calls
-            unanswered |= {call["id"]: call for call in calls}
-        elif message.role == "assistant":
-            turns.append(_agent_turn(pending, message.content or ""))
+            continue
+        if message.tool_calls and message.content:
+            raise ValueError(f"{where}: a message with both text and tool calls is not supported")
+        role = "agent" if message.role == "assistant" else "customer"
+        if pending and role != pending_role:  # the other side's calls ended without a message of theirs
+            turns.append(_turn(pending_role, pending, ""))
             pending = []
+        if message.tool_calls:
+            calls = [_tool_call(call) for call in message.tool_calls]
+            pending, pending_role = pending + calls, role
+            unanswered |= {call["id"]: call for call in calls}
         else:
-            if pending:
-                turns.append(_agent_turn(pending, ""))
-                pending = []
-            turns.append({"role": "customer", "content": message.content or ""})
+            turns.append(_turn(role, pending, message.content or ""))
+            pending = []
     if unanswered or pending:
-        raise ValueError("initial_state.message_history ends before the agent answered after its tool calls")
+        raise ValueError("initial_state.message_history ends on tool calls, before the message that follows them")
     return turns
 
 
-def check_history(task: Any, tool_names: list[str]) -> None:
-    """The task's message history maps to an opening whose calls name the domain's tools (ValueError otherwise)."""
+def check_history(task: Any, tool_names: list[str], user_tool_names: list[str]) -> None:
+    """The task's message history maps to an opening whose calls name the tools of their side (the agent's, or the
+    customer's own: τ²'s user tools); ValueError otherwise."""
     for turn in opening_of(task):
+        names, whose = (tool_names, "") if turn["role"] == "agent" else (user_tool_names, "customer's ")
         for call in turn.get("tool_calls", []):
-            if call["name"] not in tool_names:
+            if call["name"] not in names:
                 raise ValueError(
-                    f"initial_state.message_history calls {call['name']!r}, a tool the domain lacks (its tools: "
-                    f"{', '.join(tool_names)})"
+                    f"initial_state.message_history calls {call['name']!r}, a {whose}tool the domain lacks (its "
+                    f"{whose}tools: {', '.join(names) or 'none'})"
                 )
