@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sparring.backend import Backend, StateView
+from sparring.backend import Backend, BackendFactory, StateView
 from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
 from sparring.simulator import customer_tools_of
 from sparring.suite.backend_tools import Factory
@@ -58,19 +58,17 @@ class HistoryBackendFactory:
     answers were checked at load; made again here without comparing, so a clock-stamped answer does not stop a
     run). `inner` is the suite's own factory."""
 
-    def __init__(self, inner: Factory) -> None:
+    def __init__(self, inner: BackendFactory) -> None:
         self.inner = inner
 
     def __call__(self, scenario: Scenario, clock: datetime) -> Backend:
         """A fresh backend of `scenario` after its opening's tool calls."""
-        backend: Backend = self.inner(scenario, clock)
+        backend = self.inner(scenario, clock)
         make_given_calls(scenario, backend)
         return backend
 
     def initial_view(self, scenario: Scenario, clock: datetime) -> StateView:
         """The state a conversation of `scenario` starts on: after its opening's tool calls."""
-        if not scenario.given_tool_calls():
-            return self.inner.initial_view(scenario, clock)
         return self(scenario, clock).view()
 
 

@@ -66,9 +66,13 @@ class Suite:
 
     def backend_factory(self) -> BackendFactory:
         """What builds each conversation's backend: the suite's own, or snapshot ⊕ overrides with its tools
-        (the snapshot shared read-only by every conversation)."""
+        (the snapshot shared read-only by every conversation); when a scenario's opening gives tool calls, each
+        backend is made with them already on it (`HistoryBackendFactory`)."""
         if self.backend is None:
             self.backend = SnapshotBackendFactory(Snapshot(self.snapshot, self.config.backend.references), self.tools)
+        given = any(scenario.given_tool_calls() for scenario in self.scenarios)
+        if given and not isinstance(self.backend, HistoryBackendFactory):
+            self.backend = HistoryBackendFactory(self.backend)
         return self.backend
 
     @property
@@ -384,8 +388,6 @@ def load_suite(path: str | Path) -> Suite:
         factory = knowledge_factory(root, config.knowledge, doc, factory, specs)
         specs = factory.specs()
     scenarios = _load_all_scenarios(root, config, doc, factory, specs)
-    if any(scenario.given_tool_calls() for scenario in scenarios):
-        factory = HistoryBackendFactory(factory)
     return Suite(root, config, policy, snapshot, tools, catalog, scenarios, evaluations, factory)
 
 
