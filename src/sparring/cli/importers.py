@@ -17,7 +17,7 @@ import_app = typer.Typer(
 @import_app.command("tau2")
 def tau2(
     domain: Annotated[
-        str, typer.Argument(help="airline, retail or telecom (from the installed tau2), or a τ² domain folder")
+        str, typer.Argument(help="airline, retail, telecom or mock (from the installed tau2), or a τ² domain folder")
     ],
     out: Annotated[Path, typer.Option(help="the new suite's folder (must not exist, or be empty)")],
 ) -> None:
