@@ -170,10 +170,13 @@ def test_damaged_domain_files_are_named(tmp_path: Path, damage: Any, message: st
 def test_unknown_domain_and_occupied_output_are_refused(tmp_path: Path) -> None:
     with pytest.raises(Tau2ImportError, match="unknown τ² domain 'banking': give one of airline, retail"):
         load_domain("banking")
-    renamed = tmp_path / "mock"
+    renamed = tmp_path / "shopping"
     shutil.copytree(_domain_copy(tmp_path), renamed)
-    with pytest.raises(Tau2ImportError, match="τ² domain 'mock' is not supported"):
+    with pytest.raises(Tau2ImportError, match="τ² domain 'shopping' is not supported"):
         load_domain(renamed)
+    shutil.copytree(renamed, tmp_path / "mock")  # a supported name over another domain's data: its database is named
+    with pytest.raises(Tau2ImportError, match="db.json: not a τ² mock database"):
+        load_domain(tmp_path / "mock")
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "keep.txt").write_text("mine")

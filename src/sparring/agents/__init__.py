@@ -2,7 +2,7 @@
 chat API with its backend served to it."""
 
 from sparring.agents.base import Agent
-from sparring.agents.deployed import DeployedAgent, close_agent, deployed_bot
+from sparring.agents.deployed import DeployedAgent, close_agent, deployed_bot, history_refusal
 from sparring.agents.history import (
     CaseState,
     CaseStateContext,
@@ -31,6 +31,7 @@ __all__ = [
     "build_case_state",
     "close_agent",
     "deployed_bot",
+    "history_refusal",
     "load_context_strategy",
     "load_python_agent",
     "reference_system_prompt",

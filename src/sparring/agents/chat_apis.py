@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sparring.data_model import ToolCall
+from sparring.data_model import ToolCall, ToolCallRecord
 
 
 class ChatbotError(Exception):
@@ -20,12 +20,43 @@ class ChatbotError(Exception):
 
 @dataclass
 class ChatTurn:
-    """What the bot is asked: the conversation so far ({role, content}, oldest first), the conversation's session
-    id, and the served backend's URL (None when the bot has none)."""
+    """What the bot is asked: the conversation so far in the chat-completions shape ({role, content}, oldest first;
+    a given opening's tool calls as an assistant message with `tool_calls` and one `tool` message per answer), the
+    conversation's session id, and the served backend's URL (None when the bot has none)."""
 
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     session: str
     backend_url: str | None
+
+
+def given_call_messages(calls: list[ToolCallRecord]) -> list[dict[str, Any]]:
+    """Tool calls of a given (history) agent turn in the chat-completions shape: one assistant message asking for
+    them, one tool message answering each (its JSON result, or {"error": ...})."""
+    asked = [
+        {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+        for c in calls
+    ]
+    answers = [
+        {"role": "tool", "tool_call_id": c.id, "content": json.dumps({"error": c.error} if c.error else c.result)}
+        for c in calls
+    ]
+    return [{"role": "assistant", "content": None, "tool_calls": asked}, *answers]
+
+
+def responses_input(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chat-completions messages as Responses API input items: a tool call becomes a `function_call` item, its
+    answer a `function_call_output` item; {role, content} messages stay as they are."""
+    items: list[dict[str, Any]] = []
+    for message in messages:
+        if message["role"] == "tool":
+            items.append(
+                {"type": "function_call_output", "call_id": message["tool_call_id"], "output": message["content"]}
+            )
+        elif message.get("tool_calls"):
+            items += [{"type": "function_call", "call_id": c["id"], **c["function"]} for c in message["tool_calls"]]
+        else:
+            items.append(message)
+    return items
 
 
 @dataclass
@@ -143,8 +174,8 @@ class OpenAIResponses:
         self.model = model
 
     def request(self, turn: ChatTurn, stream: bool) -> tuple[str, dict[str, Any], dict[str, str]]:
-        """The conversation as input messages."""
-        return "/responses", {"model": self.model, "input": turn.messages, "stream": stream}, {}
+        """The conversation as input items (a given opening's tool calls as function_call items)."""
+        return "/responses", {"model": self.model, "input": responses_input(turn.messages), "stream": stream}, {}
 
     def reply(self, answer: Any) -> BotReply:
         """The output messages' `output_text` parts joined; `function_call` items as the bot's report."""

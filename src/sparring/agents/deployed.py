@@ -27,6 +27,7 @@ from sparring.agents.chat_apis import (
     JsonApiConfig,
     OpenAIChat,
     OpenAIResponses,
+    given_call_messages,
     sse_payloads,
 )
 from sparring.backend import Backend
@@ -65,7 +66,7 @@ class DeployedAgent:
             self._served = await self.server.open(backend)
         served = self._served
         backend_url = self.server.url(served) if self.server and served else None
-        messages = [{"role": _role(turn), "content": turn.content} for turn in turns]
+        messages = chat_messages(turns)
         if served:
             served.begin_turn()
         reply: BotReply | ChatbotError
@@ -132,8 +133,33 @@ class DeployedAgent:
             self._http = None
 
 
-def _role(turn: Turn) -> str:
-    return "user" if isinstance(turn, CustomerTurn) else "assistant"
+def chat_messages(turns: list[Turn]) -> list[dict[str, Any]]:
+    """The conversation as the bot's chat API is sent it: each turn's words; a given opening's agent turn also its
+    tool calls and their answers, which the bot did not make on its backend (its own turns' calls it made itself)."""
+    messages: list[dict[str, Any]] = []
+    for turn in turns:
+        if isinstance(turn, CustomerTurn):
+            messages.append({"role": "user", "content": turn.content})
+            continue
+        if turn.given and turn.tool_calls:
+            messages += given_call_messages(turn.tool_calls)
+        if turn.content or not turn.given:
+            messages.append({"role": "assistant", "content": turn.content})
+    return messages
+
+
+def history_refusal(settings: DeployedSettings, longest_opening: int) -> str | None:
+    """Why the bot cannot take a scenario's given opening of `longest_opening` turns (None when it can): a JSON API
+    whose templates send only the last message (`{{message}}`, no `{{messages}}`) would silently drop it."""
+    if settings.chat_api != "json" or longest_opening <= 1:
+        return None
+    api = settings.json_api
+    if "{{messages}}" in json.dumps([api.url_path, api.body, api.headers]):
+        return None
+    return (
+        f"agent.json_api sends the bot only the last message ({{{{message}}}}), so it would never see this "
+        f"{longest_opening}-turn opening: send the conversation with {{{{messages}}}}"
+    )
 
 
 async def close_agent(agent: Any) -> None:

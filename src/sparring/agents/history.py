@@ -63,7 +63,8 @@ class RawContext:
                 history.append(Message(role="user", content=turn.content))
                 continue
             history += _tool_messages(turn.tool_calls)
-            history.append(Message(role="assistant", content=turn.content))
+            if turn.content or not turn.given:  # a given turn of tool calls alone has no reply of its own
+                history.append(Message(role="assistant", content=turn.content))
         return history + _tool_messages(pending)
 
 

@@ -19,7 +19,7 @@ def tau2(
     domain: Annotated[
         str,
         typer.Argument(
-            help="airline, retail or telecom (from the installed tau2), or a τ² domain folder (banking_knowledge: "
+            help="airline, retail, telecom or mock (from the installed tau2), or a τ² domain folder (banking_knowledge: "
             "τ²-bench's data/tau2/domains/banking_knowledge)"
         ),
     ],

@@ -18,7 +18,15 @@ from sparring.data_model.conversation import (
 from sparring.data_model.label import Label, split_of
 from sparring.data_model.messages import Message, ToolCall, ToolSpec
 from sparring.data_model.run import CallStats, ModelSettings, Run, RunStatus, TokenUsage
-from sparring.data_model.scenario import ExpectedAction, ExpectedActions, Fact, Persona, Scenario
+from sparring.data_model.scenario import (
+    ExpectedAction,
+    ExpectedActions,
+    Fact,
+    GivenToolCall,
+    OpeningTurn,
+    Persona,
+    Scenario,
+)
 from sparring.data_model.text import unstorable_character
 from sparring.data_model.verdict import LEGACY_CHECK_PREFIX, JudgeSample, Outcome, Verdict
 from sparring.data_model.version import SCHEMA_VERSION
@@ -43,10 +51,12 @@ __all__ = [
     "ExpectedAction",
     "ExpectedActions",
     "Fact",
+    "GivenToolCall",
     "JudgeSample",
     "LEGACY_CHECK_PREFIX",
     "Label",
     "Message",
+    "OpeningTurn",
     "ModelSettings",
     "Outcome",
     "Persona",

@@ -60,6 +60,7 @@ class AgentTurn(BaseModel):
     role: Literal["agent"] = "agent"
     content: str
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    given: bool = Field(False, description="a turn the scenario's opening gave (history), not the chatbot's")
     # A deployed bot's own account of the tool calls it made (its chat API's report), kept apart from `tool_calls`,
     # the backend's record, which checks read.
     reported_tool_calls: list[ToolCall] = Field(default_factory=list)
@@ -133,7 +134,8 @@ class Conversation(BaseModel):
     duration_s: float = 0.0
 
     def tool_calls(self) -> list[ToolCallRecord]:
-        """Every tool call the agent made, in order (the customer's own: `customer_tool_calls`)."""
+        """Every tool call of the agent's turns, in order, the given opening's included (as τ²'s evaluator counts a
+        task's message history; `AgentTurn.given` tells them apart); the customer's own: `customer_tool_calls`."""
         return [call for turn in self.turns if isinstance(turn, AgentTurn) for call in turn.tool_calls]
 
     def customer_tool_calls(self) -> list[ToolCallRecord]:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sparring.data_model.conversation import AgentTurn, CustomerTurn, Turn
+from sparring.data_model.conversation import AgentTurn, CustomerTurn, ToolCallRecord, Turn
 
 
 class _Strict(BaseModel):
@@ -66,11 +66,56 @@ class ExpectedState(_Strict):
         return self
 
 
+class GivenToolCall(_Strict):
+    """One tool call of a given turn, in the transcript's shape: the tool, its arguments, and what it answered —
+    `result`, or `error` for a refusal (one of them, as given). At the conversation's start the call is made again
+    (an agent's on the scenario's backend, a customer's on its own side), which must answer the same, so the state
+    follows the history."""
+
+    id: str = Field("", description="pairs the call with its answer; given-T-C (turn T, call C) when left out")
+    name: str = Field(..., min_length=1, description="the tool called")
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    result: Any = Field(None, description="what the tool answered (JSON)")
+    error: str | None = Field(None, description="the backend's refusal, instead of a result")
+
+    @model_validator(mode="after")
+    def _answered(self) -> GivenToolCall:
+        answers = {"result", "error"} & self.model_fields_set
+        if len(answers) != 1 or (self.error is None and "error" in answers):
+            raise ValueError("give the call's answer: either result or error, not both or neither")
+        return self
+
+
 class OpeningTurn(_Strict):
-    """One given turn the conversation starts with (it starts mid-way): who said it and what."""
+    """One given turn the conversation starts with (it starts mid-way): who said it and what, and the tool calls
+    they made before it, with their answers (the agent's on the backend, the customer's own with customer tools)."""
 
     role: Literal["customer", "agent"]
-    content: str = Field(..., min_length=1)
+    content: str = Field("", description="the message; a turn with tool calls may leave it empty")
+    tool_calls: list[GivenToolCall] = Field(
+        default_factory=list,
+        description="tool calls made before the message: the agent's on the backend, the customer's on its own "
+        "side (customer tools)",
+    )
+
+    @model_validator(mode="after")
+    def _said_something(self) -> OpeningTurn:
+        if not self.content.strip() and not self.tool_calls:
+            raise ValueError("a given turn says something (content) or makes tool calls")
+        return self
+
+    def records(self, turn_index: int) -> list[ToolCallRecord]:
+        """The turn's tool calls as transcript records (ids given-T-C where none is given)."""
+        return [
+            ToolCallRecord(
+                id=call.id or f"given-{turn_index + 1}-{index + 1}",
+                name=call.name,
+                arguments=call.arguments,
+                result=call.result,
+                error=call.error,
+            )
+            for index, call in enumerate(self.tool_calls)
+        ]
 
 
 class Scenario(_Strict):
@@ -101,13 +146,14 @@ class Scenario(_Strict):
         default_factory=list, description="conditional instructions: 'if the agent offers a voucher, refuse it'"
     )
     opening: list[OpeningTurn] = Field(
-        default_factory=list, description="given first turns, ending with the customer's; the simulator goes on"
+        default_factory=list,
+        description="given first turns (a conversation history, the agent's tool calls with their answers included): "
+        "the chatbot sees them as its history and the simulated customer goes on from them; after a customer's turn "
+        "the chatbot answers first, after an agent's the customer does",
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        if self.opening and self.opening[-1].role != "customer":
-            raise ValueError("opening must end with a customer turn (the agent answers it)")
         replay = self.expected_state is not None and self.expected_state.replay_expected_actions
         if replay and self.expected_actions is None:
             raise ValueError("expected_state.replay_expected_actions needs expected_actions")
@@ -122,8 +168,15 @@ class Scenario(_Strict):
         return [f for f in self.known_facts if f.reveal == "when_asked"]
 
     def opening_turns(self) -> list[Turn]:
-        """The given opening as conversation turns (customer turns marked `intent="given"`)."""
+        """The given opening as conversation turns, marked as given (customer turns `intent="given"`, agent turns
+        `given=True`), their tool calls recorded with the answers the scenario gives."""
         return [
-            CustomerTurn(content=t.content, intent="given") if t.role == "customer" else AgentTurn(content=t.content)
-            for t in self.opening
+            CustomerTurn(content=t.content, intent="given", tool_calls=t.records(index))
+            if t.role == "customer"
+            else AgentTurn(content=t.content, tool_calls=t.records(index), given=True)
+            for index, t in enumerate(self.opening)
         ]
+
+    def given_tool_calls(self) -> list[ToolCallRecord]:
+        """Every tool call of the opening's turns (the agent's and the customer's own), in order."""
+        return [record for index, turn in enumerate(self.opening) for record in turn.records(index)]

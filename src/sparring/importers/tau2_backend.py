@@ -27,7 +27,9 @@ from sparring.importers.tau2_telecom import as_collections
 class Tau2Backend:
     """One conversation's τ² environment: tools with τ²'s JSON schemas, calls recorded as Sparring records."""
 
-    def __init__(self, domain: Tau2Domain, task: Any | None = None) -> None:
+    def __init__(self, domain: Tau2Domain, task: Any | None = None, with_history: bool = False) -> None:
+        """`with_history`: the task's message history replayed too, as τ²'s `set_state` does (a conversation's own
+        backend gets the history's calls from its scenario's opening instead, see `HistoryBackendFactory`)."""
         self.domain = domain
         self.task = task
         self.environment = domain.fresh_environment()
@@ -36,7 +38,8 @@ class Tau2Backend:
             self.environment.tools.set_read_log_allowlist(tau2_banking.read_log_allowlist(task))
         state = task.initial_state if task is not None else None
         if state is not None:
-            self.environment.set_state(state.initialization_data, state.initialization_actions, [])
+            history = (state.message_history or []) if with_history else []
+            self.environment.set_state(state.initialization_data, state.initialization_actions, history)
 
     def specs(self) -> list[ToolSpec]:
         """The domain's tools as a model is offered them (τ²'s OpenAI schemas, built once per domain)."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from sparring.importers import tau2_banking, tau2_telecom
 from sparring.importers.tau2_cow import cow_copy
+from sparring.importers.tau2_history import check_history
 from sparring.importers.tau2_tools import TOOLKITS, database_model, toolkit_class
 
 SUPPORTED = tuple(TOOLKITS)
@@ -209,9 +210,11 @@ def _parse_task(file: Path, raw: Any, index: int, domain: Tau2Domain) -> Any:
     except ValidationError as exc:
         error = exc.errors()[0]
         raise Tau2ImportError(f"{where}: {'.'.join(map(str, error['loc']))}: {error['msg']}") from exc
-    state = task.initial_state
-    if state is not None and state.message_history:
-        raise Tau2ImportError(f"{where}: initial_state.message_history is not supported by the importer")
+    try:
+        check_history(task, domain.tool_names, domain.user_tool_names)
+    except ValueError as exc:
+        raise Tau2ImportError(f"{where}: {exc}") from exc
+    _check_user_side(task, domain, where)
     for action in (task.evaluation_criteria.actions or []) if task.evaluation_criteria else []:
         tools = domain.tool_names if action.requestor == "assistant" else domain.user_tool_names
         if action.name not in tools:
@@ -229,6 +232,22 @@ def _policy(folder: Path, name: str) -> str:
     if name == tau2_banking.NAME:
         return tau2_banking.policy(folder)
     return (folder / "policy.md").read_text("utf-8")
+
+
+def _check_user_side(task: Any, domain: Tau2Domain, where: str) -> None:
+    """A task that sets up or asserts on the customer's own state needs the domain's user tools (newer τ² data on an
+    older package: v1.0.x mock's notifications)."""
+    state, criteria = task.initial_state, task.evaluation_criteria
+    calls = [
+        *((state.initialization_actions or []) if state else []),
+        *((criteria.env_assertions or []) if criteria else []),
+    ]
+    user_side = [call.func_name for call in calls if call.env_type == "user"]
+    if user_side and not domain.user_tool_names:
+        raise Tau2ImportError(
+            f"{where}: {user_side[0]!r} acts on the customer's own state, and the installed τ² package's "
+            f"{domain.name} domain has no customer tools (a newer τ²-bench release's; not ported)"
+        )
 
 
 def load_domain(source: str | Path) -> Tau2Domain:

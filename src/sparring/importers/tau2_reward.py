@@ -58,10 +58,10 @@ def _replayed(
 
 @cache
 def _gold_views(domain: Tau2Domain, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The agent's and the customer's databases after the gold actions, made as τ² makes them (`make_tool_call`,
-    no sync after each, a failing action skipped)."""
+    """The agent's and the customer's databases after the task's message history and then the gold actions, made as
+    τ² makes them (`make_tool_call`, no sync after each, a failing action skipped)."""
     task = next(task for task in domain.tasks if task.id == task_id)
-    backend = Tau2Backend(domain, task)
+    backend = Tau2Backend(domain, task, with_history=True)
     for action in task.evaluation_criteria.actions or []:
         try:
             backend.environment.make_tool_call(action.name, requestor=action.requestor, **action.arguments)

@@ -20,6 +20,7 @@ from sparring.data_model import Scenario
 from sparring.importers import tau2_banking
 from sparring.importers.tau2_backend import scenario_id
 from sparring.importers.tau2_domain import Tau2Domain, Tau2ImportError, domain_files
+from sparring.importers.tau2_history import opening_of
 
 CHECK_MODULE = '''"""τ²-bench's reward for the imported {name} domain (written by `sparring import tau2`)."""
 
@@ -96,6 +97,9 @@ def scenario_of(domain: str, task: Any) -> dict[str, Any]:
     data |= _instructions(task)
     data["desired_outcome"] = "The request in the situation is handled as far as the policy allows."
     data |= _criteria(task)
+    opening = opening_of(task)
+    if opening:
+        data["opening"] = opening
     data |= {"tags": ["tau2", domain], "source": f"τ²-bench {domain} task {task.id}"}
     Scenario.model_validate(data)
     return data

@@ -25,6 +25,7 @@ TOOLKITS = {
         "sparring.importers.tau2_banking.agent",
         "KnowledgeTools",
     ),
+    "mock": ("tau2.domains.mock.data_model", "MockDB", "tau2.domains.mock.tools", "MockTools"),
 }
 
 

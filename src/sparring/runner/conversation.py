@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from sparring.agents import Agent
 from sparring.backend import Backend, StateView
-from sparring.data_model import Conversation, EndReason, ErrorKind, ToolCall, ToolCallRecord, ToolSpec, Turn
+from sparring.data_model import AgentTurn, Conversation, EndReason, ErrorKind, ToolCall, ToolCallRecord, ToolSpec, Turn
 from sparring.models import ModelError, ModelUnreachable
 from sparring.simulator import Action, Customer, customer_tools_of
 
@@ -91,17 +91,22 @@ async def simulate(
     opening: Sequence[Turn] = (),
 ) -> Conversation:
     """Fill `conversation` with turns until the customer ends it, the agent hands off, or max_turns. Any
-    `Customer` plays the customer's side; a scenario's given `opening` turns (ending with the customer's) replace
-    its first message. Raises ConversationFailed when a side fails: `agent_is_under_test` (an HTTP or Python
-    chatbot) makes the agent's failures the chatbot's; the reference agent's model failures are model faults.
+    `Customer` plays the customer's side; a scenario's given `opening` turns replace its first message (after an
+    opening that ends with the agent's turn, the customer goes on first). Raises ConversationFailed when a side
+    fails: `agent_is_under_test` (an HTTP or Python chatbot) makes the agent's failures the chatbot's; the reference
+    agent's model failures are model faults.
     A backend with a customer side (`CustomerTools`) gives the customer its tools, and its end state is kept."""
     agent_fault = ErrorKind.CHATBOT_ERROR if agent_is_under_test else ErrorKind.MODEL_FAULT
     tools = customer_tools_of(backend.inner if isinstance(backend, GuardedBackend) else backend)
     turns: list[Turn] = list(opening) or [await _attributed(customer.open(tools), ErrorKind.MODEL_FAULT)]
     conversation.turns = turns
     while True:
-        agent_turn = await _attributed(agent.respond(turns, backend), agent_fault)
-        turns.append(agent_turn)
+        last = turns[-1]
+        if isinstance(last, AgentTurn):  # only an opening ending with the agent's turn: the customer goes on from it
+            agent_turn = last
+        else:
+            agent_turn = await _attributed(agent.respond(turns, backend), agent_fault)
+            turns.append(agent_turn)
         handed_off = any(c.name in handoff_tools and c.error is None for c in agent_turn.tool_calls)
         if not handed_off and len(conversation.customer_turns()) >= max_turns:
             conversation.end_reason = EndReason.MAX_TURNS

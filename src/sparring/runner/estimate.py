@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sparring.data_model import ModelSettings
 from sparring.runner.cost import RoleEstimate, estimate_conversation
 from sparring.runner.plan import RunOptions, judge_answers, select_evaluations, select_scenarios
-from sparring.runner.roles import model_settings
+from sparring.runner.roles import check_openings_taken, model_settings
 from sparring.suite import Suite
 
 
@@ -32,8 +32,9 @@ class RunEstimate:
 def estimate_run(suite: Suite, options: RunOptions) -> RunEstimate:
     """The upper bound of a run of `suite` with `options` (see `estimate_conversation`): a bad model choice,
     scenario or evaluation id is a ValueError (or ModelError), as the run itself would raise."""
-    settings = model_settings(suite, options.models)
-    conversations = len(select_scenarios(suite, options)) * options.trials
+    settings, scenarios = model_settings(suite, options.models), select_scenarios(suite, options)
+    check_openings_taken(suite, settings, scenarios)
+    conversations = len(scenarios) * options.trials
     judges = judge_answers(select_evaluations(suite, options.evaluation_ids))
     max_turns = options.max_turns or suite.config.simulation.max_turns
     one = estimate_conversation(suite, settings, max_turns, judges)

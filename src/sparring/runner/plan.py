@@ -12,7 +12,7 @@ from enum import StrEnum
 from sparring.data_model import Run, RunStatus, Scenario, TokenUsage
 from sparring.evaluations import SIMULATOR_FAMILY, EvaluationSpec
 from sparring.runner.errors import retry_kinds
-from sparring.runner.roles import RoleOverrides, model_settings
+from sparring.runner.roles import RoleOverrides, check_openings_taken, model_settings
 from sparring.store import Store
 from sparring.suite import Suite
 
@@ -119,14 +119,16 @@ def new_run(suite: Suite, options: RunOptions) -> Run:
     """A new run of the suite with these options: its id, label, settings, scenarios and evaluations."""
     started = datetime.now(UTC)
     evaluations = select_evaluations(suite, options.evaluation_ids)
+    settings, scenarios = model_settings(suite, options.models), select_scenarios(suite, options)
+    check_openings_taken(suite, settings, scenarios)
     return Run(
         id=new_run_id(started),
         label=options.label or f"run-{started:%Y%m%d-%H%M%S}",
         suite=suite.name,
-        settings=model_settings(suite, options.models),
+        settings=settings,
         seed=options.seed,
         sampling_seed=options.sampling_seed,
-        scenario_ids=[s.id for s in select_scenarios(suite, options)],
+        scenario_ids=[s.id for s in scenarios],
         evaluation_ids=[e.id for e in evaluations],
         simulator_evaluation_ids=[e.id for e in evaluations if e.family == SIMULATOR_FAMILY],
         trials=options.trials,

@@ -11,11 +11,12 @@ from sparring.agents import (
     Agent,
     ToolLoopAgent,
     deployed_bot,
+    history_refusal,
     load_context_strategy,
     load_python_agent,
     reference_system_prompt,
 )
-from sparring.data_model import ModelSettings, TokenUsage
+from sparring.data_model import ModelSettings, Scenario, TokenUsage
 from sparring.models import (
     MeteredModel,
     ModelPool,
@@ -110,6 +111,18 @@ def model_settings(suite: Suite, overrides: RoleOverrides) -> ModelSettings:
         base_url=conceal_url(overrides.base_url or suite.config.models.base_url),
         agent_config=_agent_config(suite, overrides),
     )
+
+
+def check_openings_taken(suite: Suite, settings: ModelSettings, scenarios: list[Scenario]) -> None:
+    """A deployed bot must be able to take the longest given opening of the run's scenarios: a ValueError naming
+    the scenario when its chat API would drop it (before anything runs, in a run and a dry run)."""
+    config = AgentConfig.model_validate(settings.agent_config) if settings.agent_config else suite.config.agent
+    if settings.agent_kind != "http" or not config.serve_backend or not scenarios:
+        return
+    longest = max(scenarios, key=lambda scenario: len(scenario.opening))
+    refusal = history_refusal(config, len(longest.opening))
+    if refusal:
+        raise ValueError(f"scenario {longest.id!r}: {refusal}")
 
 
 def _agent_config(suite: Suite, overrides: RoleOverrides) -> dict[str, Any]:

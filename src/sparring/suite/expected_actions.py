@@ -9,7 +9,8 @@ from sparring.data_model import Scenario, ToolSpec
 from sparring.suite.yaml_lines import SuiteError, YamlDocument
 
 
-def _suggestion(name: str, known: list[str]) -> str:
+def suggestion(name: str, known: list[str]) -> str:
+    """ "did you mean X?" for the closest known name, else the known names."""
     close = difflib.get_close_matches(name, known, n=1)
     return f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known) or 'none'}"
 
@@ -26,12 +27,12 @@ def expected_action_problems(
     for index, action in enumerate(scenario.expected_actions.actions):
         where = (*path, "expected_actions", "actions", index)
         if action.tool not in tools:
-            message = f"no tool {action.tool!r} in this suite ({_suggestion(action.tool, sorted(tools))})"
+            message = f"no tool {action.tool!r} in this suite ({suggestion(action.tool, sorted(tools))})"
             problems.append(doc.error((*where, "tool"), f"scenario {scenario.id!r}: {message}", show_field=False))
             continue
         for argument in action.arguments:
             if argument not in tools[action.tool]:
-                hint = _suggestion(argument, tools[action.tool])
+                hint = suggestion(argument, tools[action.tool])
                 message = f"scenario {scenario.id!r}: {action.tool} takes no argument {argument!r} ({hint})"
                 problems.append(doc.error((*where, "arguments", argument), message, show_field=False))
     return problems

@@ -42,6 +42,7 @@ from sparring.suite.backend_tools import (
 from sparring.suite.config import AgentConfig, SuiteConfig
 from sparring.suite.evaluations import Catalog, discover, enable
 from sparring.suite.expected_actions import expected_action_problems
+from sparring.suite.history import HistoryBackendFactory, opening_problems
 from sparring.suite.validation_words import unknown_key
 from sparring.suite.yaml_lines import SuiteError, YamlDocument, read_text
 
@@ -65,9 +66,13 @@ class Suite:
 
     def backend_factory(self) -> BackendFactory:
         """What builds each conversation's backend: the suite's own, or snapshot ⊕ overrides with its tools
-        (the snapshot shared read-only by every conversation)."""
+        (the snapshot shared read-only by every conversation); when a scenario's opening gives tool calls, each
+        backend is made with them already on it (`HistoryBackendFactory`)."""
         if self.backend is None:
             self.backend = SnapshotBackendFactory(Snapshot(self.snapshot, self.config.backend.references), self.tools)
+        given = any(scenario.given_tool_calls() for scenario in self.scenarios)
+        if given and not isinstance(self.backend, HistoryBackendFactory):
+            self.backend = HistoryBackendFactory(self.backend)
         return self.backend
 
     @property
@@ -258,6 +263,7 @@ def _load_all_scenarios(
             errors.append(unstorable_id)
         errors.extend(_scenario_problems(root, entry, factory, config, clock))
         errors.extend(expected_action_problems(scenario, scenario_doc, spath, specs))
+        errors.extend(opening_problems(scenario, scenario_doc, spath, factory, specs, clock))
     if errors:
         raise SuiteError.several(errors)
     return [scenario for scenario, _doc, _path in entries]

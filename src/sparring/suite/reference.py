@@ -88,7 +88,7 @@ DESCRIPTIONS = {
     ("ExpectedState", "ignore"): "volatile fields left out of the comparison, `collection.field` (`*` for any "
     "collection)",
     ("OpeningTurn", "role"): "who said it",
-    ("OpeningTurn", "content"): "what they said",
+    ("GivenToolCall", "arguments"): "the arguments the call was made with",
     ("CustomJudge", "id"): "the evaluation's id (lower case, digits, `_` and `-`); suite.yaml enables it by this id",
     ("CustomJudge", "kind"): "judge (only judges are defined in these files; checks are `@check` functions)",
     ("CustomJudge", "description"): "one line saying what the evaluation asks",
