@@ -19,8 +19,8 @@ def tau2(
     domain: Annotated[
         str,
         typer.Argument(
-            help="airline, retail, telecom or mock (from the installed tau2), or a τ² domain folder (banking_knowledge: "
-            "τ²-bench's data/tau2/domains/banking_knowledge)"
+            help="airline, retail, telecom or mock (from the installed tau2), or a τ² domain folder "
+            "(banking_knowledge: τ²-bench's data/tau2/domains/banking_knowledge)"
         ),
     ],
     out: Annotated[Path, typer.Option(help="the new suite's folder (must not exist, or be empty)")],
