@@ -49,6 +49,15 @@ class PageCache:
         with self.lock:
             self.pages.clear()
 
+    def kept(self, key: Hashable) -> Any | None:
+        """What is kept under `key` for the store's current version; None when nothing is (yet)."""
+        full = (key, self.version())
+        with self.lock:
+            if full in self.pages:
+                self.pages.move_to_end(full)
+                return self.pages[full]
+        return None
+
     def page(self, key: Hashable, runs: list[Run], render: Callable[[], T]) -> T:
         """The page (or part of one) `render` makes, kept under `key` when every run in `runs` is completed."""
         if any(r.status != RunStatus.COMPLETED for r in runs):
