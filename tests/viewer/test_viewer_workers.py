@@ -2,7 +2,8 @@
 and every guarantee holds across them: a real `sparring view --workers 2` on 127.0.0.1 over a real SQLite file,
 each client connection traced to the worker process that accepted it (/proc, Linux). A form token signed by one
 worker is accepted by the other, a label saved through one is on the page the other kept, a cross-site write is
-refused by each, and stopping the viewer stops its workers."""
+refused by each, a page is rendered once by both, and stopping the viewer stops its workers and removes the pages
+they shared."""
 
 from __future__ import annotations
 
@@ -76,13 +77,16 @@ def post_label(connection: http.client.HTTPConnection, token: str, origin: str, 
 
 @pytest.fixture
 def viewer(tmp_path):
-    """(port, server pid, connections by worker pid): `sparring view --workers 2`, with one open connection to
-    each worker."""
+    """(port, server process, its pids, a connection to each worker by pid, its temporary folder): `sparring view
+    --workers 2`."""
     db = str(tmp_path / "runs.db")
     one_judged_conversation(Store.open(db))
     port = free_port()
     command = [sys.executable, "-c", "from sparring.cli import app; app()", "view", "--db", db]
-    server = subprocess.Popen([*command, "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE)
+    temporary = tmp_path / "tmp"  # where the viewer's workers share their pages
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    server = subprocess.Popen([*command, "--port", str(port), "--workers", "2"], stderr=subprocess.PIPE, env=env)
     deadline = time.time() + 60
     while len(children(server.pid)) < 1 or _refused(port):
         assert server.poll() is None and time.time() < deadline, "the viewer did not start"
@@ -97,7 +101,7 @@ def viewer(tmp_path):
         worker = accepted_by(pids, port)[connection.sock.getsockname()[1]]
         by_worker.setdefault(worker, connection)
     try:
-        yield port, server, pids, by_worker
+        yield port, server, pids, by_worker, temporary
     finally:
         for connection in opened:
             connection.close()
@@ -116,7 +120,7 @@ def _refused(port: int) -> bool:
 
 
 def test_every_guarantee_holds_across_the_workers(viewer):
-    port, server, pids, by_worker = viewer
+    port, server, pids, by_worker, _ = viewer
     assert len(pids) == 2 and len(by_worker) == 2, "two processes, each accepting connections"
     origin = f"http://127.0.0.1:{port}"
     (first, a), (second, b) = by_worker.items()
@@ -132,10 +136,20 @@ def test_every_guarantee_holds_across_the_workers(viewer):
     assert post_label(a, TOKEN.findall(before[second])[0], origin, "and back") == 303
 
 
+def test_each_page_is_rendered_once_by_the_whole_viewer(viewer):
+    *_, by_worker, _ = viewer
+    (first, a), (second, b) = by_worker.items()
+    for path in ("/runs/r1", PAGE, "/compare?a=r1&b=r1"):
+        # a page holds a form token with a random nonce: two renders would differ
+        assert get(a, path) == get(b, path), path
+
+
 def test_stopping_the_viewer_stops_its_workers(viewer):
-    _, server, pids, _ = viewer
+    _, server, pids, _, temporary = viewer
+    assert [p.name[:13] for p in temporary.iterdir()] == ["sparring-view"]
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=30) == 0
+    assert list(temporary.iterdir()) == [], "the shared pages are removed with the viewer"
     deadline = time.time() + 10
     while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in pids[1:]):
         assert time.time() < deadline, "a worker outlived the viewer"

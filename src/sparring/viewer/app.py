@@ -128,7 +128,7 @@ def create_app(
         body = cache.kept(key)
         if body is None:
             found = runs()
-            body = cache.page(key, found, lambda: bytes(render(request, name, **context(found)).body))
+            body = cache.page(key, found, lambda: bytes(render(request, name, **context(found)).body), share=True)
         return HTMLResponse(body)
 
     def run_or_404(ref: str) -> Any:
@@ -255,7 +255,7 @@ def create_app(
         histories = evaluation_histories(store, suite)
         if not histories:
             raise HTTPException(404, f"no completed runs of {suite!r}")
-        chart = cache.page(("chart", suite), [], lambda: pages.history_chart(histories, suite))
+        chart = cache.page(("chart", suite), [], lambda: pages.history_chart(histories, suite), share=True)
         return Response(chart, media_type="image/svg+xml")
 
     @app.get("/history/{suite:path}", response_class=HTMLResponse)
