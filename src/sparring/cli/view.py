@@ -62,7 +62,10 @@ def view(
             highlight=False,
         )
     print(f"Sparring viewer on http://{host}:{port}/ over {store.url} (Ctrl-C to stop)")
-    serve(create_app(store, host=host, allowed_hosts=allowed, suites=suites), store, host, port, workers)
+    try:
+        serve(create_app(store, host=host, allowed_hosts=allowed, suites=suites), store, host, port, workers)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def load_suites(folders: list[Path]) -> dict[str, Suite]:
