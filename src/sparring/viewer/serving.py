@@ -2,10 +2,9 @@
 process computes one page at a time whatever the cores. `serve` builds the app once and binds one socket per
 worker to the port (SO_REUSEPORT: the kernel spreads connections evenly), then forks the workers (Linux; one
 process elsewhere). Everything a guarantee rests on is shared because it was made before the fork: the form
-tokens' secret (a token one worker signed is valid in every
-other), the host allow-list and the suites. Rendered pages are shared through a private directory (each rendered
-once by the whole server) and every worker checks the same store version (viewer/cache.py), so a label saved
-through one, or a run finished by the CLI, is seen by all."""
+tokens' secret (a token one worker signed is valid in every other), the host allow-list and the suites. Rendered
+pages are shared through a private directory (each rendered once by the whole server) and every worker checks the
+same store version (viewer/cache.py), so a label saved through one, or a run finished by the CLI, is seen by all."""
 
 from __future__ import annotations
 
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
 
     from sparring.store import Store
 
-MAX_WORKERS = 4  # a local viewer: beyond this, each worker's memory (~150 MB) buys little
+MAX_WORKERS = 4  # a local viewer for a few people: more workers would each hold a copy of what they render
 
 
 def default_workers() -> int:
