@@ -7,8 +7,8 @@ discovery report): any run added, finished or deleted, any label saved, changes 
 A viewer served from several processes (viewer/serving.py) shares its rendered pages through a private directory:
 the first process to need a page renders it under a lock every process takes (fcntl), the others read the file,
 so a page is rendered once per store version by the whole server, not once per process. Page parts that are not
-bytes (a run's overview) are kept per process. Files of older versions are removed as newer ones are written, and
-at most `size` pages of one version are written."""
+bytes (a run's overview) are kept per process. Files of older versions are removed when a process writes its first
+page of a newer one, and each process writes at most `size` pages of one version."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from sparring.data_model import Run, RunStatus
 from sparring.store import CalibrationRow, DiscoveryReportRow, LabelRow, RunRow, Store
 
 PAGES = 2048  # rendered pages (and page parts) kept, least recently used dropped first
+LOCKS = 64  # lock files the processes take to render a shared page (by the page's hash), not one file per page
 T = TypeVar("T")
 
 
@@ -36,6 +37,7 @@ class PageCache:
     def __init__(self, store: Store, size: int = PAGES) -> None:
         self.store, self.size = store, size
         self.shared: Path | None = None  # set by `serve` for its processes: where they share rendered pages
+        self.written: dict[str, int] = {}  # pages this process wrote there, of the newest version it wrote
         self.pages: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
         self.rendering: dict[Hashable, threading.Lock] = {}
@@ -95,13 +97,14 @@ class PageCache:
 
     def _shared(self, full: tuple[Hashable, tuple[Any, ...]], render: Callable[[], T]) -> T:
         """What `render` makes: a page another process rendered at this version is read from the shared directory;
-        else rendered (under a lock all processes take for this page) and written there for them."""
+        else rendered (under a lock all processes take for it) and written there for them."""
         import fcntl  # POSIX: the server has several processes only where it forks them (Linux)
 
         assert self.shared is not None
         version = hashlib.sha256(repr(full[1]).encode()).hexdigest()[:16]
-        path = self.shared / f"{version}-{hashlib.sha256(repr(full).encode()).hexdigest()[:32]}"
-        with open(path.with_suffix(".lock"), "a") as lock:
+        digest = hashlib.sha256(repr(full).encode()).hexdigest()
+        path = self.shared / f"{version}-{digest[:32]}"
+        with open(self.shared / f"lock.{int(digest[:8], 16) % LOCKS}", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed; other threads run meanwhile
             try:
                 return path.read_bytes()  # type: ignore[return-value]  # only pages (bytes) are written
@@ -114,11 +117,13 @@ class PageCache:
         return body
 
     def _room(self, version: str) -> bool:
-        """Whether another page of `version` may be written; files of other (older) versions are removed."""
-        written = 0
-        for entry in os.scandir(self.shared or "."):
-            if not entry.name.startswith(version):
-                Path(entry.path).unlink(missing_ok=True)
-            elif "." not in entry.name:
-                written += 1
-        return written < self.size
+        """Whether this process may write another page of `version` (at most `size`); its first page of a version
+        removes the files of the others (older versions: no process reads them again)."""
+        with self.lock:
+            if version not in self.written:
+                self.written = {version: 0}
+                for entry in os.scandir(self.shared or "."):
+                    if not entry.name.startswith((version, "lock.")):
+                        Path(entry.path).unlink(missing_ok=True)
+            self.written[version] += 1
+            return self.written[version] <= self.size
