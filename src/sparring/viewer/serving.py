@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from sparring.store import Store
 
-MAX_WORKERS = 4  # a local viewer for a few people: more workers would each hold a copy of what they render
+MAX_WORKERS = 4  # a local viewer for a few people: each worker adds ~150 MB (PSS after bench/viewer.py's first round)
 
 
 def default_workers() -> int:
