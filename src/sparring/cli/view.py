@@ -35,11 +35,13 @@ def view(
             help="a suite folder (repeatable): its runs' pages show the gates' decision and scenario briefs",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="processes serving pages (default: one per CPU, at most 4; 1 off Linux)"),
+    ] = None,
 ) -> None:
     """Browse runs, conversations, comparisons and history, and label conversations, in a local web app."""
-    import uvicorn
-
-    from sparring.viewer import checked_host_name, create_app
+    from sparring.viewer import checked_host_name, create_app, serve
 
     try:
         allowed = [checked_host_name(name) for name in allow_host or []]
@@ -60,9 +62,10 @@ def view(
             highlight=False,
         )
     print(f"Sparring viewer on http://{host}:{port}/ over {store.url} (Ctrl-C to stop)")
-    uvicorn.run(
-        create_app(store, host=host, allowed_hosts=allowed, suites=suites), host=host, port=port, log_level="warning"
-    )
+    try:
+        serve(create_app(store, host=host, allowed_hosts=allowed, suites=suites), store, host, port, workers)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def load_suites(folders: list[Path]) -> dict[str, Suite]:

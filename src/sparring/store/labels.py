@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from sparring.data_model import Calibration, Label
 from sparring.store.base import StoreBase, check_storable
@@ -17,9 +17,9 @@ class LabelRecords(StoreBase):
 
     def conversation_labels(self, conversation_id: str) -> list[Label]:
         """Every labeller's labels of one conversation."""
-        with self._session() as session:
-            rows = session.scalars(select(LabelRow).where(LabelRow.conversation_id == conversation_id))
-            return [_label(r) for r in rows]
+        query = select(*LabelRow.__table__.columns).where(LabelRow.conversation_id == conversation_id)
+        with self.engine.connect() as connection:  # Core, not the ORM: read on every conversation page
+            return [_label(r) for r in connection.execute(query)]
 
     def save_labels(self, labels: list[Label]) -> None:
         """Insert labels in one transaction; a labeller's new label for an item replaces the old one."""
@@ -73,7 +73,7 @@ class LabelRecords(StoreBase):
             return [_calibration(r) for r in session.scalars(query)]
 
 
-def _label(row: LabelRow) -> Label:
+def _label(row: LabelRow | Row[Any]) -> Label:
     return Label.model_validate(
         {
             "conversation_id": row.conversation_id,

@@ -141,14 +141,14 @@ class ReportQueries(StoreBase):
     def scenario_outcome_rows(self, run_id: str) -> list[tuple[str, int, str, str]]:
         """(scenario, trial, evaluation id, outcome) for every verdict of a run: what statistics need, and
         only that, so comparisons stay fast on large runs."""
-        with self._session() as session:
-            query = (
-                select(ConversationRow.scenario_id, ConversationRow.trial, VerdictRow.evaluation_id, VerdictRow.outcome)
-                .join(VerdictRow, VerdictRow.conversation_id == ConversationRow.id)
-                .where(ConversationRow.run_id == run_id)
-                .order_by(VerdictRow.id)
-            )
-            return [(s, t, e, o) for s, t, e, o in session.execute(query)]
+        query = (
+            select(ConversationRow.scenario_id, ConversationRow.trial, VerdictRow.evaluation_id, VerdictRow.outcome)
+            .join(VerdictRow, VerdictRow.conversation_id == ConversationRow.id)
+            .where(ConversationRow.run_id == run_id)
+            .order_by(VerdictRow.id)
+        )
+        with self.engine.connect() as connection:  # Core rows, not the ORM's: a large run has many
+            return [(s, t, e, o) for s, t, e, o in connection.execute(query)]
 
 
 def _suspect_ids(run_id: str, simulator_ids: list[str]) -> Select[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict, unstorable_character
 from sparring.store.base import NotFound, StoreBase, check_storable
@@ -37,18 +37,17 @@ class RunRecords(StoreBase):
         """A run by id, unique id prefix, or label (the latest run with that label)."""
         if unstorable_character(ref):  # no stored name holds one (see check_storable)
             raise NotFound(f"no run with id or label {ref!r} in {self.url}")
-        with self._session() as session:
-            row = session.get(RunRow, ref)
-            if row is None:
-                rows = session.scalars(select(RunRow).where(RunRow.id.startswith(ref))).all()
-                row = rows[0] if len(rows) == 1 else None
-            if row is None:
-                row = session.scalars(
-                    select(RunRow).where(RunRow.label == ref).order_by(RunRow.started_at.desc()).limit(1)
-                ).first()
-            if row is None:
-                raise NotFound(f"no run with id or label {ref!r} in {self.url}")
-            return Run.model_validate(row.data)
+        with self.engine.connect() as connection:  # Core, not the ORM: the viewer reads a run on most requests
+            data = connection.scalar(select(RunRow.data).where(RunRow.id == ref))
+            if data is None:
+                found = connection.scalars(select(RunRow.data).where(RunRow.id.startswith(ref))).all()
+                data = found[0] if len(found) == 1 else None
+            if data is None:
+                latest = select(RunRow.data).where(RunRow.label == ref).order_by(RunRow.started_at.desc()).limit(1)
+                data = connection.scalar(latest)
+        if data is None:
+            raise NotFound(f"no run with id or label {ref!r} in {self.url}")
+        return Run.model_validate(data)
 
     def labelled_run(self, label: str, suite: str) -> Run | None:
         """The newest run of `suite` labelled exactly `label`, or None."""
@@ -64,11 +63,11 @@ class RunRecords(StoreBase):
 
     def list_runs(self, limit: int = 50, suite: str | None = None, offset: int = 0) -> list[Run]:
         """Runs, newest first (one suite's, when given), `limit` of them from `offset`."""
-        with self._session() as session:
-            query = select(RunRow).order_by(RunRow.started_at.desc()).limit(limit).offset(offset)
-            if suite:
-                query = query.where(RunRow.suite == suite)
-            return [Run.model_validate(r.data) for r in session.scalars(query)]
+        query = select(RunRow.data).order_by(RunRow.started_at.desc()).limit(limit).offset(offset)
+        if suite:
+            query = query.where(RunRow.suite == suite)
+        with self.engine.connect() as connection:
+            return [Run.model_validate(data) for data in connection.scalars(query)]
 
     def delete_run(self, run_id: str, lease_timeout_s: float = 60.0) -> DeletedRun:
         """Delete the run `run_id` (an exact id) with its conversations, verdicts, lease and the discovery reports
@@ -209,11 +208,14 @@ class RunRecords(StoreBase):
 
     def conversation(self, conversation_id: str) -> Conversation:
         """One conversation by its id (`RUN:SCENARIO:TRIAL`); `NotFound` when there is none."""
-        with self._session() as session:
-            row = None if unstorable_character(conversation_id) else session.get(ConversationRow, conversation_id)
-            if row is None:
-                raise NotFound(f"no conversation {conversation_id!r} in {self.url}")
-            return _conversation(row)
+        row = None
+        if not unstorable_character(conversation_id):
+            with self.engine.connect() as connection:
+                query = select(*ConversationRow.__table__.columns).where(ConversationRow.id == conversation_id)
+                row = connection.execute(query).one_or_none()
+        if row is None:
+            raise NotFound(f"no conversation {conversation_id!r} in {self.url}")
+        return _conversation(row)
 
     def conversation_ids(self, run_id: str) -> set[str]:
         """The ids of a run's stored conversations (what a resume skips)."""
@@ -239,9 +241,9 @@ class RunRecords(StoreBase):
 
     def conversation_verdicts(self, conversation_id: str) -> list[Verdict]:
         """The verdicts of one conversation, one per evaluation."""
-        with self._session() as session:
-            query = select(VerdictRow).where(VerdictRow.conversation_id == conversation_id).order_by(VerdictRow.id)
-            return [_verdict(r) for r in session.scalars(query)]
+        query = select(*VerdictRow.__table__.columns).where(VerdictRow.conversation_id == conversation_id)
+        with self.engine.connect() as connection:
+            return [_verdict(r) for r in connection.execute(query.order_by(VerdictRow.id))]
 
 
 # Conversation fields that are columns of their own: stored there only, not again in the `data` document.
@@ -254,7 +256,7 @@ def _conversation_row(conversation: Conversation) -> dict[str, Any]:
     return {name: document.pop(name) for name in _COLUMNS} | {"data": document}
 
 
-def _conversation(row: ConversationRow) -> Conversation:
+def _conversation(row: ConversationRow | Row[Any]) -> Conversation:
     """A conversation from its row: the columns put back beside the document (rows stored before the columns were
     left out of it hold them inside, and read as they were)."""
     columns = {name: value for name in _COLUMNS if (value := getattr(row, name)) is not None}
@@ -275,7 +277,7 @@ def _delete_errored(connection: Connection, ids: list[str]) -> None:
         connection.execute(delete(ConversationRow).where(ConversationRow.id.in_(errored)))
 
 
-def _verdict(row: VerdictRow) -> Verdict:
+def _verdict(row: VerdictRow | Row[Any]) -> Verdict:
     return Verdict(
         evaluation_id=row.evaluation_id,
         conversation_id=row.conversation_id,

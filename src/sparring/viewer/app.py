@@ -7,12 +7,14 @@ scenario id holding `/` (or any character) is reached through its percent-encode
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -43,6 +45,11 @@ if TYPE_CHECKING:
     from sparring.suite import Suite
 
 HERE = Path(__file__).parent
+THREADS = 4
+"""Threads the pages are computed and rendered in (FastAPI's default is 40): Python runs one of them at a time (the
+GIL), and beyond the store's 5 pooled connections each thread's query opens and closes a connection of its own, so
+more threads only take turns slower (bench/viewer.py's 200 concurrent requests on one process, 40 → 4 threads:
+the first round's server CPU 1.66 → 1.32-1.45 s, the second's 0.37-0.48 → 0.17-0.23 s)."""
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -87,8 +94,15 @@ def create_app(
     name) give the gates and scenario briefs of their runs."""
     known = dict(suites or {})
     guard = Guard(host, allowed_hosts)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = THREADS  # this server's event loop only
+        yield
+
     app = FastAPI(
         title="Sparring",
+        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -105,10 +119,18 @@ def create_app(
 
     cache = app.state.page_cache = PageCache(store)
 
-    def kept(request: Request, runs: list[Run], name: str, context: Callable[[], dict[str, Any]]) -> HTMLResponse:
-        """The page `name` with `context()`, rendered once per store version when its runs are completed."""
+    def kept(
+        request: Request, name: str, runs: Callable[[], list[Run]], context: Callable[[list[Run]], dict[str, Any]]
+    ) -> HTMLResponse:
+        """The page `name` about `runs()` (404 when one is missing), rendered with `context(runs)` once per store
+        version when those runs are completed. A page kept at the current version is served before anything
+        else is read: its runs were completed when it was rendered, and leaving that state changes the version."""
         key = (request.url.path, request.url.query)
-        return HTMLResponse(cache.page(key, runs, lambda: bytes(render(request, name, **context()).body)))
+        body = cache.kept(key)
+        if body is None:
+            found = runs()
+            body = cache.page(key, found, lambda: bytes(render(request, name, **context(found)).body), share=True)
+        return HTMLResponse(body)
 
     def run_or_404(ref: str) -> Any:
         try:
@@ -143,17 +165,15 @@ def create_app(
         sort: SortKey = "flagged",
         desc: bool = True,
     ) -> HTMLResponse:
-        stored = run_or_404(run_ref)
         filters = Filters(evaluation=evaluation, outcome=outcome, tag=tag, text=q.strip(), sort=sort, descending=desc)
 
-        suite = known.get(stored.suite)
-
-        def context() -> dict[str, Any]:
+        def context(found: list[Run]) -> dict[str, Any]:
+            stored, suite = found[0], known.get(found[0].suite)
             others = [r for r in store.list_runs(limit=20, suite=stored.suite) if r.id != stored.id]
             overview = cache.page(("overview", stored.id), [stored], lambda: run_overview(store, stored, suite))
             return pages.run_page(store, stored, others, page, filters=filters, suite=suite, overview=overview)
 
-        return kept(request, [stored], "run.html", context)
+        return kept(request, "run.html", lambda: [run_or_404(run_ref)], context)
 
     @app.post("/runs/{run_ref}/delete")
     def delete(run_ref: str, confirm: Annotated[str, Form()] = "") -> RedirectResponse:
@@ -168,19 +188,20 @@ def create_app(
 
     @app.get("/conversations/{conversation_id:path}", response_class=HTMLResponse)
     def conversation(request: Request, conversation_id: str, saved: str = "", show: str = "") -> HTMLResponse:
-        try:
-            stored = run_or_404(conversation_run(store, conversation_id))
-        except NotFound as exc:
-            raise HTTPException(404, str(exc)) from exc
-
-        def context() -> dict[str, Any]:
+        def runs() -> list[Run]:
             try:
-                shown = pages.conversation_page(store, conversation_id, known.get(stored.suite))
+                return [run_or_404(conversation_run(store, conversation_id))]
+            except NotFound as exc:
+                raise HTTPException(404, str(exc)) from exc
+
+        def context(found: list[Run]) -> dict[str, Any]:
+            try:
+                shown = pages.conversation_page(store, conversation_id, known.get(found[0].suite))
             except NotFound as exc:
                 raise HTTPException(404, str(exc)) from exc
             return {**shown, "saved": saved, "show": show}
 
-        return kept(request, [stored], "conversation.html", context)
+        return kept(request, "conversation.html", runs, context)
 
     @app.post("/labels")
     def add_label(
@@ -215,38 +236,35 @@ def create_app(
     def compare(
         request: Request, a: str, b: str, margin: Annotated[float, Query(ge=0, le=100)] = DEFAULT_MARGIN_POINTS
     ) -> HTMLResponse:
-        run_a, run_b = run_or_404(a), run_or_404(b)
-
-        def context() -> dict[str, Any]:
+        def context(found: list[Run]) -> dict[str, Any]:
+            run_a, run_b = found
             return pages.compare_page(store, run_a, run_b, known.get(run_b.suite), margin / 100)
 
-        return kept(request, [run_a, run_b], "compare.html", context)
+        return kept(request, "compare.html", lambda: [run_or_404(a), run_or_404(b)], context)
 
     @app.get("/compare/scenario", response_class=HTMLResponse)
     def compare_scenario(
         request: Request, a: str, b: str, scenario: str, trial: Annotated[int, Query(ge=0)] = 0
     ) -> HTMLResponse:
-        run_a, run_b = run_or_404(a), run_or_404(b)
+        def context(found: list[Run]) -> dict[str, Any]:
+            return pages.scenario_compare_page(store, found[0], found[1], scenario, trial)
 
-        def context() -> dict[str, Any]:
-            return pages.scenario_compare_page(store, run_a, run_b, scenario, trial)
-
-        return kept(request, [run_a, run_b], "compare_scenario.html", context)
+        return kept(request, "compare_scenario.html", lambda: [run_or_404(a), run_or_404(b)], context)
 
     @app.get("/history/{suite:path}/chart.svg")  # before the page's route: a suite name may hold '/'
     def suite_chart(suite: str) -> Response:
         histories = evaluation_histories(store, suite)
         if not histories:
             raise HTTPException(404, f"no completed runs of {suite!r}")
-        chart = cache.page(("chart", suite), [], lambda: pages.history_chart(histories, suite))
+        chart = cache.page(("chart", suite), [], lambda: pages.history_chart(histories, suite), share=True)
         return Response(chart, media_type="image/svg+xml")
 
     @app.get("/history/{suite:path}", response_class=HTMLResponse)
     def suite_history(request: Request, suite: str, label: str = "", agent: str = "") -> HTMLResponse:
-        def context() -> dict[str, Any]:
+        def context(_: list[Run]) -> dict[str, Any]:
             return pages.history_page(store, suite, label.strip(), agent)
 
-        return kept(request, [], "history.html", context)  # completed runs only: kept until the store changes
+        return kept(request, "history.html", list, context)  # completed runs only: kept until the store changes
 
     @app.get("/runs/{run_ref}/discover", response_class=HTMLResponse)
     def discovered(request: Request, run_ref: str) -> HTMLResponse:

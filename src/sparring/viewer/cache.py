@@ -2,13 +2,22 @@
 does, so it is rendered once per store version and then served as bytes (200 concurrent readers cost one render).
 The version is one cheap query (run count and newest start, completed runs, newest label, calibration and
 discovery report): any run added, finished or deleted, any label saved, changes it. Pages of a run still running
-(or interrupted, stopped, failed: it may be resumed) are never kept."""
+(or interrupted, stopped, failed: it may be resumed) are never kept.
+
+A viewer served from several processes (viewer/serving.py) shares its rendered pages through a private directory:
+the first process to need a page renders it under a lock every process takes (fcntl), the others read the file,
+so a page is rendered once per store version by the whole server, not once per process. Page parts that are not
+bytes (a run's overview) are kept per process. Files of older versions are removed when a process writes its first
+page of a newer one, and each process writes at most `size` pages of one version."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -17,6 +26,7 @@ from sparring.data_model import Run, RunStatus
 from sparring.store import CalibrationRow, DiscoveryReportRow, LabelRow, RunRow, Store
 
 PAGES = 2048  # rendered pages (and page parts) kept, least recently used dropped first
+LOCKS = 64  # lock files the processes take to render a shared page (by the page's hash), not one file per page
 T = TypeVar("T")
 
 
@@ -26,6 +36,8 @@ class PageCache:
 
     def __init__(self, store: Store, size: int = PAGES) -> None:
         self.store, self.size = store, size
+        self.shared: Path | None = None  # set by `serve` for its processes: where they share rendered pages
+        self.written: dict[str, int] = {}  # pages this process wrote there, of the newest version it wrote
         self.pages: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
         self.rendering: dict[Hashable, threading.Lock] = {}
@@ -49,8 +61,18 @@ class PageCache:
         with self.lock:
             self.pages.clear()
 
-    def page(self, key: Hashable, runs: list[Run], render: Callable[[], T]) -> T:
-        """The page (or part of one) `render` makes, kept under `key` when every run in `runs` is completed."""
+    def kept(self, key: Hashable) -> Any | None:
+        """What is kept under `key` for the store's current version; None when nothing is (yet)."""
+        full = (key, self.version())
+        with self.lock:
+            if full in self.pages:
+                self.pages.move_to_end(full)
+                return self.pages[full]
+        return None
+
+    def page(self, key: Hashable, runs: list[Run], render: Callable[[], T], share: bool = False) -> T:
+        """The page (or part of one) `render` makes, kept under `key` when every run in `runs` is completed;
+        `share`: a page (bytes) shared with the server's other processes."""
         if any(r.status != RunStatus.COMPLETED for r in runs):
             return render()
         full = (key, self.version())
@@ -65,10 +87,43 @@ class PageCache:
                 if full in self.pages:
                     again: T = self.pages[full]
                     return again
-            body = render()
+            body = self._shared(full, render) if share and self.shared else render()
             with self.lock:
                 self.pages[full] = body
                 self.rendering.pop(full, None)
                 while len(self.pages) > self.size:
                     self.pages.popitem(last=False)
         return body
+
+    def _shared(self, full: tuple[Hashable, tuple[Any, ...]], render: Callable[[], T]) -> T:
+        """What `render` makes: a page another process rendered at this version is read from the shared directory;
+        else rendered (under a lock all processes take for it) and written there for them."""
+        import fcntl  # POSIX: the server has several processes only where it forks them (Linux)
+
+        assert self.shared is not None
+        version = hashlib.sha256(repr(full[1]).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(repr(full).encode()).hexdigest()
+        path = self.shared / f"{version}-{digest[:32]}"
+        with open(self.shared / f"lock.{int(digest[:8], 16) % LOCKS}", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed; other threads run meanwhile
+            try:
+                return path.read_bytes()  # type: ignore[return-value]  # only pages (bytes) are written
+            except FileNotFoundError:
+                pass
+            body = render()
+            if self._room(version):
+                path.with_suffix(".part").write_bytes(body)  # type: ignore[arg-type]  # pages are bytes
+                os.replace(path.with_suffix(".part"), path)
+        return body
+
+    def _room(self, version: str) -> bool:
+        """Whether this process may write another page of `version` (at most `size`); its first page of a version
+        removes the files of the others (older versions: no process reads them again)."""
+        with self.lock:
+            if version not in self.written:
+                self.written = {version: 0}
+                for entry in os.scandir(self.shared or "."):
+                    if not entry.name.startswith((version, "lock.")):
+                        Path(entry.path).unlink(missing_ok=True)
+            self.written[version] += 1
+            return self.written[version] <= self.size

@@ -1,0 +1,66 @@
+"""The sockets a viewer's workers listen on (viewer/serving.py): one per worker on one port, new connections spread
+between them by the kernel (one shared socket gave a whole burst to one worker), and a port something already
+answers on refused, although SO_REUSEPORT would let a second viewer of the same user join it."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import sys
+
+import pytest
+
+from sparring.viewer.serving import listening
+from viewer_server import free_port
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux")
+
+
+def test_connections_are_spread_over_the_workers_sockets():
+    sockets = listening("127.0.0.1", free_port(), 2)
+    clients: list[socket.socket] = []
+    try:
+        assert len({s.getsockname() for s in sockets}) == 1, "one port"
+        for s in sockets:
+            s.listen(64)
+            s.setblocking(False)
+        clients += [socket.create_connection(sockets[0].getsockname()) for _ in range(40)]
+        accepted = [0, 0]
+        for i, s in enumerate(sockets):
+            while True:
+                try:
+                    connection, _ = s.accept()
+                except BlockingIOError:
+                    break
+                connection.close()
+                accepted[i] += 1
+        assert sum(accepted) == 40 and min(accepted) > 0, accepted
+    finally:
+        for s in [*sockets, *clients]:
+            s.close()
+
+
+def test_a_port_in_use_is_refused_before_anything_is_bound():
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        for workers in (1, 2):
+            with pytest.raises(OSError) as refused:
+                listening("127.0.0.1", port, workers)
+            assert refused.value.errno == errno.EADDRINUSE
+    finally:
+        taken.close()
+
+
+def test_a_second_viewer_cannot_join_the_port_of_a_first():
+    first = listening("127.0.0.1", free_port(), 2)
+    try:
+        for s in first:
+            s.listen()
+        with pytest.raises(OSError, match="something answers on"):
+            listening("127.0.0.1", first[0].getsockname()[1], 2)
+    finally:
+        for s in first:
+            s.close()

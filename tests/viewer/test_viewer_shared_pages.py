@@ -1,0 +1,84 @@
+"""The processes of one viewer share rendered pages through a directory (viewer/cache.py): a page is rendered once
+by all of them at one store version, again after the store changes, files of older versions are removed, and no
+more than the cache's size are written per version. Two caches over one real SQLite store stand for two workers."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from sparring import Store
+from sparring.data_model import Label
+from sparring.viewer.cache import PageCache
+from viewer_server import one_judged_conversation
+
+
+def workers(tmp_path, size: int = 8) -> tuple[Store, PageCache, PageCache, list[str]]:
+    store = Store.open(str(tmp_path / "runs.db"))
+    one_judged_conversation(store)
+    shared = tmp_path / "pages"
+    shared.mkdir()
+    first, second = PageCache(store, size), PageCache(store, size)
+    first.shared = second.shared = shared
+    return store, first, second, []
+
+
+def rendering(calls: list[str], body: bytes):
+    def render() -> bytes:
+        calls.append(body.decode())
+        return body
+
+    return render
+
+
+def pages_in(cache: PageCache) -> list[str]:
+    assert cache.shared is not None
+    return sorted(name for name in os.listdir(cache.shared) if "." not in name)
+
+
+def test_a_page_is_rendered_once_by_every_worker_together(tmp_path):
+    store, first, second, calls = workers(tmp_path)
+    run = [store.get_run("r1")]
+    assert first.page(("/runs/r1", ""), run, rendering(calls, b"page one"), share=True) == b"page one"
+    assert second.page(("/runs/r1", ""), run, rendering(calls, b"another render"), share=True) == b"page one"
+    assert calls == ["page one"]
+    assert second.page(("/runs/r1", "page=2"), run, rendering(calls, b"page two"), share=True) == b"page two"
+    assert first.page(("/runs/r1", "page=2"), run, rendering(calls, b"x"), share=True) == b"page two"
+    assert calls == ["page one", "page two"]
+
+
+def test_a_part_that_is_not_shared_is_computed_by_each_worker(tmp_path):
+    store, first, second, calls = workers(tmp_path)
+    run = [store.get_run("r1")]
+    first.page(("overview", "r1"), run, rendering(calls, b"one"))
+    second.page(("overview", "r1"), run, rendering(calls, b"two"))
+    assert calls == ["one", "two"] and pages_in(first) == []
+
+
+def test_a_changed_store_renders_again_and_drops_the_older_files(tmp_path):
+    store, first, second, calls = workers(tmp_path)
+    run = [store.get_run("r1")]
+    first.page(("/", ""), run, rendering(calls, b"before"), share=True)
+    [before] = pages_in(first)
+    label = Label(
+        conversation_id="r1:s0:0",
+        evaluation_id="professional_tone",
+        label="fail",
+        labeller="ana",
+        created_at=datetime(2026, 11, 2, tzinfo=UTC),
+    )
+    store.save_labels([label])
+    assert second.page(("/", ""), run, rendering(calls, b"after"), share=True) == b"after"
+    assert first.page(("/", ""), run, rendering(calls, b"x"), share=True) == b"after"
+    assert calls == ["before", "after"]
+    [after] = pages_in(first)
+    assert after != before
+
+
+def test_no_more_pages_than_the_cache_keeps_are_written(tmp_path):
+    store, first, second, calls = workers(tmp_path, size=2)
+    run = [store.get_run("r1")]
+    for i in range(4):
+        first.page(("/runs/r1", f"page={i}"), run, rendering(calls, f"p{i}".encode()), share=True)
+    assert len(pages_in(first)) == 2
+    assert second.page(("/runs/r1", "page=3"), run, rendering(calls, b"again"), share=True) == b"again"
