@@ -48,8 +48,8 @@ def generation_limited(base: Any) -> Any:
         def create_completion(self, prompt: Any, **kwargs: Any) -> Any:
             if self._limit is not None:  # in a chat call: the handler passes its max_tokens, or None
                 kwargs["max_tokens"] = self._limit
-            if isinstance(prompt, str) and prompt.endswith(_REPLY_OPENING):
-                kwargs["grammar"] = None
+                if isinstance(prompt, str) and prompt.endswith(_REPLY_OPENING):
+                    kwargs["grammar"] = None
             completion = super().create_completion(prompt, **kwargs)
             self._cut = self._cut or completion["choices"][0]["finish_reason"] == "length"
             return completion
