@@ -27,12 +27,15 @@ def options(server, **extra) -> RunOptions:
 
 
 async def test_injected_faults_are_retried_and_counted_exactly(example_suite, tmp_path, monkeypatch):
+    """Each fault the stub injects is counted once, as its kind, and nothing else is. The client's timeout is far
+    above any answer's time (milliseconds here; a 0.5 s timeout counted answers delayed by a stall under load as
+    timeouts), and an injected hang lasts until the client gives up, so a timeout counted is always an injected one."""
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     faults = {"rate_limit": 0.08, "server_error": 0.08, "malformed": 0.06, "reset": 0.06, "timeout": 0.04}
-    config = StubConfig(faults=faults, hang_s=1.5, retry_after_s=0.01, seed=11)
+    config = StubConfig(faults=faults, hang_s=60.0, retry_after_s=0.01, seed=11)  # the hang ends when the client quits
     store = Store.open(str(tmp_path / "f.db"))
     with StubServer(config=config) as server:
-        result = await run_suite(example_suite, store, options(server, timeout_s=0.5, max_retries=10))
+        result = await run_suite(example_suite, store, options(server, timeout_s=5.0, max_retries=10))
         counts = dict(server.counts)
     assert result.run.status == RunStatus.COMPLETED
     conversations = store.conversations(result.run.id)

@@ -27,6 +27,46 @@ def embedded_model_available() -> bool:
     )
 
 
+_REPLY_OPENING = "<|im_start|>assistant\nmessage:\n"  # chatml-function-calling's prompt for a text reply
+
+
+def generation_limited(base: Any) -> Any:
+    """`base` (llama-cpp-python's `Llama`) with a chat call's `max_tokens` applied to every completion its chat
+    handler runs, and a cut reported. `chatml-function-calling` drops the limit when tools are offered: it asks for
+    the text reply and for each call's arguments with `max_tokens=None` (generate until the context is full), and
+    reports a call whose arguments were cut as finish reason `tool_calls`. Here each completion gets at most the chat
+    call's `max_tokens`, and the chat answer's finish reason is `length` when any of them stopped there (cut
+    arguments stay unparsable JSON: an object is only valid once closed).
+
+    The handler also constrains the text reply with its grammar for the *next tool name*, which allows only a tool
+    name or the end token: every reply to a request with tools was empty. The reply is generated unconstrained."""
+
+    class GenerationLimited(base):
+        _limit: int | None = None
+        _cut = False
+
+        def create_completion(self, prompt: Any, **kwargs: Any) -> Any:
+            if self._limit is not None:  # in a chat call: the handler passes its max_tokens, or None
+                kwargs["max_tokens"] = self._limit
+                if isinstance(prompt, str) and prompt.endswith(_REPLY_OPENING):
+                    kwargs["grammar"] = None
+            completion = super().create_completion(prompt, **kwargs)
+            self._cut = self._cut or completion["choices"][0]["finish_reason"] == "length"
+            return completion
+
+        def create_chat_completion(self, *, max_tokens: int, **kwargs: Any) -> Any:
+            self._limit, self._cut = max_tokens, False
+            try:
+                answer = super().create_chat_completion(max_tokens=max_tokens, **kwargs)
+            finally:
+                self._limit = None
+            if self._cut:
+                answer["choices"][0]["finish_reason"] = "length"
+            return answer
+
+    return GenerationLimited
+
+
 def _prefix_caching_llama(path: str, n_ctx: int, n_threads: int | None, cache_bytes: int | None) -> Any:
     """A llama-cpp-python `Llama` for `path`; with `cache_bytes`, a RAM cache of KV states keyed by the tokens each
     holds (a call restores the state sharing the longest prefix with its prompt), made to keep what can be reused:
@@ -51,7 +91,9 @@ def _prefix_caching_llama(path: str, n_ctx: int, n_threads: int | None, cache_by
                 del self.cache_state[held]
             super().__setitem__(tokens, value)
 
-    class PrefixCachingLlama(Llama):
+    class PrefixCachingLlama(generation_limited(Llama)):  # type: ignore[misc]
+        scores: Any  # llama-cpp-python's logits buffer (numpy)
+
         def save_state(self) -> Any:
             scores, self.scores = self.scores, self.scores[:1]
             try:

@@ -2,7 +2,7 @@
 
 Answers come from a responder (`body -> assistant message dict`), after a configurable latency
 and token throughput, with faults injected at given rates from a seeded generator:
-`rate_limit` (429 with Retry-After), `server_error` (500), `timeout` (stalls `hang_s`),
+`rate_limit` (429 with Retry-After), `server_error` (500), `timeout` (stalls `hang_s`, or until the client hangs up),
 `malformed` (200 with a body that is not JSON) and `reset` (the connection is dropped).
 
     python -m sparring.testing --port 8001 --latency-ms 200 --fault rate_limit=0.05
@@ -41,7 +41,7 @@ class StubConfig:
     tokens_per_s: float | None = None  # completion tokens are produced at this rate
     faults: dict[str, float] = field(default_factory=dict)  # fault kind -> probability per request
     retry_after_s: float = 0.05
-    hang_s: float = 30.0  # how long a `timeout` fault stalls before answering
+    hang_s: float = 30.0  # how long a `timeout` fault stalls before answering (it ends early if the client hangs up)
     seed: int = 0
     reject_schema: bool = False  # answer HTTP 400 to a request with a JSON-schema response_format
 
@@ -51,6 +51,17 @@ class StubConfig:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {', '.join(FAULTS)}")
         if sum(self.faults.values()) > 1:
             raise ValueError("fault rates add up to more than 1")
+
+
+async def _stalled_through(request: web.Request, seconds: float) -> bool:
+    """Stall up to `seconds`; False as soon as the client has hung up (a stall outliving its client would hold up
+    the server's shutdown, which waits for every handler)."""
+    deadline = time.monotonic() + seconds
+    while (remaining := deadline - time.monotonic()) > 0:
+        if request.transport is None or request.transport.is_closing():
+            return False
+        await asyncio.sleep(min(0.05, remaining))
+    return True
 
 
 class StubServer:
@@ -139,8 +150,8 @@ class StubServer:
             return web.json_response(error, status=429, headers={"Retry-After": str(config.retry_after_s)})
         if fault == "server_error":
             return web.json_response({"error": {"message": "internal error"}}, status=500)
-        if fault == "timeout":
-            await asyncio.sleep(config.hang_s)
+        if fault == "timeout" and not await _stalled_through(request, config.hang_s):
+            return web.Response()  # the client gave up: nobody to answer
         if fault == "malformed":
             return web.Response(body=b'{"id": "chatcmpl-stub", "choices": [', content_type="application/json")
         message = {"role": "assistant", "content": None, **self.responder(body)}
