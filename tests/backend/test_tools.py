@@ -120,3 +120,25 @@ def test_tool_specs_are_json_schema(example_suite):
     specs = {s.name: s for s in backend_for(example_suite, "late-40min-fee").specs()}
     assert specs["issue_refund"].parameters["required"] == ["order_id", "amount", "reason"]
     assert "late" in specs["check_refund_eligibility"].parameters["properties"]["reason"]["enum"]
+
+
+def test_unreadable_arguments_never_run_a_tool_on_its_defaults():
+    """A model whose arguments were not a JSON object (a cut-off local generation) must get an error, even from a
+    tool whose arguments are all optional: running it with defaults would record a call the model never made."""
+    from sparring.backend import make_tool, tool
+    from sparring.backend.tools import run_tool
+    from sparring.data_model import UNPARSED
+
+    ran: list[dict] = []
+
+    @tool
+    def list_orders(state, status: str = "any", limit: int = 10) -> dict:
+        """List orders."""
+        ran.append({"status": status, "limit": limit})
+        return {"orders": []}
+
+    tools = {"list_orders": make_tool(list_orders)}
+    record = run_tool(tools, ToolCall(id="t1", name="list_orders", arguments={UNPARSED: '{"status": "late'}), dict)
+    assert record.result is None and ran == []
+    assert record.error == 'invalid arguments for list_orders: not a JSON object: {"status": "late'
+    assert run_tool(tools, ToolCall(id="t2", name="list_orders", arguments={}), dict).result == {"orders": []}

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sparring.data_model import ToolCall, ToolCallRecord
+from sparring.data_model import UNPARSED, ToolCall, ToolCallRecord
 
 
 class ChatbotError(Exception):
@@ -119,7 +119,7 @@ def _call(name: Any, arguments: Any, index: int) -> ToolCall:
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
         except ValueError:
-            arguments = {"_unparsed": arguments}
+            arguments = {UNPARSED: arguments}
     return ToolCall(id=f"bot_{index}", name=str(name), arguments=arguments if isinstance(arguments, dict) else {})
 
 

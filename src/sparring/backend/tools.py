@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError, create_model
 from sparring.backend.overlay import LayeredView, WritableState, layer_of
 from sparring.backend.protocol import StateView
 from sparring.backend.snapshot import Snapshot
-from sparring.data_model import Scenario, ToolCall, ToolCallRecord, ToolSpec
+from sparring.data_model import UNPARSED, Scenario, ToolCall, ToolCallRecord, ToolSpec
 
 
 class ToolError(Exception):
@@ -96,6 +96,8 @@ def run_tool(tools: dict[str, Tool], call: ToolCall, state: Callable[[], Any]) -
     try:
         if chosen is None:
             raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(tools)}")
+        if UNPARSED in call.arguments:  # never run a tool on its defaults because its arguments were unreadable
+            raise ToolError(f"invalid arguments for {call.name}: not a JSON object: {call.arguments[UNPARSED]!s:.200}")
         try:
             args = chosen.arguments.model_validate(call.arguments)
         except ValidationError as exc:

@@ -16,7 +16,7 @@ from sparring.data_model.conversation import (
     Turn,
 )
 from sparring.data_model.label import Label, split_of
-from sparring.data_model.messages import Message, ToolCall, ToolSpec
+from sparring.data_model.messages import UNPARSED, Message, ToolCall, ToolSpec
 from sparring.data_model.run import CallStats, ModelSettings, Run, RunStatus, TokenUsage
 from sparring.data_model.scenario import (
     ExpectedAction,
@@ -70,6 +70,7 @@ __all__ = [
     "ToolCallRecord",
     "ToolSpec",
     "Turn",
+    "UNPARSED",
     "Verdict",
     "content_words",
     "identifiers",

@@ -6,6 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+UNPARSED = "_unparsed"
+"""The one key of a call's `arguments` when the model's arguments were not a JSON object (the text it gave);
+backends refuse such a call as invalid arguments."""
+
 
 class ToolCall(BaseModel):
     """One function call requested by a model; `id` pairs it with its result message."""

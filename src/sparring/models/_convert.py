@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sparring.data_model import Message, ToolCall, ToolSpec
+from sparring.data_model import UNPARSED, Message, ToolCall, ToolSpec
 
 
 def to_openai_messages(messages: list[Message]) -> list[dict[str, Any]]:
@@ -48,8 +48,8 @@ def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:
-        return {"_unparsed": raw}
-    return value if isinstance(value, dict) else {"_unparsed": raw}
+        return {UNPARSED: raw}
+    return value if isinstance(value, dict) else {UNPARSED: raw}
 
 
 def tool_calls_from_openai(raw_calls: list[Any] | None) -> list[ToolCall]:
