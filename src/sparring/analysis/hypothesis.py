@@ -41,7 +41,7 @@ class MarginTest(NamedTuple):
 def _sign_patterns(size: int, seed: int, resamples: int) -> tuple[NDArray[np.float64], bool]:
     """Every ±1 pattern of `size` signs when there are at most `resamples`, else `resamples` random ones: each
     row's random bytes unpacked to bits, most significant first, a set bit a −1. The bits are unpacked as bytes
-    and turned into floats in place (one 8-byte-per-sign array; a per-byte lookup of 8 floats took 3× the CPU
+    and turned into floats in place (one 8-byte-per-sign array; a per-byte lookup of 8 floats took about twice the CPU
     at 1,000 scenarios)."""
     if 2**size <= resamples:
         bits = (np.arange(2**size)[:, None] >> np.arange(size)[None, :]) & 1
