@@ -38,17 +38,19 @@ class MarginTest(NamedTuple):
     p_drop: float
 
 
-_BYTE_SIGNS: NDArray[np.float64] = 1 - 2 * np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(float)
-"""Each byte's 8 bits as ±1 signs: random bytes become sign patterns in one lookup."""
-
-
 def _sign_patterns(size: int, seed: int, resamples: int) -> tuple[NDArray[np.float64], bool]:
-    """Every ±1 pattern of `size` signs when there are at most `resamples`, else `resamples` random ones."""
+    """Every ±1 pattern of `size` signs when there are at most `resamples`, else `resamples` random ones: each
+    row's random bytes unpacked to bits, most significant first, a set bit a −1. The bits are unpacked as bytes
+    and turned into floats in place (one 8-byte-per-sign array; a per-byte lookup of 8 floats took about twice the CPU
+    at 1,000 scenarios)."""
     if 2**size <= resamples:
         bits = (np.arange(2**size)[:, None] >> np.arange(size)[None, :]) & 1
         return (1 - 2 * bits).astype(float), True
     random_bytes = np.random.default_rng(seed).integers(0, 256, size=(resamples, -(-size // 8)), dtype=np.uint8)
-    return _BYTE_SIGNS[random_bytes].reshape(resamples, -1)[:, :size], False
+    signs = np.unpackbits(random_bytes, axis=1, count=size).astype(float)
+    signs *= -2.0
+    signs += 1.0
+    return signs, False
 
 
 def _padded(differences: list[NDArray[np.float64]]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

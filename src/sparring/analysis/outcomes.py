@@ -25,13 +25,17 @@ STATES = {PASS: "pass", FAIL: "fail", UNDECIDED: "undecided", ERRORED: "errored"
 """The name each majority code is displayed with."""
 
 
+_TRIAL_VALUES: dict[str, bool | None] = {Outcome.PASS: True, Outcome.FAIL: False, Outcome.ERROR: None}
+"""A judged trial's value in `ScenarioOutcomes`, by its outcome (n/a has none)."""
+
+
 def scenario_outcomes(rows: Iterable[tuple[str, int, str, str]]) -> ScenarioOutcomes:
     """Group (scenario, trial, evaluation id, outcome) rows: pass/fail as booleans, errors as None;
     not-applicable verdicts are left out (the evaluation did not apply to that conversation)."""
     grouped: ScenarioOutcomes = defaultdict(lambda: defaultdict(list))
     for scenario_id, _trial, evaluation_id, outcome in rows:
-        if outcome in (Outcome.PASS, Outcome.FAIL, Outcome.ERROR):
-            grouped[evaluation_id][scenario_id].append(None if outcome == Outcome.ERROR else outcome == Outcome.PASS)
+        if outcome in _TRIAL_VALUES:
+            grouped[evaluation_id][scenario_id].append(_TRIAL_VALUES[outcome])
     return {e: dict(s) for e, s in grouped.items()}
 
 
@@ -76,8 +80,10 @@ def smoothed_pass_probability(tallies: list[Tally]) -> float:
     """A scenario's per-trial pass probability over the trials of one or more runs, under a Jeffreys prior:
     (passes + 1/2) / (passes + fails + 1), never exactly 0 or 1, so one or two trials do not make a
     scenario look deterministic."""
-    passes = sum(t[0] for t in tallies)
-    fails = sum(t[1] for t in tallies)
+    passes = fails = 0
+    for tally in tallies:
+        passes += tally[0]
+        fails += tally[1]
     return (passes + 0.5) / (passes + fails + 1)
 
 

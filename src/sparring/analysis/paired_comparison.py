@@ -187,10 +187,11 @@ def _shown(pairs: ScenarioPairs, scenarios: list[str]) -> dict[str, str]:
     return {s: f"{describe(pairs[s].a, pairs[s].na_a)} → {describe(pairs[s].b, pairs[s].na_b)}" for s in scenarios}
 
 
-def paired_comparison(evaluation_id: str, pairs: ScenarioPairs) -> EvaluationComparison:
-    """The descriptive part of an evaluation's paired analysis; CI, p-values, bound and verdict are added by
-    `compare_outcomes`, which tests every evaluation in one batch."""
-    fractions = judged_fractions(pairs)
+def paired_comparison(
+    evaluation_id: str, pairs: ScenarioPairs, fractions: dict[str, tuple[float, float]]
+) -> EvaluationComparison:
+    """The descriptive part of an evaluation's paired analysis (`fractions`: its `judged_fractions`); CI,
+    p-values, bound and verdict are added by `compare_outcomes`, which tests every evaluation in one batch."""
     lists = _lists(pairs, fractions)
     if not fractions:
         return _not_comparable(evaluation_id, pairs, lists)
@@ -213,12 +214,15 @@ def paired_comparison(evaluation_id: str, pairs: ScenarioPairs) -> EvaluationCom
 
 
 def _tested(
-    comparisons: list[EvaluationComparison], pairs: list[ScenarioPairs], seed: int, margin: float
+    comparisons: list[EvaluationComparison],
+    fractions: list[dict[str, tuple[float, float]]],
+    seed: int,
+    margin: float,
 ) -> list[EvaluationComparison]:
     """Every comparable evaluation with its permutation p, the CI and bound inverting it and its tests at the
     margin, all evaluations in one batch."""
     rows = [i for i, c in enumerate(comparisons) if c.difference is not None]
-    differences = [[y - x for x, y in judged_fractions(pairs[i]).values()] for i in rows]
+    differences = [[y - x for x, y in fractions[i].values()] for i in rows]
     tested = list(comparisons)
     for i, d, (test, at_margin) in zip(rows, differences, paired_tests(differences, margin, seed), strict=True):
         needed = scenarios_needed(d, margin)
@@ -273,8 +277,9 @@ def compare_outcomes(
     na_a, na_b = not_applicable
     ids = sorted(set(a) | set(b) | set(na_a) | set(na_b))
     pairs = [scenario_pairs(a.get(e, {}), b.get(e, {}), na_a.get(e), na_b.get(e)) for e in ids]
-    comparisons = [paired_comparison(e, p) for e, p in zip(ids, pairs, strict=True)]
-    results = decide(adjust_and_decide(_tested(comparisons, pairs, seed, margin), alpha), margin, alpha, max_lost)
+    fractions = [judged_fractions(p) for p in pairs]
+    comparisons = [paired_comparison(e, p, f) for e, p, f in zip(ids, pairs, fractions, strict=True)]
+    results = decide(adjust_and_decide(_tested(comparisons, fractions, seed, margin), alpha), margin, alpha, max_lost)
     if not power:
         return results
     family = max(1, sum(c.p_value is not None for c in results))

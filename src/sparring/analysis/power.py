@@ -33,6 +33,10 @@ MAX_TRIALS = 20
 """Trials per scenario beyond which `trials_needed` answers "more than MAX_TRIALS"."""
 DROPS = np.arange(1, 101) / 100
 """The drops `detectable_drop` tries: 1 to 100 points."""
+DROPS_AT_ONCE = 10
+"""How many of DROPS `detectable_drop` computes together, smallest first, stopping at the first batch that reaches
+power 0.8 (each drop's power is computed alone along its row, so a batch gives the figures all 100 at once give;
+at 1,000 scenarios all 100 took 2.5 ms per evaluation)."""
 
 
 def smallest_p(scenarios: int) -> float:
@@ -63,8 +67,12 @@ def detectable_drop(probabilities: list[float], trials_a: Any, trials_b: Any, al
     to 0 is not (too few scenarios)."""
     if not probabilities:
         return None
-    reached = power(probabilities, trials_a, trials_b, DROPS, alpha) >= POWER
-    return float(DROPS[np.argmax(reached)]) if reached.any() else None
+    for start in range(0, len(DROPS), DROPS_AT_ONCE):
+        drops = DROPS[start : start + DROPS_AT_ONCE]
+        reached = power(probabilities, trials_a, trials_b, drops, alpha) >= POWER
+        if reached.any():
+            return float(drops[np.argmax(reached)])
+    return None
 
 
 def trials_needed(probabilities: list[float], drop: float, alpha: float) -> int | None:
