@@ -161,3 +161,15 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_a_viewer_killed_outright_takes_its_workers_with_it(viewer):
+    """kill -9 of `sparring view` leaves no worker serving the port on its own (they used to live on, orphaned)."""
+    port, server, pids, _, _ = viewer
+    server.kill()
+    server.wait(timeout=30)
+    deadline = time.time() + 10
+    while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in pids[1:]):
+        assert time.time() < deadline, "a worker outlived the viewer killed by SIGKILL"
+        time.sleep(0.1)
+    assert _refused(port)

@@ -8,6 +8,7 @@ same store version (viewer/cache.py), so a label saved through one, or a run fin
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import gc
 import os
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from sparring.store import Store
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 MAX_WORKERS = 4  # a local viewer for a few people: each worker adds ~150 MB (PSS after bench/viewer.py's first round)
 
 
@@ -95,16 +97,28 @@ def _answering(host: str, port: int) -> bool:
 
 def _fork_worker(config: uvicorn.Config, sockets: list[socket.socket], mine: int, store: Store) -> int:
     """A forked worker serving `sockets[mine]` (its pid); the worker itself never returns."""
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     try:
+        _end_with_parent(parent)
         for i, sock in enumerate(sockets):
             if i != mine:
                 sock.close()
         store.engine.dispose(close=False)  # the parent's pooled connections are the parent's: open new ones
         uvicorn.Server(config).run(sockets=[sockets[mine]])
     finally:
+        os._exit(0)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the kernel send this worker SIGTERM when the viewer that forked it dies, even by SIGKILL (Linux's
+    PR_SET_PDEATHSIG), so no worker outlives it holding the port; if the viewer died before this, end now."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:
         os._exit(0)
 
 
