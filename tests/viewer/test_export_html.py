@@ -9,7 +9,7 @@ import re
 import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from typer.testing import CliRunner
 
 from scripted_world import world_reply
@@ -81,7 +81,7 @@ def test_static_pages_in_a_real_browser_show_the_reports_figures(exported):
         page.on("request", lambda r: fetched.append(r.url))
         index = (out / "index.html").as_uri()
         page.goto(index)
-        assert page.get_by_role("heading", name="Run candidate").is_visible()
+        expect(page.get_by_role("heading", name="Run candidate")).to_be_visible()
         for summary in report["evaluations"]:
             row = page.locator("tr", has=page.locator("td", has_text=summary["evaluation_id"])).first
             cells = row.locator("td").all_inner_texts()
@@ -93,23 +93,23 @@ def test_static_pages_in_a_real_browser_show_the_reports_figures(exported):
         assert page.get_by_text(f"Conversations with a fail or error ({report['flagged_conversations']})").is_visible()
 
         page.locator("table").last.get_by_role("link").first.click()
-        assert page.get_by_role("heading", name=re.compile("^Conversation ")).is_visible()
-        assert page.locator(".tool", has_text="tool call lookup_order").first.is_visible()
-        assert page.get_by_text("Labelling is left out of this static report").is_visible()
+        expect(page.get_by_role("heading", name=re.compile("^Conversation "))).to_be_visible()
+        expect(page.locator(".tool", has_text="tool call lookup_order").first).to_be_visible()
+        expect(page.get_by_text("Labelling is left out of this static report")).to_be_visible()
         assert page.locator("form").count() == 0
         page.locator("header").get_by_role("link", name="Run candidate").click()
         assert page.url == index
 
         page.get_by_role("link", name="baseline → candidate").click()
-        assert page.get_by_text("regressed").first.is_visible() or page.get_by_text("no detectable change").first
+        expect(page.get_by_text("regressed").first.or_(page.get_by_text("no detectable change").first)).to_be_visible()
         page.locator("td a").first.click()  # a changed scenario: side by side in both runs, then its conversation
-        assert page.get_by_role("heading", name=re.compile("^Scenario .*: baseline → candidate")).is_visible()
+        expect(page.get_by_role("heading", name=re.compile("^Scenario .*: baseline → candidate"))).to_be_visible()
         page.locator("th a", has_text="open").last.click()
-        assert page.get_by_role("heading", name=re.compile("^Conversation ")).is_visible()
+        expect(page.get_by_role("heading", name=re.compile("^Conversation "))).to_be_visible()
         page.go_back()
         page.go_back()
         page.locator("header").get_by_role("link", name="History").click()
-        assert page.get_by_role("heading", name=re.compile("^History of ")).is_visible()
+        expect(page.get_by_role("heading", name=re.compile("^History of "))).to_be_visible()
         assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 100
         assert page.locator("th", has_text="baseline").count() == 1 and page.locator("th", has_text="candidate").count()
         browser.close()

@@ -8,7 +8,7 @@ import asyncio
 import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from scripted_world import world_reply
 from sparring import (
@@ -85,29 +85,29 @@ def test_browse_label_and_escape_in_a_real_browser(served):
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(base + "/")
         page.get_by_role("link", name="baseline").click()
-        assert page.get_by_role("heading", name="Run baseline").is_visible()
-        assert page.locator("td", has_text="professional_tone").first.is_visible()
+        expect(page.get_by_role("heading", name="Run baseline")).to_be_visible()
+        expect(page.locator("td", has_text="professional_tone").first).to_be_visible()
 
         page.get_by_role("link", name=hostile.id).click()
         assert page.title() != "pwned" and not dialogs, "no script from the transcript ran"
-        assert page.get_by_text(PAYLOAD, exact=True).first.is_visible(), "the payload is shown as text"
+        expect(page.get_by_text(PAYLOAD, exact=True).first).to_be_visible()  # the payload is shown as text
         assert page.locator("img[src='x']").count() == 0 and page.locator("main b", has_text="bold?").count() == 0
-        assert page.locator(".tool", has_text="tool call lookup_order").is_visible()
+        expect(page.locator(".tool", has_text="tool call lookup_order")).to_be_visible()
 
         normal = next(c for c in store.conversations(run.id) if c.id != hostile.id)
         page.goto(f"{base}/conversations/{normal.id}")
-        assert page.locator(".tool", has_text="tool call lookup_order").first.is_visible()
+        expect(page.locator(".tool", has_text="tool call lookup_order").first).to_be_visible()
         verdict = page.locator("#eval-professional_tone")
-        assert verdict.get_by_text("verdict hidden until you label").is_visible(), "the label form comes first"
+        expect(verdict.get_by_text("verdict hidden until you label")).to_be_visible()  # the label form comes first
         assert verdict.locator("span.state").count() == 0, "the judge's verdict is not on the page before labelling"
         verdict.get_by_label("fail").check()
         verdict.get_by_placeholder("note").fill("too curt <b>really</b>")
         verdict.get_by_placeholder("your name").fill("rita")
         verdict.get_by_role("button", name="save label").click()
-        assert page.get_by_text("Label saved for professional_tone").is_visible()
+        expect(page.get_by_text("Label saved for professional_tone")).to_be_visible()
         verdict = page.locator("#eval-professional_tone")
-        assert verdict.locator("span.pass", has_text="pass").first.is_visible(), "shown once the label is saved"
-        assert verdict.get_by_text("human label by rita: ✘ FAIL — too curt <b>really</b>").is_visible()
+        expect(verdict.locator("span.pass", has_text="pass").first).to_be_visible()  # shown once the label is saved
+        expect(verdict.get_by_text("human label by rita: ✘ FAIL — too curt <b>really</b>")).to_be_visible()
 
         token = {"csrf_token": TOKEN.findall(page.content())[0]}
         refused = page.request.post(
@@ -128,7 +128,7 @@ def test_browse_label_and_escape_in_a_real_browser(served):
         page.goto(f"{base}/history/{run.suite}")
         assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 100
         page.goto(f"{base}/compare?a={run.id}&b={run.id}")
-        assert page.get_by_text("no detectable change").first.is_visible()
+        expect(page.get_by_text("no detectable change").first).to_be_visible()
         browser.close()
     [label] = store.labels("professional_tone")
     assert (label.conversation_id, label.label, label.note, label.labeller) == (

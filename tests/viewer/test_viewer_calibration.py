@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from typer.testing import CliRunner
 
 from analysis.test_corrected import SPEC, judge_reply, population
@@ -198,14 +198,14 @@ def test_the_corrected_rates_and_warnings_are_visible_in_a_real_browser(calibrat
         page = browser.new_page(viewport={"width": 1300, "height": 900})
         response = page.goto(base + "/runs/run-1")
         assert response is not None and response.status == 200
-        assert page.get_by_role("columnheader", name="corrected for judge error (95% interval)").is_visible()
+        expect(page.get_by_role("columnheader", name="corrected for judge error (95% interval)")).to_be_visible()
         labels = sum(tone["labels"].values())
         shown = f"corrected {pct(tone['corrected'])} [{pct(tone['low'])}–{pct(tone['high'])}] from {labels} labels"
-        assert page.get_by_role("cell", name=shown).is_visible()
+        expect(page.get_by_role("cell", name=shown)).to_be_visible()
         notice = page.locator("div.notice.calibration")
         assert notice.is_visible() and "κ 0.30 < 0.6" in notice.inner_text()
         [interval] = [t for t in document["trials"] if t["evaluation_id"] == SPEC.id][0]["pass_hat_k_intervals"][1:]
         cell = f"{pct(interval['estimate'])} [{pct(interval['low'])}, {pct(interval['high'])}]"
-        assert page.get_by_role("cell", name=cell, exact=True).first.is_visible()
+        expect(page.get_by_role("cell", name=cell, exact=True).first).to_be_visible()
         shoot(page, "run-calibration", tmp_path)
         browser.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from sparring import Store
 from sparring.viewer import create_app
@@ -30,8 +30,8 @@ def test_compare_page_in_a_real_browser(tmp_path):
         assert response is not None and response.status == 200
         shoot(page, "compare-outcomes", tmp_path)
         decision = page.locator("section.decision")
-        assert decision.get_by_role("heading", name="Comparison: ✘ FAIL (margin 5 points)").is_visible()
-        assert decision.get_by_text("fail: 2 of 4 evaluations dropped significantly more").is_visible()
+        expect(decision.get_by_role("heading", name="Comparison: ✘ FAIL (margin 5 points)")).to_be_visible()
+        expect(decision.get_by_text("fail: 2 of 4 evaluations dropped significantly more")).to_be_visible()
         rows = page.locator("table.compare tr[id^=evaluation-]")
         assert [rows.nth(i).locator("td").first.inner_text() for i in range(4)] == [
             "risky",
@@ -42,9 +42,9 @@ def test_compare_page_in_a_real_browser(tmp_path):
         outcome = page.locator("#evaluation-covered td").nth(1)
         assert outcome.inner_text() == "? inconclusive"
         assert outcome.locator("span").evaluate("e => getComputedStyle(e).color") == "rgb(138, 83, 0)"
-        assert page.get_by_text("coverage lost (→ n/a) (3):").is_visible()
+        expect(page.get_by_text("coverage lost (→ n/a) (3):")).to_be_visible()
         page.locator("p.scenarios", has_text="n/a → fail (8):").get_by_role("link", name="s00").click()
-        assert page.get_by_role("heading", name="Scenario s00 (trial 0): a → b").is_visible()
-        assert page.get_by_text("outcome changed").is_visible()
+        expect(page.get_by_role("heading", name="Scenario s00 (trial 0): a → b")).to_be_visible()
+        expect(page.get_by_text("outcome changed")).to_be_visible()
         shoot(page, "compare-outcomes-side-by-side", tmp_path)
         browser.close()

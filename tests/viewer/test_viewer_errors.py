@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from sparring import Outcome, Store
 from sparring.viewer import create_app
@@ -63,6 +63,6 @@ def test_errored_counts_are_red_in_a_real_browser(store):
         for url in (base + "/runs/r1", base + "/"):
             page.goto(url)
             errored = page.get_by_text("· 9 errored").first
-            assert errored.is_visible()
+            expect(errored).to_be_visible()
             assert errored.evaluate("e => getComputedStyle(e).color") == RED
         browser.close()

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from sparring import Store
 from sparring.viewer import create_app
@@ -49,24 +49,26 @@ def test_every_page_renders_in_a_real_browser(tmp_path, example_suite):
             return page
 
         visit("/", "runs")
-        assert page.get_by_role("cell", name="openai:old-bot").is_visible()
+        expect(page.get_by_role("cell", name="openai:old-bot")).to_be_visible()
         visit("/runs/cand", "run")
         decision = page.locator("section.decision")
-        assert decision.get_by_role("heading", name="Decision: ✘ FAIL").is_visible()
-        assert decision.get_by_text("62% (5/8)").is_visible(), "the failed gate's reason"
-        assert page.get_by_text("1 flaky: high-value-party-order-late").is_visible()
+        expect(decision.get_by_role("heading", name="Decision: ✘ FAIL")).to_be_visible()
+        expect(decision.get_by_text("62% (5/8)")).to_be_visible()  # the failed gate's reason
+        expect(page.get_by_text("1 flaky: high-value-party-order-late")).to_be_visible()
         page.get_by_role("link", name="refund_only_when_eligible").first.click()
-        assert page.get_by_role("heading", name="Conversations with a fail or error of refund_only_when_eligible (3)")
+        expect(
+            page.get_by_role("heading", name="Conversations with a fail or error of refund_only_when_eligible (3)")
+        ).to_be_visible()
         page.get_by_label("text").fill("voucher")
         page.get_by_role("button", name="filter").click()
         assert page.locator("table.drilldown tr").count() == 2, "header and the one conversation that says it"
         shoot(page, "run-filtered", tmp_path)
         page.get_by_role("link", name="cand:fraud-repeat-refunds:0").click()
-        assert page.get_by_role("heading", name="Conversation Fourth refund request in a month").is_visible()
-        assert page.get_by_text("verdict hidden until you label").first.is_visible()
+        expect(page.get_by_role("heading", name="Conversation Fourth refund request in a month")).to_be_visible()
+        expect(page.get_by_text("verdict hidden until you label").first).to_be_visible()
         shoot(page, "conversation", tmp_path)
         page.get_by_role("link", name="side by side").first.click()
-        assert page.get_by_text("outcome changed").is_visible()
+        expect(page.get_by_text("outcome changed")).to_be_visible()
         shoot(page, "compare-scenario", tmp_path)
         visit("/compare?a=base&b=cand", "compare")
         assert page.locator("table.compare tr").nth(1).get_by_role("cell").first.inner_text() == (
@@ -77,6 +79,6 @@ def test_every_page_renders_in_a_real_browser(tmp_path, example_suite):
         visit("/calibration", "calibration")
         visit("/runs/cand/discover", "discover")
         page.goto((tmp_path / "site" / "index.html").as_uri())
-        assert page.get_by_role("heading", name="Decision: ✘ FAIL").is_visible()
+        expect(page.get_by_role("heading", name="Decision: ✘ FAIL")).to_be_visible()
         shoot(page, "export-index", tmp_path)
         browser.close()

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from typer.testing import CliRunner
 
 from sparring import Store
@@ -202,7 +202,7 @@ def test_a_page_on_another_origin_cannot_write_a_label_in_a_real_browser(store):
         form = page.locator("#eval-professional_tone")
         form.get_by_label("pass").check()
         form.get_by_role("button", name="save label").click()
-        assert page.get_by_text("Label saved for professional_tone.").is_visible()
+        expect(page.get_by_text("Label saved for professional_tone.")).to_be_visible()
         browser.close()
     attacker.shutdown()
     [label] = store.labels("professional_tone")
