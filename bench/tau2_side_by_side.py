@@ -10,8 +10,11 @@ agreements: Sparring's `tau2_reward` of each trajectory τ² ran against the rew
 task, τ²'s rewards against Sparring's own runs. The stub runs in this process: its CPU is no runner's. Exits 1 on
 a miss.
 
-    python bench/tau2_side_by_side.py          # retail, 50 tasks; τ² 4 trials at concurrency 8, Sparring 40 trials
-    python bench/tau2_side_by_side.py --tau2-concurrency 4 8 16 32 --rounds 1      # τ²'s best concurrency
+    python bench/tau2_side_by_side.py    # retail, 50 tasks; τ² 4 trials at concurrency 16 and 32, Sparring 40 trials
+    python bench/tau2_side_by_side.py --tau2-concurrency 4 8 16 32 --rounds 1 --tau2-trials 1   # τ²'s best
+
+τ²'s rate is the best of its concurrencies in a round (on 2 CPUs, 50 conversations, load about 2: 4: 3,030/hour,
+8: 3,871, 16: 4,435, 32: 4,542; at load 2-7, 8 had measured best).
 
 The stub plays the same conversation for both: the customer (τ²'s user, Sparring's simulated customer) opens with
 the task's request tagged with its id; the agent makes the task's gold calls, one per request, then says the
@@ -19,7 +22,7 @@ information it must communicate; the customer then stops (τ²: `###STOP###`; Sp
 issue addressed). Both make a task's gold calls + 3 model calls per conversation (Sparring's opening is its
 simulator's request, its stop its analysis). The imported suite lets its reference agent make up to 20 tool calls
 per turn (`agent.max_tool_rounds`; default 4), as τ²'s agent makes a task's gold calls (up to 13) in one turn.
-τ² runs fewer conversations than Sparring (200, about 4 minutes, against 2,000, about 30 seconds, by default), so
+τ² runs fewer conversations than Sparring (200 per run, 3-4 minutes, against 2,000, about 30 seconds, by default), so
 that start-up is a small share of both (τ²'s about 3%, Sparring's about 10%, printed): both rates count the whole
 process, start-up included; at 1,000 conversations Sparring's start-up and its last, partly filled waves of
 conversations weigh more (measured 140,000-150,000 conversations/hour against about 270,000 at 2,000, load 4-9).
@@ -275,7 +278,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--tau2-trials", type=int, default=4, help="τ²'s conversations per task")
     parser.add_argument("--sparring-trials", type=int, default=40, help="Sparring's conversations per task")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tau2-concurrency", type=int, nargs="+", default=[8], help="each is run in every round")
+    parser.add_argument("--tau2-concurrency", type=int, nargs="+", default=[16, 32], help="each is run in every round")
     parser.add_argument("--sparring-concurrency", type=int, default=250)
     return parser.parse_args()
 
