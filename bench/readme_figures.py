@@ -40,6 +40,7 @@ BENCHES: dict[str, list[str]] = {
     "corrected_pass_rate": ["bench/corrected_pass_rate.py"],
     "served_backend": ["bench/served_backend.py"],
     "tau2_cost": ["bench/tau2_cost.py"],
+    "tau2_side_by_side": ["bench/tau2_side_by_side.py"],
     "knowledge_retrieval": ["bench/knowledge_retrieval.py"],
     "demo": ["bench/demo.py"],
 }

@@ -1,17 +1,31 @@
 """τ²'s own runner and Sparring side by side (issue 29, item 8): the same τ² domain and tasks, one stub model
-server at 200 ms latency serving both, runs alternating A B A B. Prints conversations per hour of each (and the
-ratio, target >= 50x), CPU per model call and peak RSS of each runner's process (the stub runs in this process:
-its CPU is no runner's), and the reward agreement on τ²'s trajectories: Sparring's `tau2_reward` of each
-conversation τ² ran against the reward τ² stored for it. Exits 1 on a miss.
+server at 200 ms latency serving both, runs alternating A B A B. Each side is run as its user runs it, from its
+command line in a fresh process: A is `tau2 run` (τ²'s LLM agent and user simulator over litellm, threads up to
+`--max-concurrency`), B is `sparring run` on the suite `sparring import tau2` wrote (the local executor: one
+process, asyncio, `--concurrency` conversations at once). Prints for each run: conversations per hour (whole
+process: start-up, run, saving results), its start-up (process start to its first model request) and that share
+of its wall time, CPU per model call (the process's user + system CPU over the calls the stub served it), peak RSS;
+then the ratio of conversations per hour (best of each; each round's ratio too; target >= 50x) and two reward
+agreements: Sparring's `tau2_reward` of each trajectory τ² ran against the reward τ² stored for it, and, task by
+task, τ²'s rewards against Sparring's own runs. The stub runs in this process: its CPU is no runner's. Exits 1 on
+a miss.
 
-    python bench/tau2_side_by_side.py                          # retail, 50 tasks x 4 trials, 2 rounds
-    python bench/tau2_side_by_side.py --tasks 40 --tau2-concurrency 4 16 --sparring-concurrency 64
+    python bench/tau2_side_by_side.py    # retail, 50 tasks; τ² 4 trials at concurrency 16 and 32, Sparring 40 trials
+    python bench/tau2_side_by_side.py --tau2-concurrency 4 8 16 32 --rounds 1 --tau2-trials 1   # τ²'s best
 
-The stub plays each system as its requests show it: for τ² (`tau2 run`, its LLM agent and user simulator over
-litellm) the user opens with the task's reason for call and stops once the agent has answered, the agent makes the
-task's gold calls one per request, then says the information it must communicate; for Sparring the suite world
-(`python -m sparring.testing --suite`) plays customer and agent. So the two make different numbers of model calls
-per conversation: both are printed, and the throughput compares whole conversations.
+τ²'s rate is the best of its concurrencies in a round (on 2 CPUs, 50 conversations, load about 2: 4: 3,030/hour,
+8: 3,871, 16: 4,435, 32: 4,542; at load 2-7, 8 had measured best).
+
+The stub plays the same conversation for both: the customer (τ²'s user, Sparring's simulated customer) opens with
+the task's request tagged with its id; the agent makes the task's gold calls, one per request, then says the
+information it must communicate; the customer then stops (τ²: `###STOP###`; Sparring: its analysis finds the
+issue addressed). Both make a task's gold calls + 3 model calls per conversation (Sparring's opening is its
+simulator's request, its stop its analysis). The imported suite lets its reference agent make up to 20 tool calls
+per turn (`agent.max_tool_rounds`; default 4), as τ²'s agent makes a task's gold calls (up to 13) in one turn.
+τ² runs fewer conversations than Sparring (200 per run, 3-4 minutes, against 2,000, about 30 seconds, by default), so
+that start-up is a small share of both (τ²'s about 3%, Sparring's about 10%, printed): both rates count the whole
+process, start-up included; at 1,000 conversations Sparring's start-up and its last, partly filled waves of
+conversations weigh more (measured 140,000-150,000 conversations/hour against about 270,000 at 2,000, load 4-9).
 """
 
 from __future__ import annotations
@@ -21,23 +35,32 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import yaml
 from runner import machine
-from tau2_cost import child as sparring_child
 
+from sparring import Store, load_suite
+from sparring.importers.tau2_backend import Tau2BackendFactory, scenario_id
+from sparring.importers.tau2_domain import load_domain
+from sparring.importers.tau2_evaluation import conversation_reward
+from sparring.importers.tau2_suite import write_suite
 from sparring.testing import StubServer
 from sparring.testing.stub_server import StubConfig
 from sparring.testing.suite_world import SuiteWorld
-from sparring.testing.world import tool_call
+from sparring.testing.world import is_customer_request, tool_call
 
 RATIO_TARGET = 50.0
 LATENCY_MS = 200.0
+TOOL_ROUNDS = 20  # tool calls the imported suite's reference agent may make in one turn (τ²'s agent: no limit)
 
 
 def _normal(text: str) -> str:
@@ -45,27 +68,55 @@ def _normal(text: str) -> str:
 
 
 class SideBySideStub:
-    """One responder for both systems: τ²'s agent and user simulator by their system prompts, else the suite world."""
+    """One responder for both systems, playing each task's gold conversation; records when each request came."""
 
     def __init__(self, tasks: list[Any], world: SuiteWorld) -> None:
         self.tasks = {task.id: task for task in tasks}
         self.reasons = {_normal(t.user_scenario.instructions.reason_for_call)[:200]: t.id for t in tasks}
         self.world = world
+        self.times: list[float] = []
+        self._lock = threading.Lock()
 
     def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.times.append(time.monotonic())
         messages = body.get("messages", [])
         system = messages[0].get("content") or "" if messages and messages[0]["role"] == "system" else ""
         if "<scenario>" in system and "###STOP###" in system:
             return self._user(_normal(system), messages)
         if system.startswith("<instructions>") and "<policy>" in system:
             return self._agent(messages)
+        if is_customer_request(messages):
+            return self._customer(_normal(system), body)
+        if body.get("tools"):
+            return self._agent(messages)
         return self.world(body)
 
+    def calls_since(self, start: float) -> list[float]:
+        """The arrival times of the requests made since `start` (time.monotonic)."""
+        with self._lock:
+            return [t for t in self.times if t >= start]
+
+    def _task_of(self, system: str) -> str | None:
+        return next((i for reason, i in self.reasons.items() if reason in system), None)
+
     def _user(self, system: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        task_id = next((i for reason, i in self.reasons.items() if reason in system), None)
+        task_id = self._task_of(system)
         if task_id is None or any(m["role"] == "assistant" for m in messages):
             return {"content": "###STOP###"}
         return {"content": f"Hi, I need help. [task {task_id}]"}
+
+    def _customer(self, system: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Sparring's customer as τ²'s user: the suite world's opening tagged with the task; the issue counts as
+        addressed once the agent has answered."""
+        task_id = self._task_of(system)
+        answer = self.world(body)
+        if task_id is None:
+            return answer
+        if body.get("response_format"):
+            replies = sum(1 for m in body["messages"] if m["role"] == "user") - 1  # minus the scaffold greeting
+            return {"content": json.dumps(json.loads(answer["content"]) | {"issue_addressed": replies >= 1})}
+        return {"content": f"{answer['content']} [task {task_id}]"}
 
     def _agent(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         opening = next(
@@ -84,24 +135,24 @@ class SideBySideStub:
         return {"content": "Done. " + " ".join(task.evaluation_criteria.communicate_info or [])}
 
 
-def run_tau2(
+def tau2_command(
     domain: str, task_ids: list[str], trials: int, concurrency: int, base_url: str, out: Path
-) -> dict[str, float]:
-    """`tau2 run` on the tasks: wall seconds, CPU seconds and peak RSS (MB) of its process."""
+) -> list[str]:
+    """`tau2 run` on the tasks, both its agent and its user on the stub."""
     llm_args = json.dumps({"api_base": base_url, "api_key": "stub", "temperature": 0.0})
     command = ["tau2", "run", "--domain", domain, "--agent-llm", "openai/stub", "--agent-llm-args", llm_args]
     command += ["--user-llm", "openai/stub", "--user-llm-args", llm_args, "--max-concurrency", str(concurrency)]
     command += ["--task-ids", *task_ids, "--results-dir", str(out.parent), "--save-to", out.stem]
-    command += ["--num-trials", str(trials), "--log-level", "ERROR", "--max-steps", "60"]
-    env = os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "OPENAI_API_KEY": "stub"}
-    return _timed(command, env)
+    return command + ["--num-trials", str(trials), "--log-level", "ERROR", "--max-steps", "60"]
 
 
-def run_sparring(suite_dir: Path, tasks: int, trials: int, base_url: str, concurrency: int) -> dict[str, float]:
-    """A Sparring run of the imported suite's first `tasks` tasks, `trials` each, in its own process."""
-    command = [sys.executable, __file__, "--sparring-child", str(suite_dir), str(tasks), str(trials), base_url]
-    command.append(str(concurrency))
-    return _timed(command, dict(os.environ))
+def sparring_command(
+    suite_dir: Path, ids: list[str], trials: int, concurrency: int, base_url: str, db: Path
+) -> list[str]:
+    """`sparring run` on the imported suite's scenarios of the tasks, every role on the stub."""
+    command = ["sparring", "run", str(suite_dir), "--model", "openai:stub", "--base-url", base_url, "--db", str(db)]
+    command += ["--trials", str(trials), "--concurrency", str(concurrency)]
+    return command + [part for i in ids for part in ("--scenario", i)]
 
 
 # Runs the command and prints its peak RSS (KB): this wrapper's only child is the command.
@@ -111,37 +162,70 @@ PEAK = (
 )
 
 
-def _timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of the command's process."""
+def timed(command: list[str], stub: SideBySideStub, conversations: int) -> dict[str, float]:
+    """Run the command in a fresh process: conversations per hour, start-up and wall seconds, CPU per model call
+    (ms), model calls and peak RSS (MB)."""
+    env = os.environ | {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "OPENAI_API_KEY": "stub"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
+    start = time.monotonic()
     done = subprocess.run([sys.executable, "-c", PEAK, *command], env=env, capture_output=True, text=True, timeout=3600)
-    wall = time.perf_counter() - start
+    wall = time.monotonic() - start
     if done.returncode != 0:
         raise RuntimeError(f"{command[0]} failed: {done.stderr[-2000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_mb": int(done.stdout.split()[-1]) / 1024}
+    calls = stub.calls_since(start)
+    return {
+        "per_hour": conversations / wall * 3600,
+        "wall_s": wall,
+        "startup_s": (min(calls) - start) if calls else wall,
+        "cpu_ms_per_call": cpu / max(len(calls), 1) * 1000,
+        "calls": len(calls),
+        "peak_mb": int(done.stdout.split()[-1]) / 1024,
+    }
 
 
-def reward_agreement(results_file: Path, domain: Any) -> tuple[int, int, int]:
-    """(agreeing, compared, τ² rewards of 1.0) over τ²'s saved simulations: Sparring's tau2_reward of each
-    trajectory, converted to a Sparring conversation, against the reward τ² stored."""
+def report(side: str, conversations: int, figures: dict[str, float]) -> None:
+    """One run's line."""
+    print(
+        f"{side}: {conversations} conversations, {figures['per_hour']:9.0f} conversations/hour "
+        f"(wall {figures['wall_s']:.1f} s, start-up {figures['startup_s']:.1f} s = "
+        f"{figures['startup_s'] / figures['wall_s']:.0%}), {figures['cpu_ms_per_call']:5.1f} ms CPU per model call "
+        f"({figures['calls']} calls, {figures['calls'] / conversations:.1f} per conversation), "
+        f"peak RSS {figures['peak_mb']:.0f} MB; load {', '.join(f'{x:.1f}' for x in os.getloadavg())}",
+        flush=True,
+    )
+
+
+def tau2_rewards(results_file: Path) -> list[Any]:
+    """τ²'s saved simulations."""
     from tau2.data_model.simulation import Results
 
-    from sparring.importers.tau2_backend import Tau2BackendFactory, scenario_id
-    from sparring.importers.tau2_evaluation import conversation_reward
+    return list(Results.load(results_file).simulations)
 
-    factory = Tau2BackendFactory(domain)
-    results = Results.load(results_file)
-    agree = passed = 0
-    for simulation in results.simulations:
+
+def rescored(simulations: list[Any], factory: Tau2BackendFactory, domain: str) -> int:
+    """How many of τ²'s trajectories, converted to Sparring conversations, get from Sparring's tau2_reward the
+    reward τ² stored (pass = 1.0)."""
+    agree = 0
+    for simulation in simulations:
         theirs = simulation.reward_info.reward if simulation.reward_info else 0.0
-        conversation = as_conversation(simulation)
-        ours = asyncio.run(conversation_reward(factory, scenario_id(domain.name, simulation.task_id), conversation))
+        ours = asyncio.run(
+            conversation_reward(factory, scenario_id(domain, simulation.task_id), as_conversation(simulation))
+        )
         agree += (ours.outcome.value == "pass") == (theirs == 1.0)
-        passed += theirs == 1.0
-    return agree, len(results.simulations), passed
+    return agree
+
+
+def sparring_rewards(db: Path) -> dict[str, set[bool]]:
+    """Per scenario, the tau2_reward outcomes (pass or not) of Sparring's last run in `db`."""
+    store = Store.open(str(db))
+    run = store.list_runs(limit=1)[0]
+    outcomes: dict[str, set[bool]] = defaultdict(set)
+    for verdict in store.verdicts(run.id):
+        if verdict.evaluation_id == "tau2_reward":
+            outcomes[verdict.conversation_id.split(":")[1]].add(verdict.outcome.value == "pass")
+    return outcomes
 
 
 def _decoded(content: str | None) -> Any:
@@ -177,70 +261,98 @@ def as_conversation(simulation: Any) -> Any:
     return Conversation(id="t:s:0", run_id="t", scenario_id="s", turns=turns, end_reason=end)
 
 
-def main() -> int:
-    """Import the domain, serve the stub, run A B A B, print the figures against the target."""
+def imported_suite(domain: Any, folder: Path) -> Path:
+    """`sparring import tau2` of the domain, its reference agent allowed τ²'s agent's tool calls per turn."""
+    suite_dir = write_suite(domain, folder / "suite")
+    config = yaml.safe_load((suite_dir / "suite.yaml").read_text(encoding="utf-8"))
+    config["agent"] = {"max_tool_rounds": TOOL_ROUNDS}
+    (suite_dir / "suite.yaml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return suite_dir
+
+
+def arguments() -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--domain", default="retail")
     parser.add_argument("--tasks", type=int, default=50)
-    parser.add_argument("--trials", type=int, default=4, help="conversations per task, on both sides")
+    parser.add_argument("--tau2-trials", type=int, default=4, help="τ²'s conversations per task")
+    parser.add_argument("--sparring-trials", type=int, default=40, help="Sparring's conversations per task")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tau2-concurrency", type=int, nargs="+", default=[16])
-    parser.add_argument("--sparring-concurrency", type=int, default=200)
-    parser.add_argument("--sparring-child", nargs=5, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.sparring_child:
-        suite_dir, tasks, trials, base_url, concurrency = args.sparring_child
-        figures = sparring_child(suite_dir, int(tasks) * int(trials), base_url, int(concurrency), int(tasks))
-        print(json.dumps(figures))
-        return 0
-    from sparring import load_suite
-    from sparring.importers.tau2_domain import load_domain
-    from sparring.importers.tau2_suite import write_suite
+    parser.add_argument("--tau2-concurrency", type=int, nargs="+", default=[16, 32], help="each is run in every round")
+    parser.add_argument("--sparring-concurrency", type=int, default=250)
+    return parser.parse_args()
 
+
+def main() -> int:
+    """Import the domain, serve the stub, run A B A B, print the figures against the target."""
+    args = arguments()
+    if shutil.which("tau2") is None or shutil.which("sparring") is None:
+        sys.exit("tau2 and sparring must be on PATH (the virtualenv's bin)")
     print(machine())
     domain = load_domain(args.domain)
     tasks = [t for t in domain.tasks if t.evaluation_criteria is not None][: args.tasks]
-    conversations = len(tasks) * args.trials
-    with tempfile.TemporaryDirectory() as folder:
-        suite_dir = write_suite(domain, Path(folder) / "suite")
+    ids = [scenario_id(domain.name, t.id) for t in tasks]
+    theirs_n, ours_n = len(tasks) * args.tau2_trials, len(tasks) * args.sparring_trials
+    factory = Tau2BackendFactory(domain)
+    rounds: list[tuple[float, float]] = []
+    agreement = [0, 0]
+    per_task: dict[str, tuple[set[bool], set[bool]]] = defaultdict(lambda: (set(), set()))
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        suite_dir = imported_suite(domain, folder)
         stub = SideBySideStub(tasks, SuiteWorld.from_suite(load_suite(suite_dir)))
-        best_tau2 = best_ours = 0.0
-        agreement: list[tuple[int, int, int]] = []
-        with StubServer(stub, StubConfig(latency_s=LATENCY_MS / 1000)) as server:
-            for round_index in range(args.rounds):
+        with StubServer(stub, StubConfig(latency_s=LATENCY_MS / 1000), record=False) as server:
+            for index in range(args.rounds):
+                best = 0.0
                 for concurrency in args.tau2_concurrency:
-                    calls = len(server.requests)
-                    out = Path(folder) / f"tau2-{round_index}-{concurrency}.json"
-                    ids = [t.id for t in tasks]
-                    theirs = run_tau2(domain.name, ids, args.trials, concurrency, server.base_url, out)
-                    calls = len(server.requests) - calls
-                    per_hour = conversations / theirs["wall_s"] * 3600
-                    best_tau2 = max(best_tau2, per_hour)
-                    print(
-                        f"A τ² (tau2 run, concurrency {concurrency}): {per_hour:8.0f} conversations/hour, "
-                        f"{theirs['cpu_s'] / max(calls, 1) * 1000:6.1f} ms CPU per model call ({calls} calls), "
-                        f"peak RSS {theirs['peak_mb']:.0f} MB"
+                    out = folder / f"tau2-{index}-{concurrency}.json"
+                    command = tau2_command(
+                        domain.name, [t.id for t in tasks], args.tau2_trials, concurrency, server.base_url, out
                     )
-                    agreement.append(reward_agreement(out, domain))
-                calls = len(server.requests)
-                ours = run_sparring(suite_dir, len(tasks), args.trials, server.base_url, args.sparring_concurrency)
-                calls = len(server.requests) - calls
-                per_hour = conversations / ours["wall_s"] * 3600
-                best_ours = max(best_ours, per_hour)
-                print(
-                    f"B Sparring (run_suite, concurrency {args.sparring_concurrency}): "
-                    f"{per_hour:8.0f} conversations/hour, "
-                    f"{ours['cpu_s'] / max(calls, 1) * 1000:6.1f} ms CPU per model call ({calls} calls), "
-                    f"peak RSS {ours['peak_mb']:.0f} MB"
+                    figures = timed(command, stub, theirs_n)
+                    report(f"A τ² (tau2 run --max-concurrency {concurrency})", theirs_n, figures)
+                    best = max(best, figures["per_hour"])
+                    simulations = tau2_rewards(out)
+                    agreement[0] += rescored(simulations, factory, domain.name)
+                    agreement[1] += len(simulations)
+                    for simulation in simulations:
+                        reward = simulation.reward_info.reward if simulation.reward_info else 0.0
+                        per_task[scenario_id(domain.name, simulation.task_id)][0].add(reward == 1.0)
+                db = folder / f"sparring-{index}.db"
+                command = sparring_command(
+                    suite_dir, ids, args.sparring_trials, args.sparring_concurrency, server.base_url, db
                 )
-    ratio = best_ours / best_tau2
-    agree, compared, rewarded = (sum(x) for x in zip(*agreement, strict=True))
-    print(f"reward agreement on τ²'s trajectories: {agree} of {compared} conversations ({rewarded} rewarded 1.0 by τ²)")
-    verdict = "ok  " if ratio >= RATIO_TARGET and agree == compared else "MISS"
+                figures = timed(command, stub, ours_n)
+                report(f"B Sparring (sparring run --concurrency {args.sparring_concurrency})", ours_n, figures)
+                rounds.append((best, figures["per_hour"]))
+                for task, outcomes in sparring_rewards(db).items():
+                    per_task[task][1].update(outcomes)
+    return verdict(rounds, agreement, per_task)
+
+
+def verdict(
+    rounds: list[tuple[float, float]], agreement: list[int], per_task: dict[str, tuple[set[bool], set[bool]]]
+) -> int:
+    """The ratio lines, the reward agreements and the exit status."""
+    for index, (theirs, ours) in enumerate(rounds):
+        print(f"round {index + 1}: Sparring / τ² = {ours:.0f} / {theirs:.0f} = {ours / theirs:.1f}x")
+    ratio = max(ours for _, ours in rounds) / max(theirs for theirs, _ in rounds)
+    agree, compared = agreement
     print(
-        f"{verdict} conversations per hour, Sparring / τ² (best of each): {ratio:.1f}x (target >= {RATIO_TARGET:.0f}x)"
+        f"reward agreement on τ²'s trajectories (Sparring's tau2_reward of each): {agree} of {compared} conversations"
     )
-    return 0 if verdict == "ok  " else 1
+    same = sum(1 for theirs, ours in per_task.values() if len(theirs) == 1 and theirs == ours)
+    rewarded = sum(1 for theirs, _ in per_task.values() if theirs == {True})
+    print(
+        f"reward agreement task by task (every τ² and every Sparring conversation of the task the same reward): "
+        f"{same} of {len(per_task)} tasks ({rewarded} rewarded 1.0 in every τ² conversation)"
+    )
+    ok = ratio >= RATIO_TARGET and agree == compared and same == len(per_task)
+    print(
+        f"{'ok  ' if ok else 'MISS'} conversations per hour, Sparring / τ² (best of each): {ratio:.1f}x "
+        f"(target >= {RATIO_TARGET:.0f}x)"
+    )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

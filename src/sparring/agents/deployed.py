@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-import aiohttp
-
 from sparring.agents.chat_apis import (
     BotReply,
     ChatApi,
@@ -34,6 +32,8 @@ from sparring.backend import Backend
 from sparring.data_model import AgentTurn, CustomerTurn, Turn
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from sparring.agents.served import BackendServer, ServedConversation
 
 BACKEND_HEADER = "X-Sparring-Backend"
@@ -91,6 +91,8 @@ class DeployedAgent:
             headers[BACKEND_HEADER] = turn.backend_url
         if self.endpoint.key:
             headers["Authorization"] = f"Bearer {self.endpoint.key}"
+        import aiohttp  # imported by the runs that talk to a deployed bot: ~0.17 s of every other run's start-up
+
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.endpoint.timeout_s))
         try:

@@ -39,10 +39,23 @@ class ContextStrategy(Protocol):
         ...
 
 
+# Tool answers as their JSON text, by record: an agent is sent every earlier answer again at each model call, so a
+# conversation would encode its k-th answer once per later call. Each entry holds its record (so no other object
+# takes its id) and the result and error it was encoded from; the cache is emptied when it is full.
+_TEXTS: dict[int, tuple[ToolCallRecord, Any, str | None, str]] = {}
+_TEXTS_KEPT = 8192
+
+
 def tool_result_text(record: ToolCallRecord) -> str:
-    if record.error:
-        return json.dumps({"error": record.error})
-    return json.dumps(record.result, default=str)
+    """A tool call's answer as the agent's model is sent it: the result, or `{"error": ...}`, as JSON text."""
+    kept = _TEXTS.get(id(record))
+    if kept is not None and kept[0] is record and kept[1] is record.result and kept[2] == record.error:
+        return kept[3]
+    text = json.dumps({"error": record.error}) if record.error else json.dumps(record.result, default=str)
+    if len(_TEXTS) >= _TEXTS_KEPT:
+        _TEXTS.clear()
+    _TEXTS[id(record)] = (record, record.result, record.error, text)
+    return text
 
 
 class RawContext:

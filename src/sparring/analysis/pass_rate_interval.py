@@ -40,11 +40,13 @@ class RateInterval(BaseModel):
 
 def clopper_pearson(estimate: float, n: float) -> tuple[float, float]:
     """The 95% Clopper-Pearson interval of a proportion `estimate` observed on `n` (possibly fractional) trials."""
-    from scipy import stats  # imported when an interval is asked for: reports that only count stay fast
+    # scipy.special's inverse regularised incomplete beta is the Beta quantile `scipy.stats.beta.ppf` computes (the
+    # same Boost routine), without scipy.stats's import (~0.5 s, paid by every `sparring run` report otherwise)
+    from scipy.special import betaincinv
 
     passes, tail = estimate * n, (1 - LEVEL) / 2
-    low = float(stats.beta.ppf(tail, passes, n - passes + 1)) if passes > 0 else 0.0
-    high = float(stats.beta.ppf(1 - tail, passes + 1, n - passes)) if passes < n else 1.0
+    low = float(betaincinv(passes, n - passes + 1, tail)) if passes > 0 else 0.0
+    high = float(betaincinv(passes + 1, n - passes, 1 - tail)) if passes < n else 1.0
     return low, high
 
 

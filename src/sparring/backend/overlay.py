@@ -234,10 +234,13 @@ def diff_views(before: StateView, after: StateView) -> StateDiff:
         return StateDiff()
     probe = WritableState(before)
     for collection in set(before) | set(after):
-        own = probe.overlay.setdefault(collection, {})
         old, new = before.get(collection, _EMPTY), after.get(collection, _EMPTY)
+        if old is new:  # a view sharing its unchanged parts with `before` (copy-on-write): nothing to compare
+            continue
+        own = probe.overlay.setdefault(collection, {})
         own.update((i, DELETED) for i in old if i not in new)
-        own.update((i, r) for i, r in new.items() if i not in old or old[i] != r)
+        # a record shared with `before` is unchanged; only the others are compared field by field
+        own.update((i, r) for i, r in new.items() if i not in old or (old[i] is not r and old[i] != r))
     return probe.diff()
 
 

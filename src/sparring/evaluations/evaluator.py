@@ -17,7 +17,6 @@ from sparring.evaluations.deterministic import Check
 from sparring.evaluations.judge import Judge
 from sparring.evaluations.protocol import Evaluation, EvaluationContext, SuiteFacts
 from sparring.evaluations.spec import SIMULATOR_FAMILY, EvaluationSpec
-from sparring.evaluations.transcript import render_transcript
 from sparring.models import MeteredModel, ModelUnreachable
 
 
@@ -67,8 +66,7 @@ class Evaluator:
         An evaluation that raises gets an error verdict (never a failed run); an unreachable judge endpoint
         raises `ModelUnreachable`, a fault of the run rather than of this conversation.
         """
-        transcript = render_transcript(conversation, uncut=self.uncut_tools)
-        context = EvaluationContext(scenario, transcript, initial_state, judge_model, now)
+        context = EvaluationContext(scenario, conversation, initial_state, judge_model, now, self.uncut_tools)
         # Judges run one after another: with a local model, consecutive prompts share the transcript
         # prefix and reuse the KV cache; a hosted judge is still bounded by the run's concurrency.
         return [await self._evaluate_one(evaluation, conversation, context) for evaluation in self.evaluations]

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol, runtime_checkable
 
 from sparring.backend import BackendFactory, Tool
 from sparring.data_model import Conversation, Outcome, Scenario, Verdict
 from sparring.evaluations.spec import EvaluationSpec
-from sparring.evaluations.transcript import RenderedTranscript
+from sparring.evaluations.transcript import RenderedTranscript, render_transcript
 from sparring.models import MeteredModel
 
 
@@ -33,17 +34,25 @@ class EvaluationContext:
 
     Attributes:
         scenario: the scenario the conversation played (for imported transcripts, a stand-in).
-        transcript: the conversation rendered once for every judge (same text, same boundary tag).
+        conversation: the conversation evaluated.
         initial_state: the mock backend before the conversation; None for an imported (real) transcript.
         judge_model: the model judges ask; checks never call it.
         now: the backend clock of the run.
+        uncut_tools: tools whose answers judges read whole (`render_transcript`'s `uncut`).
     """
 
     scenario: Scenario
-    transcript: RenderedTranscript
+    conversation: Conversation
     initial_state: Mapping[str, Any] | None
     judge_model: MeteredModel
     now: datetime
+    uncut_tools: frozenset[str] = frozenset()
+
+    @cached_property
+    def transcript(self) -> RenderedTranscript:
+        """The conversation rendered once for every judge (same text, same boundary tag); rendered when a judge
+        first reads it, so a run of checks only renders none."""
+        return render_transcript(self.conversation, uncut=self.uncut_tools)
 
     @property
     def has_backend_state(self) -> bool:
