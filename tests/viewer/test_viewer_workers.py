@@ -173,3 +173,14 @@ def test_a_viewer_killed_outright_takes_its_workers_with_it(viewer):
         assert time.time() < deadline, "a worker outlived the viewer killed by SIGKILL"
         time.sleep(0.1)
     assert _refused(port)
+
+
+def test_the_viewer_runs_blas_on_one_thread():
+    """Workers are processes: numpy's BLAS threads would only compete with the other workers for the cores."""
+    script = (
+        "from threadpoolctl import threadpool_info; from sparring.viewer.serving import one_blas_thread; "
+        "import numpy; one_blas_thread(); "
+        "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[1]"
