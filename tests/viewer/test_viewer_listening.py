@@ -64,3 +64,40 @@ def test_a_second_viewer_cannot_join_the_port_of_a_first():
     finally:
         for s in first:
             s.close()
+
+
+def test_sparring_view_on_a_taken_port_is_one_error_line(tmp_path):
+    """The user's mistake (a port in use) is one line and exit 2, for one worker and for several, no traceback."""
+    import subprocess
+
+    from sparring.store import Store
+
+    db = str(tmp_path / "runs.db")
+    Store.open(db)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        for workers in ("1", "2"):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from sparring.cli import app; app()",
+                    "view",
+                    "--db",
+                    db,
+                    "--port",
+                    str(port),
+                    "--workers",
+                    workers,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert done.returncode == 2, done.stderr
+            assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+    finally:
+        taken.close()
