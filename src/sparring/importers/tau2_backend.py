@@ -2,9 +2,9 @@
 
 Tool calls run through τ²'s `Environment.get_response`, exactly as τ²'s orchestrator runs them (same argument
 handling, same error text, same JSON answers), on a fresh copy of the domain's database set up as the task's
-`initial_state` says. `digest()` is τ²'s database hash. A domain with user tools (telecom, banking_knowledge) gives
-them to the customer (`CustomerTools`: `customer_specs`, `execute_customer`, `customer_view`), run by τ² as the
-user's calls.
+`initial_state` says. `digest()` is τ²'s database hash. A domain with user tools (telecom, banking_knowledge,
+v1.0.x mock) gives them to the customer (`CustomerTools`: `customer_specs`, `execute_customer`, `customer_view`),
+run by τ² as the user's calls.
 """
 
 from __future__ import annotations

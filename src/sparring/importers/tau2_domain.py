@@ -16,7 +16,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from sparring.importers import tau2_banking, tau2_telecom
+from sparring.importers import tau2_banking, tau2_mock_user, tau2_telecom
 from sparring.importers.tau2_cow import cow_copy
 from sparring.importers.tau2_history import check_history
 from sparring.importers.tau2_tools import TOOLKITS, database_model, toolkit_class
@@ -46,7 +46,8 @@ class Tau2ImportError(ValueError):
 @dataclass(eq=False)
 class Tau2Domain:
     """A checked τ² domain: its name, data folder, policy text, tasks (τ² `Task` models) and its tools'
-    kinds (τ²'s read, write, think, generic), and the customer's own tools (telecom's user tools; none elsewhere).
+    kinds (τ²'s read, write, think, generic), and the customer's own tools (τ²'s user tools: telecom's,
+    banking_knowledge's, and mock's where its folder holds the customer's inbox; none elsewhere).
     Compared by identity (it keys per-process caches)."""
 
     name: str
@@ -68,7 +69,7 @@ class Tau2Domain:
 
     def fresh_environment(self) -> Any:
         """A τ² `Environment` of this domain on a copy-on-write copy of its pristine database (`tau2_cow`); telecom's
-        has the customer's device too."""
+        has the customer's device too, and mock's the customer's inbox where its folder has one (`tau2_mock_user`)."""
         from tau2.environment.environment import Environment
 
         shared = tau2_banking.cow_copy if self.name == tau2_banking.NAME else cow_copy
@@ -77,6 +78,8 @@ class Tau2Domain:
             return tau2_telecom.environment(self.folder, self.policy, tools)
         if self.name == tau2_banking.NAME:
             return tau2_banking.new_environment(self.policy, tools)
+        if self.name == tau2_mock_user.NAME:
+            return tau2_mock_user.environment(self.folder, self.policy, tools)
         return Environment(domain_name=self.name, policy=self.policy, tools=tools)
 
     def pristine_db(self) -> Any:
@@ -235,8 +238,8 @@ def _policy(folder: Path, name: str) -> str:
 
 
 def _check_user_side(task: Any, domain: Tau2Domain, where: str) -> None:
-    """A task that sets up or asserts on the customer's own state needs the domain's user tools (newer τ² data on an
-    older package: v1.0.x mock's notifications)."""
+    """A task that sets up or asserts on the customer's own state needs the domain's user tools (v1.0.x mock's
+    notifications in a mock folder without the customer's inbox, `user_db.json`)."""
     state, criteria = task.initial_state, task.evaluation_criteria
     calls = [
         *((state.initialization_actions or []) if state else []),
@@ -246,8 +249,14 @@ def _check_user_side(task: Any, domain: Tau2Domain, where: str) -> None:
     if user_side and not domain.user_tool_names:
         raise Tau2ImportError(
             f"{where}: {user_side[0]!r} acts on the customer's own state, and the installed τ² package's "
-            f"{domain.name} domain has no customer tools (a newer τ²-bench release's; not ported)"
+            f"{domain.name} domain has no customer tools{_hint(domain)}"
         )
+
+
+def _hint(domain: Tau2Domain) -> str:
+    if domain.name == tau2_mock_user.NAME:
+        return f" (its folder lacks the customer's inbox, {tau2_mock_user.USER_DB_FILE}, of τ²-bench v1.0.x)"
+    return " (a newer τ²-bench release's; not ported)"
 
 
 def load_domain(source: str | Path) -> Tau2Domain:

@@ -2,7 +2,8 @@
 
 The suite folder holds `suite.yaml`, `scenarios/<domain>.yaml` (one scenario per task), `tau2/<domain>/` (the
 domain's tasks.json, policy.md and db.json, copied: the suite does not depend on where τ² was installed; telecom's
-and banking_knowledge's own files, with their composed policy written as policy.md; banking_knowledge's documents
+and banking_knowledge's own files, with their composed policy written as policy.md; mock's customer inbox,
+`user_db.json`, where it has one; banking_knowledge's documents
 become the suite's `knowledge:`, searched by `KB_search` as τ²'s BM25 variant names it),
 `backend.py` (the `Tau2BackendFactory`) and `evaluations/tau2_reward.py` (τ²'s reward as a check).
 """
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 
 from sparring.data_model import Scenario
-from sparring.importers import tau2_banking
+from sparring.importers import tau2_banking, tau2_mock_user
 from sparring.importers.tau2_backend import scenario_id
 from sparring.importers.tau2_domain import Tau2Domain, Tau2ImportError, domain_files
 from sparring.importers.tau2_history import opening_of
@@ -153,6 +154,9 @@ def _fill(folder: Path, domain: Tau2Domain) -> None:
     for name in domain_files(domain.name):
         (data / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(domain.folder / name, data / name)
+    inbox = domain.folder / tau2_mock_user.USER_DB_FILE
+    if domain.name == tau2_mock_user.NAME and inbox.is_file():
+        shutil.copyfile(inbox, data / inbox.name)
     if domain.name == tau2_banking.NAME:
         for name in tau2_banking.FOLDERS:
             shutil.copytree(domain.folder / name, data / name)
