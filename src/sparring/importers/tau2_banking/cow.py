@@ -15,53 +15,25 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sparring.importers.tau2_cow import CowRecords
 
-class TableRecords(dict[Hashable, Any]):
-    """One table's records, sharing the pristine ones until a tool reaches one."""
 
-    def __init__(self, shared: dict[Hashable, Any]) -> None:
-        super().__init__(shared)
-        self.touched: set[Hashable] = set()
-
-    def _own(self, key: Hashable) -> Any:
-        if key not in self.touched and dict.__contains__(self, key):
-            dict.__setitem__(self, key, copy.deepcopy(dict.__getitem__(self, key)))
-            self.touched.add(key)
-        return dict.__getitem__(self, key)
-
-    def __getitem__(self, key: Hashable) -> Any:
-        return self._own(key)
-
-    def get(self, key: Hashable, default: Any = None) -> Any:
-        """The record (a private copy), or `default`."""
-        return self._own(key) if key in self else default  # noqa: SIM401 - dict.get would skip the copy
+class TableRecords(CowRecords):
+    """One table's records, sharing the pristine ones until a tool reaches one by key or by iterating the table."""
 
     def items(self) -> Iterator[tuple[Hashable, Any]]:  # type: ignore[override]
         """(id, record) of every record, each a private copy."""
-        return ((key, self._own(key)) for key in list(dict.keys(self)))
+        return ((key, self[key]) for key in list(dict.keys(self)))
 
     def values(self) -> Iterator[Any]:  # type: ignore[override]
         """Every record, each a private copy."""
-        return (self._own(key) for key in list(dict.keys(self)))
-
-    def __setitem__(self, key: Hashable, value: Any) -> None:
-        self.touched.add(key)
-        dict.__setitem__(self, key, value)
-
-    def __delitem__(self, key: Hashable) -> None:
-        self.touched.add(key)
-        dict.__delitem__(self, key)
-
-    def pop(self, key: Hashable, *default: Any) -> Any:
-        """Remove the record and return it (a private copy)."""
-        self.touched.add(key)
-        return dict.pop(self, key, *default)
+        return (self[key] for key in list(dict.keys(self)))
 
     def setdefault(self, key: Hashable, default: Any = None) -> Any:
         """The record (a private copy), added as `default` when missing."""
         if key not in self:
             self[key] = default
-        return self._own(key)
+        return self[key]
 
 
 def cow_copy(pristine: BaseModel) -> BaseModel:
@@ -82,10 +54,7 @@ def cow_view(db: BaseModel, pristine_view: dict[str, Any]) -> dict[str, Any]:
             view[name] = table.model_dump(mode="json")
             continue
         shared = pristine_view[name]["data"]
-        changed, removed = (
-            (records.touched & records.keys()) | (records.keys() - shared.keys()),
-            shared.keys() - records,
-        )
+        changed, removed = records.changed_keys(shared)
         if not changed and not removed:
             view[name] = pristine_view[name]
             continue
