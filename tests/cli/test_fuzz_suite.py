@@ -163,3 +163,20 @@ def test_a_bad_snapshot_record_is_refused_at_load(tmp_path, snapshot, message):
     root = _suite(tmp_path)
     (root / "snapshot.json").write_text(snapshot)
     assert _refused(root, message).file == str(root / "snapshot.json")
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_mutated_opening_with_tool_calls_loads_or_is_one_line_per_problem(data):
+    """The opening's given tool calls (issue 29's history) are made on a fresh backend at load: whatever the mutation
+    (a tool name, an argument, a result, a role broken), the suite loads or each problem is a line naming the file."""
+    from suite.test_opening_history import HISTORY, with_history
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "suite"
+        shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__", "transcripts"))
+        file = with_history(root, data.draw(mutated(HISTORY), label="text"))
+        try:
+            load_suite(root)
+        except SuiteError as exc:
+            assert all(line.startswith(str(file)) for line in exc.problems), exc.problems

@@ -178,6 +178,8 @@ def _read_json(file: Path) -> Any:
         return json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise Tau2ImportError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        raise Tau2ImportError(f"{file}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
 
 
 def _read_tasks(file: Path) -> list[dict[str, Any]]:

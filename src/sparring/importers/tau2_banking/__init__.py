@@ -17,7 +17,6 @@ imports τ² until a domain is used.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 from pathlib import Path
@@ -50,11 +49,6 @@ def policy(folder: Path) -> str:
 def task_files(folder: Path) -> list[Path]:
     """The domain's task files in τ²'s order (`tasks/task_*.json`, sorted)."""
     return sorted((folder / "tasks").glob("task_*.json"))
-
-
-def read_task(file: Path) -> Any:
-    """One task file's JSON (the caller reports a damaged file)."""
-    return json.loads(file.read_text(encoding="utf-8"))
 
 
 @cache
