@@ -1,20 +1,20 @@
 """What a fresh viewer does before and during its first burst of requests (issue 28: 200 concurrent GETs on a cold
-viewer): templates compiled at start, pages computed in `THREADS` threads, and a page kept at
-the store's version served before anything else is read, yet never once its run has left the completed state."""
+viewer): templates compiled at start, light pages computed on the event loop and a comparison in a thread of its
+own (viewer/turns.py), one form token per page, and a page kept at the store's version served before anything else
+is read, yet never once its run has left the completed state."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import jinja2
-from anyio import to_thread
 from fastapi.testclient import TestClient
 
 from sparring import Store
-from sparring.data_model import RunStatus
-from sparring.viewer import create_app
-from sparring.viewer.app import THREADS
-from viewer_server import one_judged_conversation
+from sparring.data_model import Outcome, RunStatus
+from sparring.viewer import create_app, pages
+from viewer_server import TOKEN, one_judged_conversation
 
 
 def client_of(store: Store) -> TestClient:
@@ -35,13 +35,32 @@ def test_first_requests_compile_no_template(tmp_path, monkeypatch):
     assert compiled == [], "every template is compiled when the viewer starts, none by a request"
 
 
-def test_a_served_viewer_computes_pages_in_its_few_threads(tmp_path):
+def test_light_pages_are_computed_on_the_event_loop_and_a_comparison_in_a_thread(tmp_path, monkeypatch):
     store = Store.open(str(tmp_path / "runs.db"))
-    one_judged_conversation(store)
-    with client_of(store) as client:  # runs the app's lifespan, as uvicorn does
-        assert client.get("/runs/r1").status_code == 200
-        assert client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens) == THREADS
-    assert THREADS < 40, "fewer than FastAPI's default"
+    conversation = one_judged_conversation(store)
+    store.save_run(store.get_run("r1").model_copy(update={"id": "r2", "label": "candidate"}))
+    computed_in: dict[str, int] = {}
+    for name in ("conversation_page", "compare_page"):
+        original = getattr(pages, name)
+
+        def spy(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            computed_in[_name] = threading.get_ident()
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(pages, name, spy)
+    with client_of(store) as client:
+        loop_thread = client.portal.call(threading.get_ident)
+        assert client.get(f"/conversations/{conversation.id}").status_code == 200
+        assert client.get("/compare?a=r1&b=r2").status_code == 200
+    assert computed_in["conversation_page"] == loop_thread, "a light page is handed to no thread"
+    assert computed_in["compare_page"] != loop_thread, "a comparison never blocks the event loop"
+
+
+def test_a_conversation_page_signs_one_form_token_for_all_its_forms(tmp_path):
+    store = Store.open(str(tmp_path / "runs.db"))
+    conversation = one_judged_conversation(store, {"professional_tone": [Outcome.PASS], "refund": [Outcome.FAIL]})
+    page = client_of(store).get(f"/conversations/{conversation.id}").text
+    assert len(TOKEN.findall(page)) == 2 and len(set(TOKEN.findall(page))) == 1
 
 
 def test_a_kept_page_is_served_without_reading_its_run_again(tmp_path, monkeypatch):

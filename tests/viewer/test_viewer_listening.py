@@ -101,3 +101,29 @@ def test_sparring_view_on_a_taken_port_is_one_error_line(tmp_path):
             assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
     finally:
         taken.close()
+
+
+def test_the_sockets_listen_before_any_worker_starts():
+    """A connection made while the workers start waits in a socket's backlog: the kernel spreads connections only
+    among listening sockets, so a burst arriving before a worker listened would all go to the others (or be refused
+    when none listens yet)."""
+    sockets = listening("127.0.0.1", free_port(), 2)
+    clients: list[socket.socket] = []
+    try:
+        clients += [socket.create_connection(sockets[0].getsockname(), timeout=2) for _ in range(20)]
+        for s in sockets:
+            s.setblocking(False)
+        waiting = []
+        for s in sockets:
+            count = 0
+            while True:
+                try:
+                    s.accept()[0].close()
+                except BlockingIOError:
+                    break
+                count += 1
+            waiting.append(count)
+        assert sum(waiting) == 20 and min(waiting) > 0, waiting
+    finally:
+        for s in [*sockets, *clients]:
+            s.close()

@@ -7,14 +7,14 @@ scenario id holding `/` (or any character) is reached through its percent-encode
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager
+import functools
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 from urllib.parse import quote
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -45,11 +45,8 @@ if TYPE_CHECKING:
     from sparring.suite import Suite
 
 HERE = Path(__file__).parent
-THREADS = 4
-"""Threads the pages are computed and rendered in (FastAPI's default is 40): Python runs one of them at a time (the
-GIL), and beyond the store's 5 pooled connections each thread's query opens and closes a connection of its own, so
-more threads only take turns slower (bench/viewer.py's 200 concurrent requests on one process, 40 → 4 threads:
-the first round's server CPU 1.66 → 1.32-1.45 s, the second's 0.37-0.48 → 0.17-0.23 s)."""
+P = ParamSpec("P")
+R = TypeVar("R")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -95,14 +92,8 @@ def create_app(
     known = dict(suites or {})
     guard = Guard(host, allowed_hosts)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        to_thread.current_default_thread_limiter().total_tokens = THREADS  # this server's event loop only
-        yield
-
     app = FastAPI(
         title="Sparring",
-        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -118,6 +109,28 @@ def create_app(
         return templates.TemplateResponse(request, name, context)
 
     cache = app.state.page_cache = PageCache(store)
+
+    heavy_lane = CapacityLimiter(1)  # comparisons: computed in one thread, one at a time
+
+    def in_turn(endpoint: Callable[P, R], heavy: bool = False) -> Callable[P, Awaitable[R]]:
+        """`endpoint` computed in its process's turn (viewer/turns.py): a light one on the event loop, a `heavy`
+        one in a thread, after the light ones."""
+
+        def computed(*args: P.args, **kwargs: P.kwargs) -> R:
+            with cache.turn(heavy):
+                return endpoint(*args, **kwargs)
+
+        @functools.wraps(endpoint)
+        async def served(*args: P.args, **kwargs: P.kwargs) -> R:
+            if heavy:
+                return await to_thread.run_sync(functools.partial(computed, *args, **kwargs), limiter=heavy_lane)
+            return computed(*args, **kwargs)
+
+        return served
+
+    def heavy(endpoint: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+        """`in_turn` for a heavy page (comparing two runs)."""
+        return in_turn(endpoint, heavy=True)
 
     def kept(
         request: Request, name: str, runs: Callable[[], list[Run]], context: Callable[[list[Run]], dict[str, Any]]
@@ -139,6 +152,7 @@ def create_app(
             raise HTTPException(404, str(exc)) from exc
 
     @app.get("/", response_class=HTMLResponse)
+    @in_turn
     def runs(
         request: Request,
         page: Annotated[int, Query(ge=1)] = 1,
@@ -154,6 +168,7 @@ def create_app(
         return render(request, "runs.html", listed=listed, page=page, pages=count, total=listed.total, **shown)
 
     @app.get("/runs/{run_ref}", response_class=HTMLResponse)
+    @in_turn
     def run(
         request: Request,
         run_ref: str,
@@ -176,6 +191,7 @@ def create_app(
         return kept(request, "run.html", lambda: [run_or_404(run_ref)], context)
 
     @app.post("/runs/{run_ref}/delete")
+    @in_turn
     def delete(run_ref: str, confirm: Annotated[str, Form()] = "") -> RedirectResponse:
         stored = run_or_404(run_ref)
         if confirm != stored.id:
@@ -187,6 +203,7 @@ def create_app(
         return RedirectResponse(f"/?deleted={quote(stored.label)}", status_code=303)
 
     @app.get("/conversations/{conversation_id:path}", response_class=HTMLResponse)
+    @in_turn
     def conversation(request: Request, conversation_id: str, saved: str = "", show: str = "") -> HTMLResponse:
         def runs() -> list[Run]:
             try:
@@ -204,6 +221,7 @@ def create_app(
         return kept(request, "conversation.html", runs, context)
 
     @app.post("/labels")
+    @in_turn
     def add_label(
         conversation_id: Annotated[str, Form()],
         evaluation_id: Annotated[str, Form()],
@@ -233,6 +251,7 @@ def create_app(
         return RedirectResponse(target, status_code=303)
 
     @app.get("/compare", response_class=HTMLResponse)
+    @heavy
     def compare(
         request: Request, a: str, b: str, margin: Annotated[float, Query(ge=0, le=100)] = DEFAULT_MARGIN_POINTS
     ) -> HTMLResponse:
@@ -243,6 +262,7 @@ def create_app(
         return kept(request, "compare.html", lambda: [run_or_404(a), run_or_404(b)], context)
 
     @app.get("/compare/scenario", response_class=HTMLResponse)
+    @in_turn
     def compare_scenario(
         request: Request, a: str, b: str, scenario: str, trial: Annotated[int, Query(ge=0)] = 0
     ) -> HTMLResponse:
@@ -252,6 +272,7 @@ def create_app(
         return kept(request, "compare_scenario.html", lambda: [run_or_404(a), run_or_404(b)], context)
 
     @app.get("/history/{suite:path}/chart.svg")  # before the page's route: a suite name may hold '/'
+    @in_turn
     def suite_chart(suite: str) -> Response:
         histories = evaluation_histories(store, suite)
         if not histories:
@@ -260,6 +281,7 @@ def create_app(
         return Response(chart, media_type="image/svg+xml")
 
     @app.get("/history/{suite:path}", response_class=HTMLResponse)
+    @in_turn
     def suite_history(request: Request, suite: str, label: str = "", agent: str = "") -> HTMLResponse:
         def context(_: list[Run]) -> dict[str, Any]:
             return pages.history_page(store, suite, label.strip(), agent)
@@ -267,11 +289,13 @@ def create_app(
         return kept(request, "history.html", list, context)  # completed runs only: kept until the store changes
 
     @app.get("/runs/{run_ref}/discover", response_class=HTMLResponse)
+    @in_turn
     def discovered(request: Request, run_ref: str) -> HTMLResponse:
         stored = run_or_404(run_ref)
         return render(request, "discover.html", run=stored, report=load_stored_report(store, stored.id))
 
     @app.get("/calibration", response_class=HTMLResponse)
+    @in_turn
     def calibration(request: Request) -> HTMLResponse:
         return render(request, "calibration.html", reports=list(reversed(store.calibrations())))
 

@@ -8,7 +8,8 @@ A viewer served from several processes (viewer/serving.py) shares its rendered p
 the first process to need a page renders it under a lock every process takes (fcntl), the others read the file,
 so a page is rendered once per store version by the whole server, not once per process. Page parts that are not
 bytes (a run's overview) are kept per process. Files of older versions are removed when a process writes its first
-page of a newer one, and each process writes at most `size` pages of one version."""
+page of a newer one, and each process writes at most `size` pages of one version.
+A request computes its page in its process's turn (viewer/turns.py); the store's version is read once a turn."""
 
 from __future__ import annotations
 
@@ -16,14 +17,16 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import func, select
 
 from sparring.data_model import Run, RunStatus
 from sparring.store import CalibrationRow, DiscoveryReportRow, LabelRow, RunRow, Store
+from sparring.viewer.turns import Turns
 
 PAGES = 2048  # rendered pages (and page parts) kept, least recently used dropped first
 LOCKS = 64  # lock files the processes take to render a shared page (by the page's hash), not one file per page
@@ -41,6 +44,8 @@ class PageCache:
         self.pages: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
         self.rendering: dict[Hashable, threading.Lock] = {}
+        self.turns = Turns()
+        self.local = threading.local()  # the store version this thread's turn read
         self.version_query = select(
             select(func.count()).select_from(RunRow).scalar_subquery(),
             select(func.max(RunRow.started_at)).scalar_subquery(),
@@ -50,11 +55,32 @@ class PageCache:
             select(func.max(DiscoveryReportRow.id)).scalar_subquery(),
         )
 
+    @contextmanager
+    def turn(self, heavy: bool = False) -> Iterator[None]:
+        """This process's turn to compute one request's page (`Turns.turn`); the store's version is read once in it."""
+        with self.turns.turn(heavy):
+            self.local.version = None
+            try:
+                yield
+            finally:
+                self.local.version = None
+
     def version(self) -> tuple[Any, ...]:
-        """What changes whenever a kept page could."""
+        """What changes whenever a kept page could (in a `turn`, as read at its first call)."""
+        held = self.turns.held
+        if held and self.local.version is not None:
+            return self.local.version
         with self.store.engine.connect() as connection:
-            row = connection.execute(self.version_query).one()
-        return tuple(row)
+            version = tuple(connection.execute(self.version_query).one())
+        if held:
+            self.local.version = version
+        return version
+
+    def _take(self, acquire: Callable[[bool], bool]) -> None:
+        """Take a lock with `acquire(blocking)`; while it is held elsewhere, this thread's turn is given up."""
+        if not acquire(False):
+            with self.turns.given_up():
+                acquire(True)
 
     def clear(self) -> None:
         """Forget every kept page (the next request for each renders it again)."""
@@ -82,7 +108,8 @@ class PageCache:
                 kept: T = self.pages[full]
                 return kept
             guard = self.rendering.setdefault(full, threading.Lock())
-        with guard:  # the first asker renders; the others wait for it, then read the kept page
+        self._take(guard.acquire)  # the first asker renders; the others wait for it, then read the kept page
+        try:
             with self.lock:
                 if full in self.pages:
                     again: T = self.pages[full]
@@ -93,19 +120,19 @@ class PageCache:
                 self.rendering.pop(full, None)
                 while len(self.pages) > self.size:
                     self.pages.popitem(last=False)
+        finally:
+            guard.release()
         return body
 
     def _shared(self, full: tuple[Hashable, tuple[Any, ...]], render: Callable[[], T]) -> T:
         """What `render` makes: a page another process rendered at this version is read from the shared directory;
         else rendered (under a lock all processes take for it) and written there for them."""
-        import fcntl  # POSIX: the server has several processes only where it forks them (Linux)
-
         assert self.shared is not None
         version = hashlib.sha256(repr(full[1]).encode()).hexdigest()[:16]
         digest = hashlib.sha256(repr(full).encode()).hexdigest()
         path = self.shared / f"{version}-{digest[:32]}"
         with open(self.shared / f"lock.{int(digest[:8], 16) % LOCKS}", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed; other threads run meanwhile
+            self._take(lambda blocking: _flocked(lock, blocking))  # released when the file is closed
             try:
                 return path.read_bytes()  # type: ignore[return-value]  # only pages (bytes) are written
             except FileNotFoundError:
@@ -127,3 +154,14 @@ class PageCache:
                         Path(entry.path).unlink(missing_ok=True)
             self.written[version] += 1
             return self.written[version] <= self.size
+
+
+def _flocked(file: IO[str], blocking: bool) -> bool:
+    """Whether this process now holds `file`'s exclusive lock (flock); without `blocking`, False when another does."""
+    import fcntl  # POSIX: the server has several processes only where it forks them (Linux)
+
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -65,8 +65,11 @@ def url_with(query: Any, **changes: Any) -> str:
 def environment() -> jinja2.Environment:
     """The viewer's templates, autoescaped (as Starlette's own environment), with the helpers they use, each
     compiled here once: Jinja2 does not lock its compilation, so the first burst of concurrent requests would
-    otherwise compile every template once per request thread."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape())
+    otherwise compile every template once per request thread; the template files are not checked for changes at
+    each use (a stat per page)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(), auto_reload=False
+    )
     env.globals.update(
         pct=percent, url_with=url_with, spark_points=spark_points, spark_w=SPARK_W, spark_h=SPARK_H, AgentTurn=AgentTurn
     )

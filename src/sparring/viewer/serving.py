@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sparring.store import Store
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+BACKLOG = 2048  # connections a worker's socket holds until it accepts them (uvicorn's default)
 MAX_WORKERS = 4  # a local viewer for a few people: each worker adds ~150 MB (PSS after bench/viewer.py's first round)
 
 
@@ -90,6 +91,8 @@ def listening(host: str, port: int, count: int) -> list[socket.socket]:
             if count > 1:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind((host, sockets[0].getsockname()[1] if len(sockets) > 1 else port))
+            sock.listen(BACKLOG)  # now, not when its worker has started: the kernel spreads connections only
+            # among listening sockets, so a burst arriving while the workers start would all go to the first
     except OSError:
         for sock in sockets:
             sock.close()
