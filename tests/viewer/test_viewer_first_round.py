@@ -35,12 +35,12 @@ def test_first_requests_compile_no_template(tmp_path, monkeypatch):
     assert compiled == [], "every template is compiled when the viewer starts, none by a request"
 
 
-def test_light_pages_are_computed_on_the_event_loop_and_a_comparison_in_a_thread(tmp_path, monkeypatch):
+def test_light_pages_are_computed_on_the_event_loop_and_heavy_ones_in_a_thread(tmp_path, monkeypatch):
     store = Store.open(str(tmp_path / "runs.db"))
     conversation = one_judged_conversation(store)
     store.save_run(store.get_run("r1").model_copy(update={"id": "r2", "label": "candidate"}))
     computed_in: dict[str, int] = {}
-    for name in ("conversation_page", "compare_page"):
+    for name in ("conversation_page", "compare_page", "history_chart"):
         original = getattr(pages, name)
 
         def spy(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
@@ -52,8 +52,10 @@ def test_light_pages_are_computed_on_the_event_loop_and_a_comparison_in_a_thread
         loop_thread = client.portal.call(threading.get_ident)
         assert client.get(f"/conversations/{conversation.id}").status_code == 200
         assert client.get("/compare?a=r1&b=r2").status_code == 200
+        assert client.get("/history/demo/chart.svg").status_code == 200
     assert computed_in["conversation_page"] == loop_thread, "a light page is handed to no thread"
     assert computed_in["compare_page"] != loop_thread, "a comparison never blocks the event loop"
+    assert computed_in["history_chart"] != loop_thread, "nor does drawing a chart"
 
 
 def test_a_conversation_page_signs_one_form_token_for_all_its_forms(tmp_path):

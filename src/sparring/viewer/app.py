@@ -110,7 +110,7 @@ def create_app(
 
     cache = app.state.page_cache = PageCache(store)
 
-    heavy_lane = CapacityLimiter(1)  # comparisons: computed in one thread, one at a time
+    heavy_lane = CapacityLimiter(1)  # heavy pages: computed in one thread, one at a time
 
     def in_turn(endpoint: Callable[P, R], heavy: bool = False) -> Callable[P, Awaitable[R]]:
         """`endpoint` computed in its process's turn (viewer/turns.py): a light one on the event loop, a `heavy`
@@ -129,7 +129,7 @@ def create_app(
         return served
 
     def heavy(endpoint: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-        """`in_turn` for a heavy page (comparing two runs)."""
+        """`in_turn` for a heavy page: comparing two runs, drawing a suite's history chart (matplotlib)."""
         return in_turn(endpoint, heavy=True)
 
     def kept(
@@ -272,7 +272,7 @@ def create_app(
         return kept(request, "compare_scenario.html", lambda: [run_or_404(a), run_or_404(b)], context)
 
     @app.get("/history/{suite:path}/chart.svg")  # before the page's route: a suite name may hold '/'
-    @in_turn
+    @heavy
     def suite_chart(suite: str) -> Response:
         histories = evaluation_histories(store, suite)
         if not histories:

@@ -59,11 +59,8 @@ class PageCache:
     def turn(self, heavy: bool = False) -> Iterator[None]:
         """This process's turn to compute one request's page (`Turns.turn`); the store's version is read once in it."""
         with self.turns.turn(heavy):
-            self.local.version = None
-            try:
-                yield
-            finally:
-                self.local.version = None
+            self.local.version = None  # read again in each turn
+            yield
 
     def version(self) -> tuple[Any, ...]:
         """What changes whenever a kept page could (in a `turn`, as read at its first call)."""

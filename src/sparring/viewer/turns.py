@@ -1,14 +1,14 @@
-"""Whose turn it is to compute in a viewer process: one request at a time, cheap pages before a comparison.
+"""Whose turn it is to compute in a viewer process: one request at a time, cheap pages before heavy ones.
 
 Python runs one thread of a process at a time anyway (the GIL), and threads computing side by side only hand it to
 each other, at every SQLite call, which costs CPU (a 1,000-conversation run's 300 conversation pages asked for at
 once, in-process: 3.1-4.0 ms of CPU each with 4 threads computing, 1.9 ms one at a time). So a request computes its
 page in its process's turn: a light one on the event loop itself (no hand-over to a thread), a heavy one (comparing
-two runs: a few hundred milliseconds at 1,000 scenarios) in a thread of its own, after the light requests of its
-process, which go first while they keep coming (no `quiet` pause between them) for at most `heavy_wait`: a burst of
-clicks on conversations does not stall behind one comparison, and a comparison is never starved. A request that
-waits for another's render of the same page gives its turn up meanwhile (`given_up`), so a long render elsewhere
-never idles the process."""
+two runs: a few hundred milliseconds at 1,000 scenarios; drawing a history chart) in a thread of its own, after the
+light requests of its process, which go first while they keep coming (no `quiet` pause between them) for at most
+`heavy_wait`: a burst of clicks on conversations does not stall behind one comparison, and a comparison is never
+starved. A request that waits for another's render of the same page gives its turn up meanwhile (`given_up`), so a
+long render elsewhere never idles the process."""
 
 from __future__ import annotations
 
