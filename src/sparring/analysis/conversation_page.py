@@ -8,7 +8,7 @@ from itertools import zip_longest
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from sparring.data_model import Conversation, Turn, Verdict
 from sparring.store import ConversationRow, NotFound, RunRow
@@ -18,11 +18,25 @@ if TYPE_CHECKING:
 
 OTHER_RUNS = 20  # runs listed under "the same scenario in other runs", newest first
 
+# Built once with bound parameters, as the store's statements read on every page are (sparring/store/records.py)
+_RUN_OF = select(ConversationRow.run_id).where(ConversationRow.id == bindparam("id"))
+_ELSEWHERE = (
+    select(ConversationRow.id, RunRow.id, RunRow.label, RunRow.data["settings"])  # not the whole run document
+    .join(RunRow, RunRow.id == ConversationRow.run_id)
+    .where(
+        ConversationRow.scenario_id == bindparam("scenario"),
+        ConversationRow.trial == bindparam("trial"),
+        ConversationRow.run_id != bindparam("run"),
+    )
+    .order_by(RunRow.started_at.desc())
+    .limit(bindparam("limit"))
+)
+
 
 def conversation_run(store: Store, conversation_id: str) -> str:
     """The id of the run a stored conversation belongs to (the store's NotFound when there is none)."""
     with store.engine.connect() as connection:
-        found = connection.scalar(select(ConversationRow.run_id).where(ConversationRow.id == conversation_id))
+        found = connection.scalar(_RUN_OF, {"id": conversation_id})
     if found is None:
         raise NotFound(f"no conversation {conversation_id!r}")
     return str(found)
@@ -41,19 +55,9 @@ def same_scenario_elsewhere(
     store: Store, conversation: Conversation, limit: int = OTHER_RUNS
 ) -> list[ScenarioElsewhere]:
     """The conversations of the same scenario (and trial) in other runs, newest run first."""
-    query = (
-        select(ConversationRow.id, RunRow.id, RunRow.label, RunRow.data["settings"])  # not the whole run document
-        .join(RunRow, RunRow.id == ConversationRow.run_id)
-        .where(
-            ConversationRow.scenario_id == conversation.scenario_id,
-            ConversationRow.trial == conversation.trial,
-            ConversationRow.run_id != conversation.run_id,
-        )
-        .order_by(RunRow.started_at.desc())
-        .limit(limit)
-    )
+    asked = {"scenario": conversation.scenario_id, "trial": conversation.trial, "run": conversation.run_id}
     with store.engine.connect() as connection:
-        rows = list(connection.execute(query))
+        rows = list(connection.execute(_ELSEWHERE, asked | {"limit": limit}))
     return [
         ScenarioElsewhere(conversation_id=c, run_id=r, label=label, agent=agent_name(settings or {}))
         for c, r, label, settings in rows

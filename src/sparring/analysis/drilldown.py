@@ -150,8 +150,15 @@ def drilldown(
             searched = len(candidates)
             matched = sorted(text_matches(store, run_id, filters.text, candidates))
             grouped = grouped.where(VerdictRow.conversation_id.in_(matched))
-        total = int(connection.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
-        page = list(connection.execute(grouped.order_by(*_order(filters)).limit(limit).offset(offset)))
+        # the page and how many there are in all (counted over the groups, in the same scan)
+        page = list(
+            connection.execute(
+                grouped.add_columns(func.count().over()).order_by(*_order(filters)).limit(limit).offset(offset)
+            )
+        )
+        total = page[0][-1] if page else 0
+        if not page and offset:  # past the last page: counted on its own
+            total = int(connection.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
         ids = [row[0] for row in page]
         verdicts = _matching(
             select(VerdictRow.conversation_id, VerdictRow.evaluation_id, VerdictRow.outcome, VerdictRow.reasoning)
@@ -167,7 +174,7 @@ def drilldown(
             line = VerdictLine(evaluation_id=evaluation_id, outcome=outcome, reasoning=reasoning)
             by_conversation.setdefault(conversation_id, []).append(line)
     lines = []
-    for conversation_id, scenario_id, trial, _ in page:
+    for conversation_id, scenario_id, trial, _, _ in page:
         scenario = scenarios.get(scenario_id)
         lines.append(
             ConversationLine(

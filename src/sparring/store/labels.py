@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 
 from sparring.data_model import Calibration, Label
 from sparring.store.base import StoreBase, check_storable
 from sparring.store.tables import CalibrationRow, LabelRow
+
+# built once with a bound parameter, as records.py builds the statements read on every page
+_LABELS = select(*LabelRow.__table__.columns).where(LabelRow.conversation_id == bindparam("id"))
 
 
 class LabelRecords(StoreBase):
@@ -17,9 +20,8 @@ class LabelRecords(StoreBase):
 
     def conversation_labels(self, conversation_id: str) -> list[Label]:
         """Every labeller's labels of one conversation."""
-        query = select(*LabelRow.__table__.columns).where(LabelRow.conversation_id == conversation_id)
         with self.engine.connect() as connection:  # Core, not the ORM: read on every conversation page
-            return [_label(r) for r in connection.execute(query)]
+            return [_label(r) for r in connection.execute(_LABELS, {"id": conversation_id})]
 
     def save_labels(self, labels: list[Label]) -> None:
         """Insert labels in one transaction; a labeller's new label for an item replaces the old one."""

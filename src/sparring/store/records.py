@@ -5,12 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from sparring.data_model import Conversation, EndReason, Outcome, Run, TokenUsage, Verdict, unstorable_character
 from sparring.store.base import NotFound, StoreBase, check_storable
 from sparring.store.leases import RunLeased, live_lease_error
 from sparring.store.tables import ConversationRow, DiscoveryReportRow, LabelRow, RunLeaseRow, RunRow, VerdictRow
+
+# Statements the viewer runs on nearly every request, built once with bound parameters: a statement built at each
+# call costs SQLAlchemy ~0.15 ms (construction and its cache key) before SQLite answers in ~0.01 ms.
+_RUN_DATA = select(RunRow.data).where(RunRow.id == bindparam("ref"))
+_CONVERSATION = select(*ConversationRow.__table__.columns).where(ConversationRow.id == bindparam("id"))
+_VERDICTS = (
+    select(*VerdictRow.__table__.columns).where(VerdictRow.conversation_id == bindparam("id")).order_by(VerdictRow.id)
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ class RunRecords(StoreBase):
         if unstorable_character(ref):  # no stored name holds one (see check_storable)
             raise NotFound(f"no run with id or label {ref!r} in {self.url}")
         with self.engine.connect() as connection:  # Core, not the ORM: the viewer reads a run on most requests
-            data = connection.scalar(select(RunRow.data).where(RunRow.id == ref))
+            data = connection.scalar(_RUN_DATA, {"ref": ref})
             if data is None:
                 found = connection.scalars(select(RunRow.data).where(RunRow.id.startswith(ref))).all()
                 data = found[0] if len(found) == 1 else None
@@ -211,8 +219,7 @@ class RunRecords(StoreBase):
         row = None
         if not unstorable_character(conversation_id):
             with self.engine.connect() as connection:
-                query = select(*ConversationRow.__table__.columns).where(ConversationRow.id == conversation_id)
-                row = connection.execute(query).one_or_none()
+                row = connection.execute(_CONVERSATION, {"id": conversation_id}).one_or_none()
         if row is None:
             raise NotFound(f"no conversation {conversation_id!r} in {self.url}")
         return _conversation(row)
@@ -241,9 +248,8 @@ class RunRecords(StoreBase):
 
     def conversation_verdicts(self, conversation_id: str) -> list[Verdict]:
         """The verdicts of one conversation, one per evaluation."""
-        query = select(*VerdictRow.__table__.columns).where(VerdictRow.conversation_id == conversation_id)
         with self.engine.connect() as connection:
-            return [_verdict(r) for r in connection.execute(query.order_by(VerdictRow.id))]
+            return [_verdict(r) for r in connection.execute(_VERDICTS, {"id": conversation_id})]
 
 
 # Conversation fields that are columns of their own: stored there only, not again in the `data` document.
