@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import pytest
 
 from sparring import Store
+from sparring.viewer.serving import in_memory
 from viewer_server import TOKEN, free_port, one_judged_conversation
 
 pytestmark = [pytest.mark.real, pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux")]
@@ -184,3 +185,14 @@ def test_the_viewer_runs_blas_on_one_thread():
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[1]"
+
+
+def test_the_workers_share_their_pages_in_memory_unless_told_where(monkeypatch, tmp_path):
+    """A page written to a disk's filesystem cost a third of rendering it (issue 28's cold round): the shared pages go
+    to /dev/shm (tmpfs), or where TMPDIR says when the user set it (as the tests above do)."""
+    monkeypatch.delenv("TMPDIR", raising=False)
+    assert in_memory() == "/dev/shm"
+    mounts = [line.split()[1:3] for line in Path("/proc/mounts").read_text().splitlines()]
+    assert ["/dev/shm", "tmpfs"] in mounts
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert in_memory() is None  # tempfile then uses TMPDIR

@@ -4,7 +4,8 @@ The version is one cheap query (run count and newest start, completed runs, newe
 discovery report): any run added, finished or deleted, any label saved, changes it. Pages of a run still running
 (or interrupted, stopped, failed: it may be resumed) are never kept.
 
-A viewer served from several processes (viewer/serving.py) shares its rendered pages through a private directory:
+A viewer served from several processes (viewer/serving.py) shares its rendered pages through a private directory
+(in memory, /dev/shm, where it can be: as the processes' own kept pages, at most `size` pages per process):
 the first process to need a page renders it under a lock every process takes (fcntl), the others read the file,
 so a page is rendered once per store version by the whole server, not once per process. Page parts that are not
 bytes (a run's overview) are kept per process. Files of older versions are removed when a process writes its first

@@ -44,7 +44,9 @@ def serve(app: FastAPI, store: Store, host: str, port: int, workers: int | None 
     sockets = listening(host, port, count)  # bound before any fork: a port in use is one error, here
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     # several processes render each page once between them, through a private (0700) directory (viewer/cache.py)
-    shared = app.state.page_cache.shared = Path(tempfile.mkdtemp(prefix="sparring-view-")) if count > 1 else None
+    shared = app.state.page_cache.shared = (
+        Path(tempfile.mkdtemp("", "sparring-view-", in_memory())) if count > 1 else None
+    )
     children: list[int] = []
     try:
         # what start-up loaded (modules, compiled templates: some 200,000 objects) lives as long as the server:
@@ -63,6 +65,17 @@ def serve(app: FastAPI, store: Store, host: str, port: int, workers: int | None 
             _stop(pid)
         if shared:
             shutil.rmtree(shared, ignore_errors=True)
+
+
+def in_memory() -> str | None:
+    """Where the workers' shared pages are written: in the temporary directory when the user named one (TMPDIR),
+    else in Linux's shared-memory filesystem (/dev/shm, tmpfs) when this user may write there, else the system's
+    temporary directory (None). Writing a page to a disk's filesystem costs ~0.35 ms of CPU (30 KB, ext4), a third
+    of rendering a conversation page; to tmpfs ~0.03 ms."""
+    shm = "/dev/shm"
+    if os.environ.get("TMPDIR") or not (os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK)):
+        return None
+    return shm
 
 
 def one_blas_thread() -> None:
