@@ -5,6 +5,7 @@ more than the cache's size are written per version. Two caches over one real SQL
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime
 
 from sparring import Store
@@ -82,3 +83,35 @@ def test_no_more_pages_than_the_cache_keeps_are_written(tmp_path):
         first.page(("/runs/r1", f"page={i}"), run, rendering(calls, f"p{i}".encode()), share=True)
     assert len(pages_in(first)) == 2
     assert second.page(("/runs/r1", "page=3"), run, rendering(calls, b"again"), share=True) == b"again"
+
+
+def test_a_page_waits_only_for_a_render_of_itself(tmp_path):
+    """While one worker renders a slow page (a comparison: ~0.3 s), the other renders any other page at once: each
+    page has a lock of its own (with 64 locks shared by all pages, one page in 64 waited for the slow one)."""
+    store, first, second, calls = workers(tmp_path, size=500)
+    run = [store.get_run("r1")]
+    started, finish = threading.Event(), threading.Event()
+
+    def slow() -> bytes:
+        started.set()
+        assert finish.wait(30)
+        return b"comparison"
+
+    rendering_slowly = threading.Thread(target=first.page, args=(("/compare", "a=r1&b=r1"), run, slow, True))
+    rendering_slowly.start()
+    assert started.wait(10)
+    try:
+        for i in range(300):
+            done = threading.Event()
+
+            def other(i: int = i, done: threading.Event = done) -> None:
+                second.page(("/conversations/r1:s0:0", f"show={i}"), run, rendering(calls, b"other"), share=True)
+                done.set()
+
+            threading.Thread(target=other, daemon=True).start()
+            assert done.wait(5), f"page {i} waited for the comparison"
+    finally:
+        finish.set()
+        rendering_slowly.join(10)
+    assert len(calls) == 300
+    assert second.page(("/compare", "a=r1&b=r1"), run, rendering(calls, b"again"), share=True) == b"comparison"
