@@ -7,7 +7,7 @@
 2. Load: 2 runs × 1,000 conversations. The viewer served as `sparring view` serves it (`sparring.viewer.serve`: a
    freshly started server, one process per CPU up to 4, 127.0.0.1, nothing rendered before the first request; the
    round starts once every worker answers a static file, the database written and closed by a process of its own,
-   as by `sparring run`)
+   as by `sparring run`, and on disk; the client, this process, collects its garbage before each round, not in it)
    answers 200 concurrent GETs of the newer run's pages (run page and its drill-down pages, filters, 150
    conversations, compare, history), first on a cold viewer, then again (each process keeps the pages it rendered:
    the second round renders again what another process rendered in the first), on 3 freshly started viewers one
@@ -116,7 +116,9 @@ def written(db: str, runs: int, conversations: int) -> list[str]:
     open, and this process (the load test's client) does not carry the writer's objects, whose garbage collection
     would pause the client mid-round and be measured as the server's latency."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(build_file, db, runs, conversations).result()
+        run_ids = pool.submit(build_file, db, runs, conversations).result()
+    os.sync()  # on disk before anything is timed: the kernel's writing back ~100 MB otherwise shares the 2 CPUs
+    return run_ids
 
 
 def page_urls(run_ids: list[str]) -> dict[str, str]:
@@ -265,6 +267,8 @@ def load_round(db: str, run_ids: list[str], start: int) -> bool:
     try:
         urls = load_urls(run_ids[-1], run_ids[0])
         for round_name in ("cold viewer", "again"):
+            gc.collect()  # the client's (this process's) garbage, earlier sections' included, is not collected
+            # mid-round: a full collection (~50 ms after the pages section) stalls every request in flight
             cpu = server_cpu(pids)
             latencies = sorted(asyncio.run(fetch_all(port, urls)))
             used = server_cpu(pids) - cpu
