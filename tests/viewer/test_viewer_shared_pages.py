@@ -115,3 +115,15 @@ def test_a_page_waits_only_for_a_render_of_itself(tmp_path):
         rendering_slowly.join(10)
     assert len(calls) == 300
     assert second.page(("/compare", "a=r1&b=r1"), run, rendering(calls, b"again"), share=True) == b"comparison"
+
+
+def test_the_shared_files_stay_bounded_whatever_urls_are_asked_for(tmp_path):
+    """Any web page in the user's browser can make it GET the viewer's pages with made-up queries: each process
+    shares at most `size` pages of a version (a page file and its lock file each), and renders the others itself."""
+    store, first, second, calls = workers(tmp_path, size=5)
+    run = [store.get_run("r1")]
+    for i in range(200):
+        cache = first if i % 2 else second
+        assert cache.page(("/runs/r1", f"made-up={i}"), run, rendering(calls, f"p{i}".encode()), share=True)
+    assert first.shared is not None and len(os.listdir(first.shared)) == 2 * 2 * 5
+    assert len(calls) == 200

@@ -8,8 +8,9 @@ A viewer served from several processes (viewer/serving.py) shares its rendered p
 (in memory, /dev/shm, where it can be: as the processes' own kept pages, at most `size` pages per process):
 the first process to need a page renders it under the page's own lock (fcntl), the others read the file,
 so a page is rendered once per store version by the whole server, not once per process. Page parts that are not
-bytes (a run's overview) are kept per process. Files of older versions are removed when a process writes its first
-page of a newer one, and each process writes at most `size` pages of one version.
+bytes (a run's overview) are kept per process. Files of older versions are removed when a process shares its first
+page of a newer one, and each process shares at most `size` pages of one version (a page file and its lock file
+each; beyond, it renders on its own), so the directory stays bounded whatever URLs are asked for.
 A request computes its page in its process's turn (viewer/turns.py); the store's version is read once a turn."""
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class PageCache:
     def __init__(self, store: Store, size: int = PAGES) -> None:
         self.store, self.size = store, size
         self.shared: Path | None = None  # set by `serve` for its processes: where they share rendered pages
-        self.written: dict[str, int] = {}  # pages this process wrote there, of the newest version it wrote
+        self.asked: dict[str, int] = {}  # pages this process shared there (read or wrote), newest version
         self.pages: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
         self.rendering: dict[Hashable, threading.Lock] = {}
@@ -123,13 +124,16 @@ class PageCache:
 
     def _shared(self, full: tuple[Hashable, tuple[Any, ...]], render: Callable[[], T]) -> T:
         """What `render` makes: a page another process rendered at this version is read from the shared directory;
-        else rendered (under a lock all processes take for it) and written there for them."""
+        else rendered (under the page's own lock, which every process takes for it) and written there for them.
+        Beyond `size` pages of one version, this process renders on its own: its files (a page and its lock)
+        stay bounded whatever URLs are asked for."""
         assert self.shared is not None
         version = hashlib.sha256(repr(full[1]).encode()).hexdigest()[:16]
-        digest = hashlib.sha256(repr(full).encode()).hexdigest()
-        path = self.shared / f"{version}-{digest[:32]}"
-        # a lock file of its own: a request waits only for a render of the page it asked for (with a few lock files
-        # shared by all pages, one in 64 pages waited for the slowest, a comparison of 1,000 scenarios: ~0.3 s)
+        if not self._room(version):
+            return render()
+        path = self.shared / f"{version}-{hashlib.sha256(repr(full).encode()).hexdigest()[:32]}"
+        # a lock of its own: a request waits only for a render of the page it asked for (with 64 lock files shared
+        # by all pages, one page in 64 waited for the slowest, a comparison of 1,000 scenarios: ~0.3 s)
         with open(path.with_suffix(".lock"), "a") as lock:
             self._take(lambda blocking: _flocked(lock, blocking))  # released when the file is closed
             try:
@@ -137,22 +141,22 @@ class PageCache:
             except FileNotFoundError:
                 pass
             body = render()
-            if self._room(version):
-                path.with_suffix(".part").write_bytes(body)  # type: ignore[arg-type]  # pages are bytes
-                os.replace(path.with_suffix(".part"), path)
+            part = path.with_suffix(f".{os.getpid()}.part")  # this process's own, were the lock ever not exclusive
+            part.write_bytes(body)  # type: ignore[arg-type]  # pages are bytes
+            os.replace(part, path)
         return body
 
     def _room(self, version: str) -> bool:
-        """Whether this process may write another page of `version` (at most `size`); its first page of a version
+        """Whether this process may share another page of `version` (at most `size`); its first page of a version
         removes the files of the others (older versions: no process reads them again)."""
         with self.lock:
-            if version not in self.written:
-                self.written = {version: 0}
+            if version not in self.asked:
+                self.asked = {version: 0}
                 for entry in os.scandir(self.shared or "."):
                     if not entry.name.startswith(version):
                         Path(entry.path).unlink(missing_ok=True)
-            self.written[version] += 1
-            return self.written[version] <= self.size
+            self.asked[version] += 1
+            return self.asked[version] <= self.size
 
 
 def _flocked(file: IO[str], blocking: bool) -> bool:
