@@ -23,6 +23,7 @@ def test_every_page_counts_all_matches_and_the_pages_list_each_once_in_order(tmp
     listed = [line.conversation_id for p in pages for line in p.lines]
     assert listed == [f"r1:s{i}:0" for i in (3, 4, 5, 6, 2, 1)]  # 3 failures (then by id), 2, 1
     assert [len(p.lines) for p in pages] == [2, 2, 2, 0, 0]
+    assert drilldown(store, "r1", filters, limit=0).total == 6  # no line asked for: counted all the same
     by_evaluation = drilldown(store, "r1", Filters(evaluation="check_2", outcome="fail"), limit=3, offset=3)
     assert by_evaluation.total == 4 and [line.conversation_id for line in by_evaluation.lines] == ["r1:s6:0"]
     assert drilldown(store, "r1", Filters(evaluation="nothing"), limit=2, offset=4).total == 0

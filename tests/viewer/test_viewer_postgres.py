@@ -33,6 +33,8 @@ def test_the_viewer_reads_and_deletes_on_postgresql(postgres_url, example_suite)
     assert decided != "pass" and f"Decision: {mark}" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
     conversation = client.get("/conversations/cand:fraud-repeat-refunds:0").text
     assert "(base, agent openai:old-bot)" in conversation
+    # a NUL in an id is not in any stored id: "not found", as on SQLite (PostgreSQL refuses NUL in a query: a 500)
+    assert client.get("/conversations/cand:fraud%00:0").status_code == 404
     assert [r.run.id for r in list_runs(store, agent="openai:old-bot").runs] == ["base"]
     assert store.delete_run("base").conversations == 8
     assert [r.id for r in store.list_runs()] == ["cand"]

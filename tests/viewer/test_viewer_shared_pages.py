@@ -4,10 +4,16 @@ more than the cache's size are written per version. Two caches over one real SQL
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+
+import sparring.viewer.cache as cache_module
 from sparring import Store
 from sparring.data_model import Label
 from sparring.viewer.cache import PageCache
@@ -127,3 +133,40 @@ def test_the_shared_files_stay_bounded_whatever_urls_are_asked_for(tmp_path):
         assert cache.page(("/runs/r1", f"made-up={i}"), run, rendering(calls, f"p{i}".encode()), share=True)
     assert first.shared is not None and len(os.listdir(first.shared)) == 2 * 2 * 5
     assert len(calls) == 200
+
+
+def test_sharing_only_saves_work_a_full_or_missing_directory_still_serves_the_page(tmp_path, monkeypatch):
+    """A full /dev/shm (ENOSPC), a directory removed under the viewer, a page beyond the bytes a process may write:
+    the page is rendered and served all the same, nothing half-written is left."""
+    store, first, second, calls = workers(tmp_path)
+    run = [store.get_run("r1")]
+    real_write = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        real_write(self, data[:3])  # what a full disk leaves
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    assert first.page(("/runs/r1", ""), run, rendering(calls, b"page one"), share=True) == b"page one"
+    assert os.listdir(first.shared or "") == [next(n for n in os.listdir(first.shared or "") if n.endswith(".lock"))]
+    monkeypatch.setattr(Path, "write_bytes", real_write)
+    monkeypatch.setattr(cache_module, "SHARED_BYTES", 5)
+    assert first.page(("/runs/r1", "page=2"), run, rendering(calls, b"page two"), share=True) == b"page two"
+    assert pages_in(first) == []  # over the bytes this process may write there
+    shutil.rmtree(first.shared or "")
+    assert second.page(("/runs/r1", "page=3"), run, rendering(calls, b"page three"), share=True) == b"page three"
+    assert calls == ["page one", "page two", "page three"]
+
+
+def test_a_render_that_fails_leaves_no_guard_behind(tmp_path):
+    """404s for made-up URLs (a scenario that is not there) each left their render's guard in the cache."""
+    store, first, _, _ = workers(tmp_path)
+    run = [store.get_run("r1")]
+
+    def missing() -> bytes:
+        raise LookupError("no such scenario")
+
+    for i in range(20):
+        with pytest.raises(LookupError):
+            first.page(("/compare/scenario", f"scenario={i}"), run, missing, share=True)
+    assert first.rendering == {}

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 
 from sparring import Store
-from sparring.viewer.serving import in_memory
+from sparring.viewer.serving import in_memory, shared_directory
 from viewer_server import TOKEN, free_port, one_judged_conversation
 
 pytestmark = [pytest.mark.real, pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux")]
@@ -189,10 +190,34 @@ def test_the_viewer_runs_blas_on_one_thread():
 
 def test_the_workers_share_their_pages_in_memory_unless_told_where(monkeypatch, tmp_path):
     """A page written to a disk's filesystem cost a third of rendering it (issue 28's cold round): the shared pages go
-    to /dev/shm (tmpfs), or where TMPDIR says when the user set it (as the tests above do)."""
-    monkeypatch.delenv("TMPDIR", raising=False)
-    assert in_memory() == "/dev/shm"
-    mounts = [line.split()[1:3] for line in Path("/proc/mounts").read_text().splitlines()]
-    assert ["/dev/shm", "tmpfs"] in mounts
+    to a tmpfs (/dev/shm) with room to spare, or where TMPDIR, TEMP or TMP say when the user set one."""
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    assert in_memory(str(memory), needed=1) == str(memory)
+    assert in_memory(str(memory), needed=2**62) is None, "a small /dev/shm (a container's 64 MB) is not used"
+    assert in_memory(str(tmp_path / "none"), needed=1) is None
+    memory.chmod(0o500)
+    assert in_memory(str(memory), needed=1) is None or os.geteuid() == 0  # root may write anywhere
+    memory.chmod(0o700)
+    monkeypatch.setenv("TMP", str(tmp_path))
+    assert in_memory(str(memory), needed=1) is None  # tempfile then uses it
+
+
+def test_a_viewer_removes_the_pages_that_viewers_killed_outright_left(monkeypatch, tmp_path):
+    """The shared pages live in memory: a viewer killed by SIGKILL cannot remove its directory, the next one does
+    (only directories named after a process that is gone)."""
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    assert in_memory() is None  # tempfile then uses TMPDIR
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = tmp_path / f"sparring-view-{int(ended.stdout)}-x1y2"
+    living = tmp_path / f"sparring-view-{os.getpid()}-a1b2"
+    other = tmp_path / "sparring-view-notes"
+    for folder in (orphan, living, other):
+        folder.mkdir()
+    (orphan / "0123-abcd").write_bytes(b"a page")
+    made = shared_directory()
+    assert not orphan.exists() and living.exists() and other.exists()
+    assert made.parent == tmp_path and made.name.startswith(f"sparring-view-{os.getpid()}-")
+    assert made.stat().st_mode & 0o777 == 0o700

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from sqlalchemy import bindparam, select
 
-from sparring.data_model import Conversation, Turn, Verdict
+from sparring.data_model import Conversation, Turn, Verdict, unstorable_character
 from sparring.store import ConversationRow, NotFound, RunRow
 
 if TYPE_CHECKING:
@@ -35,8 +35,10 @@ _ELSEWHERE = (
 
 def conversation_run(store: Store, conversation_id: str) -> str:
     """The id of the run a stored conversation belongs to (the store's NotFound when there is none)."""
-    with store.engine.connect() as connection:
-        found = connection.scalar(_RUN_OF, {"id": conversation_id})
+    found = None
+    if not unstorable_character(conversation_id):  # no stored id holds one (PostgreSQL refuses NUL in a query)
+        with store.engine.connect() as connection:
+            found = connection.scalar(_RUN_OF, {"id": conversation_id})
     if found is None:
         raise NotFound(f"no conversation {conversation_id!r}")
     return str(found)

@@ -157,7 +157,7 @@ def drilldown(
             )
         )
         total = page[0][-1] if page else 0
-        if not page and offset:  # past the last page: counted on its own
+        if not page and (offset or limit < 1):  # past the last page (or none asked for): counted on its own
             total = int(connection.scalar(select(func.count()).select_from(grouped.subquery())) or 0)
         ids = [row[0] for row in page]
         verdicts = _matching(

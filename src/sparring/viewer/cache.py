@@ -9,12 +9,15 @@ A viewer served from several processes (viewer/serving.py) shares its rendered p
 the first process to need a page renders it under the page's own lock (fcntl), the others read the file,
 so a page is rendered once per store version by the whole server, not once per process. Page parts that are not
 bytes (a run's overview) are kept per process. Files of older versions are removed when a process shares its first
-page of a newer one, and each process shares at most `size` pages of one version (a page file and its lock file
-each; beyond, it renders on its own), so the directory stays bounded whatever URLs are asked for.
+page of a newer one, and each process shares at most `size` pages (a page file and its lock file each) and
+`SHARED_BYTES` of one version, so the directory stays bounded whatever URLs are asked for; beyond, or when the
+directory is full or gone, a process renders on its own (sharing only saves work).
 A request computes its page in its process's turn (viewer/turns.py); the store's version is read once a turn."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import os
 import threading
@@ -31,6 +34,7 @@ from sparring.store import CalibrationRow, DiscoveryReportRow, LabelRow, RunRow,
 from sparring.viewer.turns import Turns
 
 PAGES = 2048  # rendered pages (and page parts) kept, least recently used dropped first
+SHARED_BYTES = 256 * 2**20  # bytes of pages one process writes to the shared directory per store version (memory)
 T = TypeVar("T")
 
 
@@ -41,7 +45,9 @@ class PageCache:
     def __init__(self, store: Store, size: int = PAGES) -> None:
         self.store, self.size = store, size
         self.shared: Path | None = None  # set by `serve` for its processes: where they share rendered pages
-        self.asked: dict[str, int] = {}  # pages this process shared there (read or wrote), newest version
+        self.sharing = ""  # the store version this process last shared pages of (a hash)
+        self.names: set[str] = set()  # the pages of that version it shared there (read or wrote)
+        self.written = 0  # bytes of them it wrote
         self.pages: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
         self.rendering: dict[Hashable, threading.Lock] = {}
@@ -115,48 +121,69 @@ class PageCache:
             body = self._shared(full, render) if share and self.shared else render()
             with self.lock:
                 self.pages[full] = body
-                self.rendering.pop(full, None)
                 while len(self.pages) > self.size:
                     self.pages.popitem(last=False)
         finally:
+            with self.lock:
+                self.rendering.pop(full, None)  # also when rendering failed (a 404): no guard is left behind
             guard.release()
         return body
 
     def _shared(self, full: tuple[Hashable, tuple[Any, ...]], render: Callable[[], T]) -> T:
         """What `render` makes: a page another process rendered at this version is read from the shared directory;
-        else rendered (under the page's own lock, which every process takes for it) and written there for them.
-        Beyond `size` pages of one version, this process renders on its own: its files (a page and its lock)
-        stay bounded whatever URLs are asked for."""
+        else rendered under the page's own lock (every process takes it for that page, so a request waits only for
+        a render of the page it asked for: with 64 lock files shared by all pages, one page in 64 waited for the
+        slowest, a comparison, ~0.3 s) and written there for them. Sharing only saves work: beyond `size` pages of
+        one version, or when the directory is full, missing or unwritable, this process renders on its own."""
         assert self.shared is not None
         version = hashlib.sha256(repr(full[1]).encode()).hexdigest()[:16]
-        if not self._room(version):
-            return render()
         path = self.shared / f"{version}-{hashlib.sha256(repr(full).encode()).hexdigest()[:32]}"
-        # a lock of its own: a request waits only for a render of the page it asked for (with 64 lock files shared
-        # by all pages, one page in 64 waited for the slowest, a comparison of 1,000 scenarios: ~0.3 s)
-        with open(path.with_suffix(".lock"), "a") as lock:
-            self._take(lambda blocking: _flocked(lock, blocking))  # released when the file is closed
+        try:
+            lock = open(path.with_suffix(".lock"), "a") if self._room(version, path.name) else None  # noqa: SIM115
+        except OSError:
+            lock = None
+        if lock is None:
+            return render()
+        with lock:  # its flock is released when the file is closed
+            self._take(functools.partial(_flocked, lock))
             try:
                 return path.read_bytes()  # type: ignore[return-value]  # only pages (bytes) are written
-            except FileNotFoundError:
+            except OSError:  # not rendered yet
                 pass
             body = render()
-            part = path.with_suffix(f".{os.getpid()}.part")  # this process's own, were the lock ever not exclusive
-            part.write_bytes(body)  # type: ignore[arg-type]  # pages are bytes
-            os.replace(part, path)
+            self._write(path, body)  # type: ignore[arg-type]  # pages are bytes
         return body
 
-    def _room(self, version: str) -> bool:
-        """Whether this process may share another page of `version` (at most `size`); its first page of a version
-        removes the files of the others (older versions: no process reads them again)."""
+    def _room(self, version: str, name: str) -> bool:
+        """Whether this process may share the page `name` of `version` (at most `size` pages of a version). Its
+        first page of a version removes the files of the others, locks included: a page of an older version that
+        is still being rendered may then be rendered twice, never half-written (each process writes its own part
+        file, then renames it)."""
         with self.lock:
-            if version not in self.asked:
-                self.asked = {version: 0}
+            if version != self.sharing:
+                self.sharing, self.names, self.written = version, set(), 0
                 for entry in os.scandir(self.shared or "."):
                     if not entry.name.startswith(version):
                         Path(entry.path).unlink(missing_ok=True)
-            self.asked[version] += 1
-            return self.asked[version] <= self.size
+            if name not in self.names and len(self.names) >= self.size:
+                return False
+            self.names.add(name)
+            return True
+
+    def _write(self, path: Path, body: bytes) -> None:
+        """Write a rendered page for the other processes, within `SHARED_BYTES` per version; a full or removed
+        directory only leaves it unshared."""
+        with self.lock:
+            if self.written + len(body) > SHARED_BYTES:
+                return
+            self.written += len(body)
+        part = path.with_suffix(f".{os.getpid()}.part")  # this process's own
+        try:
+            part.write_bytes(body)
+            os.replace(part, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
 
 
 def _flocked(file: IO[str], blocking: bool) -> bool:

@@ -8,10 +8,12 @@ same store version (viewer/cache.py), so a label saved through one, or a run fin
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import gc
 import os
+import re
 import shutil
 import signal
 import socket
@@ -44,9 +46,7 @@ def serve(app: FastAPI, store: Store, host: str, port: int, workers: int | None 
     sockets = listening(host, port, count)  # bound before any fork: a port in use is one error, here
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     # several processes render each page once between them, through a private (0700) directory (viewer/cache.py)
-    shared = app.state.page_cache.shared = (
-        Path(tempfile.mkdtemp("", "sparring-view-", in_memory())) if count > 1 else None
-    )
+    shared = app.state.page_cache.shared = shared_directory() if count > 1 else None
     children: list[int] = []
     try:
         # what start-up loaded (modules, compiled templates: some 200,000 objects) lives as long as the server:
@@ -67,15 +67,38 @@ def serve(app: FastAPI, store: Store, host: str, port: int, workers: int | None 
             shutil.rmtree(shared, ignore_errors=True)
 
 
-def in_memory() -> str | None:
-    """Where the workers' shared pages are written: in the temporary directory when the user named one (TMPDIR),
-    else in Linux's shared-memory filesystem (/dev/shm, tmpfs) when this user may write there, else the system's
-    temporary directory (None). Writing a page to a disk's filesystem costs ~0.35 ms of CPU (30 KB, ext4), a third
-    of rendering a conversation page; to tmpfs ~0.03 ms."""
-    shm = "/dev/shm"
-    if os.environ.get("TMPDIR") or not (os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK)):
+def shared_directory() -> Path:
+    """A private (0700) directory for the workers' shared pages, named after this process, in memory where it can
+    be (`in_memory`); the directories that viewers killed outright (SIGKILL) left there are removed first."""
+    base = in_memory() or tempfile.gettempdir()
+    for entry in os.scandir(base):
+        found = re.fullmatch(r"sparring-view-(\d+)-\w+", entry.name)
+        if found and entry.is_dir(follow_symlinks=False) and entry.stat().st_uid == os.getuid():
+            with contextlib.suppress(OSError):  # another user's process by that pid: left alone
+                if not _alive(int(found[1])):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+    return Path(tempfile.mkdtemp("", f"sparring-view-{os.getpid()}-", base))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def in_memory(shm: str = "/dev/shm", needed: int = 2**30) -> str | None:
+    """Where the workers' shared pages go: `shm`, Linux's shared-memory filesystem (tmpfs), when this user may
+    write there and it has `needed` bytes free (a container's is often 64 MB), unless the user named a temporary
+    directory (TMPDIR, TEMP or TMP); else None, the temporary directory. Writing a page to a disk's filesystem
+    costs ~0.35 ms of CPU (30 KB, ext4), a third of rendering a conversation page; to tmpfs ~0.03 ms."""
+    if any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
         return None
-    return shm
+    if not (os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK)):
+        return None
+    stats = os.statvfs(shm)
+    return shm if stats.f_bavail * stats.f_frsize >= needed else None
 
 
 def one_blas_thread() -> None:
