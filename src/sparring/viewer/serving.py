@@ -73,10 +73,10 @@ def shared_directory() -> Path:
     base = in_memory() or tempfile.gettempdir()
     for entry in os.scandir(base):
         found = re.fullmatch(r"sparring-view-(\d+)-\w+", entry.name)
-        if found and entry.is_dir(follow_symlinks=False) and entry.stat().st_uid == os.getuid():
-            with contextlib.suppress(OSError):  # another user's process by that pid: left alone
-                if not _alive(int(found[1])):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+        with contextlib.suppress(OSError):  # gone meanwhile, or another user's process by that pid: left alone
+            ours = found and entry.is_dir(follow_symlinks=False) and entry.stat().st_uid == os.getuid()
+            if found and ours and not _alive(int(found[1])):
+                shutil.rmtree(entry.path, ignore_errors=True)
     return Path(tempfile.mkdtemp("", f"sparring-view-{os.getpid()}-", base))
 
 
