@@ -52,6 +52,11 @@ def tau2_messages(trajectory: Trajectory) -> list[Any]:
 
 def tau2_reward_of(domain: Tau2Domain, task: Any, trajectory: Trajectory) -> float:
     """τ²'s own `evaluate_simulation` (evaluation type ALL) on the trajectory."""
+    return tau2_evaluated(task, tau2_messages(trajectory), domain.name)
+
+
+def tau2_evaluated(task: Any, messages: list[Any], domain: str, kind: str = "ALL") -> float:
+    """τ²'s own `evaluate_simulation` (evaluation type `kind`) of `messages` as one finished simulation of `task`."""
     from tau2.data_model.simulation import SimulationRun, TerminationReason
     from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
 
@@ -62,6 +67,6 @@ def tau2_reward_of(domain: Tau2Domain, task: Any, trajectory: Trajectory) -> flo
         end_time="2026-01-01T00:01:00",
         duration=60.0,
         termination_reason=TerminationReason.AGENT_STOP,
-        messages=tau2_messages(trajectory),
+        messages=messages,
     )
-    return evaluate_simulation(run, task, EvaluationType.ALL, solo_mode=False, domain=domain.name).reward
+    return evaluate_simulation(run, task, EvaluationType[kind], solo_mode=False, domain=domain).reward

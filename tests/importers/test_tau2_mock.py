@@ -20,6 +20,7 @@ from sparring.importers.tau2_evaluation import ordered_calls
 from sparring.importers.tau2_reward import tau2_reward
 from sparring.importers.tau2_suite import scenario_of
 from sparring.suite import HistoryBackendFactory
+from tau2_trajectories import tau2_evaluated
 
 pytestmark = pytest.mark.real
 WITH_HISTORY = "update_task_with_message_history"
@@ -77,19 +78,8 @@ def tau2_messages(conversation: Conversation) -> list[Any]:
 
 
 def tau2_own_reward(domain: Tau2Domain, task: Any, conversation: Conversation) -> float:
-    from tau2.data_model.simulation import SimulationRun, TerminationReason
-    from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
 
-    run = SimulationRun(
-        id="sparring",
-        task_id=task.id,
-        start_time="2026-01-01T00:00:00",
-        end_time="2026-01-01T00:01:00",
-        duration=60.0,
-        termination_reason=TerminationReason.AGENT_STOP,
-        messages=tau2_messages(conversation),
-    )
-    return evaluate_simulation(run, task, EvaluationType.ALL, solo_mode=False, domain=domain.name).reward
+    return tau2_evaluated(task, tau2_messages(conversation), domain.name)
 
 
 def both(domain: Tau2Domain, task: Any, made: Conversation) -> tuple[float | str, float | str]:

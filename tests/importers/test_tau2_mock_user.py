@@ -35,6 +35,7 @@ from sparring.importers.tau2_domain import Tau2Domain, Tau2ImportError, load_dom
 from sparring.importers.tau2_reward import tau2_reward
 from sparring.importers.tau2_suite import write_suite
 from sparring.simulator import ScriptedCustomer
+from tau2_trajectories import tau2_evaluated
 
 pytestmark = pytest.mark.real
 FOLDER = Path(__file__).parents[1] / "fixtures" / "tau2_v1" / "mock"
@@ -116,19 +117,8 @@ def tau2_messages(task: Any, records: list[ToolCallRecord], requestors: list[str
 def both(domain: Tau2Domain, task: Any, calls: list[tuple[str, ToolCall]]) -> tuple[float | str, float | str]:
     """(Sparring's reward, τ²'s reward) of the trajectory; "error" where the evaluator raised (both raise on an env
     assertion about a task that was never created); NL assertions not judged (τ²'s ALL evaluation skips them)."""
-    from tau2.data_model.simulation import SimulationRun, TerminationReason
-    from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
-
     records, requestors = played(domain, task, calls)
-    run = SimulationRun(
-        id="sparring",
-        task_id=task.id,
-        start_time="2026-01-01T00:00:00",
-        end_time="2026-01-01T00:01:00",
-        duration=60.0,
-        termination_reason=TerminationReason.AGENT_STOP,
-        messages=tau2_messages(task, records, requestors),
-    )
+    messages = tau2_messages(task, records, requestors)
     given = (task.initial_state.message_history or []) if task.initial_state else []
     history = [
         ToolCallRecord(id=c.id, name=c.name, arguments=c.arguments)
@@ -138,7 +128,7 @@ def both(domain: Tau2Domain, task: Any, calls: list[tuple[str, ToolCall]]) -> tu
     whose = ["assistant"] * len(history) + requestors
     return (
         _or_error(lambda: tau2_reward(domain, task, history + records, [said(task)], None, whose).reward),
-        _or_error(lambda: evaluate_simulation(run, task, EvaluationType.ALL, solo_mode=False, domain="mock").reward),
+        _or_error(lambda: tau2_evaluated(task, messages, "mock")),
     )
 
 

@@ -22,7 +22,7 @@ from sparring.importers.tau2_domain import Tau2Domain, installed_folder, load_do
 from sparring.importers.tau2_evaluation import NoJudge, conversation_reward
 from sparring.models.base import ChatRequest, MeteredModel
 from sparring.models.scripted import ScriptedModel
-from tau2_trajectories import Trajectory, gold_calls, play, tau2_messages
+from tau2_trajectories import Trajectory, gold_calls, play, tau2_evaluated, tau2_messages
 
 pytestmark = pytest.mark.real
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "tau2_v1" / "retail"
@@ -67,9 +67,7 @@ def conversation_of(trajectory: Trajectory) -> Conversation:
 def tau2_judged(task: Any, trajectory: Trajectory, reply: str, monkeypatch: pytest.MonkeyPatch) -> tuple[float, list]:
     """τ²'s own evaluate_simulation with its judge answering `reply`: (reward, the messages its judge was sent)."""
     from tau2.data_model.message import AssistantMessage
-    from tau2.data_model.simulation import SimulationRun, TerminationReason
     from tau2.evaluator import evaluator_nl_assertions
-    from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
 
     sent: list = []
 
@@ -78,18 +76,8 @@ def tau2_judged(task: Any, trajectory: Trajectory, reply: str, monkeypatch: pyte
         return AssistantMessage(role="assistant", content=reply)
 
     monkeypatch.setattr(evaluator_nl_assertions, "generate", generate)
-    run = SimulationRun(
-        id="sparring",
-        task_id=task.id,
-        start_time="2026-01-01T00:00:00",
-        end_time="2026-01-01T00:01:00",
-        duration=60.0,
-        termination_reason=TerminationReason.AGENT_STOP,
-        messages=tau2_messages(trajectory),
-    )
     # τ² 26.3 judges NL assertions only when asked to (v1.0.x: whenever the basis names them)
-    judged = EvaluationType.ALL_WITH_NL_ASSERTIONS
-    return evaluate_simulation(run, task, judged, solo_mode=False, domain="retail").reward, sent
+    return tau2_evaluated(task, tau2_messages(trajectory), "retail", "ALL_WITH_NL_ASSERTIONS"), sent
 
 
 def sparring_judged(domain: Tau2Domain, task: Any, trajectory: Trajectory, reply: str) -> tuple[Outcome, list]:

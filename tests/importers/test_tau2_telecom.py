@@ -24,6 +24,7 @@ from sparring.importers.tau2_domain import Tau2Domain, Tau2ImportError, domain_f
 from sparring.importers.tau2_reward import tau2_reward
 from sparring.importers.tau2_suite import write_suite
 from sparring.simulator import ScriptedCustomer
+from tau2_trajectories import tau2_evaluated
 
 pytestmark = pytest.mark.real
 
@@ -73,22 +74,10 @@ def tau2_messages(records: list[ToolCallRecord], requestors: list[str]) -> list[
 
 def both_rewards(domain: Tau2Domain, task: Any, actions: list[Any]) -> tuple[float, float]:
     """(Sparring's reward, τ²'s `evaluate_simulation` reward) of the trajectory making `actions`."""
-    from tau2.data_model.simulation import SimulationRun, TerminationReason
-    from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
 
     records, requestors = played(domain, task, actions)
     ours = tau2_reward(domain, task, records, ["Your phone works again."], None, requestors).reward
-    run = SimulationRun(
-        id="sparring",
-        task_id=task.id,
-        start_time="2026-01-01T00:00:00",
-        end_time="2026-01-01T00:01:00",
-        duration=60.0,
-        termination_reason=TerminationReason.AGENT_STOP,
-        messages=tau2_messages(records, requestors),
-    )
-    theirs = evaluate_simulation(run, task, EvaluationType.ALL, solo_mode=False, domain=domain.name).reward
-    return ours, theirs
+    return ours, tau2_evaluated(task, tau2_messages(records, requestors), domain.name)
 
 
 def test_gold_actions_of_both_sides_earn_one_from_both_evaluators() -> None:
