@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
@@ -32,9 +32,9 @@ from sparring.analysis import (
     list_runs,
     run_overview,
 )
-from sparring.data_model import Label, Run
+from sparring.data_model import Label, Run, unstorable_character
 from sparring.discovery import load_stored_report
-from sparring.store import NotFound, RunLeased, Store
+from sparring.store import NotFound, RunLeased, Store, UnstorableText
 from sparring.suite import DEFAULT_MARGIN_POINTS
 from sparring.viewer import pages
 from sparring.viewer.cache import PageCache
@@ -74,11 +74,24 @@ class Guarded:
                 message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
-        refusal = self.guard.refusal(scope["method"], Headers(scope=scope))
+        refusal = self.guard.refusal(scope["method"], Headers(scope=scope)) or unstorable_in(scope)
         if refusal:
             await PlainTextResponse(refusal[1], refusal[0])(scope, receive, secured)
         else:
             await self.app(scope, receive, secured)
+
+
+def unstorable_in(scope: Scope) -> tuple[int, str] | None:
+    """(404 or 422, why) when the address holds a character no stored name or text holds (NUL, a lone surrogate:
+    the store refuses or replaces them): no page is about it, and PostgreSQL refuses one in a query."""
+    problem = unstorable_character(scope["path"])
+    if problem:
+        return 404, f"not found: the address holds {problem}, which no stored name holds"
+    for field, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+        problem = unstorable_character(field + value)
+        if problem:
+            return 422, f"{field}: {problem} cannot be asked for (no stored name or text holds one)"
+    return None
 
 
 def create_app(
@@ -246,7 +259,10 @@ def create_app(
             )
         except ValidationError as exc:
             raise HTTPException(422, exc.errors()[0]["msg"]) from exc
-        store.save_labels([record])
+        try:
+            store.save_labels([record])
+        except UnstorableText as exc:  # a NUL in the note or the labeller's name: refused before anything is written
+            raise HTTPException(422, str(exc)) from exc
         target = f"/conversations/{quote(found.id)}?saved={quote(evaluation_id, safe='')}"
         return RedirectResponse(target, status_code=303)
 
